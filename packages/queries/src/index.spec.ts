@@ -1,0 +1,2 @@
+import { PACKAGE } from './index';
+describe('q', () => { it('w', () => { expect(PACKAGE).toBe('@market-data/queries'); }); });
