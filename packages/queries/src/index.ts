@@ -1,1 +1,2 @@
-export const PACKAGE = '@market-data/queries';
+export * from './errors';
+export * from './tables';

@@ -1,0 +1,78 @@
+/**
+ * The small contract every trade source implements (one file per exchange, as tardis-node does).
+ * A feed turns an exchange's wire format into normalized trades and pushes them into a sink; it
+ * never touches storage. The pipeline acknowledges a trade only after its batch commits.
+ */
+
+export type Side = 'BUY' | 'SELL';
+
+/** One normalized market trade. `side` is the taker's side. */
+export interface Trade {
+  readonly type: 'trade';
+  readonly exchange: string;
+  readonly marketType: string;
+  readonly symbol: string;
+  readonly tradeId: string;
+  readonly price: number;
+  readonly volume: number;
+  readonly side: Side;
+  /** Exchange trade time, epoch milliseconds (fractional part carries microseconds). */
+  readonly timestamp: number;
+  /** Local receipt time, `performance.now()` milliseconds, for receipt-to-commit latency. */
+  readonly receivedAt: number;
+}
+
+/** Why an incoming message or trade was refused; counted per reason and sampled in the log. */
+export type RejectReason =
+  | 'malformed_json'
+  | 'oversized'
+  | 'missing_field'
+  | 'bad_price'
+  | 'bad_volume'
+  | 'bad_side'
+  | 'bad_timestamp'
+  | 'bad_trade_id'
+  | 'unknown_symbol'
+  | 'unexpected_message';
+
+/** Trade ids the feed knows it missed and could not (or could) recover. */
+export interface TradeGap {
+  readonly type: 'gap';
+  readonly exchange: string;
+  readonly marketType: string;
+  readonly symbol: string;
+  /** First missing trade id (inclusive). */
+  readonly fromId: string;
+  /** Last missing trade id (inclusive). */
+  readonly toId: string;
+  readonly backfilled: boolean;
+  readonly reason: string;
+}
+
+export type FeedState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'stopped' | 'done';
+
+export interface FeedStatus {
+  readonly type: 'status';
+  readonly feed: string;
+  readonly state: FeedState;
+  readonly detail?: string;
+}
+
+export interface FeedSink {
+  /** Normalized trades in arrival order; the array is owned by the sink afterwards. */
+  trades(batch: Trade[]): void;
+  reject(reason: RejectReason, sample: string): void;
+  gap(gap: TradeGap): void;
+  status(status: FeedStatus): void;
+}
+
+export interface Feed {
+  /** Stable name for logs and metrics, e.g. `binance-spot`. */
+  readonly name: string;
+  /** Starts delivering into `sink`; resolves once the first connection (or file) is open. */
+  start(sink: FeedSink): Promise<void>;
+  /** Stops and releases sockets/timers; resolves when nothing more will reach the sink. */
+  stop(): Promise<void>;
+  /** Resolves when a finite feed (replay) has delivered everything; never for live feeds. */
+  readonly done?: Promise<void>;
+}

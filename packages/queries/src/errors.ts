@@ -1,0 +1,13 @@
+/** Stable codes for everything `@market-data/queries` rejects. */
+export type QueryErrorCode = 'INVALID_TIMEFRAME' | 'INVALID_TABLE' | 'INVALID_OPTION';
+
+/** The one error class of this package: bad template input, never spliced into SQL. */
+export class QueryError extends Error {
+  override readonly name = 'QueryError';
+  constructor(
+    readonly code: QueryErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
