@@ -8,7 +8,7 @@ module.exports = (projectDir) => ({
   testEnvironment: 'node',
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(projectDir, 'tsconfig.json'), isolatedModules: true }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(projectDir, 'tsconfig.json')}],
   },
   moduleNameMapper: {
     '^@market-data/(storage-core|pool|queries)$': path.join(__dirname, 'packages/$1/src/index.ts'),

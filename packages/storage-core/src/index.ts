@@ -1,1 +1,26 @@
-export const PACKAGE = '@market-data/storage-core';
+export { StorageError, InvalidPairError, type StorageErrorCode } from './errors';
+export { pairKey, pairId, toPairKey, PAIR_PART_PATTERN, type PairKey } from './pair';
+export { pairDatabasePath, DATABASE_ROLES, type DatabaseRole } from './paths';
+export { createAllTables, SCHEMA_VERSION } from './schema';
+export {
+  openPairDatabase,
+  isPairDatabaseOpen,
+  DEFAULT_THREADS,
+  DEFAULT_MEMORY_LIMIT,
+  type OpenPairOptions,
+  type PairDatabase,
+} from './open-pair-database';
+export { executeQuery, executeInsert, type Query, type Row } from './execute';
+export { checkTick, type Tick } from './tick';
+export { appendTicks, DEDUPE_MARGIN_MICROS, type AppendResult } from './append-ticks';
+export { updateCandles, candleOpenTime } from './candles';
+export {
+  cleanupOldData,
+  RETENTION_POLICY,
+  type RetentionPolicy,
+  type CleanupOptions,
+  type CleanupResult,
+} from './retention';
+export { DatabaseManager, type DatabaseManagerOptions } from './database-manager';
+export { DATABASE_MANAGER, DATA_DIR } from './tokens';
+export { registerStorage } from './register-storage';

@@ -1,0 +1,120 @@
+import { readdirSync, existsSync } from 'node:fs';
+import * as path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { StorageError } from './errors';
+import { openPairDatabase, type OpenPairOptions, type PairDatabase } from './open-pair-database';
+import { pairId, pairKey, PAIR_PART_PATTERN, type PairKey } from './pair';
+import { cleanupOldData, type CleanupOptions, type CleanupResult, type RetentionPolicy } from './retention';
+import type { DatabaseRole } from './paths';
+
+export interface DatabaseManagerOptions extends OpenPairOptions {
+  readonly baseDir: string;
+}
+
+/**
+ * The seed's simple model: one manager owns every pair file it opens in this process, one
+ * connection per pair, opened on first use and kept until `closeAll()`.
+ */
+export class DatabaseManager {
+  readonly baseDir: string;
+  private readonly options: OpenPairOptions;
+  private readonly open = new Map<string, Promise<PairDatabase>>();
+  private closed = false;
+
+  constructor(options: DatabaseManagerOptions) {
+    if (!options || typeof options.baseDir !== 'string' || options.baseDir === '') {
+      throw new StorageError('INVALID_OPTION', 'baseDir is required', 'baseDir');
+    }
+    this.baseDir = path.resolve(options.baseDir);
+    this.options = { role: options.role, threads: options.threads, memoryLimit: options.memoryLimit, readOnly: options.readOnly };
+  }
+
+  get role(): DatabaseRole {
+    return this.options.role ?? 'trading';
+  }
+
+  /** The pair's connection; concurrent first calls share one open (single-flight). */
+  async getConnection(exchange: string, marketType: string, symbol: string): Promise<DuckDBConnection> {
+    return (await this.getDatabase(pairKey(exchange, marketType, symbol))).connection;
+  }
+
+  async getDatabase(pair: PairKey): Promise<PairDatabase> {
+    if (this.closed) throw new StorageError('CLOSED', 'DatabaseManager is closed');
+    const safe = pairKey(pair.exchange, pair.marketType, pair.symbol);
+    const id = pairId(safe);
+    let db = this.open.get(id);
+    if (!db) {
+      db = openPairDatabase(this.baseDir, safe, this.options);
+      this.open.set(id, db);
+      // A failed open leaves nothing behind, so the next call retries.
+      db.catch(() => this.open.delete(id));
+    }
+    return db;
+  }
+
+  /** Pairs open in this manager right now. */
+  openPairs(): PairKey[] {
+    return [...this.open.keys()].map((id) => {
+      const [e, m, s] = id.split(':');
+      return pairKey(e, m, s);
+    });
+  }
+
+  /** Every pair with a file of this manager's role under baseDir, open or not. */
+  listPairs(): PairKey[] {
+    const pairs: PairKey[] = [];
+    const dirs = (dir: string): string[] =>
+      existsSync(dir)
+        ? readdirSync(dir, { withFileTypes: true })
+            .filter((d) => d.isDirectory() && PAIR_PART_PATTERN.test(d.name))
+            .map((d) => d.name)
+        : [];
+    for (const exchange of dirs(this.baseDir)) {
+      for (const marketType of dirs(path.join(this.baseDir, exchange))) {
+        for (const symbol of dirs(path.join(this.baseDir, exchange, marketType))) {
+          if (existsSync(path.join(this.baseDir, exchange, marketType, symbol, `${this.role}.duckdb`))) {
+            pairs.push(pairKey(exchange, marketType, symbol));
+          }
+        }
+      }
+    }
+    return pairs.sort((a, b) => pairId(a).localeCompare(pairId(b)));
+  }
+
+  /** Runs retention on every pair on disk; one pair's failure is reported, not thrown. */
+  async cleanupAllPairs(
+    policy?: Partial<RetentionPolicy>,
+    options?: CleanupOptions,
+  ): Promise<Map<string, CleanupResult | Error>> {
+    const results = new Map<string, CleanupResult | Error>();
+    for (const pair of this.listPairs()) {
+      try {
+        const conn = (await this.getDatabase(pair)).connection;
+        results.set(pairId(pair), await cleanupOldData(conn, policy, options));
+      } catch (err) {
+        results.set(pairId(pair), err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+    return results;
+  }
+
+  /** Closes one pair's file if open. */
+  async closePair(pair: PairKey): Promise<void> {
+    const id = pairId(pairKey(pair.exchange, pair.marketType, pair.symbol));
+    const db = this.open.get(id);
+    if (!db) return;
+    this.open.delete(id);
+    const opened = await db.catch(() => undefined);
+    opened?.close();
+  }
+
+  /** Closes every file; the manager refuses further use. */
+  async closeAll(): Promise<void> {
+    this.closed = true;
+    const all = [...this.open.values()];
+    this.open.clear();
+    for (const db of await Promise.allSettled(all)) {
+      if (db.status === 'fulfilled') db.value.close();
+    }
+  }
+}
