@@ -1,1 +1,11 @@
-export const PACKAGE = '@market-data/pool';
+export { PoolError, type PoolErrorCode } from './errors';
+export { ConnectionPoolManager } from './connection-pool-manager';
+export {
+  DEFAULT_ACQUIRE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  type ConnectionPoolOptions,
+} from './pool-options';
+export { CONNECTION_POOL, type ConnectionPool, type PairInput, type PoolStats } from './tokens';
+export { getPool, resetDefaultPool, DATA_DIR_ENV } from './default-pool';
+export { registerPool } from './register-pool';
+export { LruMap } from './lru';

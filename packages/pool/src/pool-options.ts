@@ -1,0 +1,58 @@
+import type { DatabaseRole, PairDatabase, PairKey } from '@market-data/storage-core';
+import { PoolError } from './errors';
+
+/** How a pool opens its pair files and how many it keeps open at once. */
+export interface ConnectionPoolOptions {
+  /** The data directory: files live at `<baseDir>/<exchange>/<marketType>/<symbol>/<role>.duckdb`. */
+  readonly baseDir: string;
+  /** Open pair files at most (default 200); each costs about 2.7 MB RSS plus its memory limit in use. */
+  readonly maxConnections?: number;
+  /** How long an acquire may wait for a free slot before ACQUIRE_TIMEOUT (default 30 s; the open itself is not limited). */
+  readonly acquireTimeoutMs?: number;
+  /** Which file of the pair folder to open (default `trading`). */
+  readonly role?: DatabaseRole;
+  /** DuckDB threads per file (storage-core default 1). */
+  readonly threads?: number;
+  /** DuckDB memory_limit per file (storage-core default). */
+  readonly memoryLimit?: string;
+  /** Open files read-only (no schema creation, no write lock). */
+  readonly readOnly?: boolean;
+  /** Replaces the default opener (`openPairDatabase(baseDir, pair, {role, threads, memoryLimit, readOnly})`). */
+  readonly open?: (pair: PairKey) => Promise<PairDatabase>;
+  /** Called when closing an evicted or released file fails; default: `process.emitWarning`. */
+  readonly onCloseError?: (error: unknown, pair: PairKey) => void;
+}
+
+export const DEFAULT_MAX_CONNECTIONS = 200;
+export const DEFAULT_ACQUIRE_TIMEOUT_MS = 30_000;
+
+/** Options after defaults and checks; the opener is resolved by the manager. */
+export interface ResolvedPoolOptions {
+  readonly baseDir: string;
+  readonly maxConnections: number;
+  readonly acquireTimeoutMs: number;
+}
+
+function invalid(field: string, message: string): PoolError {
+  return new PoolError('INVALID_OPTION', `${field} ${message}`);
+}
+
+/** Applies defaults and rejects nonsense before any file is touched. */
+export function resolvePoolOptions(options: ConnectionPoolOptions): ResolvedPoolOptions {
+  if (options === null || typeof options !== 'object') throw invalid('options', 'must be an object with at least baseDir');
+  if (typeof options.baseDir !== 'string' || options.baseDir.length === 0) {
+    throw invalid('baseDir', `must be a non-empty string; got ${JSON.stringify(options.baseDir)}`);
+  }
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  if (!Number.isInteger(maxConnections) || maxConnections < 1) {
+    throw invalid('maxConnections', `must be an integer >= 1; got ${maxConnections}`);
+  }
+  const acquireTimeoutMs = options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS;
+  // setTimeout clamps larger values to 1 ms, which would turn a long wait into an instant failure.
+  if (typeof acquireTimeoutMs !== 'number' || !Number.isFinite(acquireTimeoutMs) || acquireTimeoutMs < 0 || acquireTimeoutMs > 2_147_483_647) {
+    throw invalid('acquireTimeoutMs', `must be a number of milliseconds 0..2147483647; got ${acquireTimeoutMs}`);
+  }
+  if (options.open !== undefined && typeof options.open !== 'function') throw invalid('open', 'must be a function');
+  if (options.onCloseError !== undefined && typeof options.onCloseError !== 'function') throw invalid('onCloseError', 'must be a function');
+  return { baseDir: options.baseDir, maxConnections, acquireTimeoutMs };
+}
