@@ -1,2 +1,15 @@
 export * from './errors';
 export * from './tables';
+export * from './types';
+export { toEpochMicros } from './time';
+export { MAX_LIMIT } from './validate';
+export { DEFAULT_LOOKBACK_MINUTES, type TickWindowOptions } from './tick-window';
+export * from './cvd';
+export * from './imbalance';
+export * from './market-profile';
+export * from './fvg';
+export * from './reads';
+export * from './rows';
+export * from './inserts';
+export * from './candles-from-ticks';
+export { TRADE_ID_NUMBER_SQL, tradeOrderSql } from './trade-order';

@@ -1,6 +1,6 @@
 import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseManager, StorageError, executeQuery, executeInsert, openPairDatabase, pairKey, SCHEMA_VERSION } from '../src';
+import { DatabaseManager, executeQuery, executeInsert, openPairDatabase, pairKey, SCHEMA_VERSION } from '../src';
 import { useTempDir } from './temp-dir';
 
 const dir = useTempDir();

@@ -1,0 +1,22 @@
+import { SqlParams } from './sql-params';
+import { windowVolumesSql, type TickWindowOptions } from './tick-window';
+import type { SqlQuery } from './types';
+import { optionsObject } from './validate';
+
+export type OrderFlowImbalanceOptions = TickWindowOptions;
+
+/**
+ * Order-flow imbalance over a trailing window: one row `buy_volume, sell_volume, imbalance_ratio`
+ * where the ratio is buy / sell volume, NULL when there is no sell volume (a ratio against
+ * nothing is undefined, not infinite).
+ */
+export function calculateOrderFlowImbalanceQuery(options?: OrderFlowImbalanceOptions): SqlQuery {
+  const params = new SqlParams();
+  const volumes = windowVolumesSql(params, optionsObject('options', options));
+  return {
+    sql: `SELECT buy_volume, sell_volume,
+    CASE WHEN sell_volume > 0 THEN buy_volume / sell_volume END AS imbalance_ratio
+  FROM (${volumes}) AS window_volumes`,
+    params: params.toArray(),
+  };
+}
