@@ -9,3 +9,4 @@ export { CONNECTION_POOL, type ConnectionPool, type PairInput, type PoolStats } 
 export { getPool, resetDefaultPool, DATA_DIR_ENV } from './default-pool';
 export { registerPool } from './register-pool';
 export { LruMap } from './lru';
+export { KeyedLock } from './keyed-lock';

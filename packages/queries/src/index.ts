@@ -13,3 +13,4 @@ export * from './rows';
 export * from './inserts';
 export * from './candles-from-ticks';
 export { TRADE_ID_NUMBER_SQL, tradeOrderSql } from './trade-order';
+export { getTicksAfterQuery, DEFAULT_PAGE_ROWS, type TicksAfterOptions } from './ticks-after';

@@ -1,9 +1,9 @@
-import { readdirSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { StorageError } from './errors';
 import { openPairDatabase, type OpenPairOptions, type PairDatabase } from './open-pair-database';
-import { pairId, pairKey, PAIR_PART_PATTERN, type PairKey } from './pair';
+import { listPairs } from './list-pairs';
+import { pairId, pairKey, type PairKey } from './pair';
 import { cleanupOldData, type CleanupOptions, type CleanupResult, type RetentionPolicy } from './retention';
 import type { DatabaseRole } from './paths';
 
@@ -62,23 +62,7 @@ export class DatabaseManager {
 
   /** Every pair with a file of this manager's role under baseDir, open or not. */
   listPairs(): PairKey[] {
-    const pairs: PairKey[] = [];
-    const dirs = (dir: string): string[] =>
-      existsSync(dir)
-        ? readdirSync(dir, { withFileTypes: true })
-            .filter((d) => d.isDirectory() && PAIR_PART_PATTERN.test(d.name))
-            .map((d) => d.name)
-        : [];
-    for (const exchange of dirs(this.baseDir)) {
-      for (const marketType of dirs(path.join(this.baseDir, exchange))) {
-        for (const symbol of dirs(path.join(this.baseDir, exchange, marketType))) {
-          if (existsSync(path.join(this.baseDir, exchange, marketType, symbol, `${this.role}.duckdb`))) {
-            pairs.push(pairKey(exchange, marketType, symbol));
-          }
-        }
-      }
-    }
-    return pairs.sort((a, b) => pairId(a).localeCompare(pairId(b)));
+    return listPairs(this.baseDir, this.role);
   }
 
   /** Runs retention on every pair on disk; one pair's failure is reported, not thrown. */

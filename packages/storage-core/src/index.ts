@@ -21,6 +21,7 @@ export {
   type CleanupOptions,
   type CleanupResult,
 } from './retention';
+export { listPairs } from './list-pairs';
 export { DatabaseManager, type DatabaseManagerOptions } from './database-manager';
 export { DATABASE_MANAGER, DATA_DIR } from './tokens';
 export { registerStorage } from './register-storage';
@@ -34,3 +35,8 @@ export {
   type ErrorMessage,
   type ServerMessage,
 } from './subscription-protocol';
+// Shared by both apps (which may not import each other) so logs and metrics look the same.
+export { MetricsRegistry, Counter, Gauge, Histogram } from './ops/metrics';
+export { createLogger, LOGGER, type Logger, type LogLevel } from './ops/logger';
+export { startOpsServer, type OpsRoutes, type OpsServer } from './ops/ops-server';
+export { parseArgs } from './ops/cli-args';

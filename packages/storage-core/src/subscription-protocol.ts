@@ -30,6 +30,8 @@ export interface TicksMessage {
   readonly pair: string;
   readonly replay: boolean;
   readonly rows: readonly TickRow[];
+  /** Live batches: when the ingester committed them (epoch ms), for end-to-end lag. */
+  readonly committedAt?: number;
 }
 
 export interface ReplayedMessage {

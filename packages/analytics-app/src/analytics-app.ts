@@ -1,0 +1,122 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { inject, injectable } from 'tsyringe';
+import { CONNECTION_POOL, KeyedLock, type ConnectionPool } from '@market-data/pool';
+import { listPairs, LOGGER, pairId, startOpsServer, toPairKey, type Logger, type PairKey } from '@market-data/storage-core';
+import type { AnalyticsConfig } from './config/analytics-config';
+import type { AnalyticsMetrics } from './core/analytics-metrics';
+import { AnalyticsRunner } from './core/analytics-runner';
+import { readStoredTicks } from './core/offline-source';
+import { ANALYTICS_CONFIG, ANALYTICS_METRICS } from './core/tokens';
+import { buildPairReport, type PairReport } from './engine';
+import { TickSubscriber } from './subscriber/tick-subscriber';
+
+/**
+ * The analytics runner: live, it subscribes to the ingester and keeps each pair's own
+ * analytics.duckdb in step; offline, it reads trading files read-only and computes the same.
+ */
+@injectable()
+export class AnalyticsApp {
+  private readonly lock = new KeyedLock();
+  private readonly runner: AnalyticsRunner;
+  private subscriber: TickSubscriber | undefined;
+  private http: { url: string; close(): Promise<void> } | undefined;
+  private known = new Set<string>();
+  private subscriberState = 'idle';
+  private stopped: Promise<void> | undefined;
+
+  constructor(
+    @inject(ANALYTICS_CONFIG) private readonly config: AnalyticsConfig,
+    @inject(CONNECTION_POOL) private readonly pool: ConnectionPool,
+    @inject(LOGGER) private readonly logger: Logger,
+    @inject(ANALYTICS_METRICS) private readonly metrics: AnalyticsMetrics,
+  ) {
+    const rowSize = (id: string) => (config.rowSizes[id] === undefined ? {} : { rowSize: config.rowSizes[id] });
+    this.runner = new AnalyticsRunner(
+      { withConnection: (pair, fn) => this.withConnection(pair, fn), metrics, logger },
+      {
+        engine: { valueAreaPct: config.valueAreaPct, profileWindowMinutes: config.profileWindowMinutes },
+        perPair: Object.fromEntries(Object.keys(config.rowSizes).map((id) => [id, rowSize(id)])),
+      },
+    );
+    for (const p of config.pairs) this.known.add(pairId(p));
+  }
+
+  get url(): string | undefined {
+    return this.http?.url;
+  }
+
+  /** Starts the ops listener and, in live mode, the subscription. */
+  async start(): Promise<void> {
+    this.http = await startOpsServer(this.config.listen.host, this.config.listen.port, {
+      metrics: () => this.metrics.registry.render(),
+      health: () => this.health(),
+      routes: { '/report': async () => this.reports() },
+    });
+    this.logger.info('analytics listening', { url: this.http.url, mode: this.config.ingester ? 'live' : 'offline', ingester: this.config.ingester });
+    if (!this.config.ingester) return;
+    this.subscriber = new TickSubscriber({
+      url: this.config.ingester,
+      pairs: this.config.pairs.length > 0 ? this.config.pairs.map(pairId) : '*',
+      cursor: () => this.runner.cursor(this.pairs()),
+      onTicks: (pair, rows, _replay, committedAt) => this.runner.apply(pair, rows, committedAt),
+      onPairs: (pairs) => pairs.forEach((p) => this.known.add(p)),
+      onState: (state, detail) => {
+        if (state === 'reconnecting' && this.subscriberState !== 'reconnecting') this.metrics.reconnects.inc();
+        this.subscriberState = state;
+        this.logger.info('subscriber state', { state, detail });
+      },
+    });
+    await this.subscriber.start();
+  }
+
+  /** Offline: every pair's stored trades, read-only, through the same runner. */
+  async runOffline(): Promise<{ pairs: number; ticks: number }> {
+    const pairs = this.config.pairs.length > 0 ? this.config.pairs : listPairs(this.config.dataDir, 'trading');
+    let ticks = 0;
+    for (const pair of pairs) {
+      this.known.add(pairId(pair));
+      const cursor = (await this.runner.cursor([pair]))[pairId(pair)];
+      ticks += await readStoredTicks(this.config.dataDir, pair, cursor, (rows) => this.runner.apply(pairId(pair), rows));
+    }
+    await this.runner.passAll(pairs);
+    this.logger.info('offline pass done', { pairs: pairs.length, ticks });
+    return { pairs: pairs.length, ticks };
+  }
+
+  async reports(): Promise<PairReport[]> {
+    const out: PairReport[] = [];
+    for (const pair of this.pairs()) out.push(await this.withConnection(pair, (conn) => buildPairReport(conn, pairId(pair))));
+    return out;
+  }
+
+  health(): { ok: boolean } & Record<string, unknown> {
+    const failing = this.runner.failing();
+    const live = this.config.ingester !== undefined;
+    return {
+      ok: Object.keys(failing).length === 0 && (!live || this.subscriberState === 'open'),
+      mode: live ? 'live' : 'offline',
+      subscriber: this.subscriberState,
+      pairs: this.pairs().map(pairId),
+      failing,
+      pool: this.pool.getPoolStats(),
+    };
+  }
+
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      await this.subscriber?.stop();
+      await this.http?.close();
+      await this.pool.closeAll();
+      this.logger.info('analytics stopped');
+    })();
+    return this.stopped;
+  }
+
+  private pairs(): PairKey[] {
+    return [...this.known].sort().map(toPairKey);
+  }
+
+  private withConnection<T>(pair: PairKey, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.lock.run(pairId(pair), () => this.pool.withConnection(pair, fn));
+  }
+}

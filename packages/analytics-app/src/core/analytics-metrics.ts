@@ -1,0 +1,13 @@
+import { MetricsRegistry } from '@market-data/storage-core';
+
+/** What the analytics app exposes on /metrics. */
+export class AnalyticsMetrics {
+  readonly registry = new MetricsRegistry();
+  readonly ticksApplied = this.registry.counter('analytics_ticks_applied_total', 'Ticks newly stored in analytics files, by pair.');
+  readonly ticksDuplicate = this.registry.counter('analytics_ticks_duplicate_total', 'Ticks received again (replay overlap) and ignored.');
+  readonly passes = this.registry.counter('analytics_passes_total', 'Analytics passes run, by pair.');
+  readonly passFailures = this.registry.counter('analytics_pass_failures_total', 'Failed analytics passes, by pair.');
+  readonly passSeconds = this.registry.histogram('analytics_pass_seconds', 'Duration of one pair analytics pass.');
+  readonly lag = this.registry.histogram('analytics_commit_to_row_seconds', 'From the ingester committing a batch that closes a candle to the analytics rows for it being written.');
+  readonly reconnects = this.registry.counter('analytics_subscriber_reconnects_total', 'Reconnections to the ingester.');
+}

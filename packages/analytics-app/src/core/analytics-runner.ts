@@ -1,0 +1,121 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import {
+  appendTicks,
+  executeQuery,
+  pairId,
+  toPairKey,
+  updateCandles,
+  type Logger,
+  type PairKey,
+  type Tick,
+  type TickRow,
+} from '@market-data/storage-core';
+import { runAnalyticsPass, type AnalyticsOptions } from '../engine';
+import type { AnalyticsMetrics } from './analytics-metrics';
+
+export interface AnalyticsRunnerDeps {
+  /** Serialized access to a pair's analytics.duckdb connection. */
+  withConnection<T>(pair: PairKey, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T>;
+  readonly metrics: AnalyticsMetrics;
+  readonly logger: Logger;
+}
+
+export interface AnalyticsRunnerOptions {
+  /** Engine options for every pair (row size etc.), with per-pair overrides by pair id. */
+  readonly engine?: AnalyticsOptions;
+  readonly perPair?: Readonly<Record<string, AnalyticsOptions>>;
+}
+
+const MINUTE_MS = 60_000;
+
+interface PairState {
+  /** Newest stored trade time (epoch ms), the resume cursor. */
+  newest: number;
+  /** Minute (epoch ms / 60000) of `newest` as of the last pass. */
+  passedMinute: number;
+  failing?: string;
+}
+
+/**
+ * Keeps one pair's analytics file in step with the ticks it is given: store them (idempotent by
+ * trade id), refresh candles, and run the analytics pass whenever a candle has closed. Everything
+ * is derived from stored ticks, so live, resumed and offline runs end with the same tables.
+ */
+export class AnalyticsRunner {
+  private readonly state = new Map<string, PairState>();
+
+  constructor(
+    private readonly deps: AnalyticsRunnerDeps,
+    private readonly options: AnalyticsRunnerOptions = {},
+  ) {}
+
+  /** The newest stored trade time per pair (for the subscriber's resume cursor). */
+  async cursor(pairs: readonly PairKey[]): Promise<Record<string, number>> {
+    const cursor: Record<string, number> = {};
+    for (const pair of pairs) {
+      const state = await this.load(pair);
+      if (state.newest > 0) cursor[pairId(pair)] = state.newest;
+    }
+    return cursor;
+  }
+
+  /** Stores ticks for a pair and runs a pass if a candle closed. `committedAt` = ingester commit time (epoch ms). */
+  async apply(id: string, rows: readonly TickRow[], committedAt?: number): Promise<void> {
+    if (rows.length === 0) return;
+    const pair = toPairKey(id);
+    const state = await this.load(pair);
+    const ticks: Tick[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      ticks[i] = { timestamp: r[0], price: r[1], volume: r[2], side: r[3], tradeId: r[4] };
+    }
+    await this.deps.withConnection(pair, async (conn) => {
+      const result = await appendTicks(conn, ticks);
+      this.deps.metrics.ticksApplied.inc({ pair: id }, result.inserted);
+      if (result.duplicates > 0) this.deps.metrics.ticksDuplicate.inc({ pair: id }, result.duplicates);
+      if (result.inserted === 0 || result.minTimestamp === null || result.maxTimestamp === null) return;
+      await updateCandles(conn, result.minTimestamp);
+      state.newest = Math.max(state.newest, result.maxTimestamp);
+    });
+    if (Math.floor(state.newest / MINUTE_MS) > state.passedMinute) {
+      await this.pass(pair, state);
+      if (committedAt !== undefined) this.deps.metrics.lag.observe(Math.max(0, Date.now() - committedAt) / 1000);
+    }
+  }
+
+  /** Runs a pass for every pair with unprocessed closed candles (end of a replay, offline mode). */
+  async passAll(pairs: readonly PairKey[]): Promise<void> {
+    for (const pair of pairs) await this.pass(pair, await this.load(pair));
+  }
+
+  failing(): Record<string, string> {
+    return Object.fromEntries([...this.state].filter(([, s]) => s.failing).map(([id, s]) => [id, s.failing as string]));
+  }
+
+  private async pass(pair: PairKey, state: PairState): Promise<void> {
+    const id = pairId(pair);
+    const started = performance.now();
+    try {
+      await this.deps.withConnection(pair, (conn) => runAnalyticsPass(conn, { ...this.options.engine, ...this.options.perPair?.[id] }));
+      state.passedMinute = Math.floor(state.newest / MINUTE_MS);
+      state.failing = undefined;
+      this.deps.metrics.passes.inc({ pair: id });
+      this.deps.metrics.passSeconds.observe((performance.now() - started) / 1000);
+    } catch (err) {
+      state.failing = err instanceof Error ? err.message : String(err);
+      this.deps.metrics.passFailures.inc({ pair: id });
+      this.deps.logger.error('analytics pass failed', { pair: id, err });
+    }
+  }
+
+  private async load(pair: PairKey): Promise<PairState> {
+    const id = pairId(pair);
+    let state = this.state.get(id);
+    if (state) return state;
+    const [row] = await this.deps.withConnection(pair, (conn) => executeQuery(conn, 'SELECT epoch_us(max(timestamp)) AS us FROM ticks'));
+    const newest = row?.us === null || row?.us === undefined ? 0 : (row.us as number) / 1000;
+    state = this.state.get(id) ?? { newest, passedMinute: -1 };
+    this.state.set(id, state);
+    return state;
+  }
+}

@@ -1,0 +1,112 @@
+import { inject, injectable } from 'tsyringe';
+import { CONNECTION_POOL, KeyedLock, type ConnectionPool } from '@market-data/pool';
+import { statSync } from 'node:fs';
+import { pairDatabasePath, pairId, startOpsServer, type PairKey } from '@market-data/storage-core';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { IngestConfig } from './config/ingest-config';
+import type { Feed } from './feeds/feed';
+import { IngestService } from './core/ingest-service';
+
+import type { IngestMetrics } from './core/ingest-metrics';
+import { LOGGER, type Logger } from '@market-data/storage-core';
+import { FEED_FACTORY, INGEST_CONFIG, INGEST_METRICS } from './core/tokens';
+import { WsTickerplant } from './server/ws-tickerplant';
+
+export type FeedFactory = (config: IngestConfig) => Feed[];
+
+/**
+ * The running ingester: feeds -> IngestService (batch, append, candles) -> tickerplant, plus the
+ * ops listener and the retention schedule. Built by the container; owns nothing global.
+ */
+@injectable()
+export class IngestApp {
+  private service: IngestService | undefined;
+  private tickerplant: WsTickerplant | undefined;
+  private http: { url: string; close(): Promise<void> } | undefined;
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private feeds: Feed[] = [];
+  private stopped: Promise<void> | undefined;
+
+  constructor(
+    @inject(INGEST_CONFIG) private readonly config: IngestConfig,
+    @inject(CONNECTION_POOL) private readonly pool: ConnectionPool,
+    @inject(LOGGER) private readonly logger: Logger,
+    @inject(INGEST_METRICS) private readonly metrics: IngestMetrics,
+    @inject(FEED_FACTORY) private readonly feedFactory: FeedFactory,
+  ) {}
+
+  get url(): string | undefined {
+    return this.http?.url;
+  }
+
+  get ingest(): IngestService | undefined {
+    return this.service;
+  }
+
+  /** Resolves when every finite feed (replay, bounded synthetic) has delivered everything. */
+  feedsDone(): Promise<void> {
+    return Promise.all(this.feeds.map((f) => f.done ?? new Promise<void>(() => undefined))).then(() => undefined);
+  }
+
+  async start(): Promise<void> {
+    const lock = new KeyedLock();
+    const withConnection = <T>(pair: PairKey, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> =>
+      lock.run(pairId(pair), () => this.pool.withConnection(pair, fn));
+    this.tickerplant = new WsTickerplant({ withConnection, pairs: () => this.service?.pairs() ?? [], logger: this.logger });
+    this.service = new IngestService(
+      { withConnection, metrics: this.metrics, logger: this.logger, tickerplant: this.tickerplant },
+      {
+        maxBatch: this.config.batch.maxBatch,
+        maxDelayMs: this.config.batch.maxDelayMs,
+        candleIntervalMs: this.config.candleIntervalMs,
+        maxFailures: 3,
+        maxBuffered: Math.max(100_000, this.config.batch.maxBatch * 10),
+      },
+    );
+    this.service.declarePairs(this.config.pairs);
+    this.registerPoolMetrics();
+    const tickerplant = this.tickerplant;
+    const service = this.service;
+    this.http = await startOpsServer(this.config.listen.host, this.config.listen.port, {
+      metrics: () => this.metrics.registry.render(),
+      health: () => ({ ...service.health(), pool: this.pool.getPoolStats(), subscribers: tickerplant.subscriberCount() }),
+      upgrades: { '/subscribe': (req, socket, head) => tickerplant.handleUpgrade(req, socket, head) },
+    });
+    this.logger.info('ingester listening', { url: this.http.url, dataDir: this.config.dataDir, source: this.config.source, pairs: this.config.pairs.length });
+    this.feeds = this.feedFactory(this.config);
+    await service.start(this.feeds);
+    if (this.config.retentionIntervalMs > 0) {
+      this.retentionTimer = setInterval(() => void service.runRetention(), this.config.retentionIntervalMs);
+      this.retentionTimer.unref();
+    }
+  }
+
+  /** Stop feeds, flush every batch, close subscribers and every file. Idempotent. */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      if (this.retentionTimer) clearInterval(this.retentionTimer);
+      await this.service?.stop();
+      await this.tickerplant?.close();
+      await this.http?.close();
+      await this.pool.closeAll();
+      this.logger.info('ingester stopped', { stored: this.metrics.stored.total() });
+    })();
+    return this.stopped;
+  }
+
+  private registerPoolMetrics(): void {
+    const stats = () => this.pool.getPoolStats();
+    this.metrics.registry.gauge('ingest_pool_open_pairs', 'Pair files open in the pool.', (set) => set({}, stats().poolSize));
+    this.metrics.registry.gauge('ingest_pool_hit_rate_pct', 'Pool hit rate since start.', (set) => set({}, stats().hitRatePct));
+    this.metrics.registry.gauge('ingest_pool_evictions', 'Pool evictions since start.', (set) => set({}, stats().evictions));
+    this.metrics.registry.gauge('ingest_pair_file_bytes', 'Size of each pair file on disk.', (set) => {
+      for (const pair of this.service?.pairs() ?? []) {
+        try {
+          set({ pair: pairId(pair) }, statSync(pairDatabasePath(this.config.dataDir, pair)).size);
+        } catch {
+          // Not created yet.
+        }
+      }
+    });
+  }
+}

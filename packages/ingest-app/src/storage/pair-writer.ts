@@ -1,0 +1,177 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { appendTicks, checkTick, StorageError, updateCandles, type PairKey } from '@market-data/storage-core';
+import type { Trade } from '../feeds/feed';
+
+/** What a writer needs from the process: a connection per flush (the pool) and a few sinks. */
+export interface PairWriterDeps {
+  withConnection<T>(pair: PairKey, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T>;
+  /** Called once a batch is committed: the only point where trades count as stored and are published. */
+  committed(pair: PairKey, batch: readonly Trade[], inserted: number, commitMs: number): void;
+  /** Trades that reached the writer but are not storable (a feed let them through): dropped alone. */
+  invalid(pair: PairKey, count: number, sample: string): void;
+  /** Called when a flush fails; `setAside` when the pair has now failed too often in a row. */
+  failed(pair: PairKey, error: unknown, setAside: boolean, dropped: number): void;
+}
+
+export interface PairWriterOptions {
+  /** Flush when this many trades are buffered (size bound). */
+  readonly maxBatch: number;
+  /** Flush at the latest this long after the first buffered trade (time bound). */
+  readonly maxDelayMs: number;
+  /** Refresh candles at most this often per pair, and always when a batch crosses a minute. */
+  readonly candleIntervalMs: number;
+  /** Consecutive failed flushes before the pair is set aside. */
+  readonly maxFailures: number;
+  /** Trades kept buffered for a failing pair before the oldest are dropped (and reported). */
+  readonly maxBuffered: number;
+}
+
+const MINUTE_MS = 60_000;
+
+function isValid(trade: Trade, index: number): boolean {
+  try {
+    checkTick(trade, index);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Batches one pair's trades and writes them: appendTicks in one transaction per batch, then the
+ * touched candles. One flush in flight per pair; trades arriving meanwhile form the next batch.
+ */
+export class PairWriter {
+  private buffer: Trade[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private failures = 0;
+  private candlesDirtyFrom = Infinity;
+  private lastCandleRefresh = 0;
+  private lastCandleMinute = -1;
+  private aside = false;
+  lastTradeAt: number | undefined;
+  lastCommitAt: number | undefined;
+
+  constructor(
+    readonly pair: PairKey,
+    private readonly deps: PairWriterDeps,
+    private readonly options: PairWriterOptions,
+  ) {}
+
+  get setAside(): boolean {
+    return this.aside;
+  }
+
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  /** Buffers trades; returns false (and takes nothing) when the pair is set aside. */
+  add(trades: readonly Trade[]): boolean {
+    if (this.aside) return false;
+    for (const trade of trades) this.buffer.push(trade);
+    this.lastTradeAt = Date.now();
+    if (this.buffer.length >= this.options.maxBatch) this.kick();
+    else if (!this.timer && !this.flushing) this.timer = setTimeout(() => this.kick(), this.options.maxDelayMs);
+    return true;
+  }
+
+  /** Lets a set-aside pair take trades again (after an operator fix or a retry timer). */
+  reinstate(): void {
+    this.aside = false;
+    this.failures = 0;
+  }
+
+  /** Writes everything buffered now, waiting for an in-flight flush first. */
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.flushing) await this.flushing;
+    while (this.buffer.length > 0 && !this.aside) await this.runFlush();
+    if (this.candlesDirtyFrom !== Infinity && !this.aside) await this.refreshCandles(true).catch(() => undefined);
+  }
+
+  private kick(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.flushing || this.buffer.length === 0) return;
+    void this.runFlush().then(() => {
+      if (this.buffer.length >= this.options.maxBatch) this.kick();
+      else if (this.buffer.length > 0 && !this.timer) this.timer = setTimeout(() => this.kick(), this.options.maxDelayMs);
+    });
+  }
+
+  private runFlush(): Promise<void> {
+    const batch = this.buffer.splice(0, this.options.maxBatch);
+    const run = this.write(batch).finally(() => {
+      this.flushing = undefined;
+    });
+    this.flushing = run;
+    return run;
+  }
+
+  private async write(batch: Trade[]): Promise<void> {
+    const started = performance.now();
+    try {
+      const result = await this.deps.withConnection(this.pair, async (conn) => {
+        try {
+          return await appendTicks(conn, batch);
+        } catch (err) {
+          if (!(err instanceof StorageError && err.code === 'INVALID_TICK')) throw err;
+          // appendTicks refuses a whole batch for one bad tick; drop only the bad ones here.
+          const valid = batch.filter((t, i) => isValid(t, i));
+          this.deps.invalid(this.pair, batch.length - valid.length, err.message);
+          batch = valid;
+          return appendTicks(conn, valid);
+        }
+      });
+      this.failures = 0;
+      this.lastCommitAt = Date.now();
+      if (result.minTimestamp !== null && result.inserted > 0) {
+        this.candlesDirtyFrom = Math.min(this.candlesDirtyFrom, result.minTimestamp);
+      }
+      this.deps.committed(this.pair, batch, result.inserted, performance.now() - started);
+      if (result.maxTimestamp !== null) await this.maybeRefreshCandles(result.maxTimestamp);
+    } catch (error) {
+      this.failures++;
+      const setAside = this.failures >= this.options.maxFailures;
+      // Keep the batch for the next try unless the pair is being set aside or holds too much.
+      let dropped = 0;
+      if (setAside) {
+        dropped = batch.length + this.buffer.length;
+        this.buffer = [];
+        this.aside = true;
+      } else {
+        this.buffer = batch.concat(this.buffer);
+        if (this.buffer.length > this.options.maxBuffered) {
+          dropped = this.buffer.length - this.options.maxBuffered;
+          this.buffer.splice(0, dropped);
+        }
+      }
+      this.deps.failed(this.pair, error, setAside, dropped);
+    }
+  }
+
+  private async maybeRefreshCandles(newest: number): Promise<void> {
+    const minute = Math.floor(newest / MINUTE_MS);
+    const crossed = minute !== this.lastCandleMinute;
+    if (crossed || Date.now() - this.lastCandleRefresh >= this.options.candleIntervalMs) {
+      this.lastCandleMinute = minute;
+      await this.refreshCandles(false);
+    }
+  }
+
+  private async refreshCandles(final: boolean): Promise<void> {
+    if (this.candlesDirtyFrom === Infinity) return;
+    const from = this.candlesDirtyFrom;
+    this.candlesDirtyFrom = Infinity;
+    this.lastCandleRefresh = Date.now();
+    try {
+      await this.deps.withConnection(this.pair, (conn) => updateCandles(conn, from));
+    } catch (error) {
+      this.candlesDirtyFrom = Math.min(this.candlesDirtyFrom, from);
+      if (final) throw error;
+    }
+  }
+}

@@ -1,0 +1,136 @@
+import 'reflect-metadata';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConnectionPoolManager, KeyedLock } from '@market-data/pool';
+import { executeQuery, pairKey } from '@market-data/storage-core';
+import { IngestService } from '../src/core/ingest-service';
+import { IngestMetrics } from '../src/core/ingest-metrics';
+import { createLogger } from '@market-data/storage-core';
+
+import { ArrayFeed, makeTrades } from './support/array-feed';
+import { useTempDir } from './support/temp-dir';
+
+const dir = useTempDir();
+
+function setup(options: Partial<ConstructorParameters<typeof IngestService>[1]> = {}) {
+  const pool = new ConnectionPoolManager({ baseDir: dir.path, maxConnections: 10 });
+  const metrics = new IngestMetrics();
+  const logs: string[] = [];
+  const lock = new KeyedLock();
+  const service = new IngestService(
+    {
+      withConnection: (pair, fn) => lock.run(`${pair.exchange}:${pair.marketType}:${pair.symbol}`, () => pool.withConnection(pair, fn)),
+      metrics,
+      logger: createLogger({ write: (l) => logs.push(l), level: 'debug' }),
+    },
+    { maxBatch: 1000, maxDelayMs: 20, candleIntervalMs: 0, maxFailures: 2, maxBuffered: 100_000, setAsideRetryMs: 0, ...options },
+  );
+  return { pool, metrics, service, logs };
+}
+
+async function count(pool: ConnectionPoolManager, symbol: string, sql = 'SELECT count(*) AS n FROM ticks'): Promise<number> {
+  return (await pool.withConnection(pairKey('binance', 'spot', symbol), (c) => executeQuery(c, sql)))[0].n as number;
+}
+
+describe('IngestService', () => {
+  it('stores every trade of several pairs once, counts them, and builds candles', async () => {
+    const { pool, metrics, service } = setup();
+    try {
+      const a = makeTrades('AAA', 2500);
+      const b = makeTrades('BBB', 700);
+      const overlap = a.slice(1000, 1500); // a reconnect overlap: stored once
+      const feed = new ArrayFeed([...a, ...b, ...overlap], 300);
+      await service.start([feed]);
+      await feed.done;
+      await service.stop();
+      expect(await count(pool, 'AAA')).toBe(2500);
+      expect(await count(pool, 'BBB')).toBe(700);
+      expect(metrics.stored.total()).toBe(3200);
+      expect(metrics.duplicates.total()).toBe(500);
+      expect(metrics.received.get({ pair: 'binance:spot:AAA' })).toBe(3000);
+      // 2500 trades 100 ms apart from 23:55:00 = 250 s -> 1m candles 23:55..23:59.
+      const candles = await pool.withConnection(pairKey('binance', 'spot', 'AAA'), (c) =>
+        executeQuery(c, 'SELECT timestamp, trade_count, volume, buy_volume FROM candles_1m ORDER BY timestamp'),
+      );
+      expect(candles.map((c) => c.trade_count)).toEqual([600, 600, 600, 600, 100]);
+      expect(candles.reduce((s, c) => s + (c.volume as number), 0)).toBe(a.reduce((s, t) => s + t.volume, 0));
+      expect(candles[0].buy_volume).toBe(a.slice(0, 600).filter((t) => t.side === 'BUY').reduce((s, t) => s + t.volume, 0));
+      expect(service.health().pairs.map((p) => p.pair).sort()).toEqual(['binance:spot:AAA', 'binance:spot:BBB']);
+    } finally {
+      await pool.closeAll();
+    }
+  });
+
+  it('sets aside a pair whose file is corrupt and keeps ingesting the others', async () => {
+    const bad = join(dir.path, 'binance', 'spot', 'BAD');
+    mkdirSync(bad, { recursive: true });
+    writeFileSync(join(bad, 'trading.duckdb'), Buffer.alloc(16384, 1));
+    const { pool, metrics, service, logs } = setup();
+    try {
+      const feed = new ArrayFeed([...makeTrades('BAD', 300), ...makeTrades('GOOD', 300), ...makeTrades('BAD', 10, { firstId: 1000 })], 100);
+      await service.start([feed]);
+      await feed.done;
+      await service.stop();
+      expect(await count(pool, 'GOOD')).toBe(300);
+      const health = service.health();
+      expect(health.ok).toBe(false);
+      expect(health.pairs.find((p) => p.pair === 'binance:spot:BAD')).toMatchObject({ setAside: true, lastError: expect.stringMatching(/cannot open/) });
+      expect(health.pairs.find((p) => p.pair === 'binance:spot:GOOD')).toMatchObject({ setAside: false });
+      expect(metrics.dropped.get({ pair: 'binance:spot:BAD', reason: 'set_aside' })).toBe(310);
+      expect(logs.some((l) => l.includes('pair set aside'))).toBe(true);
+      expect(metrics.stored.get({ pair: 'binance:spot:BAD' })).toBe(0);
+    } finally {
+      await pool.closeAll();
+    }
+  });
+
+  it('counts rejects by reason and samples them in the log, at most N per minute', async () => {
+    const { pool, metrics, service, logs } = setup({ rejectSamplesPerMinute: 2 });
+    try {
+      for (let i = 0; i < 5; i++) service.reject('malformed_json', `{"broken ${i}`);
+      service.reject('bad_price', '{"p":"NaN"}');
+      expect(metrics.rejected.get({ reason: 'malformed_json' })).toBe(5);
+      expect(metrics.rejected.get({ reason: 'bad_price' })).toBe(1);
+      expect(logs.filter((l) => l.includes('message rejected'))).toHaveLength(3);
+      expect(metrics.registry.render()).toContain('ingest_messages_rejected_total{reason="malformed_json"} 5');
+    } finally {
+      await pool.closeAll();
+    }
+  });
+
+  it('drops only the invalid trades of a batch that reached it, and keeps the rest', async () => {
+    const { pool, metrics, service } = setup();
+    try {
+      const trades = makeTrades('MIX', 50);
+      const broken = [
+        { ...trades[10], tradeId: 'bad-1', price: Number.NaN },
+        { ...trades[20], tradeId: 'bad-2', volume: -1 },
+      ];
+      const feed = new ArrayFeed([...trades.slice(0, 25), ...broken, ...trades.slice(25)], 100);
+      await service.start([feed]);
+      await feed.done;
+      await service.stop();
+      expect(await count(pool, 'MIX')).toBe(50);
+      expect(metrics.rejected.get({ reason: 'invalid_tick' })).toBe(2);
+    } finally {
+      await pool.closeAll();
+    }
+  });
+
+  it('applies retention on the data clock', async () => {
+    const { pool, service } = setup();
+    try {
+      const old = makeTrades('RET', 10, { start: Date.UTC(2024, 0, 1, 0, 0) });
+      const recent = makeTrades('RET', 10, { start: Date.UTC(2024, 0, 1, 1, 0), firstId: 100 });
+      const feed = new ArrayFeed([...old, ...recent]);
+      await service.start([feed]);
+      await feed.done;
+      await service.flushAll();
+      await service.runRetention();
+      expect(await count(pool, 'RET')).toBe(10);
+      await service.stop();
+    } finally {
+      await pool.closeAll();
+    }
+  });
+});
