@@ -4,6 +4,14 @@ import { TRADE_ID_NUMBER_SQL, tradeOrderSql } from './trade-order';
 import type { SqlQuery, TimeInput } from './types';
 import { optionsObject, requiredTime } from './validate';
 
+/**
+ * Volumes are summed as DECIMAL(38,12), not as doubles: a double sum depends on the order rows
+ * are read in (which batching and replays change), so two runs over the same trades could differ
+ * in the last bit; exchange quantities have at most 12 decimals, so the decimal sum is exact and
+ * equals the exchange's own kline volume.
+ */
+const EXACT_VOLUME = 'volume::DECIMAL(38,12)';
+
 export interface CandlesFromTicksOptions {
   /** Rebuild every bucket whose open is >= this time floored to the timeframe. */
   readonly from: TimeInput;
@@ -34,9 +42,9 @@ SELECT
   max(price) AS high,
   min(price) AS low,
   last(price ORDER BY ${order}) AS close,
-  sum(volume) AS volume,
-  COALESCE(sum(volume) FILTER (WHERE side = 'BUY'), 0) AS buy_volume,
-  COALESCE(sum(volume) FILTER (WHERE side = 'SELL'), 0) AS sell_volume,
+  sum(${EXACT_VOLUME})::DOUBLE AS volume,
+  COALESCE(sum(${EXACT_VOLUME}) FILTER (WHERE side = 'BUY'), 0)::DOUBLE AS buy_volume,
+  COALESCE(sum(${EXACT_VOLUME}) FILTER (WHERE side = 'SELL'), 0)::DOUBLE AS sell_volume,
   count(*) AS trade_count
 FROM (
   SELECT timestamp, price, volume, side, trade_id, ${TRADE_ID_NUMBER_SQL} AS trade_number

@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { executeQuery, openPairDatabase, pairKey, type ServerMessage } from '@market-data/storage-core';
+import { ChildApp, INGEST_MAIN, until } from './support/child-app';
+import { FakeBinance } from './support/fake-binance';
+import { binanceTradeFrame, loadRealTrades } from './support/real-trades';
+
+// Real USD-M trades: 12,935 rows, one of them an INSURANCE_FUND trade that is not a market trade.
+const TRADES = loadRealTrades('binance-um-BTCUSDT-trades-2023-04-04T2358.csv');
+const MARKET_IDS = TRADES.filter((t) => t.type === 'MARKET').map((t) => String(t.id));
+const PAIR = pairKey('binance', 'usdm', 'BTCUSDT');
+
+function ingestArgs(dataDir: string, exchange: string): string[] {
+  return [
+    '--source', 'live', '--pairs', 'binance:usdm:BTCUSDT', '--data-dir', dataDir, '--listen', '127.0.0.1:0',
+    '--binance-usdm-ws', `ws://${exchange}`, '--binance-usdm-rest', `http://${exchange}`,
+    '--max-delay-ms', '20', '--max-batch', '500', '--stale-timeout-ms', '60000', '--retention-interval-ms', '0',
+  ];
+}
+
+/** Acknowledged = published by the ingester's tickerplant, which happens only after commit. */
+function subscribe(url: string, acked: Set<string>): WebSocket {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/subscribe`);
+  ws.on('open', () => ws.send(JSON.stringify({ type: 'subscribe', pairs: ['binance:usdm:BTCUSDT'] })));
+  ws.on('message', (data) => {
+    const msg = JSON.parse(String(data)) as ServerMessage;
+    if (msg.type === 'ticks') for (const row of msg.rows) acked.add(row[4]);
+  });
+  ws.on('error', () => undefined);
+  return ws;
+}
+
+async function storedIds(dataDir: string): Promise<{ ids: string[]; duplicates: number; candles: unknown[] }> {
+  const db = await openPairDatabase(dataDir, PAIR, { readOnly: true });
+  try {
+    const ids = (await executeQuery(db.connection, 'SELECT trade_id FROM ticks ORDER BY trade_id')).map((r) => r.trade_id as string);
+    const [d] = await executeQuery(db.connection, 'SELECT count(*) - count(DISTINCT trade_id) AS d FROM ticks');
+    const candles = await executeQuery(db.connection, 'SELECT * FROM candles_1m ORDER BY timestamp');
+    return { ids, duplicates: d.d as number, candles };
+  } finally {
+    db.close();
+  }
+}
+
+async function stored(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const m = text.match(/ingest_trades_stored_total\{pair="binance:usdm:BTCUSDT"\} (\d+)/);
+  return m ? Number(m[1]) : 0;
+}
+
+describe('ingester as a real process', () => {
+  const dirs: string[] = [];
+  const tempDir = (): string => {
+    const d = mkdtempSync(join(tmpdir(), 'ingest-proc-'));
+    dirs.push(d);
+    return d;
+  };
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  async function uninterruptedRun(): Promise<Awaited<ReturnType<typeof storedIds>>> {
+    const exchange = new FakeBinance({ frames: new Map([['btcusdt@trade', TRADES.map((t) => binanceTradeFrame('BTCUSDT', t, true))]]), rate: 20_000 });
+    const dataDir = tempDir();
+    const address = await exchange.start();
+    const app = new ChildApp(INGEST_MAIN, ingestArgs(dataDir, address));
+    try {
+      const url = await app.url();
+      await until(async () => (await stored(url)) === MARKET_IDS.length, 60_000, 'all trades stored');
+      app.kill('SIGTERM');
+      expect((await app.exited).code).toBe(0);
+    } finally {
+      app.kill('SIGKILL');
+      await exchange.stop();
+    }
+    return storedIds(dataDir);
+  }
+
+  it('loses nothing acknowledged on kill -9, resumes on restart, stores each trade once, as an uninterrupted run does', async () => {
+    const baseline = await uninterruptedRun();
+    expect(baseline.ids).toEqual([...MARKET_IDS].sort());
+    expect(baseline.duplicates).toBe(0);
+    expect(baseline.ids).not.toContain('3535191080'); // the insurance-fund trade
+
+    const exchange = new FakeBinance({ frames: new Map([['btcusdt@trade', TRADES.map((t) => binanceTradeFrame('BTCUSDT', t, true))]]), rate: 3000 });
+    const dataDir = tempDir();
+    const address = await exchange.start();
+    const acked = new Set<string>();
+    const first = new ChildApp(INGEST_MAIN, ingestArgs(dataDir, address));
+    let ws: WebSocket | undefined;
+    try {
+      ws = subscribe(await first.url(), acked);
+      await until(() => acked.size >= 3000, 60_000, '3000 acknowledged trades');
+      first.kill('SIGKILL');
+      expect((await first.exited).signal).toBe('SIGKILL');
+    } finally {
+      ws?.terminate();
+      first.kill('SIGKILL');
+    }
+    const afterKill = await storedIds(dataDir);
+    const storedSet = new Set(afterKill.ids);
+    const lost = [...acked].filter((id) => !storedSet.has(id));
+    expect(lost).toEqual([]);
+    expect(afterKill.duplicates).toBe(0);
+    expect(afterKill.ids.length).toBeLessThan(MARKET_IDS.length);
+
+    const second = new ChildApp(INGEST_MAIN, ingestArgs(dataDir, address));
+    try {
+      const url = await second.url();
+      await until(async () => (await stored(url)) + afterKill.ids.length >= MARKET_IDS.length, 60_000, 'restart catches up');
+      second.kill('SIGTERM');
+      expect((await second.exited).code).toBe(0);
+    } finally {
+      second.kill('SIGKILL');
+      await exchange.stop();
+    }
+    const final = await storedIds(dataDir);
+    expect(final.duplicates).toBe(0);
+    expect(final.ids).toEqual(baseline.ids);
+    expect(final.candles).toEqual(baseline.candles);
+  }, 180_000);
+});

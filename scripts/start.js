@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// The main job on a fresh clone (`npm start`): the ingester on the embedded default (synthetic
+// market, DuckDB files under ./data) and the analytics app subscribed to it, as two real
+// processes, with the analytics report printed as it updates. Ctrl-C or --duration stops both.
+'use strict';
+const { spawn } = require('node:child_process');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const args = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
+};
+const dataDir = path.resolve(flag('data-dir', path.join(root, 'data')));
+const duration = Number(flag('duration', '0'));
+const ingestListen = flag('ingest-listen', '127.0.0.1:8090');
+const analyticsListen = flag('analytics-listen', '127.0.0.1:8091');
+const everyMs = Number(flag('report-every', '5')) * 1000;
+const extra = (() => {
+  const i = args.indexOf('--');
+  return i >= 0 ? args.slice(i + 1) : [];
+})();
+
+const { formatReport } = require(path.join(root, 'packages/analytics-app/dist/engine'));
+
+function start(name, script, argv) {
+  const child = spawn(process.execPath, [path.join(root, script), ...argv], { stdio: ['ignore', 'inherit', 'pipe'] });
+  // Both apps log JSON lines on stderr; keep warnings and errors visible, the rest quiet.
+  let buffer = '';
+  child.stderr.on('data', (chunk) => {
+    buffer += chunk;
+    let nl;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      if (/"level":"(warn|error)"/.test(line) || !line.startsWith('{')) process.stderr.write(`[${name}] ${line}\n`);
+    }
+  });
+  child.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 0))));
+  return child;
+}
+
+async function waitHealthy(url, ms = 30_000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.status < 500 || res.status === 503) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+async function main() {
+  console.log(`market-data: data in ${dataDir}; ingester http://${ingestListen}, analytics http://${analyticsListen}`);
+  const ingester = start('ingest', 'packages/ingest-app/dist/main.js', [
+    '--data-dir', dataDir, '--source', 'synthetic', '--listen', ingestListen, '--log-level', 'info', ...extra,
+  ]);
+  await waitHealthy(`http://${ingestListen}`);
+  const analytics = start('analytics', 'packages/analytics-app/dist/main.js', [
+    '--data-dir', dataDir, '--ingester', `ws://${ingestListen}`, '--listen', analyticsListen,
+  ]);
+  await waitHealthy(`http://${analyticsListen}`);
+
+  let stopping = false;
+  const stop = async (why) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\nstopping (${why}) ...`);
+    analytics.kill('SIGTERM');
+    const a = await analytics.exited;
+    ingester.kill('SIGTERM');
+    const i = await ingester.exited;
+    console.log(`analytics exited ${a}, ingester exited ${i}`);
+    process.exit(a === 0 && i === 0 ? 0 : 1);
+  };
+  process.on('SIGINT', () => void stop('Ctrl-C'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  if (duration > 0) setTimeout(() => void stop(`--duration ${duration}`), duration * 1000);
+  for (const child of [ingester, analytics]) {
+    child.exited.then((code) => {
+      if (!stopping) {
+        console.error(`a process exited unexpectedly (code ${code})`);
+        void stop('child exit');
+      }
+    });
+  }
+
+  const show = async () => {
+    try {
+      const [reports, health] = await Promise.all([
+        fetch(`http://${analyticsListen}/report`).then((r) => r.json()),
+        fetch(`http://${ingestListen}/healthz`).then((r) => r.json()),
+      ]);
+      const stored = health.pairs.map((p) => `${p.pair} pending=${p.pending}`).length;
+      console.log(`\n=== ${new Date().toISOString()}  pairs=${stored}  subscribers=${health.subscribers} ===`);
+      console.log(formatReport(reports));
+    } catch (err) {
+      console.error(`report unavailable: ${err.message}`);
+    }
+  };
+  while (!stopping) {
+    await new Promise((r) => setTimeout(r, everyMs));
+    if (!stopping) await show();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
