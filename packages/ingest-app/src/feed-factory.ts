@@ -11,7 +11,7 @@ export function createFeeds(config: IngestConfig): Feed[] {
         new SyntheticFeed({
           pairs: config.pairs,
           seed: config.synthetic.seed,
-          tradesPerSecond: config.synthetic.tradesPerSecond,
+          tradesPerSecond: config.synthetic.tradesPerSecond * config.pairs.length,
           realtime: config.synthetic.realtime,
         }),
       ];
