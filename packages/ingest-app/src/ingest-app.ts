@@ -71,6 +71,7 @@ export class IngestApp {
       metrics: () => this.metrics.registry.render(),
       health: () => ({ ...service.health(), pool: this.pool.getPoolStats(), subscribers: tickerplant.subscriberCount() }),
       upgrades: { '/subscribe': (req, socket, head) => tickerplant.handleUpgrade(req, socket, head) },
+      routes: { '/stats': async () => this.stats() },
     });
     this.logger.info('ingester listening', { url: this.http.url, dataDir: this.config.dataDir, source: this.config.source, pairs: this.config.pairs.length });
     this.feeds = this.feedFactory(this.config);
@@ -92,6 +93,21 @@ export class IngestApp {
       this.logger.info('ingester stopped', { stored: this.metrics.stored.total() });
     })();
     return this.stopped;
+  }
+
+  /** Headline figures as JSON (benchmarks and operators): counts and latency quantiles. */
+  stats(): Record<string, unknown> {
+    const m = this.metrics;
+    const q = (h: typeof m.receiptToCommit, p: number) => Math.round(h.quantile(p) * 1e6) / 1e3;
+    return {
+      received: m.received.total(),
+      stored: m.stored.total(),
+      duplicates: m.duplicates.total(),
+      rejected: m.rejected.total(),
+      receiptToCommitMs: { p50: q(m.receiptToCommit, 0.5), p99: q(m.receiptToCommit, 0.99) },
+      batchCommitMs: { p50: q(m.batchCommit, 0.5), p99: q(m.batchCommit, 0.99) },
+      pool: this.pool.getPoolStats(),
+    };
   }
 
   private registerPoolMetrics(): void {

@@ -60,11 +60,7 @@ describe('replaying real Binance USD-M trades through the ingest path', () => {
       for (let m = 0; m < c.minutes; m++) {
         const open = c.first + m * 60_000;
         const k = expected.get(open)!;
-        expect({ open, ...byOpen.get(open) }).toEqual({
-          open,
-          t: open,
-          ...{ open: k.open, high: k.high, low: k.low, close: k.close, volume: k.volume, buy_volume: k.takerBuy, trade_count: k.count },
-        });
+        expect(byOpen.get(open)).toEqual({ t: open, open: k.open, high: k.high, low: k.low, close: k.close, volume: k.volume, buy_volume: k.takerBuy, trade_count: k.count });
       }
       // The one INSURANCE_FUND trade (2023-04-05 00:01:14) is not a market trade: never stored.
       const [insurance] = await pool.withConnection(pair, (conn) => executeQuery(conn, "SELECT count(*) AS n FROM ticks WHERE trade_id = '3535191080'"));

@@ -26,14 +26,15 @@ async function startIngester(): Promise<Harness> {
     lock.run(pairId(pair as never), () => pool.withConnection(pair, fn as never)) as Promise<T>;
   const logger = createLogger({ write: () => undefined });
   const metrics = new IngestMetrics();
-  let service: IngestService | undefined;
-  const tickerplant = new WsTickerplant({ withConnection, pairs: () => service?.pairs() ?? [], logger }, { replayPageRows: 250 });
-  service = new IngestService({ withConnection, metrics, logger, tickerplant }, { maxBatch: 200, maxDelayMs: 10, candleIntervalMs: 0, maxFailures: 3, maxBuffered: 100000 });
+  const holder: { service?: IngestService } = {};
+  const tickerplant = new WsTickerplant({ withConnection, pairs: () => holder.service?.pairs() ?? [], logger }, { replayPageRows: 250 });
+  const service = new IngestService({ withConnection, metrics, logger, tickerplant }, { maxBatch: 200, maxDelayMs: 10, candleIntervalMs: 0, maxFailures: 3, maxBuffered: 100000 });
   const http = await startOpsServer('127.0.0.1', 0, {
     metrics: () => metrics.registry.render(),
-    health: () => service!.health(),
+    health: () => service.health(),
     upgrades: { '/subscribe': (req, socket, head) => tickerplant.handleUpgrade(req, socket, head) },
   });
+  holder.service = service;
   const svc = service;
   return {
     url: http.url,

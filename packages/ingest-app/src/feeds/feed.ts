@@ -33,7 +33,13 @@ export type RejectReason =
   | 'bad_timestamp'
   | 'bad_trade_id'
   | 'unknown_symbol'
-  | 'unexpected_message';
+  | 'unexpected_message'
+  /**
+   * A well-formed trade that is not a market trade (Binance USD-M `X` other than `MARKET`:
+   * insurance fund, ADL). Not invalid input: the exchange's own klines leave it out, so feeds drop
+   * it and report it under its own reason so it can be counted apart from real rejects.
+   */
+  | 'non_market_trade';
 
 /** Trade ids the feed knows it missed and could not (or could) recover. */
 export interface TradeGap {
@@ -47,6 +53,13 @@ export interface TradeGap {
   readonly toId: string;
   readonly backfilled: boolean;
   readonly reason: string;
+  /**
+   * Trade times (epoch ms) of the last trade seen before and the first trade seen after the gap,
+   * when known. Exchanges without sequential ids (Bybit) can only say "between these times", and
+   * then `fromId`/`toId` are empty strings.
+   */
+  readonly fromTime?: number;
+  readonly toTime?: number;
 }
 
 export type FeedState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'stopped' | 'done';

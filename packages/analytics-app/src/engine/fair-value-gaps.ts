@@ -1,0 +1,181 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { executeInsert, executeQuery, type Row } from '@market-data/storage-core';
+import {
+  detectFvgQuery,
+  getUnfilledFvgsQuery,
+  insertFvgQuery,
+  type FvgStatus,
+  type GapType,
+  type Timeframe,
+} from '@market-data/queries';
+import type { Candle } from './candle';
+
+/** One gap as the engine tracks it; times are epoch ms. */
+export interface GapState {
+  readonly id: string;
+  readonly timeframe: Timeframe;
+  readonly gapType: GapType;
+  readonly priceLow: number;
+  readonly priceHigh: number;
+  filledPct: number;
+  status: FvgStatus;
+  /** c[i]'s open: the gap's stamp. */
+  readonly createdAtMs: number;
+  /** Close of the candle that last changed the row (c[i+1] on detection). */
+  updatedAtMs: number;
+  /** c[i+1]'s open: fills count from the candles after it. */
+  readonly confirmedAtMs: number;
+}
+
+export interface FvgSettings {
+  readonly minGapAbs: number;
+  readonly minGapPct: number;
+}
+
+/** Deterministic id: the same gap found again (a replayed pass) replaces itself. */
+export function fvgId(timeframe: Timeframe, stampMs: number): string {
+  return `${timeframe}:${stampMs}`;
+}
+
+/**
+ * How much of a gap one later candle has traded into, 0..100: a bullish gap fills from the top
+ * down (to the candle's low), a bearish one from the bottom up (to its high).
+ */
+export function fillPercent(gap: Pick<GapState, 'gapType' | 'priceLow' | 'priceHigh'>, candle: Candle): number {
+  const height = gap.priceHigh - gap.priceLow;
+  const reached = gap.gapType === 'bullish' ? gap.priceHigh - candle.low : candle.high - gap.priceLow;
+  return Math.min(100, Math.max(0, (reached / height) * 100));
+}
+
+export function fvgStatus(filledPct: number): FvgStatus {
+  return filledPct >= 100 ? 'filled' : filledPct > 0 ? 'partial' : 'open';
+}
+
+/**
+ * Fair value gaps of one timeframe through one pass. Detection is detectFvgQuery (DESIGN.md
+ * section 4): a gap stamped c[i] appears when c[i+1] closes. Fills then run candle by candle over
+ * the candles after c[i+1]; filled_pct only grows (it is the deepest level reached so far), so
+ * folding candle by candle equals the formula over all later candles, and the result does not
+ * depend on how candles were split over passes. Gaps already filled are never touched again.
+ */
+export class FvgTracker {
+  private readonly active = new Map<string, GapState>();
+  /** New gaps keyed by the open time of the candle that confirms them (c[i+1]). */
+  private readonly pending = new Map<number, GapState>();
+  private readonly dirty = new Set<GapState>();
+  private created = 0;
+  private updated = 0;
+
+  private constructor(readonly timeframe: Timeframe) {}
+
+  /**
+   * Loads the open/partial gaps of the timeframe and detects the gaps whose c[i+1] is one of
+   * `candles` (the newly closed candles, in order); `previous` is the candle just before them.
+   */
+  static async start(
+    conn: DuckDBConnection,
+    timeframe: Timeframe,
+    previous: Candle | null,
+    candles: readonly Candle[],
+    settings: FvgSettings,
+  ): Promise<FvgTracker> {
+    const tracker = new FvgTracker(timeframe);
+    for (const row of await executeQuery(conn, getUnfilledFvgsQuery({ timeframe }))) {
+      const gap = fromRow(row);
+      tracker.active.set(gap.id, gap);
+    }
+    const sequence = previous === null ? candles : [previous, ...candles];
+    const next = new Map<number, Candle>();
+    for (let i = 0; i + 1 < sequence.length; i++) next.set(sequence[i].openMs, sequence[i + 1]);
+    const last = candles[candles.length - 1];
+    const found = await executeQuery(
+      conn,
+      detectFvgQuery({
+        timeframe,
+        since: sequence[0].openMs,
+        until: last.closeMs,
+        minGapAbs: settings.minGapAbs,
+        minGapPct: settings.minGapPct,
+      }),
+    );
+    for (const row of found) {
+      const stampMs = (row.timestamp as Date).getTime();
+      const confirm = next.get(stampMs);
+      // Every stamp the query returns has a successor inside `sequence`; skip defensively otherwise.
+      if (confirm === undefined) continue;
+      tracker.pending.set(confirm.openMs, {
+        id: fvgId(timeframe, stampMs),
+        timeframe,
+        gapType: row.gap_type as GapType,
+        priceLow: Number(row.price_low),
+        priceHigh: Number(row.price_high),
+        filledPct: 0,
+        status: 'open',
+        createdAtMs: stampMs,
+        updatedAtMs: confirm.closeMs,
+        confirmedAtMs: confirm.openMs,
+      });
+    }
+    return tracker;
+  }
+
+  /** Applies one newly closed candle: fills of earlier gaps first, then the gap it confirms. */
+  onCandle(candle: Candle): void {
+    for (const gap of this.active.values()) {
+      if (gap.confirmedAtMs >= candle.openMs) continue;
+      const pct = fillPercent(gap, candle);
+      if (pct <= gap.filledPct) continue;
+      gap.filledPct = pct;
+      gap.status = fvgStatus(pct);
+      gap.updatedAtMs = candle.closeMs;
+      // Only gaps stored by an earlier pass count as updated; new ones count as created.
+      if (gap.confirmedAtMs === -Infinity && !this.dirty.has(gap)) this.updated++;
+      this.dirty.add(gap);
+      if (gap.status === 'filled') this.active.delete(gap.id);
+    }
+    const confirmed = this.pending.get(candle.openMs);
+    if (confirmed !== undefined) {
+      this.pending.delete(candle.openMs);
+      this.active.set(confirmed.id, confirmed);
+      this.dirty.add(confirmed);
+      this.created++;
+    }
+  }
+
+  /** Upserts every gap created or changed; counts new gaps and changed stored ones. */
+  async save(conn: DuckDBConnection): Promise<{ readonly created: number; readonly updated: number }> {
+    for (const gap of this.dirty) {
+      await executeInsert(
+        conn,
+        insertFvgQuery({
+          id: gap.id,
+          timeframe: gap.timeframe,
+          gapType: gap.gapType,
+          priceLow: gap.priceLow,
+          priceHigh: gap.priceHigh,
+          filledPct: gap.filledPct,
+          status: gap.status,
+          createdAt: gap.createdAtMs,
+          updatedAt: gap.updatedAtMs,
+        }),
+      );
+    }
+    return { created: this.created, updated: this.updated };
+  }
+}
+
+function fromRow(row: Row): GapState {
+  return {
+    id: String(row.id),
+    timeframe: row.timeframe as Timeframe,
+    gapType: row.gap_type as GapType,
+    priceLow: Number(row.price_low),
+    priceHigh: Number(row.price_high),
+    filledPct: Number(row.filled_pct),
+    status: row.status as FvgStatus,
+    createdAtMs: (row.created_at as Date).getTime(),
+    updatedAtMs: (row.updated_at as Date).getTime(),
+    // Loaded gaps were confirmed in an earlier pass: every candle from now on comes after c[i+1].
+    confirmedAtMs: -Infinity,
+  };
+}

@@ -1,0 +1,109 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cleanupOldData, openPairDatabase, type PairDatabase, type Tick } from '@market-data/storage-core';
+import { runAnalyticsPass, type AnalyticsOptions } from '../../src/engine';
+import { analyticsTables, at, feed, PAIR } from './support';
+
+/** A deterministic pseudo-random generator (LCG), so every run sees the same "market". */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+/**
+ * An hour of trades: quiet minutes, noisy ones and occasional displacement minutes (which leave
+ * fair value gaps and zones behind), 20-60 trades a minute, some sharing a timestamp.
+ */
+function market(minutes: number): Tick[] {
+  const rand = random(42);
+  const ticks: Tick[] = [];
+  let price = 100;
+  let id = 1;
+  for (let m = 0; m < minutes; m++) {
+    const kind = rand();
+    const drift = kind < 0.15 ? (rand() < 0.5 ? -1 : 1) * (2 + 3 * rand()) : 0;
+    const noise = kind < 0.15 ? 0.3 : kind < 0.5 ? 0.04 : 0.2;
+    const n = 20 + Math.floor(rand() * 40);
+    let last = at(m);
+    for (let k = 0; k < n; k++) {
+      const time = k % 9 === 5 ? last : at(m) + Math.floor((k * 60_000) / n);
+      last = time;
+      price = Math.max(1, Math.round((price + drift / n + (rand() - 0.5) * noise) * 100) / 100);
+      ticks.push({ timestamp: time, price, volume: Math.round(rand() * 1000) / 1000, side: rand() < 0.5 ? 'BUY' : 'SELL', tradeId: String(id++) });
+    }
+  }
+  return ticks;
+}
+
+const OPTIONS: AnalyticsOptions = { fvgMinGapPct: 0.0005 };
+
+// Bit-identical volume sums need the same summation order in every run: ticks sharing a timestamp
+// must be stored in trade order (storage-core appendTicks), since DuckDB sums doubles in scan order.
+describe('the tables depend only on the stored trades', () => {
+  const dirs: string[] = [];
+  const open: PairDatabase[] = [];
+  async function fresh(): Promise<PairDatabase> {
+    const dir = mkdtempSync(join(tmpdir(), 'analytics-determinism-'));
+    dirs.push(dir);
+    const db = await openPairDatabase(dir, PAIR, { role: 'analytics' });
+    open.push(db);
+    return db;
+  }
+  afterEach(() => {
+    try {
+      for (const db of open.splice(0)) db.close();
+    } finally {
+      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives identical tables whatever the batch boundaries, replays, restarts and pass timing', async () => {
+    const ticks = market(60);
+
+    // A: everything in one batch, one pass, then retention once.
+    const a = await fresh();
+    await feed(a.connection, ticks);
+    await runAnalyticsPass(a.connection, OPTIONS);
+    await cleanupOldData(a.connection);
+    const expected = await analyticsTables(a.connection);
+    // The fixture exercises every table.
+    expect(expected.order_flow.length).toBeGreaterThan(10);
+    expect(expected.fair_value_gaps.length).toBeGreaterThan(0);
+    expect(expected.supply_demand_zones.length).toBeGreaterThan(0);
+
+    // B: random batches, passes with retention after a random third of them, a restart half-way.
+    let b = await fresh();
+    const rand = random(7);
+    let restarted = false;
+    for (let i = 0; i < ticks.length; ) {
+      const size = 1 + Math.floor(rand() * 300);
+      await feed(b.connection, ticks.slice(i, i + size));
+      i += size;
+      if (rand() < 0.33) await runAnalyticsPass(b.connection, { ...OPTIONS, cleanup: true });
+      if (!restarted && i > ticks.length / 2) {
+        restarted = true;
+        const dir = b.path.split('/binance/')[0];
+        b.close();
+        b = await openPairDatabase(dir, PAIR, { role: 'analytics' });
+        open.push(b);
+      }
+    }
+    await runAnalyticsPass(b.connection, { ...OPTIONS, cleanup: true });
+    expect(await analyticsTables(b.connection)).toEqual(expected);
+
+    // C: fixed batches that each replay the previous batch's last 50 trades (a reconnect overlap),
+    // a pass after every batch, retention only at the end.
+    const c = await fresh();
+    for (let i = 0; i < ticks.length; i += 997) {
+      await feed(c.connection, ticks.slice(Math.max(0, i - 50), i + 997));
+      await runAnalyticsPass(c.connection, OPTIONS);
+    }
+    await runAnalyticsPass(c.connection, OPTIONS);
+    await cleanupOldData(c.connection);
+    expect(await analyticsTables(c.connection)).toEqual(expected);
+  });
+});

@@ -1,0 +1,71 @@
+/** An inclusive run of integer trade ids. */
+export interface IdRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * A set of integer ids kept as sorted, disjoint, inclusive runs. Missing trade ids come in a few
+ * long runs (one per gap), so this stays tiny where a Set of ids could hold millions of entries.
+ */
+export class IdRanges {
+  private runs: IdRange[] = [];
+
+  get isEmpty(): boolean {
+    return this.runs.length === 0;
+  }
+
+  /** Total number of ids held. */
+  get size(): number {
+    return this.runs.reduce((n, r) => n + (r.to - r.from + 1), 0);
+  }
+
+  list(): readonly IdRange[] {
+    return this.runs;
+  }
+
+  add(from: number, to: number): void {
+    if (to < from) return;
+    const merged: IdRange[] = [];
+    let lo = from;
+    let hi = to;
+    for (const r of this.runs) {
+      if (r.to < lo - 1 || r.from > hi + 1) merged.push(r);
+      else {
+        lo = Math.min(lo, r.from);
+        hi = Math.max(hi, r.to);
+      }
+    }
+    merged.push({ from: lo, to: hi });
+    this.runs = merged.sort((a, b) => a.from - b.from);
+  }
+
+  has(id: number): boolean {
+    return this.runs.some((r) => r.from <= id && id <= r.to);
+  }
+
+  delete(from: number, to: number = from): void {
+    if (to < from) return;
+    const kept: IdRange[] = [];
+    for (const r of this.runs) {
+      if (r.to < from || r.from > to) {
+        kept.push(r);
+        continue;
+      }
+      if (r.from < from) kept.push({ from: r.from, to: from - 1 });
+      if (r.to > to) kept.push({ from: to + 1, to: r.to });
+    }
+    this.runs = kept;
+  }
+
+  /** The held ids within [from, to], as runs. */
+  within(from: number, to: number): IdRange[] {
+    const out: IdRange[] = [];
+    for (const r of this.runs) {
+      const lo = Math.max(r.from, from);
+      const hi = Math.min(r.to, to);
+      if (lo <= hi) out.push({ from: lo, to: hi });
+    }
+    return out;
+  }
+}

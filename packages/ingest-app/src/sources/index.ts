@@ -1,0 +1,12 @@
+export { BinanceCsvParser, parseCsvBool, binanceTimeToMillis, type BinanceCsvLayout, type BinanceCsvOptions, type CsvPair } from './binance-csv';
+export { JsonlTradeParser, isoToMillis, type JsonlPair } from './jsonl';
+export { MAX_LINE_LENGTH, type LineOutcome, type TradeLineParser } from './trade-line-parser';
+export { openTradeFile, type Compression, type OpenedTradeFile } from './open-trade-file';
+export { readSingleZipEntry, type ZipEntry } from './zip-entry';
+export { readTradeFile, DEFAULT_CHUNK_LINES, type TradeChunk, type TradeFileReader } from './read-trade-file';
+export { ProgressBar, progressOutput, type ProgressOutput } from './progress-bar';
+export { ReplayFeed, type ReplayStats } from './replay-feed';
+export { planReplay, DEFAULT_REPLAY_BATCH, type ReplayFeedOptions, type ReplayFile, type ReplayFormat } from './replay-options';
+export { SyntheticFeed, DEFAULT_SYNTHETIC_START, type SyntheticFeedOptions } from './synthetic-feed';
+export { SyntheticMarket, type SyntheticPairSpec } from './synthetic-market';
+export { Random, seedFor } from './prng';
