@@ -58,7 +58,6 @@ export class IngestApp {
       {
         maxBatch: this.config.batch.maxBatch,
         maxDelayMs: this.config.batch.maxDelayMs,
-        candleIntervalMs: this.config.candleIntervalMs,
         maxFailures: 3,
         maxBuffered: Math.max(100_000, this.config.batch.maxBatch * 10),
       },

@@ -23,7 +23,7 @@ function setup(options: Partial<ConstructorParameters<typeof IngestService>[1]> 
       metrics,
       logger: createLogger({ write: (l) => logs.push(l), level: 'debug' }),
     },
-    { maxBatch: 1000, maxDelayMs: 20, candleIntervalMs: 0, maxFailures: 2, maxBuffered: 100_000, setAsideRetryMs: 0, ...options },
+    { maxBatch: 1000, maxDelayMs: 20, maxFailures: 2, maxBuffered: 100_000, setAsideRetryMs: 0, ...options },
   );
   return { pool, metrics, service, logs };
 }

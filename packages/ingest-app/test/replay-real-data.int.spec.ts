@@ -44,7 +44,7 @@ describe('replaying real Binance USD-M trades through the ingest path', () => {
     const metrics = new IngestMetrics();
     const service = new IngestService(
       { withConnection: (p, fn) => lock.run(pairId(p), () => pool.withConnection(p, fn)), metrics, logger: createLogger({ write: () => undefined }) },
-      { maxBatch: 5000, maxDelayMs: 10, candleIntervalMs: 0, maxFailures: 3, maxBuffered: 1_000_000 },
+      { maxBatch: 5000, maxDelayMs: 10, maxFailures: 3, maxBuffered: 1_000_000 },
     );
     const feed = new ReplayFeed({ files: [{ path: path.join(REALDATA, c.trades), exchange: 'binance', marketType: 'usdm', symbol: 'BTCUSDT' }] });
     try {

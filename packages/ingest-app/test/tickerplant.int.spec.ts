@@ -28,7 +28,7 @@ async function startIngester(): Promise<Harness> {
   const metrics = new IngestMetrics();
   const holder: { service?: IngestService } = {};
   const tickerplant = new WsTickerplant({ withConnection, pairs: () => holder.service?.pairs() ?? [], logger }, { replayPageRows: 250 });
-  const service = new IngestService({ withConnection, metrics, logger, tickerplant }, { maxBatch: 200, maxDelayMs: 10, candleIntervalMs: 0, maxFailures: 3, maxBuffered: 100000 });
+  const service = new IngestService({ withConnection, metrics, logger, tickerplant }, { maxBatch: 200, maxDelayMs: 10, maxFailures: 3, maxBuffered: 100000 });
   const http = await startOpsServer('127.0.0.1', 0, {
     metrics: () => metrics.registry.render(),
     health: () => service.health(),

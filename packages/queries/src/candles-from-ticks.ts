@@ -1,16 +1,9 @@
+import { exactSum } from './exact-volume';
 import { SqlParams } from './sql-params';
 import { assertTimeframe, candleTable, TIMEFRAME_SECONDS, type Timeframe } from './tables';
 import { TRADE_ID_NUMBER_SQL, tradeOrderSql } from './trade-order';
 import type { SqlQuery, TimeInput } from './types';
 import { optionsObject, requiredTime } from './validate';
-
-/**
- * Volumes are summed as DECIMAL(38,12), not as doubles: a double sum depends on the order rows
- * are read in (which batching and replays change), so two runs over the same trades could differ
- * in the last bit; exchange quantities have at most 12 decimals, so the decimal sum is exact and
- * equals the exchange's own kline volume.
- */
-const EXACT_VOLUME = 'volume::DECIMAL(38,12)';
 
 export interface CandlesFromTicksOptions {
   /** Rebuild every bucket whose open is >= this time floored to the timeframe. */
@@ -35,17 +28,21 @@ export function upsertCandlesFromTicksQuery(timeframe: Timeframe, options: Candl
   const bucket = `${params.add(bucketMicros)}::BIGINT`;
   const order = tradeOrderSql('ASC', 'trade_number');
   const sql = `INSERT OR REPLACE INTO ${table}
-  (timestamp, open, high, low, close, volume, buy_volume, sell_volume, trade_count)
+  (timestamp, open, high, low, close, volume, buy_volume, sell_volume, trade_count, open_time, open_trade_id, close_time, close_trade_id)
 SELECT
   time_bucket(to_microseconds(${bucket}), timestamp) AS bucket,
   first(price ORDER BY ${order}) AS open,
   max(price) AS high,
   min(price) AS low,
   last(price ORDER BY ${order}) AS close,
-  sum(${EXACT_VOLUME})::DOUBLE AS volume,
-  COALESCE(sum(${EXACT_VOLUME}) FILTER (WHERE side = 'BUY'), 0)::DOUBLE AS buy_volume,
-  COALESCE(sum(${EXACT_VOLUME}) FILTER (WHERE side = 'SELL'), 0)::DOUBLE AS sell_volume,
-  count(*) AS trade_count
+  ${exactSum()} AS volume,
+  ${exactSum(undefined, "side = 'BUY'")} AS buy_volume,
+  ${exactSum(undefined, "side = 'SELL'")} AS sell_volume,
+  count(*) AS trade_count,
+  first(timestamp ORDER BY ${order}) AS open_time,
+  first(trade_id ORDER BY ${order}) AS open_trade_id,
+  last(timestamp ORDER BY ${order}) AS close_time,
+  last(trade_id ORDER BY ${order}) AS close_trade_id
 FROM (
   SELECT timestamp, price, volume, side, trade_id, ${TRADE_ID_NUMBER_SQL} AS trade_number
   FROM ticks

@@ -11,7 +11,7 @@ describe.each([
     expect(sql).toContain('(SELECT max(timestamp) FROM ticks)');
     expect(sql).toContain('to_microseconds($1::BIGINT)');
     expect(sql).toContain(`AS ${column}`);
-    expect(sql).toMatch(/COALESCE\(sum\(volume\) FILTER \(WHERE side = 'BUY'\), 0\)/);
+    expect(sql).toMatch(/COALESCE\(sum\(volume::DECIMAL\(38,12\)\) FILTER \(WHERE side = 'BUY'\), 0\)::DOUBLE/);
   });
 
   it('binds an explicit end as epoch microseconds', () => {

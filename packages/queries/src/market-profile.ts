@@ -1,3 +1,4 @@
+import { EXACT_VOLUME } from './exact-volume';
 import { QueryError } from './errors';
 import { SqlParams } from './sql-params';
 import { tickWindowCondition, type TickWindowOptions } from './tick-window';
@@ -65,11 +66,11 @@ export function calculateMarketProfileQuery(options: MarketProfileOptions): SqlQ
 
   const sql = `WITH RECURSIVE
 profile_rows AS (
-  SELECT CAST(ceil(round(price / ${r}, ${ROW_INDEX_DECIMALS})) AS BIGINT) AS row_idx, sum(volume) AS vol
+  SELECT CAST(ceil(round(price / ${r}, ${ROW_INDEX_DECIMALS})) AS BIGINT) AS row_idx, sum(${EXACT_VOLUME}) AS vol
   FROM ticks
   WHERE ${window}
   GROUP BY row_idx
-  HAVING sum(volume) > 0
+  HAVING sum(${EXACT_VOLUME}) > 0
 ),
 profile AS MATERIALIZED (
   SELECT count(*) AS n, sum(vol) AS total, max(vol) AS max_vol,
@@ -105,7 +106,7 @@ SELECT
   ${rowPrice('p.idxs[poc.pos]')} AS poc,
   ${rowPrice('p.idxs[va.hi]')} AS value_area_high,
   ${rowPrice('p.idxs[va.lo]')} AS value_area_low,
-  COALESCE(p.total, 0) AS total_volume
+  COALESCE(p.total, 0)::DOUBLE AS total_volume
 FROM profile p
 LEFT JOIN poc ON true
 CROSS JOIN (SELECT min(lo) AS lo, max(hi) AS hi FROM value_area) AS va`;

@@ -1,3 +1,4 @@
+import { exactSum } from './exact-volume';
 import { QueryError } from './errors';
 import type { SqlParams } from './sql-params';
 import type { TimeInput } from './types';
@@ -37,8 +38,8 @@ export function tickWindowCondition(params: SqlParams, options: TickWindowOption
 /** One row `buy_volume, sell_volume` (0 on an empty window) over the window's taker sides. */
 export function windowVolumesSql(params: SqlParams, options: TickWindowOptions): string {
   return `SELECT
-    COALESCE(sum(volume) FILTER (WHERE side = 'BUY'), 0) AS buy_volume,
-    COALESCE(sum(volume) FILTER (WHERE side = 'SELL'), 0) AS sell_volume
+    ${exactSum(undefined, "side = 'BUY'")} AS buy_volume,
+    ${exactSum(undefined, "side = 'SELL'")} AS sell_volume
   FROM ticks
   WHERE ${tickWindowCondition(params, options)}`;
 }

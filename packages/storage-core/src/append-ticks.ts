@@ -7,6 +7,8 @@ import {
   type DuckDBConnection,
   type DuckDBTimestampValue,
 } from '@duckdb/node-api';
+import { TIMEFRAMES, tradeOrderSql } from '@market-data/queries';
+import { mergeCandlesSql } from './candle-merge';
 import { checkTick, type Tick } from './tick';
 
 export interface AppendResult {
@@ -28,6 +30,11 @@ const STAGING = 'ticks_staging';
  * (ms vs µs). Bounding the lookup lets zone maps skip all older row groups of `ticks`.
  */
 export const DEDUPE_MARGIN_MICROS = 60_000_000;
+const STORED_MATCH = `SELECT 1 FROM ticks t WHERE t.trade_id = s.trade_id
+  AND t.timestamp BETWEEN make_timestamp($1::BIGINT) AND make_timestamp($2::BIGINT)`;
+// A total order even for trades sharing a timestamp, so the physical row order (and every
+// order-sensitive read) does not depend on how trades were batched.
+const TRADE_ORDER = tradeOrderSql('ASC');
 
 /**
  * Per-connection writer state: a temp staging table, its appender and one reused data chunk.
@@ -77,7 +84,15 @@ export function releaseTickWriter(conn: DuckDBConnection): void {
  * a reused data chunk into a per-connection temp staging table and moves only unseen trade ids into
  * `ticks`, in one transaction: a batch lands whole or not at all. Idempotent by trade_id: replays and reconnect overlaps store each trade once.
  */
-export async function appendTicks(conn: DuckDBConnection, ticks: readonly Tick[]): Promise<AppendResult> {
+export interface AppendOptions {
+  /**
+   * Also fold the new ticks into candles_1m/5m/15m in the same transaction (exact, incremental:
+   * see mergeCandlesSql), so candles never lag or disagree with the ticks they come from.
+   */
+  readonly candles?: boolean;
+}
+
+export async function appendTicks(conn: DuckDBConnection, ticks: readonly Tick[], options: AppendOptions = {}): Promise<AppendResult> {
   const n = ticks.length;
   const micros = new Array<number>(n);
   const ids = new Array<string>(n);
@@ -135,13 +150,17 @@ export async function appendTicks(conn: DuckDBConnection, ticks: readonly Tick[]
       appender.appendDataChunk(chunk);
     }
     appender.flushSync();
-    const moved = await conn.run(
-      `INSERT INTO ticks SELECT s.* FROM temp.${STAGING} s WHERE NOT EXISTS (
-         SELECT 1 FROM ticks t
-         WHERE t.trade_id = s.trade_id AND t.timestamp BETWEEN make_timestamp($1::BIGINT) AND make_timestamp($2::BIGINT))
-       ORDER BY s.timestamp`,
-      [min - DEDUPE_MARGIN_MICROS, max + DEDUPE_MARGIN_MICROS],
-    );
+    const range = [min - DEDUPE_MARGIN_MICROS, max + DEDUPE_MARGIN_MICROS];
+    let moved;
+    if (options.candles) {
+      // Drop already-stored trades from the staging rows first: the candles merge must see
+      // exactly the ticks this batch adds.
+      await conn.run(`DELETE FROM temp.${STAGING} s WHERE EXISTS (${STORED_MATCH})`, range);
+      moved = await conn.run(`INSERT INTO ticks SELECT * FROM temp.${STAGING} ORDER BY ${TRADE_ORDER}`);
+      for (const timeframe of TIMEFRAMES) await conn.run(mergeCandlesSql(timeframe, `temp.${STAGING}`));
+    } else {
+      moved = await conn.run(`INSERT INTO ticks SELECT s.* FROM temp.${STAGING} s WHERE NOT EXISTS (${STORED_MATCH}) ORDER BY ${TRADE_ORDER}`, range);
+    }
     // Emptying the private staging table inside the same transaction saves a commit per batch.
     await conn.run(`DELETE FROM temp.${STAGING}; COMMIT`);
     const inserted = Number(moved.rowsChanged);

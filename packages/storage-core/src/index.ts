@@ -12,7 +12,8 @@ export {
 } from './open-pair-database';
 export { executeQuery, executeInsert, type Query, type Row } from './execute';
 export { checkTick, type Tick } from './tick';
-export { appendTicks, DEDUPE_MARGIN_MICROS, type AppendResult } from './append-ticks';
+export { appendTicks, DEDUPE_MARGIN_MICROS, type AppendResult, type AppendOptions } from './append-ticks';
+export { mergeCandlesSql } from './candle-merge';
 export { updateCandles, candleOpenTime } from './candles';
 export {
   cleanupOldData,

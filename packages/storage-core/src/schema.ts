@@ -8,7 +8,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
  * time order, so `WHERE timestamp BETWEEN ...` skips row groups without an ART index (which would
  * only slow appends). Tables that are upserted by time carry a primary key on it.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 interface Migration {
   readonly version: number;
@@ -92,6 +92,17 @@ const MIGRATIONS: readonly Migration[] = [
         updated_at TIMESTAMP NOT NULL
       )`,
     ],
+  },
+  {
+    // Which trade opened and closed each candle, so a batch can be merged into a candle exactly
+    // (a late trade earlier than the stored open replaces it) without re-reading the ticks.
+    version: 3,
+    statements: ['1m', '5m', '15m'].flatMap((tf) => [
+      `ALTER TABLE candles_${tf} ADD COLUMN IF NOT EXISTS open_time TIMESTAMP`,
+      `ALTER TABLE candles_${tf} ADD COLUMN IF NOT EXISTS open_trade_id VARCHAR`,
+      `ALTER TABLE candles_${tf} ADD COLUMN IF NOT EXISTS close_time TIMESTAMP`,
+      `ALTER TABLE candles_${tf} ADD COLUMN IF NOT EXISTS close_trade_id VARCHAR`,
+    ]),
   },
 ];
 

@@ -13,7 +13,7 @@ async function seed(db: PairDatabase): Promise<void> {
   }
   for (const table of ['candles_1m', 'candles_5m', 'candles_15m']) {
     for (const age of [5, 20, 59, 61]) {
-      await executeInsert(c, { sql: `INSERT INTO ${table} VALUES (make_timestamp($1::BIGINT), 1, 2, 0.5, 1.5, 10, 6, 4, 3)`, params: [NEWEST - age * MIN] });
+      await executeInsert(c, { sql: `INSERT INTO ${table} (timestamp, open, high, low, close, volume, buy_volume, sell_volume, trade_count) VALUES (make_timestamp($1::BIGINT), 1, 2, 0.5, 1.5, 10, 6, 4, 3)`, params: [NEWEST - age * MIN] });
     }
   }
   for (const age of [1, 20]) {

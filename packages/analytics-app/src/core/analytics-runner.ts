@@ -4,7 +4,6 @@ import {
   executeQuery,
   pairId,
   toPairKey,
-  updateCandles,
   type Logger,
   type PairKey,
   type Tick,
@@ -37,8 +36,8 @@ interface PairState {
 }
 
 /**
- * Keeps one pair's analytics file in step with the ticks it is given: store them (idempotent by
- * trade id), refresh candles, and run the analytics pass whenever a candle has closed. Everything
+ * Keeps one pair's analytics file in step with the ticks it is given: store them with their
+ * candles (idempotent by trade id, one transaction), and run the analytics pass whenever a candle has closed. Everything
  * is derived from stored ticks, so live, resumed and offline runs end with the same tables.
  */
 export class AnalyticsRunner {
@@ -70,11 +69,10 @@ export class AnalyticsRunner {
       ticks[i] = { timestamp: r[0], price: r[1], volume: r[2], side: r[3], tradeId: r[4] };
     }
     await this.deps.withConnection(pair, async (conn) => {
-      const result = await appendTicks(conn, ticks);
+      const result = await appendTicks(conn, ticks, { candles: true });
       this.deps.metrics.ticksApplied.inc({ pair: id }, result.inserted);
       if (result.duplicates > 0) this.deps.metrics.ticksDuplicate.inc({ pair: id }, result.duplicates);
       if (result.inserted === 0 || result.minTimestamp === null || result.maxTimestamp === null) return;
-      await updateCandles(conn, result.minTimestamp);
       state.newest = Math.max(state.newest, result.maxTimestamp);
     });
     if (Math.floor(state.newest / MINUTE_MS) > state.passedMinute) {

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { cleanupOldData, executeInsert, executeQuery, updateCandles, type CleanupResult } from '@market-data/storage-core';
+import { cleanupOldData, executeInsert, executeQuery, type CleanupResult } from '@market-data/storage-core';
 import { insertMarketProfileQuery, insertOrderFlowQuery, TIMEFRAMES, type Timeframe } from '@market-data/queries';
 import { readCandles, timeframeMs, type Candle } from './candle';
 import { readCursor, writeCursor, type TimeframeCursor } from './cursor';
@@ -76,14 +76,6 @@ async function dataClock(conn: DuckDBConnection, cursors: Cursors, run: readonly
 }
 
 /** Whether a tick older than `ms` is stored: retention deletes a time prefix, so then nothing from `ms` on was pruned. */
-async function hasTickBefore(conn: DuckDBConnection, ms: number): Promise<boolean> {
-  const rows = await executeQuery(conn, {
-    sql: 'SELECT 1 AS found FROM ticks WHERE timestamp < make_timestamp($1::BIGINT) LIMIT 1',
-    params: [ms * 1000],
-  });
-  return rows.length > 0;
-}
-
 async function processTimeframe(
   conn: DuckDBConnection,
   timeframe: Timeframe,
@@ -97,12 +89,8 @@ async function processTimeframe(
   const through = Math.floor(clockMs / lengthMs) * lengthMs;
   if (cursor !== null && cursor.through >= through) return;
 
-  // The app keeps candles current; rebuilding the buckets about to close from the stored ticks
-  // as well means a crash between its append and its candle update cannot freeze a stale candle.
-  // Only when every tick of those buckets is provably still stored: else the app's candle, built
-  // before retention pruned the ticks, is the better one.
-  if (cursor !== null && (await hasTickBefore(conn, cursor.through))) await updateCandles(conn, cursor.through, [timeframe]);
-
+  // Candles are folded in by the same transaction that stores their ticks (appendTicks with
+  // candles), so they are exact here without re-reading ticks.
   const candles = await readCandles(conn, timeframe, cursor === null ? { until: through } : { since: cursor.through, until: through });
   // Nothing stored yet (an external clock on an empty pair): no cursor, so later ticks are not skipped.
   if (cursor === null && candles.length === 0) return;

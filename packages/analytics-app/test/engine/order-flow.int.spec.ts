@@ -99,7 +99,7 @@ describe('order flow per closed 1m candle', () => {
     await feed(db.conn, [tick(at(0, 1), 100, 1, 'BUY'), tick(at(1, 1), 100, 1, 'BUY')]);
     // Three stored 5m candles (no CHECK on candle prices) forming a "gap" at negative prices, which
     // the FVG row template rejects: the 5m step fails after the 1m step wrote its rows.
-    const candle = 'INSERT INTO candles_5m VALUES (make_timestamp($1::BIGINT), $2, $3, $4, $5, 1, 1, 0, 1)';
+    const candle = 'INSERT INTO candles_5m (timestamp, open, high, low, close, volume, buy_volume, sell_volume, trade_count) VALUES (make_timestamp($1::BIGINT), $2, $3, $4, $5, 1, 1, 0, 1)';
     for (const [i, o, h, l, c] of [[0, -6, -5, -7, -6], [1, -5, -2, -5.5, -3], [2, -3, -2, -4, -3]]) {
       await executeInsert(db.conn, { sql: candle, params: [(at(-60) + i * 300_000) * 1000, o, h, l, c] });
     }

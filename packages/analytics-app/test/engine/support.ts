@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { appendTicks, executeQuery, openPairDatabase, pairKey, updateCandles, type PairDatabase, type Row, type Tick } from '@market-data/storage-core';
+import { appendTicks, executeQuery, openPairDatabase, pairKey, type PairDatabase, type Row, type Tick } from '@market-data/storage-core';
 
 export const PAIR = pairKey('binance', 'um', 'TESTUSDT');
 export const MINUTE = 60_000;
@@ -68,10 +68,9 @@ export function ohlc(minute: number, open: number, high: number, low: number, cl
   ];
 }
 
-/** What the analytics app does with a batch: append (idempotent), then update candles from its oldest tick. */
+/** What the analytics app does with a batch: append ticks and their candles (idempotent). */
 export async function feed(conn: DuckDBConnection, ticks: readonly Tick[]): Promise<void> {
-  const result = await appendTicks(conn, ticks);
-  if (result.minTimestamp !== null) await updateCandles(conn, result.minTimestamp);
+  await appendTicks(conn, ticks, { candles: true });
 }
 
 export async function rows(conn: DuckDBConnection, sql: string): Promise<Row[]> {

@@ -17,7 +17,6 @@ export interface IngestConfig {
   readonly pairs: readonly PairKey[];
   readonly listen: { readonly host: string; readonly port: number };
   readonly batch: { readonly maxBatch: number; readonly maxDelayMs: number };
-  readonly candleIntervalMs: number;
   readonly poolSize: number;
   readonly threads: number;
   readonly memoryLimit: string;
@@ -41,7 +40,6 @@ export const DEFAULT_CONFIG: IngestConfig = {
   pairs: [],
   listen: { host: '127.0.0.1', port: 8090 },
   batch: { maxBatch: 10_000, maxDelayMs: 100 },
-  candleIntervalMs: 1000,
   poolSize: 200,
   threads: 1,
   memoryLimit: '64MB',
@@ -124,7 +122,7 @@ function parseReplayFile(key: string, value: unknown): ReplayFileConfig {
 }
 
 const KNOWN_KEYS = new Set([
-  'dataDir', 'source', 'pairs', 'listen', 'maxBatch', 'maxDelayMs', 'candleIntervalMs', 'poolSize', 'threads', 'memoryLimit',
+  'dataDir', 'source', 'pairs', 'listen', 'maxBatch', 'maxDelayMs', 'poolSize', 'threads', 'memoryLimit',
   'retentionIntervalMs', 'logLevel', 'duration', 'binanceStream', 'staleTimeoutMs', 'replayFiles', 'speed', 'seed', 'rate',
   'realtime', 'endpoints', 'config', 'help',
 ]);
@@ -177,7 +175,6 @@ export function buildConfig(input: Readonly<Record<string, unknown>>): IngestCon
       maxBatch: input.maxBatch === undefined ? d.batch.maxBatch : int('maxBatch', input.maxBatch, 1, 1_000_000),
       maxDelayMs: input.maxDelayMs === undefined ? d.batch.maxDelayMs : int('maxDelayMs', input.maxDelayMs, 1, 60_000),
     },
-    candleIntervalMs: input.candleIntervalMs === undefined ? d.candleIntervalMs : int('candleIntervalMs', input.candleIntervalMs, 0, 3_600_000),
     poolSize: input.poolSize === undefined ? d.poolSize : int('poolSize', input.poolSize, 1, 100_000),
     threads: input.threads === undefined ? d.threads : int('threads', input.threads, 1, 256),
     memoryLimit,

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { appendTicks, checkTick, StorageError, updateCandles, type PairKey } from '@market-data/storage-core';
+import { appendTicks, checkTick, StorageError, type PairKey } from '@market-data/storage-core';
 import type { Trade } from '../feeds/feed';
 
 /** What a writer needs from the process: a connection per flush (the pool) and a few sinks. */
@@ -18,15 +18,14 @@ export interface PairWriterOptions {
   readonly maxBatch: number;
   /** Flush at the latest this long after the first buffered trade (time bound). */
   readonly maxDelayMs: number;
-  /** Refresh candles at most this often per pair, and always when a batch crosses a minute. */
-  readonly candleIntervalMs: number;
   /** Consecutive failed flushes before the pair is set aside. */
   readonly maxFailures: number;
   /** Trades kept buffered for a failing pair before the oldest are dropped (and reported). */
   readonly maxBuffered: number;
 }
 
-const MINUTE_MS = 60_000;
+/** Candles are folded in by the same transaction as the ticks, so they never lag behind them. */
+const APPEND = { candles: true } as const;
 
 function isValid(trade: Trade, index: number): boolean {
   try {
@@ -38,17 +37,14 @@ function isValid(trade: Trade, index: number): boolean {
 }
 
 /**
- * Batches one pair's trades and writes them: appendTicks in one transaction per batch, then the
- * touched candles. One flush in flight per pair; trades arriving meanwhile form the next batch.
+ * Batches one pair's trades and writes them: appendTicks (ticks and candles) in one transaction
+ * per batch. One flush in flight per pair; trades arriving meanwhile form the next batch.
  */
 export class PairWriter {
   private buffer: Trade[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private failures = 0;
-  private candlesDirtyFrom = Infinity;
-  private lastCandleRefresh = 0;
-  private lastCandleMinute = -1;
   private aside = false;
   lastTradeAt: number | undefined;
   lastCommitAt: number | undefined;
@@ -89,7 +85,6 @@ export class PairWriter {
     this.timer = undefined;
     while (this.flushing) await this.flushing;
     while (this.buffer.length > 0 && !this.aside) await this.runFlush();
-    if (this.candlesDirtyFrom !== Infinity && !this.aside) await this.refreshCandles(true).catch(() => undefined);
   }
 
   private kick(): void {
@@ -116,23 +111,19 @@ export class PairWriter {
     try {
       const result = await this.deps.withConnection(this.pair, async (conn) => {
         try {
-          return await appendTicks(conn, batch);
+          return await appendTicks(conn, batch, APPEND);
         } catch (err) {
           if (!(err instanceof StorageError && err.code === 'INVALID_TICK')) throw err;
           // appendTicks refuses a whole batch for one bad tick; drop only the bad ones here.
           const valid = batch.filter((t, i) => isValid(t, i));
           this.deps.invalid(this.pair, batch.length - valid.length, err.message);
           batch = valid;
-          return appendTicks(conn, valid);
+          return appendTicks(conn, valid, APPEND);
         }
       });
       this.failures = 0;
       this.lastCommitAt = Date.now();
-      if (result.minTimestamp !== null && result.inserted > 0) {
-        this.candlesDirtyFrom = Math.min(this.candlesDirtyFrom, result.minTimestamp);
-      }
       this.deps.committed(this.pair, batch, result.inserted, performance.now() - started);
-      if (result.maxTimestamp !== null) await this.maybeRefreshCandles(result.maxTimestamp);
     } catch (error) {
       this.failures++;
       const setAside = this.failures >= this.options.maxFailures;
@@ -150,28 +141,6 @@ export class PairWriter {
         }
       }
       this.deps.failed(this.pair, error, setAside, dropped);
-    }
-  }
-
-  private async maybeRefreshCandles(newest: number): Promise<void> {
-    const minute = Math.floor(newest / MINUTE_MS);
-    const crossed = minute !== this.lastCandleMinute;
-    if (crossed || Date.now() - this.lastCandleRefresh >= this.options.candleIntervalMs) {
-      this.lastCandleMinute = minute;
-      await this.refreshCandles(false);
-    }
-  }
-
-  private async refreshCandles(final: boolean): Promise<void> {
-    if (this.candlesDirtyFrom === Infinity) return;
-    const from = this.candlesDirtyFrom;
-    this.candlesDirtyFrom = Infinity;
-    this.lastCandleRefresh = Date.now();
-    try {
-      await this.deps.withConnection(this.pair, (conn) => updateCandles(conn, from));
-    } catch (error) {
-      this.candlesDirtyFrom = Math.min(this.candlesDirtyFrom, from);
-      if (final) throw error;
     }
   }
 }

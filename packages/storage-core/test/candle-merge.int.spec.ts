@@ -1,0 +1,78 @@
+import { upsertCandlesFromTicksQuery, type Timeframe } from '@market-data/queries';
+import { appendTicks, executeInsert, executeQuery, openPairDatabase, pairKey, type Tick } from '../src';
+import { useTempDir } from './temp-dir';
+
+const dir = useTempDir();
+const T0 = Date.UTC(2024, 7, 8, 23, 50);
+
+/** Deterministic pseudo-random trades over 40 minutes, many sharing a millisecond. */
+function trades(n: number): Tick[] {
+  let x = 12345;
+  const rnd = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return Array.from({ length: n }, (_, i) => ({
+    timestamp: T0 + Math.floor((i * 40 * 60_000) / n),
+    price: Math.round((60000 + rnd() * 200) * 10) / 10,
+    volume: Math.round(rnd() * 1000) / 1000 + 0.001,
+    side: rnd() < 0.5 ? 'BUY' : 'SELL',
+    tradeId: String(1_000_000 + i),
+  }));
+}
+
+function shuffle<T>(items: T[], seed: number): T[] {
+  let x = seed;
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    const j = x % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+const CANDLE_SQL = (tf: Timeframe) =>
+  `SELECT epoch_ms(timestamp) AS t, open, high, low, close, volume, buy_volume, sell_volume, trade_count,
+          epoch_ms(open_time) AS ot, open_trade_id, epoch_ms(close_time) AS ct, close_trade_id
+   FROM candles_${tf} ORDER BY t`;
+
+describe('appendTicks with candles', () => {
+  it('gives, for any batching, order and overlap, exactly the candles a rebuild from all ticks gives', async () => {
+    const all = trades(6000);
+    const merged = await openPairDatabase(dir.path, pairKey('t', 'merged', 'X'));
+    const rebuilt = await openPairDatabase(dir.path, pairKey('t', 'rebuilt', 'X'));
+    try {
+      // Out-of-order batches of varying size, with replayed overlaps.
+      const shuffled = shuffle(all, 7);
+      for (let i = 0, size = 1; i < shuffled.length; i += size, size = (size * 7) % 997 + 1) {
+        await appendTicks(merged.connection, shuffled.slice(i, i + size), { candles: true });
+        if (i % 3 === 0) await appendTicks(merged.connection, shuffled.slice(Math.max(0, i - 50), i + 10), { candles: true });
+      }
+      await appendTicks(rebuilt.connection, all);
+      for (const tf of ['1m', '5m', '15m'] as const) {
+        await executeInsert(rebuilt.connection, upsertCandlesFromTicksQuery(tf, { from: T0 }));
+        const a = await executeQuery(merged.connection, CANDLE_SQL(tf));
+        const b = await executeQuery(rebuilt.connection, CANDLE_SQL(tf));
+        expect(a.length).toBeGreaterThan(0);
+        expect(a).toEqual(b);
+      }
+      const [count] = await executeQuery(merged.connection, 'SELECT sum(trade_count) AS n FROM candles_1m');
+      expect(count.n).toBe(6000);
+    } finally {
+      merged.close();
+      rebuilt.close();
+    }
+  });
+
+  it('takes a late trade earlier than the stored open as the new open, ids ordered numerically', async () => {
+    const db = await openPairDatabase(dir.path, pairKey('t', 'late', 'X'));
+    try {
+      const at = T0 + 1000;
+      await appendTicks(db.connection, [{ timestamp: at, price: 10, volume: 1, side: 'BUY', tradeId: '1000' }], { candles: true });
+      await appendTicks(db.connection, [{ timestamp: at, price: 9, volume: 2, side: 'SELL', tradeId: '999' }], { candles: true });
+      await appendTicks(db.connection, [{ timestamp: at, price: 11, volume: 0.5, side: 'BUY', tradeId: '1001' }], { candles: true });
+      const [c] = await executeQuery(db.connection, CANDLE_SQL('1m'));
+      expect(c).toMatchObject({ open: 9, close: 11, high: 11, low: 9, volume: 3.5, buy_volume: 1.5, sell_volume: 2, trade_count: 3, open_trade_id: '999', close_trade_id: '1001' });
+    } finally {
+      db.close();
+    }
+  });
+});
