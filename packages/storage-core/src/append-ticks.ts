@@ -7,9 +7,11 @@ import {
   type DuckDBConnection,
   type DuckDBTimestampValue,
 } from '@duckdb/node-api';
-import { TIMEFRAMES, tradeOrderSql } from '@market-data/queries';
-import { mergeCandlesSql } from './candle-merge';
+import { CandleBook } from './candle-book';
+import { PreparedCache } from './prepared-cache';
+import type { TickForCandle } from './candle-state';
 import { checkTick, type Tick } from './tick';
+import { compareTradeIds } from './trade-order';
 
 export interface AppendResult {
   /** Rows newly stored. */
@@ -32,9 +34,6 @@ const STAGING = 'ticks_staging';
 export const DEDUPE_MARGIN_MICROS = 60_000_000;
 const STORED_MATCH = `SELECT 1 FROM ticks t WHERE t.trade_id = s.trade_id
   AND t.timestamp BETWEEN make_timestamp($1::BIGINT) AND make_timestamp($2::BIGINT)`;
-// A total order even for trades sharing a timestamp, so the physical row order (and every
-// order-sensitive read) does not depend on how trades were batched.
-const TRADE_ORDER = tradeOrderSql('ASC');
 
 /**
  * Per-connection writer state: a temp staging table, its appender and one reused data chunk.
@@ -43,6 +42,9 @@ const TRADE_ORDER = tradeOrderSql('ASC');
 interface TickWriter {
   readonly appender: DuckDBAppender;
   readonly chunk: DuckDBDataChunk;
+  readonly prepared: PreparedCache;
+  /** Created on the first append that asks for candles. */
+  candles?: CandleBook;
 }
 
 interface WriterSlot {
@@ -56,7 +58,7 @@ async function createWriter(conn: DuckDBConnection): Promise<TickWriter> {
   await conn.run(`CREATE TEMP TABLE IF NOT EXISTS ${STAGING} AS SELECT * FROM ticks LIMIT 0`);
   const appender = await conn.createAppender(STAGING, 'main', 'temp');
   const chunk = DuckDBDataChunk.create([TIMESTAMP, DOUBLE, DOUBLE, VARCHAR, VARCHAR], CHUNK_ROWS);
-  return { appender, chunk };
+  return { appender, chunk, prepared: new PreparedCache(conn) };
 }
 
 function writerFor(conn: DuckDBConnection): Promise<TickWriter> {
@@ -75,6 +77,7 @@ function writerFor(conn: DuckDBConnection): Promise<TickWriter> {
 export function releaseTickWriter(conn: DuckDBConnection): void {
   const slot = writers.get(conn);
   writers.delete(conn);
+  slot?.writer?.prepared.destroy();
   slot?.writer?.appender.closeSync();
 }
 
@@ -86,8 +89,8 @@ export function releaseTickWriter(conn: DuckDBConnection): void {
  */
 export interface AppendOptions {
   /**
-   * Also fold the new ticks into candles_1m/5m/15m in the same transaction (exact, incremental:
-   * see mergeCandlesSql), so candles never lag or disagree with the ticks they come from.
+   * Also fold the new ticks into candles_1m/5m/15m in the same transaction, exactly and
+   * incrementally (see CandleBook): a closed candle is written with the batch that closes it.
    */
   readonly candles?: boolean;
 }
@@ -109,16 +112,20 @@ export async function appendTicks(conn: DuckDBConnection, ticks: readonly Tick[]
   for (let i = 0; i < n; i++) {
     if (seen.has(ids[i])) continue;
     seen.add(ids[i]);
-    if (keep.length > 0 && micros[i] < micros[keep[keep.length - 1]]) sorted = false;
+    const last = keep[keep.length - 1];
+    if (keep.length > 0 && (micros[i] < micros[last] || (micros[i] === micros[last] && compareTradeIds(ids[i], ids[last]) < 0))) sorted = false;
     keep.push(i);
     if (micros[i] < min) min = micros[i];
     if (micros[i] > max) max = micros[i];
   }
   if (keep.length === 0) return { inserted: 0, duplicates: n, minTimestamp: null, maxTimestamp: null };
-  // Appending in time order keeps row-group zone maps tight, which is what serves time-range scans.
-  if (!sorted) keep.sort((a, b) => micros[a] - micros[b] || (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
+  // Stored in trade order: zone maps stay tight for time-range scans, and the physical order (and
+  // so every order-sensitive read) does not depend on how trades were batched.
+  if (!sorted) keep.sort((a, b) => micros[a] - micros[b] || compareTradeIds(ids[a], ids[b]));
 
-  const { appender, chunk } = await writerFor(conn);
+  const writer = await writerFor(conn);
+  const { appender, chunk } = writer;
+  let snapshot: ReturnType<CandleBook['snapshot']> | undefined;
   await conn.run('BEGIN TRANSACTION');
   try {
     const stamp = { micros: 0n };
@@ -151,22 +158,38 @@ export async function appendTicks(conn: DuckDBConnection, ticks: readonly Tick[]
     }
     appender.flushSync();
     const range = [min - DEDUPE_MARGIN_MICROS, max + DEDUPE_MARGIN_MICROS];
-    let moved;
+    // Find the batch's already-stored trades (usually none), drop them from the staging rows,
+    // then move the rest with a plain INSERT ... SELECT, which keeps their (trade) order.
+    const dupReader = await writer.prepared.read(`SELECT s.trade_id FROM temp.${STAGING} s WHERE EXISTS (${STORED_MATCH})`, range);
+    const stored = new Set(dupReader.getColumnsJS()[0]?.map(String) ?? []);
+    if (stored.size > 0) await writer.prepared.run(`DELETE FROM temp.${STAGING} s WHERE EXISTS (${STORED_MATCH})`, range);
     if (options.candles) {
-      // Drop already-stored trades from the staging rows first: the candles merge must see
-      // exactly the ticks this batch adds.
-      await conn.run(`DELETE FROM temp.${STAGING} s WHERE EXISTS (${STORED_MATCH})`, range);
-      moved = await conn.run(`INSERT INTO ticks SELECT * FROM temp.${STAGING} ORDER BY ${TRADE_ORDER}`);
-      for (const timeframe of TIMEFRAMES) await conn.run(mergeCandlesSql(timeframe, `temp.${STAGING}`));
-    } else {
-      moved = await conn.run(`INSERT INTO ticks SELECT s.* FROM temp.${STAGING} s WHERE NOT EXISTS (${STORED_MATCH}) ORDER BY ${TRADE_ORDER}`, range);
+      // Opened before the insert: its recovery rebuild must not see this batch's ticks.
+      writer.candles ??= await CandleBook.open(conn, writer.prepared);
+    }
+    const inserted = Number((await conn.run(`INSERT INTO ticks SELECT * FROM temp.${STAGING}`)).rowsChanged);
+    if (options.candles && writer.candles) {
+      const fresh: TickForCandle[] = [];
+      for (const i of keep) {
+        if (stored.has(ids[i])) continue;
+        const t = ticks[i];
+        fresh.push({ micros: micros[i], price: t.price, volume: t.volume, buy: t.side === 'BUY', id: ids[i] });
+      }
+      snapshot = writer.candles.snapshot();
+      await writer.candles.fold(conn, fresh);
     }
     // Emptying the private staging table inside the same transaction saves a commit per batch.
     await conn.run(`DELETE FROM temp.${STAGING}; COMMIT`);
-    const inserted = Number(moved.rowsChanged);
     return { inserted, duplicates: n - inserted, minTimestamp: min / 1000, maxTimestamp: max / 1000 };
   } catch (err) {
     await conn.run('ROLLBACK').catch(() => undefined);
+    if (snapshot) writer.candles?.restore(snapshot);
     throw err;
   }
+}
+
+/** Writes the open candles that trail their ticks (see CandleBook); call before closing. */
+export async function flushCandles(conn: DuckDBConnection): Promise<void> {
+  const book = writers.get(conn)?.writer?.candles;
+  if (book) await book.flush(conn);
 }

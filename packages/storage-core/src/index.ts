@@ -12,8 +12,9 @@ export {
 } from './open-pair-database';
 export { executeQuery, executeInsert, type Query, type Row } from './execute';
 export { checkTick, type Tick } from './tick';
-export { appendTicks, DEDUPE_MARGIN_MICROS, type AppendResult, type AppendOptions } from './append-ticks';
-export { mergeCandlesSql } from './candle-merge';
+export { appendTicks, flushCandles, DEDUPE_MARGIN_MICROS, type AppendResult, type AppendOptions } from './append-ticks';
+export { CANDLE_FLUSH_MS } from './candle-book';
+export { compareTradeIds } from './trade-order';
 export { updateCandles, candleOpenTime } from './candles';
 export {
   cleanupOldData,

@@ -1,5 +1,5 @@
 import { upsertCandlesFromTicksQuery, type Timeframe } from '@market-data/queries';
-import { appendTicks, executeInsert, executeQuery, openPairDatabase, pairKey, type Tick } from '../src';
+import { appendTicks, executeInsert, executeQuery, flushCandles, openPairDatabase, pairKey, type Tick } from '../src';
 import { useTempDir } from './temp-dir';
 
 const dir = useTempDir();
@@ -35,6 +35,28 @@ const CANDLE_SQL = (tf: Timeframe) =>
    FROM candles_${tf} ORDER BY t`;
 
 describe('appendTicks with candles', () => {
+  it('writes a candle when the next bucket opens, and recovers a trailing open candle from ticks on reopen', async () => {
+    const pair = pairKey('t', 'crash', 'X');
+    const db = await openPairDatabase(dir.path, pair);
+    await appendTicks(db.connection, [{ timestamp: T0 + 1000, price: 10, volume: 1, side: 'BUY', tradeId: '1' }], { candles: true });
+    await appendTicks(db.connection, [{ timestamp: T0 + 2000, price: 12, volume: 1, side: 'BUY', tradeId: '2' }], { candles: true });
+    await appendTicks(db.connection, [{ timestamp: T0 + 61_000, price: 11, volume: 1, side: 'SELL', tradeId: '3' }], { candles: true });
+    const closed = await executeQuery(db.connection, CANDLE_SQL('1m'));
+    expect(closed[0]).toMatchObject({ t: T0, open: 10, close: 12, trade_count: 2 });
+    // Closing without flushCandles stands in for a crash: the open candle's row may trail.
+    await appendTicks(db.connection, [{ timestamp: T0 + 62_000, price: 13, volume: 2, side: 'BUY', tradeId: '4' }], { candles: true });
+    db.close();
+    const again = await openPairDatabase(dir.path, pair);
+    try {
+      await appendTicks(again.connection, [{ timestamp: T0 + 63_000, price: 9, volume: 1, side: 'SELL', tradeId: '5' }], { candles: true });
+      await flushCandles(again.connection);
+      const rows = await executeQuery(again.connection, CANDLE_SQL('1m'));
+      expect(rows[1]).toMatchObject({ t: T0 + 60_000, open: 11, high: 13, low: 9, close: 9, volume: 4, buy_volume: 2, sell_volume: 2, trade_count: 3 });
+    } finally {
+      again.close();
+    }
+  });
+
   it('gives, for any batching, order and overlap, exactly the candles a rebuild from all ticks gives', async () => {
     const all = trades(6000);
     const merged = await openPairDatabase(dir.path, pairKey('t', 'merged', 'X'));
@@ -46,6 +68,7 @@ describe('appendTicks with candles', () => {
         await appendTicks(merged.connection, shuffled.slice(i, i + size), { candles: true });
         if (i % 3 === 0) await appendTicks(merged.connection, shuffled.slice(Math.max(0, i - 50), i + 10), { candles: true });
       }
+      await flushCandles(merged.connection);
       await appendTicks(rebuilt.connection, all);
       for (const tf of ['1m', '5m', '15m'] as const) {
         await executeInsert(rebuilt.connection, upsertCandlesFromTicksQuery(tf, { from: T0 }));
@@ -69,6 +92,7 @@ describe('appendTicks with candles', () => {
       await appendTicks(db.connection, [{ timestamp: at, price: 10, volume: 1, side: 'BUY', tradeId: '1000' }], { candles: true });
       await appendTicks(db.connection, [{ timestamp: at, price: 9, volume: 2, side: 'SELL', tradeId: '999' }], { candles: true });
       await appendTicks(db.connection, [{ timestamp: at, price: 11, volume: 0.5, side: 'BUY', tradeId: '1001' }], { candles: true });
+      await flushCandles(db.connection);
       const [c] = await executeQuery(db.connection, CANDLE_SQL('1m'));
       expect(c).toMatchObject({ open: 9, close: 11, high: 11, low: 9, volume: 3.5, buy_volume: 1.5, sell_volume: 2, trade_count: 3, open_trade_id: '999', close_trade_id: '1001' });
     } finally {

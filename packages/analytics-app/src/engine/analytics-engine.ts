@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { cleanupOldData, executeInsert, executeQuery, type CleanupResult } from '@market-data/storage-core';
+import { cleanupOldData, executeInsert, executeQuery, flushCandles, type CleanupResult } from '@market-data/storage-core';
 import { insertMarketProfileQuery, insertOrderFlowQuery, TIMEFRAMES, type Timeframe } from '@market-data/queries';
 import { readCandles, timeframeMs, type Candle } from './candle';
 import { readCursor, writeCursor, type TimeframeCursor } from './cursor';
@@ -159,6 +159,9 @@ async function processTimeframe(
  */
 export async function runAnalyticsPass(conn: DuckDBConnection, options: AnalyticsOptions = {}): Promise<PassResult> {
   const opts = resolveAnalyticsOptions(options);
+  // Candles folded in memory by appendTicks may trail in the table while open; write them so an
+  // external clock that closes the newest bucket reads it whole.
+  await flushCandles(conn);
   const run = timeframesToRun(opts);
   const totals: Totals = {
     orderFlowRows: 0,

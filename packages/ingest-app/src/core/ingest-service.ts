@@ -16,6 +16,8 @@ export interface IngestServiceDeps {
 export interface IngestServiceOptions extends PairWriterOptions {
   /** Retention policy overrides (DESIGN.md section 3 defaults). */
   readonly retention?: Partial<RetentionPolicy>;
+  /** Pause feeds when this many trades are taken but not committed; resume below a quarter of it. */
+  readonly maxPending?: number;
   /** Log at most this many samples per reject reason per minute. */
   readonly rejectSamplesPerMinute?: number;
   /** How long a set-aside pair waits before it is tried again (0 = never). */
@@ -42,7 +44,11 @@ export class IngestService implements FeedSink {
   private readonly gapLog: TradeGap[] = [];
   private readonly rejectSamples = new Map<string, { minute: number; count: number }>();
   private readonly feeds: Feed[] = [];
+  /** Hot-path routing: `exchange marketType symbol` -> writer and its pre-labelled counter. */
+  private readonly routes = new Map<string, { readonly writer: PairWriter; readonly received: { inc(by?: number): void }; readonly id: string }>();
   private stopping = false;
+  private paused = false;
+  private pressureTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly deps: IngestServiceDeps,
@@ -55,6 +61,8 @@ export class IngestService implements FeedSink {
   }
 
   async start(feeds: readonly Feed[]): Promise<void> {
+    this.pressureTimer ??= setInterval(() => this.checkPressure(), 20);
+    this.pressureTimer.unref();
     for (const feed of feeds) {
       this.feeds.push(feed);
       this.feedStates.set(feed.name, { state: 'connecting', since: Date.now() });
@@ -106,6 +114,7 @@ export class IngestService implements FeedSink {
   /** Stops feeds, then flushes every writer. Nothing is lost that a feed delivered before stop. */
   async stop(): Promise<void> {
     if (this.stopping) return;
+    if (this.pressureTimer) clearInterval(this.pressureTimer);
     for (const feed of this.feeds) await feed.stop().catch((err) => this.deps.logger.warn('feed stop failed', { feed: feed.name, err }));
     this.stopping = true;
     await this.flushAll();
@@ -158,14 +167,35 @@ export class IngestService implements FeedSink {
 
   private route(batch: Trade[]): void {
     const first = batch[0];
-    const writer = this.writerFor(pairKey(first.exchange, first.marketType, first.symbol), first);
-    const id = pairId(writer.pair);
-    this.deps.metrics.received.inc({ pair: id }, batch.length);
-    if (!writer.add(batch)) this.deps.metrics.dropped.inc({ pair: id, reason: 'set_aside' }, batch.length);
+    const key = `${first.exchange} ${first.marketType} ${first.symbol}`;
+    let route = this.routes.get(key);
+    if (!route) {
+      const writer = this.writerFor(pairKey(first.exchange, first.marketType, first.symbol));
+      const id = pairId(writer.pair);
+      route = { writer, id, received: this.deps.metrics.received.labels({ pair: id }) };
+      this.routes.set(key, route);
+    }
+    route.received.inc(batch.length);
+    if (!route.writer.add(batch)) this.deps.metrics.dropped.inc({ pair: route.id, reason: 'set_aside' }, batch.length);
   }
 
-  private writerFor(pair: PairKey, sample?: Trade): PairWriter {
-    const id = sample ? `${sample.exchange}:${sample.marketType}:${sample.symbol}` : pairId(pair);
+  /** Backpressure: pause every feed while too much is taken but not yet committed. */
+  private checkPressure(): void {
+    const high = this.options.maxPending ?? Math.max(50_000, this.options.maxBatch * 20);
+    let pending = 0;
+    for (const writer of this.writers.values()) pending += writer.pending;
+    if (!this.paused && pending > high) {
+      this.paused = true;
+      for (const feed of this.feeds) feed.pause?.();
+      this.deps.logger.debug('feeds paused: writers behind', { pending });
+    } else if (this.paused && pending < high / 4) {
+      this.paused = false;
+      for (const feed of this.feeds) feed.resume?.();
+    }
+  }
+
+  private writerFor(pair: PairKey): PairWriter {
+    const id = pairId(pair);
     let writer = this.writers.get(id);
     if (writer) return writer;
     writer = new PairWriter(

@@ -121,6 +121,14 @@ export class BinanceFeed implements Feed {
     await Promise.all(this.sockets.map(({ socket }) => socket.start()));
   }
 
+  pause(): void {
+    for (const { socket } of this.sockets) socket.pause();
+  }
+
+  resume(): void {
+    for (const { socket } of this.sockets) socket.resume();
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;

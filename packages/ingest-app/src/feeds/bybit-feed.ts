@@ -99,6 +99,14 @@ export class BybitFeed implements Feed {
     await this.socket.start();
   }
 
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;

@@ -86,6 +86,9 @@ export interface Feed {
   start(sink: FeedSink): Promise<void>;
   /** Stops and releases sockets/timers; resolves when nothing more will reach the sink. */
   stop(): Promise<void>;
+  /** Backpressure: stop taking input until `resume()` (live feeds stop reading their sockets). */
+  pause?(): void;
+  resume?(): void;
   /** Resolves when a finite feed (replay) has delivered everything; never for live feeds. */
   readonly done?: Promise<void>;
 }

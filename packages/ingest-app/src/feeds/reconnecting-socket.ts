@@ -119,6 +119,7 @@ export class ReconnectingSocket {
   private opened = 0;
   private started = false;
   private stopped = false;
+  private paused = false;
   private reconnectTimer?: NodeJS.Timeout;
   private resolveFirstOpen!: () => void;
   private readonly firstOpen = new Promise<void>((resolve) => (this.resolveFirstOpen = resolve));
@@ -153,6 +154,25 @@ export class ReconnectingSocket {
     return this.firstOpen;
   }
 
+  /**
+   * Stops reading from the network (backpressure: the kernel's receive buffer and then TCP flow
+   * control hold the exchange back) until `resume()`. New connections start paused too.
+   */
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    for (const conn of this.all) conn.ws.pause();
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    for (const conn of this.all) {
+      conn.lastActivity = performance.now();
+      conn.ws.resume();
+    }
+  }
+
   /** Closes every connection and timer; resolves once all sockets are closed. */
   async stop(): Promise<void> {
     if (this.stopped) return;
@@ -185,7 +205,10 @@ export class ReconnectingSocket {
     };
     this.pending = conn;
     this.all.add(conn);
-    ws.on('open', () => this.onOpen(conn));
+    ws.on('open', () => {
+      if (this.paused) ws.pause();
+      this.onOpen(conn);
+    });
     ws.on('message', (data) => this.onMessage(conn, data));
     ws.on('ping', () => (conn.lastActivity = performance.now()));
     ws.on('pong', () => (conn.lastActivity = performance.now()));
@@ -223,6 +246,8 @@ export class ReconnectingSocket {
     const { staleTimeoutMs, pingIntervalMs, maxConnectionAgeMs, pingPayload } = this.opts;
     if (staleTimeoutMs > 0) {
       const check = (): void => {
+        // A socket we paused (backpressure) is silent by our choice, not stale.
+        if (this.paused) conn.lastActivity = performance.now();
         const idle = performance.now() - conn.lastActivity;
         if (idle >= staleTimeoutMs) {
           conn.closeReason = `stale: no message for ${staleTimeoutMs} ms`;

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { PauseGate } from './pause-gate';
 import { IngestError } from '../errors';
 import type { Feed, FeedSink, FeedState, RejectReason, Trade } from '../feeds/feed';
 import { MinHeap } from './min-heap';
@@ -38,6 +39,7 @@ function earlier(a: PairStream, b: PairStream): boolean {
  * is stopped) and rejects with an IngestError naming the file if one cannot be read.
  */
 export class ReplayFeed implements Feed {
+  private readonly gate = new PauseGate();
   readonly name: string;
   readonly done: Promise<void>;
   private readonly plan: ReplayPlan;
@@ -114,7 +116,17 @@ export class ReplayFeed implements Feed {
   }
 
   /** Ends early: the batch in hand is delivered, nothing after; `done` resolves. */
+  pause(): void {
+    this.gate.pause();
+  }
+
+  resume(): void {
+    this.gate.resume();
+  }
+
   async stop(): Promise<void> {
+    // A paused loop must run on to see that it is stopping.
+    this.gate.resume();
     this.stopping = true;
     this.wake?.();
     if (!this.started) this.resolveDone();
@@ -165,6 +177,7 @@ export class ReplayFeed implements Feed {
         if (batch.length >= batchSize) {
           deliver();
           await yieldToEventLoop();
+          await this.gate.wait();
         }
       }
       deliver();

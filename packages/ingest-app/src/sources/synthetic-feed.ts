@@ -1,6 +1,7 @@
 import { pairId, toPairKey, type PairKey } from '@market-data/storage-core';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { PauseGate } from './pause-gate';
 import { IngestError } from '../errors';
 import type { Feed, FeedSink, FeedState, Trade } from '../feeds/feed';
 import { MinHeap } from './min-heap';
@@ -62,6 +63,7 @@ function toSpec(pair: string | PairKey | SyntheticPairSpec): SyntheticPairSpec {
  * merged by trade time, so the tape looks like one multi-pair exchange feed.
  */
 export class SyntheticFeed implements Feed {
+  private readonly gate = new PauseGate();
   readonly name: string;
   readonly done: Promise<void>;
   private readonly specs: readonly SyntheticPairSpec[];
@@ -131,7 +133,17 @@ export class SyntheticFeed implements Feed {
     );
   }
 
+  pause(): void {
+    this.gate.pause();
+  }
+
+  resume(): void {
+    this.gate.resume();
+  }
+
   async stop(): Promise<void> {
+    // A paused loop must run on to see that it is stopping.
+    this.gate.resume();
     this.stopping = true;
     this.wake?.();
     if (!this.started) this.resolveDone();
@@ -178,6 +190,7 @@ export class SyntheticFeed implements Feed {
       if (finished) return true;
       if (caughtUp) return false;
       await yieldToEventLoop();
+      await this.gate.wait();
     }
     return false;
   }

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { appendTicks, checkTick, StorageError, type PairKey } from '@market-data/storage-core';
+import { appendTicks, checkTick, flushCandles, StorageError, type PairKey } from '@market-data/storage-core';
 import type { Trade } from '../feeds/feed';
 
 /** What a writer needs from the process: a connection per flush (the pool) and a few sinks. */
@@ -45,6 +45,7 @@ export class PairWriter {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private failures = 0;
+  private inFlight = 0;
   private aside = false;
   lastTradeAt: number | undefined;
   lastCommitAt: number | undefined;
@@ -59,8 +60,9 @@ export class PairWriter {
     return this.aside;
   }
 
+  /** Trades taken but not yet committed (buffered plus the batch being written). */
   get pending(): number {
-    return this.buffer.length;
+    return this.buffer.length + this.inFlight;
   }
 
   /** Buffers trades; returns false (and takes nothing) when the pair is set aside. */
@@ -85,6 +87,8 @@ export class PairWriter {
     this.timer = undefined;
     while (this.flushing) await this.flushing;
     while (this.buffer.length > 0 && !this.aside) await this.runFlush();
+    // Open candles trail their ticks in the table by up to CANDLE_FLUSH_MS; write them now.
+    if (!this.aside && this.lastCommitAt !== undefined) await this.deps.withConnection(this.pair, (conn) => flushCandles(conn)).catch(() => undefined);
   }
 
   private kick(): void {
@@ -99,8 +103,10 @@ export class PairWriter {
 
   private runFlush(): Promise<void> {
     const batch = this.buffer.splice(0, this.options.maxBatch);
+    this.inFlight = batch.length;
     const run = this.write(batch).finally(() => {
       this.flushing = undefined;
+      this.inFlight = 0;
     });
     this.flushing = run;
     return run;

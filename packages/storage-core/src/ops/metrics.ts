@@ -28,6 +28,12 @@ export class Counter implements Metric {
   get(labels: Labels = {}): number {
     return this.values.get(labelKey(labels)) ?? 0;
   }
+  /** A pre-labelled handle for hot paths: no label formatting per increment. */
+  labels(labels: Labels): { inc(by?: number): void } {
+    const key = labelKey(labels);
+    if (!this.values.has(key)) this.values.set(key, 0);
+    return { inc: (by = 1) => this.values.set(key, (this.values.get(key) as number) + by) };
+  }
   total(): number {
     let sum = 0;
     for (const v of this.values.values()) sum += v;

@@ -1,0 +1,129 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { candleTable, TIMEFRAMES, upsertCandlesFromTicksQuery, type Timeframe } from '@market-data/queries';
+import {
+  bucketOf,
+  candleFromRow,
+  candleParams,
+  foldTrade,
+  insertCandleSql,
+  newCandle,
+  updateCandleSql,
+  type CandleAcc,
+  type TickForCandle,
+} from './candle-state';
+import { executeQuery } from './execute';
+import type { PreparedCache } from './prepared-cache';
+
+/** How long an open candle's row may trail its ticks in the table (closed ones are written at once). */
+export const CANDLE_FLUSH_MS = 5000;
+
+/**
+ * The newest candle of each timeframe, kept in memory per connection and folded forward trade by
+ * trade, so appending a batch never re-reads stored ticks. A closed candle is written in the
+ * transaction of the batch that closes it; the open one at most every CANDLE_FLUSH_MS and on
+ * flush. After a crash the open candle's row may trail its ticks: opening the book rebuilds the
+ * newest buckets from the ticks, so what is stored is always exact again before new trades fold in.
+ */
+export class CandleBook {
+  private readonly current = new Map<Timeframe, CandleAcc | undefined>();
+  private readonly dirty = new Set<Timeframe>();
+  private lastWrite = 0;
+
+  private constructor(private readonly prepared: PreparedCache) {}
+
+  static async open(conn: DuckDBConnection, prepared: PreparedCache): Promise<CandleBook> {
+    const book = new CandleBook(prepared);
+    for (const tf of TIMEFRAMES) await book.load(conn, tf, true);
+    return book;
+  }
+
+  /** Saves the state so a failed transaction can put it back. */
+  snapshot(): Map<Timeframe, CandleAcc | undefined> {
+    // Copies carry `stored` too: after a rolled-back insert the row is absent again.
+    return new Map([...this.current].map(([tf, c]) => [tf, c && { ...c }]));
+  }
+
+  restore(snapshot: Map<Timeframe, CandleAcc | undefined>): void {
+    for (const [tf, c] of snapshot) this.current.set(tf, c);
+  }
+
+  /**
+   * Folds new, de-duplicated trades (in trade order) into the candles and writes what must be
+   * written now. Trades older than the newest candle (a late backfill) rebuild their buckets
+   * from the stored ticks instead.
+   */
+  async fold(conn: DuckDBConnection, trades: readonly TickForCandle[]): Promise<void> {
+    for (const tf of TIMEFRAMES) {
+      const closed: CandleAcc[] = [];
+      let rebuildFrom = Infinity;
+      let cur = this.current.get(tf);
+      for (const t of trades) {
+        const bucket = bucketOf(t.micros, tf);
+        if (cur === undefined || bucket > cur.bucketMicros) {
+          if (cur) closed.push(cur);
+          cur = newCandle(bucket, t);
+        } else if (bucket === cur.bucketMicros) foldTrade(cur, t);
+        else rebuildFrom = Math.min(rebuildFrom, bucket);
+      }
+      this.current.set(tf, cur);
+      if (trades.length > 0) this.dirty.add(tf);
+      const rows = [...closed];
+      const due = closed.length > 0 || performance.now() - this.lastWrite >= CANDLE_FLUSH_MS;
+      if (due && cur && this.dirty.has(tf)) {
+        rows.push(cur);
+        this.dirty.delete(tf);
+      }
+      await this.write(tf, rows);
+      if (rebuildFrom !== Infinity) await this.rebuild(conn, tf, rebuildFrom);
+    }
+    if (performance.now() - this.lastWrite >= CANDLE_FLUSH_MS) this.lastWrite = performance.now();
+  }
+
+  /** Writes every open candle that changed since it was last written. */
+  async flush(conn: DuckDBConnection): Promise<void> {
+    for (const tf of [...this.dirty]) {
+      const cur = this.current.get(tf);
+      if (cur) await this.write(tf, [cur]);
+      this.dirty.delete(tf);
+    }
+    this.lastWrite = performance.now();
+  }
+
+  private async rebuild(conn: DuckDBConnection, tf: Timeframe, fromMicros: number): Promise<void> {
+    // Write the in-memory newest candle first so the rebuild (from ticks) and memory agree.
+    const cur = this.current.get(tf);
+    if (cur) await this.write(tf, [cur]);
+    await conn.run(...sqlOf(upsertCandlesFromTicksQuery(tf, { from: fromMicros / 1000 })));
+    await this.load(conn, tf, false);
+  }
+
+  private async load(conn: DuckDBConnection, tf: Timeframe, recover: boolean): Promise<void> {
+    const table = candleTable(tf);
+    if (recover) {
+      // Rebuild the newest stored bucket (and any after it) from ticks; with no candle yet, all.
+      const [row] = await executeQuery(conn, `SELECT epoch_us(max(timestamp)) AS us FROM ${table}`);
+      const [first] = row.us === null ? await executeQuery(conn, 'SELECT epoch_us(min(timestamp)) AS us FROM ticks') : [row];
+      if (first.us !== null) await conn.run(...sqlOf(upsertCandlesFromTicksQuery(tf, { from: (first.us as number) / 1000 })));
+    }
+    const [latest] = await executeQuery(
+      conn,
+      `SELECT epoch_us(timestamp) AS us, open, high, low, close, volume, buy_volume, sell_volume, trade_count,
+              epoch_us(open_time) AS open_us, open_trade_id, epoch_us(close_time) AS close_us, close_trade_id
+       FROM ${table} ORDER BY timestamp DESC LIMIT 1`,
+    );
+    this.current.set(tf, latest ? candleFromRow(latest) : undefined);
+    this.dirty.delete(tf);
+  }
+
+  private async write(tf: Timeframe, rows: readonly CandleAcc[]): Promise<void> {
+    const table = candleTable(tf);
+    for (const row of rows) {
+      await this.prepared.run(row.stored ? updateCandleSql(table) : insertCandleSql(table), candleParams(row));
+      row.stored = true;
+    }
+  }
+}
+
+function sqlOf(query: { sql: string; params: readonly unknown[] }): [string, never] {
+  return [query.sql, [...query.params] as never];
+}

@@ -1,0 +1,139 @@
+import { TIMEFRAME_SECONDS, type Timeframe } from '@market-data/queries';
+import { compareTradeIds } from './trade-order';
+
+/** Volumes are kept as integers of 1e-12 units: sums are exact and independent of order. */
+const SCALE = 1_000_000_000_000;
+const toUnits = (v: number): bigint => BigInt(Math.round(v * SCALE));
+const fromUnits = (u: bigint): number => Number(u) / SCALE;
+
+/** One candle being built, with the keys of the trades that opened and closed it. */
+export interface CandleAcc {
+  bucketMicros: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: bigint;
+  buyVolume: bigint;
+  sellVolume: bigint;
+  count: number;
+  openMicros: number;
+  openId: string;
+  closeMicros: number;
+  closeId: string;
+  /** Whether the row exists in the table (then it is updated in place, not inserted). */
+  stored: boolean;
+}
+
+export interface TickForCandle {
+  readonly micros: number;
+  readonly price: number;
+  readonly volume: number;
+  readonly buy: boolean;
+  readonly id: string;
+}
+
+export function bucketOf(micros: number, timeframe: Timeframe): number {
+  const size = TIMEFRAME_SECONDS[timeframe] * 1_000_000;
+  return Math.floor(micros / size) * size;
+}
+
+function earlier(aMicros: number, aId: string, bMicros: number, bId: string): boolean {
+  return aMicros < bMicros || (aMicros === bMicros && compareTradeIds(aId, bId) < 0);
+}
+
+export function newCandle(bucketMicros: number, t: TickForCandle): CandleAcc {
+  const units = toUnits(t.volume);
+  return {
+    bucketMicros,
+    open: t.price,
+    high: t.price,
+    low: t.price,
+    close: t.price,
+    volume: units,
+    buyVolume: t.buy ? units : 0n,
+    sellVolume: t.buy ? 0n : units,
+    count: 1,
+    openMicros: t.micros,
+    openId: t.id,
+    closeMicros: t.micros,
+    closeId: t.id,
+    stored: false,
+  };
+}
+
+/** Folds one new trade into its candle: the same result as aggregating all its trades at once. */
+export function foldTrade(c: CandleAcc, t: TickForCandle): void {
+  if (t.price > c.high) c.high = t.price;
+  if (t.price < c.low) c.low = t.price;
+  const units = toUnits(t.volume);
+  c.volume += units;
+  if (t.buy) c.buyVolume += units;
+  else c.sellVolume += units;
+  c.count++;
+  if (earlier(t.micros, t.id, c.openMicros, c.openId)) {
+    c.open = t.price;
+    c.openMicros = t.micros;
+    c.openId = t.id;
+  }
+  if (earlier(c.closeMicros, c.closeId, t.micros, t.id)) {
+    c.close = t.price;
+    c.closeMicros = t.micros;
+    c.closeId = t.id;
+  }
+}
+
+/** A stored candle row (as read back) turned into an accumulator. */
+export function candleFromRow(row: Record<string, unknown>): CandleAcc | undefined {
+  if (row.open_us === null || row.open_us === undefined) return undefined;
+  return {
+    bucketMicros: row.us as number,
+    open: row.open as number,
+    high: row.high as number,
+    low: row.low as number,
+    close: row.close as number,
+    volume: toUnits(row.volume as number),
+    buyVolume: toUnits(row.buy_volume as number),
+    sellVolume: toUnits(row.sell_volume as number),
+    count: row.trade_count as number,
+    openMicros: row.open_us as number,
+    openId: row.open_trade_id as string,
+    closeMicros: row.close_us as number,
+    closeId: row.close_trade_id as string,
+    stored: true,
+  };
+}
+
+/** Bound values for one candle row, in CANDLE_COLUMNS order. */
+export function candleParams(c: CandleAcc): (number | string)[] {
+  return [
+    c.bucketMicros,
+    c.open,
+    c.high,
+    c.low,
+    c.close,
+    fromUnits(c.volume),
+    fromUnits(c.buyVolume),
+    fromUnits(c.sellVolume),
+    c.count,
+    c.openMicros,
+    c.openId,
+    c.closeMicros,
+    c.closeId,
+  ];
+}
+
+export const CANDLE_COLUMNS =
+  'timestamp, open, high, low, close, volume, buy_volume, sell_volume, trade_count, open_time, open_trade_id, close_time, close_trade_id';
+
+/** Insert of a new candle row, values as candleParams. */
+export function insertCandleSql(table: string): string {
+  return `INSERT INTO ${table} (${CANDLE_COLUMNS}) VALUES (make_timestamp($1::BIGINT), $2, $3, $4, $5, $6, $7, $8, $9, make_timestamp($10::BIGINT), $11, make_timestamp($12::BIGINT), $13)`;
+}
+
+/** Update of an existing candle row in place (cheaper than INSERT OR REPLACE), values as candleParams. */
+export function updateCandleSql(table: string): string {
+  return `UPDATE ${table} SET open = $2, high = $3, low = $4, close = $5, volume = $6, buy_volume = $7, sell_volume = $8,
+    trade_count = $9, open_time = make_timestamp($10::BIGINT), open_trade_id = $11, close_time = make_timestamp($12::BIGINT), close_trade_id = $13
+    WHERE timestamp = make_timestamp($1::BIGINT)`;
+}
