@@ -191,5 +191,5 @@ export async function appendTicks(conn: DuckDBConnection, ticks: readonly Tick[]
 /** Writes the open candles that trail their ticks (see CandleBook); call before closing. */
 export async function flushCandles(conn: DuckDBConnection): Promise<void> {
   const book = writers.get(conn)?.writer?.candles;
-  if (book) await book.flush(conn);
+  if (book) await book.flush();
 }

@@ -80,7 +80,7 @@ export class CandleBook {
   }
 
   /** Writes every open candle that changed since it was last written. */
-  async flush(conn: DuckDBConnection): Promise<void> {
+  async flush(): Promise<void> {
     for (const tf of [...this.dirty]) {
       const cur = this.current.get(tf);
       if (cur) await this.write(tf, [cur]);
