@@ -50,7 +50,7 @@ export class AnalyticsApp {
     this.http = await startOpsServer(this.config.listen.host, this.config.listen.port, {
       metrics: () => this.metrics.registry.render(),
       health: () => this.health(),
-      routes: { '/report': async () => this.reports() },
+      routes: { '/report': async () => this.reports(), '/stats': async () => this.stats() },
     });
     this.logger.info('analytics listening', { url: this.http.url, mode: this.config.ingester ? 'live' : 'offline', ingester: this.config.ingester });
     if (!this.config.ingester) return;
@@ -89,6 +89,20 @@ export class AnalyticsApp {
     return out;
   }
 
+  /** Headline figures as JSON (benchmarks and operators): counts and latency quantiles in ms. */
+  stats(): Record<string, unknown> {
+    const m = this.metrics;
+    const q = (h: typeof m.lag, p: number) => Math.round(h.quantile(p) * 1e6) / 1e3;
+    return {
+      ticksApplied: m.ticksApplied.total(),
+      ticksDuplicate: m.ticksDuplicate.total(),
+      passes: m.passes.total(),
+      passFailures: m.passFailures.total(),
+      commitToRowMs: { p50: q(m.lag, 0.5), p99: q(m.lag, 0.99) },
+      passMs: { p50: q(m.passSeconds, 0.5), p99: q(m.passSeconds, 0.99) },
+    };
+  }
+
   health(): { ok: boolean } & Record<string, unknown> {
     const failing = this.runner.failing();
     const live = this.config.ingester !== undefined;
@@ -98,6 +112,7 @@ export class AnalyticsApp {
       subscriber: this.subscriberState,
       pairs: this.pairs().map(pairId),
       failing,
+      newest: this.runner.newest(),
       pool: this.pool.getPoolStats(),
     };
   }
@@ -105,6 +120,7 @@ export class AnalyticsApp {
   stop(): Promise<void> {
     this.stopped ??= (async () => {
       await this.subscriber?.stop();
+      await this.runner.flushCandles(this.pairs());
       await this.http?.close();
       await this.pool.closeAll();
       this.logger.info('analytics stopped');

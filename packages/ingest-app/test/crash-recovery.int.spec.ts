@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { executeQuery, openPairDatabase, pairKey, type ServerMessage } from '@market-data/storage-core';
-import { ChildApp, INGEST_MAIN, until } from './support/child-app';
+import { ChildApp, INGEST_MAIN, until } from '@market-data/testing';
 import { FakeBinance } from './support/fake-binance';
 import { binanceTradeFrame, loadRealTrades } from './support/real-trades';
 

@@ -2,6 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import {
   appendTicks,
   executeQuery,
+  flushCandles,
   pairId,
   toPairKey,
   type Logger,
@@ -84,6 +85,16 @@ export class AnalyticsRunner {
   /** Runs a pass for every pair with unprocessed closed candles (end of a replay, offline mode). */
   async passAll(pairs: readonly PairKey[]): Promise<void> {
     for (const pair of pairs) await this.pass(pair, await this.load(pair));
+  }
+
+  /** Writes the open candles that trail in the files (before closing them). */
+  async flushCandles(pairs: readonly PairKey[]): Promise<void> {
+    for (const pair of pairs) await this.deps.withConnection(pair, (conn) => flushCandles(conn)).catch(() => undefined);
+  }
+
+  /** Newest stored trade time per pair (epoch ms): how far each analytics file has caught up. */
+  newest(): Record<string, number> {
+    return Object.fromEntries([...this.state].map(([id, s]) => [id, s.newest]));
   }
 
   failing(): Record<string, string> {

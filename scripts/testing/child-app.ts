@@ -1,19 +1,25 @@
+// Test support shared by both apps' process-level tests (apps may not import each other, and
+// this is not part of either): run a built app as a real child process and read its JSON logs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 
-export const INGEST_MAIN = path.resolve(__dirname, '../../dist/main.js');
+const ROOT = path.resolve(__dirname, '../..');
+export const INGEST_MAIN = path.join(ROOT, 'packages/ingest-app/dist/main.js');
+export const ANALYTICS_MAIN = path.join(ROOT, 'packages/analytics-app/dist/main.js');
+export const FAKE_EXCHANGE = path.join(ROOT, 'bench/fake-exchange-process.js');
 
 /** A real app process: its JSON log lines, its listener URL, and ways to stop or kill it. */
 export class ChildApp {
   readonly logs: Record<string, unknown>[] = [];
   readonly stderr: string[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly stdout: string[] = [];
   private readonly child: ChildProcess;
   private buffer = '';
 
   constructor(main: string, args: readonly string[]) {
     this.child = spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stderr!.on('data', (chunk: Buffer) => {
+    this.child.stderr?.on('data', (chunk: Buffer) => {
       this.buffer += chunk.toString();
       let nl: number;
       while ((nl = this.buffer.indexOf('\n')) >= 0) {
@@ -27,7 +33,7 @@ export class ChildApp {
         }
       }
     });
-    this.child.stdout!.resume();
+    this.child.stdout?.on('data', (chunk: Buffer) => this.stdout.push(chunk.toString()));
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 

@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// A local Binance USD-M combined-stream server for benchmarks, in its own process so its CPU is
+// not the ingester's. Raw `<symbol>@trade` frames as Binance sends them, sequential ids per symbol.
+//   node bench/fake-exchange-process.js --rate 50000   (0 = as fast as the client takes them)
+//   node bench/fake-exchange-process.js --rate 5000 --file trades.csv
+//     (replays a Binance trades CSV, `trade_id,price,qty,time,is_buyer_maker[,type]`, for every
+//      requested symbol, from the start on every connection, then goes quiet; tests use this)
+// Prints {"port":N} on stdout once listening; control via stdin lines: "rate N".
+'use strict';
+const fs = require('node:fs');
+const http = require('node:http');
+const { WebSocketServer } = require('ws');
+
+const option = (name) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+let rate = Number(option('rate') || 0);
+const fileRows = option('file')
+  ? fs.readFileSync(option('file'), 'utf8').trim().split('\n').filter((l) => /^\d/.test(l)).map((l) => l.split(','))
+  : undefined;
+const server = http.createServer((req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end('[]');
+});
+const wss = new WebSocketServer({ server });
+const startTime = Date.UTC(2024, 7, 8, 0, 0);
+let sent = 0;
+
+wss.on('connection', (ws, req) => {
+  const streams = new URL(req.url, 'http://x').searchParams.get('streams').split('/');
+  const symbols = streams.map((s) => s.split('@')[0].toUpperCase());
+  const ids = symbols.map(() => 1);
+  let price = 60000;
+  let k = 0;
+  const fileFrame = () => {
+    const i = k % symbols.length;
+    const row = fileRows[Math.floor(k++ / symbols.length)];
+    if (!row) return undefined;
+    const [id, p, q, time, maker, type] = row;
+    return `{"stream":"${streams[i]}","data":{"e":"trade","E":${Number(time) + 3},"T":${time},"s":"${symbols[i]}","t":${id},"p":"${p}","q":"${q}","X":"${type || 'MARKET'}","m":${maker === 'true'}}}`;
+  };
+  const frame = () => {
+    if (fileRows) return fileFrame();
+    const i = k++ % symbols.length;
+    const id = ids[i]++;
+    price += ((id * 7919) % 13) - 6;
+    const t = startTime + Math.floor(id / 10);
+    return `{"stream":"${streams[i]}","data":{"e":"trade","E":${t + 3},"T":${t},"s":"${symbols[i]}","t":${id},"p":"${(price / 10).toFixed(1)}","q":"0.00${1 + (id % 9)}","X":"MARKET","m":${id % 3 === 0}}}`;
+  };
+  let timer;
+  let t0 = performance.now();
+  let sentHere = 0;
+  let rateHere = rate;
+  const pump = () => {
+    if (ws.readyState !== ws.OPEN) return;
+    if (rate !== rateHere) {
+      rateHere = rate;
+      t0 = performance.now();
+      sentHere = 0;
+    }
+    if (rate > 0) {
+      // Fixed offered load: send whatever is due by now, checked every few ms.
+      const due = Math.floor(((performance.now() - t0) * rate) / 1000) - sentHere;
+      for (let n = 0; n < due; n++) {
+        const f = frame();
+        if (f === undefined) return; // file replay finished: stay connected, quiet
+        ws.send(f);
+      }
+      sentHere += due;
+      sent += due;
+      timer = setTimeout(pump, 2);
+    } else {
+      // As fast as the client takes them: keep the socket's send buffer topped up.
+      while (ws.bufferedAmount < 4 * 1024 * 1024) {
+        const f = frame();
+        if (f === undefined) return;
+        ws.send(f);
+        sent++;
+      }
+      timer = setImmediate(pump);
+    }
+  };
+  pump();
+  ws.on('close', () => {
+    clearTimeout(timer);
+    clearImmediate(timer);
+  });
+});
+
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(JSON.stringify({ port: server.address().port }) + '\n');
+});
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (text) => {
+  for (const line of text.split('\n')) {
+    const m = line.match(/^rate (\d+)/);
+    if (m) rate = Number(m[1]);
+    if (line.trim() === 'sent') process.stdout.write(JSON.stringify({ sent }) + '\n');
+  }
+});
+process.on('SIGTERM', () => process.exit(0));
