@@ -5,7 +5,7 @@ describe('upsertCandlesFromTicksQuery', () => {
     const from = Date.UTC(2024, 7, 8, 23, 57, 42, 500);
     const { sql, params } = upsertCandlesFromTicksQuery('5m', { from: new Date(from) });
     expect(params).toEqual([Date.UTC(2024, 7, 8, 23, 55) * 1000, 300_000_000]);
-    expect(sql).toMatch(/^INSERT OR REPLACE INTO candles_5m\s+\(timestamp, open, high, low, close, volume, buy_volume, sell_volume, trade_count\)/);
+    expect(sql).toMatch(/^INSERT OR REPLACE INTO candles_5m\s+\(timestamp, open, high, low, close, volume, buy_volume, sell_volume, trade_count, open_time, open_trade_id, close_time, close_trade_id\)/);
     expect(sql).toContain('time_bucket(to_microseconds($2::BIGINT), timestamp)');
     expect(sql).toContain('WHERE timestamp >= make_timestamp($1::BIGINT)');
     expect(sql).toContain('GROUP BY bucket');
