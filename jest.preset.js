@@ -13,7 +13,7 @@ module.exports = (projectDir) => ({
   moduleNameMapper: {
     '^@market-data/(storage-core|pool|queries)$': path.join(__dirname, 'packages/$1/src/index.ts'),
     // Test-only helpers shared by both apps' process tests (not a package, never published).
-    '^@market-data/testing$': path.join(__dirname, 'scripts/testing/child-app.ts'),
+    '^@market-data/testing$': path.join(__dirname, 'scripts/testing/index.ts'),
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 30000,

@@ -1,12 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { executeQuery, openPairDatabase, pairKey } from '@market-data/storage-core';
-import { ANALYTICS_MAIN, ChildApp, FAKE_EXCHANGE, INGEST_MAIN, until } from '@market-data/testing';
+import { ANALYTICS_MAIN, ChildApp, FAKE_EXCHANGE, INGEST_MAIN, until, REALDATA } from '@market-data/testing';
 
-const REALDATA = resolve(__dirname, '../../../../shared/realdata');
 const TRADES_FILE = join(REALDATA, 'binance-um-BTCUSDT-trades-2023-04-04T2358.csv');
 const MARKET_TRADES = 12_934; // 12,935 rows less the one INSURANCE_FUND trade
 const LAST_TRADE_MS = Number(readFileSync(TRADES_FILE, 'utf8').trim().split('\n').pop()!.split(',')[3]);

@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DuckDBInstance, DuckDBTimestampValue, type DuckDBConnection } from '@duckdb/node-api';
 import {
   calculateCvdQuery,
@@ -26,10 +26,10 @@ import {
   type Timeframe,
 } from '@market-data/queries';
 import { createAllTables } from '../src/schema';
+import { REALDATA } from '@market-data/testing';
 
 // Every template of @market-data/queries run against the real schema in a real DuckDB file.
 
-const REALDATA = resolve(__dirname, '../../..', '../shared/realdata');
 const MINUTE = 60_000;
 const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
 

@@ -3,9 +3,9 @@ import { resolve } from 'node:path';
 import type { Tick } from '@market-data/storage-core';
 import { runAnalyticsPass } from '../../src/engine';
 import { feed, rows, useAnalyticsDb } from './support';
+import { REALDATA } from '@market-data/testing';
 
 // Real Binance USD-M trades and Binance's own 1m klines (see shared/realdata/README.md).
-const REALDATA = resolve(__dirname, '../../../..', '../shared/realdata');
 const TRADES = 'binance-um-BTCUSDT-trades-2024-08-08T2354.csv';
 const KLINES = 'binance-um-BTCUSDT-1m-2024-08-08T2344_2024-08-09T0201.csv';
 /** End of the trade recording: the 23:59 candle is complete although its last trade is at 23:59:59.643. */

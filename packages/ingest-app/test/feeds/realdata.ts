@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 /** The team's shared folder of real exchange data, next to the repository root (never copied in). */
-export const REALDATA = path.resolve(__dirname, '../../../../../shared/realdata');
+import { REALDATA } from '@market-data/testing';
+
+export { REALDATA };
 
 /** One row of a Binance trades CSV, strings exactly as Binance sent them. */
 export interface CsvTrade {

@@ -5,7 +5,9 @@ import { deflateRawSync, gzipSync } from 'node:zlib';
 import type { FeedSink, FeedStatus, RejectReason, Trade, TradeGap } from '../../src/feeds/feed';
 
 /** The team's real Binance recordings, next to the repo root (never copied into it). */
-export const REALDATA = path.resolve(__dirname, '../../../../../shared/realdata');
+import { REALDATA } from '@market-data/testing';
+
+export { REALDATA };
 
 export function makeTempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'ingest-sources-'));

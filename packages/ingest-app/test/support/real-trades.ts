@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 /** The shared real data folder (beside the repo root, as in CI). */
-export const REALDATA = path.resolve(__dirname, '../../../../../shared/realdata');
+import { REALDATA } from '@market-data/testing';
+
+export { REALDATA };
 
 export interface RealTrade {
   readonly id: number;

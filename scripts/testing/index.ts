@@ -1,0 +1,2 @@
+export * from './child-app';
+export * from './realdata';
