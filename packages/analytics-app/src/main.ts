@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { listPairs, openPairDatabase, pairId, parseArgs, StorageError, toPairKey } from '@market-data/storage-core';
+import { listPairs, openPairDatabase, pairId, parseArgs, runUntilStopped, StorageError, toPairKey } from '@market-data/storage-core';
 import { buildAnalyticsConfig, type AnalyticsConfig } from './config/analytics-config';
 import { composeAnalyticsApp } from './composition-root';
 import { buildPairReport, formatReport, type PairReport } from './engine';
@@ -69,20 +69,7 @@ async function run(config: AnalyticsConfig): Promise<number> {
     }
     return 0;
   }
-  let resolveDone!: () => void;
-  const done = new Promise<void>((r) => (resolveDone = r));
-  let stopping: Promise<void> | undefined;
-  const stop = (why: string): Promise<void> =>
-    (stopping ??= (async () => {
-      process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'stopping', why }) + '\n');
-      await app.stop();
-      resolveDone();
-    })());
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  if (config.durationSec > 0) setTimeout(() => void stop('duration'), config.durationSec * 1000).unref();
-  await app.start();
-  await done;
+  await runUntilStopped(app, { durationSec: config.durationSec });
   return 0;
 }
 

@@ -97,14 +97,13 @@ export class IngestApp {
   /** Headline figures as JSON (benchmarks and operators): counts and latency quantiles. */
   stats(): Record<string, unknown> {
     const m = this.metrics;
-    const q = (h: typeof m.receiptToCommit, p: number) => Math.round(h.quantile(p) * 1e6) / 1e3;
     return {
       received: m.received.total(),
       stored: m.stored.total(),
       duplicates: m.duplicates.total(),
       rejected: m.rejected.total(),
-      receiptToCommitMs: { p50: q(m.receiptToCommit, 0.5), p99: q(m.receiptToCommit, 0.99) },
-      batchCommitMs: { p50: q(m.batchCommit, 0.5), p99: q(m.batchCommit, 0.99) },
+      receiptToCommitMs: m.receiptToCommit.percentilesMs(),
+      batchCommitMs: m.batchCommit.percentilesMs(),
       pool: this.pool.getPoolStats(),
     };
   }

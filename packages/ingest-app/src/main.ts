@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { buildConfig, ENDPOINT_KEYS, readConfigFile } from './config/ingest-config';
 import { composeIngestApp } from './composition-root';
-import { parseArgs, StorageError } from '@market-data/storage-core';
+import { parseArgs, runUntilStopped, StorageError } from '@market-data/storage-core';
 import { IngestError } from './errors';
 
 const HELP = `market-data-ingest: capture exchange trades into per-pair DuckDB files
@@ -50,23 +50,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   delete flags.config;
   const config = buildConfig({ ...fromFile, ...flags, endpoints });
   const { app } = composeIngestApp(config);
-  let stopping: Promise<void> | undefined;
-  let resolveDone!: () => void;
-  const done = new Promise<void>((resolve) => (resolveDone = resolve));
-  const stop = (why: string): Promise<void> => {
-    stopping ??= (async () => {
-      process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'stopping', why }) + '\n');
-      await app.stop();
-      resolveDone();
-    })();
-    return stopping;
-  };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  if (config.durationSec > 0) setTimeout(() => void stop('duration'), config.durationSec * 1000).unref();
-  await app.start();
-  if (config.source === 'replay') void app.feedsDone().then(() => stop('replay done'));
-  await done;
+  await runUntilStopped(app, {
+    durationSec: config.durationSec,
+    finished: config.source === 'replay' ? () => app.feedsDone() : undefined,
+  });
   return 0;
 }
 

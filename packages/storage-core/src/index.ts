@@ -42,3 +42,4 @@ export { MetricsRegistry, Counter, Gauge, Histogram } from './ops/metrics';
 export { createLogger, LOGGER, type Logger, type LogLevel } from './ops/logger';
 export { startOpsServer, type OpsRoutes, type OpsServer } from './ops/ops-server';
 export { parseArgs } from './ops/cli-args';
+export { runUntilStopped } from './ops/run-until-stopped';

@@ -97,6 +97,11 @@ export class Histogram implements Metric {
     const sorted = Array.from(this.recent.subarray(0, this.recentFilled)).sort((a, b) => a - b);
     return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   }
+  /** p50/p99 of the recent observations, in milliseconds (observations are seconds). */
+  percentilesMs(): { p50: number; p99: number } {
+    const ms = (q: number) => Math.round(this.quantile(q) * 1e6) / 1e3;
+    return { p50: ms(0.5), p99: ms(0.99) };
+  }
   render(): string[] {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
     this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket{le="${b}"} ${this.counts[i]}`));
