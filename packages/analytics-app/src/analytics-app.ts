@@ -5,6 +5,7 @@ import { listPairs, LOGGER, pairId, startOpsServer, toPairKey, type Logger, type
 import type { AnalyticsConfig } from './config/analytics-config';
 import type { AnalyticsMetrics } from './core/analytics-metrics';
 import { AnalyticsRunner } from './core/analytics-runner';
+import { PairQueues } from './core/pair-queues';
 import { readStoredTicks } from './core/offline-source';
 import { ANALYTICS_CONFIG, ANALYTICS_METRICS } from './core/tokens';
 import { buildPairReport, type PairReport } from './engine';
@@ -18,6 +19,7 @@ import { TickSubscriber } from './subscriber/tick-subscriber';
 export class AnalyticsApp {
   private readonly lock = new KeyedLock();
   private readonly runner: AnalyticsRunner;
+  private readonly queues: PairQueues;
   private subscriber: TickSubscriber | undefined;
   private http: { url: string; close(): Promise<void> } | undefined;
   private known = new Set<string>();
@@ -39,6 +41,10 @@ export class AnalyticsApp {
       },
     );
     for (const p of config.pairs) this.known.add(pairId(p));
+    this.queues = new PairQueues(
+      (pair, rows, committedAt) => this.runner.apply(pair, rows, committedAt),
+      (pair, err) => this.logger.error('storing ticks failed', { pair, err }),
+    );
   }
 
   get url(): string | undefined {
@@ -57,8 +63,12 @@ export class AnalyticsApp {
     this.subscriber = new TickSubscriber({
       url: this.config.ingester,
       pairs: this.config.pairs.length > 0 ? this.config.pairs.map(pairId) : '*',
-      cursor: () => this.runner.cursor(this.pairs()),
-      onTicks: (pair, rows, _replay, committedAt) => this.runner.apply(pair, rows, committedAt),
+      // The cursor must cover everything received before a reconnect: wait for the queues first.
+      cursor: async () => {
+        await this.queues.idle();
+        return this.runner.cursor(this.pairs());
+      },
+      onTicks: (pair, rows, _replay, committedAt) => this.queues.push(pair, rows, committedAt),
       onPairs: (pairs) => pairs.forEach((p) => this.known.add(p)),
       onState: (state, detail) => {
         if (state === 'reconnecting' && this.subscriberState !== 'reconnecting') this.metrics.reconnects.inc();
@@ -119,6 +129,7 @@ export class AnalyticsApp {
   stop(): Promise<void> {
     this.stopped ??= (async () => {
       await this.subscriber?.stop();
+      await this.queues.idle();
       await this.runner.flushCandles(this.pairs());
       await this.http?.close();
       await this.pool.closeAll();

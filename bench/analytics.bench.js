@@ -1,0 +1,225 @@
+#!/usr/bin/env node
+// npm run bench:analytics: both apps as real processes, fed by a fake Binance USD-M exchange in
+// its own process (100 pairs, 20,000 trades/s in total, trades stamped with the wall clock so 1m
+// candles close every minute as they do live).
+//   live phase:    steady state for --seconds: commit -> analytics row lag (p50/p99, from the
+//                  analytics app's /stats), committed trades/s, CPU cores and peak RSS per process,
+//                  analytics backlog, and the analytics passes of each minute boundary.
+//   offline phase: both apps stopped; `market-data-analytics --offline` over the same trading files
+//                  into a fresh analytics dir (total time), then analytics-pass-probe.js times one
+//                  full pass over every pair's live analytics file (a minute boundary's work).
+// Flags: --pairs 100 --rate 20000 --seconds 60 --warmup 10 --time-scale 1 --max-delay-ms N (the
+// ingester's batch delay; its default is 100) --profile (node --cpu-prof
+// for the live and offline analytics processes; top functions printed) --keep (keep the temp dir)
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { sleep, startExchange, startIngester, startAnalytics, runOffline, runPassProbe, getJson, readMetrics } = require('./analytics-processes');
+const { topFunctions } = require('./analytics-cpu-profile');
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const flag = (name) => process.argv.includes(`--${name}`);
+const PAIRS = arg('pairs', 100);
+const RATE = arg('rate', 20_000);
+const SECONDS = arg('seconds', 60);
+const WARMUP = arg('warmup', 10);
+const TIME_SCALE = arg('time-scale', 1);
+const PROFILE = flag('profile');
+const MAX_DELAY_MS = arg('max-delay-ms', undefined);
+const MINUTE_MS = 60_000;
+const round = (x, digits = 2) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : null);
+
+/** The exchange's trade time at a wall-clock instant. */
+const tradeTime = (exchange, ms) => exchange.startTime + (ms - exchange.startTime) * TIME_SCALE;
+
+/** Trade-time minute boundaries crossed between two wall-clock instants. */
+function boundaries(exchange, fromMs, toMs) {
+  return Math.floor(tradeTime(exchange, toMs) / MINUTE_MS) - Math.floor(tradeTime(exchange, fromMs) / MINUTE_MS);
+}
+
+/** How far (trade time, ms) each pair's analytics file trails the feed: p50 and max over pairs. */
+async function analyticsBehind(exchange, analytics) {
+  const { newest = {} } = await getJson(`${analytics.url}/healthz`);
+  const now = tradeTime(exchange, Date.now());
+  const behind = Object.values(newest).map((ms) => now - ms).sort((a, b) => a - b);
+  if (behind.length === 0) return null;
+  return { p50: Math.round(behind[Math.floor(behind.length / 2)]), max: Math.round(behind[behind.length - 1]) };
+}
+
+async function snapshot(ingester, analytics, procs) {
+  const [ing, ana, metrics, ingMetrics] = await Promise.all([
+    getJson(`${ingester.url}/stats`),
+    getJson(`${analytics.url}/stats`),
+    readMetrics(analytics.url),
+    readMetrics(ingester.url),
+  ]);
+  return {
+    at: performance.now(),
+    wall: Date.now(),
+    ing,
+    ana,
+    pass: metrics.histogram('analytics_pass_seconds'),
+    lag: metrics.histogram('analytics_commit_to_row_seconds'),
+    reconnects: metrics.value('analytics_subscriber_reconnects_total') || 0,
+    // Every committed batch is one message to the analytics app.
+    batches: ingMetrics.histogram('ingest_batch_commit_seconds'),
+    receipt: ingMetrics.histogram('ingest_receipt_to_commit_seconds'),
+    cpu: procs.map((p) => p.cpu()),
+  };
+}
+
+async function livePhase(dir) {
+  const dataDir = path.join(dir, 'data');
+  const pairs = Array.from({ length: PAIRS }, (_, i) => `binance:usdm:SYM${i}USDT`);
+  const exchange = await startExchange(RATE, TIME_SCALE);
+  const procs = [exchange];
+  try {
+    const ingester = await startIngester(exchange.port, dataDir, pairs, MAX_DELAY_MS === undefined ? [] : ['--max-delay-ms', String(MAX_DELAY_MS)]);
+    procs.push(ingester);
+    await sleep(5000); // every pair has stored trades before the analytics app subscribes
+    if (TIME_SCALE === 1) {
+      // Keep the warm-up free of minute boundaries, so every lag sample is a steady-state one.
+      const toBoundary = MINUTE_MS - (Date.now() % MINUTE_MS);
+      if (toBoundary < (WARMUP + 8) * 1000) await sleep(toBoundary + 1000);
+    }
+    const analyticsStart = Date.now();
+    const analytics = await startAnalytics(dataDir, ingester.url, PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.join(dir, 'prof-live')] : []);
+    procs.push(analytics);
+    await sleep(WARMUP * 1000);
+
+    const s0 = await snapshot(ingester, analytics, procs);
+    for (const p of procs) p.peakRss = 0; // peaks of the steady state only
+    let maxBacklog = 0;
+    const end = s0.at + SECONDS * 1000;
+    while (performance.now() < end) {
+      await sleep(Math.min(1000, Math.max(0, end - performance.now())));
+      const [ing, ana] = await Promise.all([getJson(`${ingester.url}/stats`), getJson(`${analytics.url}/stats`)]);
+      maxBacklog = Math.max(maxBacklog, ing.stored - ana.ticksApplied);
+    }
+    const s1 = await snapshot(ingester, analytics, procs);
+    const behindAtEnd = await analyticsBehind(exchange, analytics);
+    // The passes of a boundary near the window's end finish after it: wait for their lag samples.
+    const crossed = boundaries(exchange, s0.wall, s1.wall);
+    let s2 = s1;
+    const waitEnd = performance.now() + 30_000;
+    while (s2.lag.count - s0.lag.count < crossed * PAIRS && performance.now() < waitEnd) {
+      await sleep(500);
+      s2 = await snapshot(ingester, analytics, procs);
+    }
+    const secs = (s1.at - s0.at) / 1000;
+    // Samples still missing: passes not run yet (lag at least the time since the boundary), or run
+    // on replayed ticks after a reconnect (a replay carries no commit time, so no sample).
+    const missing = Math.max(0, crossed * PAIRS - (s2.lag.count - s0.lag.count));
+    const lastBoundary = Math.floor(s2.wall / MINUTE_MS) * MINUTE_MS;
+    const passes = s2.pass.count - s0.pass.count;
+    const result = {
+      seconds: round(secs, 1),
+      offeredPerSec: RATE,
+      committedPerSec: Math.round((s1.ing.stored - s0.ing.stored) / secs),
+      analyticsAppliedPerSec: Math.round((s1.ana.ticksApplied - s0.ana.ticksApplied) / secs),
+      backlogTicks: { max: maxBacklog, end: s1.ing.stored - s1.ana.ticksApplied },
+      analyticsBehindMs: behindAtEnd,
+      minuteBoundaries: crossed,
+      commitToRowMs: {
+        ...s2.ana.commitToRowMs,
+        samples: s2.lag.count,
+        inWindow: s2.lag.count - s0.lag.count,
+        mean: round(((s2.lag.sum - s0.lag.sum) / Math.max(1, s2.lag.count - s0.lag.count)) * 1000, 1),
+        missing,
+        ...(missing > 0 && TIME_SCALE === 1 ? { missingAtLeastMs: s2.wall - lastBoundary } : {}),
+      },
+      subscriberReconnects: s2.reconnects - s0.reconnects,
+      livePassMs: { ...s2.ana.passMs, passes, mean: round(((s2.pass.sum - s0.pass.sum) / Math.max(1, passes)) * 1000, 2) },
+      livePassSecondsPerRound: round(((s2.pass.sum - s0.pass.sum) / Math.max(1, passes)) * PAIRS, 3),
+      passFailures: s2.ana.passFailures,
+      ingestReceiptToCommitMs: { ...s1.ing.receiptToCommitMs, windowMean: round(((s1.receipt.sum - s0.receipt.sum) / Math.max(1, s1.receipt.count - s0.receipt.count)) * 1000, 1) },
+      ingestBatchesPerSec: Math.round((s1.batches.count - s0.batches.count) / secs),
+      ingestTradesPerBatch: round((s1.ing.stored - s0.ing.stored) / Math.max(1, s1.batches.count - s0.batches.count), 1),
+      processes: Object.fromEntries(
+        procs.map((p, i) => [p.name, { cpuCores: round((s1.cpu[i] - s0.cpu[i]) / secs), peakRssMiB: Math.round(p.peakRss) }]),
+      ),
+      analyticsStartedAfterIngesterMs: analyticsStart - exchange.startTime,
+    };
+    result.stop = {};
+    // A backlogged analytics app drains what it already received before it exits.
+    for (const p of [...procs].reverse()) result.stop[p.name] = await p.stop(p === analytics ? 60_000 : 30_000);
+    return result;
+  } finally {
+    for (const p of procs) p.proc.kill('SIGKILL');
+  }
+}
+
+function printTable(live, offline, probe) {
+  const rows = [
+    ['offered / committed trades/s', `${live.offeredPerSec} / ${live.committedPerSec}`],
+    ['analytics ticks stored/s', `${live.analyticsAppliedPerSec}`],
+    ['analytics backlog (ticks) max / end', `${live.backlogTicks.max} / ${live.backlogTicks.end}`],
+    ['analytics files behind the feed at end, p50 / max', live.analyticsBehindMs ? `${live.analyticsBehindMs.p50} / ${live.analyticsBehindMs.max} ms` : 'n/a'],
+    ['minute boundaries in window, subscriber reconnects', `${live.minuteBoundaries}, ${live.subscriberReconnects}`],
+    ['commit -> row lag p50 / p99 (target p99 < 1 s)', `${live.commitToRowMs.p50} / ${live.commitToRowMs.p99} ms (${live.commitToRowMs.samples} samples)`],
+    ...(live.commitToRowMs.missing > 0
+      ? [['  lag samples missing (pass not run, or run on a replay)', `${live.commitToRowMs.missing}${live.commitToRowMs.missingAtLeastMs ? `, each >= ${live.commitToRowMs.missingAtLeastMs} ms` : ''}`]]
+      : []),
+    ['live pass p50 / p99 / mean', `${live.livePassMs.p50} / ${live.livePassMs.p99} / ${live.livePassMs.mean} ms`],
+    [`live passes, one round of ${PAIRS} pairs`, `${live.livePassSecondsPerRound} s`],
+    ...Object.entries(live.processes).map(([name, p]) => [`${name} CPU / peak RSS`, `${p.cpuCores} cores / ${p.peakRssMiB} MiB`]),
+    ['ingester receipt -> commit p50 / p99 (last 64k trades)', `${live.ingestReceiptToCommitMs.p50} / ${live.ingestReceiptToCommitMs.p99} ms, window mean ${live.ingestReceiptToCommitMs.windowMean} ms`],
+    ['ingester batches (= analytics messages)/s, trades per batch', `${live.ingestBatchesPerSec}, ${live.ingestTradesPerBatch}`],
+    ['stop (analytics, ingest) ms, exit codes', `${live.stop.analytics.ms}, ${live.stop.ingest.ms}; ${live.stop.analytics.code}, ${live.stop.ingest.code}`],
+    [`offline run: ${offline.pairs} pairs, ${offline.ticks} ticks`, `${round(offline.seconds)} s (${round((offline.seconds / offline.pairs) * 1000, 1)} ms/pair), ${round(offline.cpuSeconds)} CPU s, ${Math.round(offline.peakRssMiB)} MiB`],
+    [`full pass over ${probe.pairs} pairs (target < 1 s)`, `${round(probe.passMs.total / 1000, 3)} s; per pair p50 ${probe.passMs.p50} / p99 ${probe.passMs.p99} ms (opens: ${round(probe.openMs.total / 1000, 2)} s)`],
+  ];
+  const width = Math.max(...rows.map((r) => r[0].length));
+  for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
+}
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-analytics-'));
+  try {
+    console.log(
+      `bench:analytics  ${PAIRS} pairs, ${RATE} trades/s, ${SECONDS} s window, wall clock x${TIME_SCALE}, ingester max-delay ${MAX_DELAY_MS ?? 'default (100)'} ms, node ${process.version}, ${os.cpus().length} cores`,
+    );
+    const live = await livePhase(dir);
+    const prof = (name) => (PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.join(dir, name)] : []);
+    const offline = await runOffline(path.join(dir, 'data'), path.join(dir, 'offline'), prof('prof-offline'));
+    if (offline.code !== 0) throw new Error(`offline analytics exited ${offline.code}`);
+    const probe = await runPassProbe(path.join(dir, 'data'));
+    printTable(live, offline, probe);
+    const summary = {
+      bench: 'analytics',
+      date: new Date().toISOString(),
+      node: process.version,
+      cores: os.cpus().length,
+      pairs: PAIRS,
+      timeScale: TIME_SCALE,
+      ingesterMaxDelayMs: MAX_DELAY_MS ?? 100,
+      live,
+      offline: { ...offline, seconds: round(offline.seconds), cpuSeconds: round(offline.cpuSeconds), peakRssMiB: Math.round(offline.peakRssMiB) },
+      fullPass: probe,
+      targets: { lagP99Under1s: live.commitToRowMs.p99 < 1000 && live.commitToRowMs.missing === 0, fullPassUnder1s: probe.passMs.total < 1000 },
+    };
+    if (PROFILE) {
+      for (const name of ['prof-live', 'prof-offline']) {
+        const files = fs.existsSync(path.join(dir, name)) ? fs.readdirSync(path.join(dir, name)) : [];
+        if (files.length === 0) continue;
+        const top = topFunctions(path.join(dir, name, files[0]), 15);
+        console.log(`  cpu profile ${name} (self time, JS thread):`);
+        for (const t of top) console.log(`    ${String(t.ms).padStart(8)} ms ${String(t.pct).padStart(5)}%  ${t.fn}`);
+        summary[name] = top.slice(0, 8);
+      }
+    }
+    console.log(JSON.stringify(summary));
+  } finally {
+    if (flag('keep')) console.error(`kept ${dir}`);
+    else fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
