@@ -25,18 +25,17 @@ export interface AppendResult {
 
 /** DuckDB's vector size: the most rows one data chunk holds. */
 const CHUNK_ROWS = 2048;
-const STAGING = 'ticks_staging';
 /**
  * A trade id names one trade at one time, so a stored copy of a batch's trade lies within the
  * batch's time span; the margin absorbs sources that round the same trade's time differently
- * (ms vs µs). Bounding the lookup lets zone maps skip all older row groups of `ticks`.
+ * (ms vs µs). Bounding the lookup lets zone maps skip all older row groups of `ticks`, and keeps
+ * the ids read back per batch few even for a dense pair.
  */
-export const DEDUPE_MARGIN_MICROS = 60_000_000;
-const STORED_MATCH = `SELECT 1 FROM ticks t WHERE t.trade_id = s.trade_id
-  AND t.timestamp BETWEEN make_timestamp($1::BIGINT) AND make_timestamp($2::BIGINT)`;
+export const DEDUPE_MARGIN_MICROS = 5_000_000;
+const STORED_IDS = 'SELECT trade_id FROM ticks WHERE timestamp BETWEEN make_timestamp($1::BIGINT) AND make_timestamp($2::BIGINT)';
 
 /**
- * Per-connection writer state: a temp staging table, its appender and one reused data chunk.
+ * Per-connection writer state: an appender on `ticks` and one reused data chunk.
  * A fresh DuckDBDataChunk per batch leaks (DESIGN.md section 5); one per connection stays flat.
  */
 interface TickWriter {
@@ -55,8 +54,7 @@ interface WriterSlot {
 const writers = new WeakMap<DuckDBConnection, WriterSlot>();
 
 async function createWriter(conn: DuckDBConnection): Promise<TickWriter> {
-  await conn.run(`CREATE TEMP TABLE IF NOT EXISTS ${STAGING} AS SELECT * FROM ticks LIMIT 0`);
-  const appender = await conn.createAppender(STAGING, 'main', 'temp');
+  const appender = await conn.createAppender('ticks');
   const chunk = DuckDBDataChunk.create([TIMESTAMP, DOUBLE, DOUBLE, VARCHAR, VARCHAR], CHUNK_ROWS);
   return { appender, chunk, prepared: new PreparedCache(conn) };
 }
@@ -81,12 +79,6 @@ export function releaseTickWriter(conn: DuckDBConnection): void {
   slot?.writer?.appender.closeSync();
 }
 
-/**
- * The fast write path. Validates the whole batch first (StorageError INVALID_TICK naming the field;
- * nothing of a rejected batch is stored), drops ids repeated inside the batch, then appends through
- * a reused data chunk into a per-connection temp staging table and moves only unseen trade ids into
- * `ticks`, in one transaction: a batch lands whole or not at all. Idempotent by trade_id: replays and reconnect overlaps store each trade once.
- */
 export interface AppendOptions {
   /**
    * Also fold the new ticks into candles_1m/5m/15m in the same transaction, exactly and
@@ -95,6 +87,14 @@ export interface AppendOptions {
   readonly candles?: boolean;
 }
 
+/**
+ * The fast write path. Validates the whole batch first (StorageError INVALID_TICK naming the field;
+ * nothing of a rejected batch is stored), drops ids repeated inside the batch, reads back the ids
+ * already stored around the batch's time span, and appends only unseen trades, in trade order,
+ * through a reused data chunk and the connection's appender, in one transaction: a batch lands
+ * whole or not at all. Idempotent by trade_id: replays and reconnect overlaps store each trade once.
+ * Calls on one connection must not overlap (the pool's KeyedLock serializes them in the apps).
+ */
 export async function appendTicks(conn: DuckDBConnection, ticks: readonly Tick[], options: AppendOptions = {}): Promise<AppendResult> {
   const n = ticks.length;
   const micros = new Array<number>(n);
@@ -128,9 +128,19 @@ export async function appendTicks(conn: DuckDBConnection, ticks: readonly Tick[]
   let snapshot: ReturnType<CandleBook['snapshot']> | undefined;
   await conn.run('BEGIN TRANSACTION');
   try {
+    if (options.candles) {
+      // Opened before this batch is appended: its recovery rebuild must not see the batch.
+      writer.candles ??= await CandleBook.open(conn, writer.prepared);
+    }
+    // The trade ids already stored around the batch's time span (usually none of the batch's).
+    const reader = await writer.prepared.read(STORED_IDS, [min - DEDUPE_MARGIN_MICROS, max + DEDUPE_MARGIN_MICROS]);
+    const storedIds = reader.getColumnsJS()[0] ?? [];
+    const stored = new Set<string>();
+    for (const id of storedIds) stored.add(id as string);
+    const fresh = stored.size === 0 ? keep : keep.filter((i) => !stored.has(ids[i]));
     const stamp = { micros: 0n };
-    for (let start = 0; start < keep.length; start += CHUNK_ROWS) {
-      const rows = Math.min(CHUNK_ROWS, keep.length - start);
+    for (let start = 0; start < fresh.length; start += CHUNK_ROWS) {
+      const rows = Math.min(CHUNK_ROWS, fresh.length - start);
       chunk.reset();
       // Setting rowCount drops the chunk's cached vectors, so take them afterwards.
       chunk.rowCount = rows;
@@ -140,7 +150,7 @@ export async function appendTicks(conn: DuckDBConnection, ticks: readonly Tick[]
       const side = chunk.getColumnVector(3);
       const tradeId = chunk.getColumnVector(4);
       for (let r = 0; r < rows; r++) {
-        const i = keep[start + r];
+        const i = fresh[start + r];
         const tick = ticks[i];
         stamp.micros = BigInt(micros[i]);
         ts.setItem(r, stamp as unknown as DuckDBTimestampValue);
@@ -156,32 +166,25 @@ export async function appendTicks(conn: DuckDBConnection, ticks: readonly Tick[]
       tradeId.flush();
       appender.appendDataChunk(chunk);
     }
+    // The appender writes into this transaction: the batch commits or rolls back whole.
     appender.flushSync();
-    const range = [min - DEDUPE_MARGIN_MICROS, max + DEDUPE_MARGIN_MICROS];
-    // Find the batch's already-stored trades (usually none), drop them from the staging rows,
-    // then move the rest with a plain INSERT ... SELECT, which keeps their (trade) order.
-    const dupReader = await writer.prepared.read(`SELECT s.trade_id FROM temp.${STAGING} s WHERE EXISTS (${STORED_MATCH})`, range);
-    const stored = new Set(dupReader.getColumnsJS()[0]?.map(String) ?? []);
-    if (stored.size > 0) await writer.prepared.run(`DELETE FROM temp.${STAGING} s WHERE EXISTS (${STORED_MATCH})`, range);
-    if (options.candles) {
-      // Opened before the insert: its recovery rebuild must not see this batch's ticks.
-      writer.candles ??= await CandleBook.open(conn, writer.prepared);
-    }
-    const inserted = Number((await conn.run(`INSERT INTO ticks SELECT * FROM temp.${STAGING}`)).rowsChanged);
     if (options.candles && writer.candles) {
-      const fresh: TickForCandle[] = [];
-      for (const i of keep) {
-        if (stored.has(ids[i])) continue;
+      const candleTicks: TickForCandle[] = new Array(fresh.length);
+      for (let k = 0; k < fresh.length; k++) {
+        const i = fresh[k];
         const t = ticks[i];
-        fresh.push({ micros: micros[i], price: t.price, volume: t.volume, buy: t.side === 'BUY', id: ids[i] });
+        candleTicks[k] = { micros: micros[i], price: t.price, volume: t.volume, buy: t.side === 'BUY', id: ids[i] };
       }
       snapshot = writer.candles.snapshot();
-      await writer.candles.fold(conn, fresh);
+      await writer.candles.fold(conn, candleTicks);
     }
-    // Emptying the private staging table inside the same transaction saves a commit per batch.
-    await conn.run(`DELETE FROM temp.${STAGING}; COMMIT`);
+    await conn.run('COMMIT');
+    const inserted = fresh.length;
     return { inserted, duplicates: n - inserted, minTimestamp: min / 1000, maxTimestamp: max / 1000 };
   } catch (err) {
+    // Rows still buffered in the appender must not leak into a later transaction: drop the
+    // writer (its appender flushes into this transaction, which is then rolled back).
+    releaseTickWriter(conn);
     await conn.run('ROLLBACK').catch(() => undefined);
     if (snapshot) writer.candles?.restore(snapshot);
     throw err;
