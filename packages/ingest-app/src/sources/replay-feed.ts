@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { finishRun, reportStatus } from './finish-run';
 import { PauseGate } from './pause-gate';
 import { IngestError } from '../errors';
 import type { Feed, FeedSink, FeedState, RejectReason, Trade } from '../feeds/feed';
@@ -103,19 +104,9 @@ export class ReplayFeed implements Feed {
       throw error;
     }
     this.status(sink, 'open', `${this.plan.groups.length} pair(s), ${this.bytesTotal} bytes`);
-    this.running = this.run(sink, heap).then(
-      () => {
-        this.status(sink, this.stopping ? 'stopped' : 'done');
-        this.resolveDone();
-      },
-      (error: unknown) => {
-        this.status(sink, 'stopped', error instanceof Error ? error.message : String(error));
-        this.rejectDone(error);
-      },
-    );
+    this.running = finishRun(this.run(sink, heap), sink, this.name, this.settle());
   }
 
-  /** Ends early: the batch in hand is delivered, nothing after; `done` resolves. */
   pause(): void {
     this.gate.pause();
   }
@@ -124,6 +115,7 @@ export class ReplayFeed implements Feed {
     this.gate.resume();
   }
 
+  /** Ends early: the batch in hand is delivered, nothing after; `done` resolves. */
   async stop(): Promise<void> {
     // A paused loop must run on to see that it is stopping.
     this.gate.resume();
@@ -221,6 +213,10 @@ export class ReplayFeed implements Feed {
   }
 
   private status(sink: FeedSink, state: FeedState, detail?: string): void {
-    sink.status({ type: 'status', feed: this.name, state, ...(detail === undefined ? {} : { detail }) });
+    reportStatus(sink, this.name, state, detail);
+  }
+
+  private settle(): { stopping(): boolean; resolve(): void; reject(error: unknown): void } {
+    return { stopping: () => this.stopping, resolve: () => this.resolveDone(), reject: (error) => this.rejectDone(error) };
   }
 }

@@ -1,6 +1,7 @@
 import { pairId, toPairKey, type PairKey } from '@market-data/storage-core';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { finishRun, reportStatus } from './finish-run';
 import { PauseGate } from './pause-gate';
 import { IngestError } from '../errors';
 import type { Feed, FeedSink, FeedState, Trade } from '../feeds/feed';
@@ -121,16 +122,8 @@ export class SyntheticFeed implements Feed {
     });
     const endTime = this.options.durationMs === undefined ? Number.POSITIVE_INFINITY : startTime + this.options.durationMs;
     this.status(sink, 'open', `${this.specs.length} pair(s), ${realtime ? 'realtime' : 'simulated clock'}`);
-    this.running = (realtime ? this.runRealtime(sink, heap, endTime) : this.pump(sink, heap, endTime, endTime).then(() => undefined)).then(
-      () => {
-        this.status(sink, this.stopping ? 'stopped' : 'done');
-        this.resolveDone();
-      },
-      (error: unknown) => {
-        this.status(sink, 'stopped', error instanceof Error ? error.message : String(error));
-        this.rejectDone(error);
-      },
-    );
+    const run = realtime ? this.runRealtime(sink, heap, endTime) : this.pump(sink, heap, endTime, endTime);
+    this.running = finishRun(run, sink, this.name, this.settle());
   }
 
   pause(): void {
@@ -210,6 +203,10 @@ export class SyntheticFeed implements Feed {
   }
 
   private status(sink: FeedSink, state: FeedState, detail?: string): void {
-    sink.status({ type: 'status', feed: this.name, state, ...(detail === undefined ? {} : { detail }) });
+    reportStatus(sink, this.name, state, detail);
+  }
+
+  private settle(): { stopping(): boolean; resolve(): void; reject(error: unknown): void } {
+    return { stopping: () => this.stopping, resolve: () => this.resolveDone(), reject: (error) => this.rejectDone(error) };
   }
 }
