@@ -128,7 +128,9 @@ export class AnalyticsApp {
 
   stop(): Promise<void> {
     this.stopped ??= (async () => {
+      this.queues.discardPending();
       await this.subscriber?.stop();
+      this.queues.discardPending();
       await this.queues.idle();
       await this.runner.flushCandles(this.pairs());
       await this.http?.close();

@@ -45,4 +45,20 @@ describe('PairQueues', () => {
     await queues.idle();
     expect(errors).toEqual(['bad: disk full']);
   });
+
+  it('drops what is not yet being stored on discardPending, and finishes the batch in flight', async () => {
+    const applied: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const queues = new PairQueues(async (_pair, rows) => {
+      applied.push(rows.map((r) => r[4]).join(','));
+      await gate;
+    }, () => undefined);
+    await queues.push('a', [row('1')], undefined);
+    await queues.push('a', [row('2')], undefined);
+    queues.discardPending();
+    release();
+    await queues.idle();
+    expect(applied).toEqual(['1']);
+  });
 });

@@ -38,6 +38,18 @@ export class PairQueues {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /**
+   * Drops rows not yet being stored (at shutdown: the resume cursor asks the ingester for them
+   * again), so stopping waits only for the batches in flight.
+   */
+  discardPending(): void {
+    for (const q of this.queues.values()) {
+      this.pending -= q.rows.length;
+      q.rows = [];
+    }
+    this.release();
+  }
+
   /** Resolves when every queued row has been applied (or failed). */
   async idle(): Promise<void> {
     for (;;) {
