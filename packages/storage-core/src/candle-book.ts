@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { candleTable, TIMEFRAMES, upsertCandlesFromTicksQuery, type Timeframe } from '@market-data/queries';
+import { candleTable, TIMEFRAMES, type Timeframe } from '@market-data/queries';
+import { updateCandles } from './candles';
 import {
   bucketOf,
   candleFromRow,
@@ -93,7 +94,7 @@ export class CandleBook {
     // Write the in-memory newest candle first so the rebuild (from ticks) and memory agree.
     const cur = this.current.get(tf);
     if (cur) await this.write(tf, [cur]);
-    await conn.run(...sqlOf(upsertCandlesFromTicksQuery(tf, { from: fromMicros / 1000 })));
+    await updateCandles(conn, fromMicros / 1000, [tf]);
     await this.load(conn, tf, false);
   }
 
@@ -103,7 +104,7 @@ export class CandleBook {
       // Rebuild the newest stored bucket (and any after it) from ticks; with no candle yet, all.
       const [row] = await executeQuery(conn, `SELECT epoch_us(max(timestamp)) AS us FROM ${table}`);
       const [first] = row.us === null ? await executeQuery(conn, 'SELECT epoch_us(min(timestamp)) AS us FROM ticks') : [row];
-      if (first.us !== null) await conn.run(...sqlOf(upsertCandlesFromTicksQuery(tf, { from: (first.us as number) / 1000 })));
+      if (first.us !== null) await updateCandles(conn, (first.us as number) / 1000, [tf]);
     }
     const [latest] = await executeQuery(
       conn,
@@ -124,6 +125,3 @@ export class CandleBook {
   }
 }
 
-function sqlOf(query: { sql: string; params: readonly unknown[] }): [string, never] {
-  return [query.sql, [...query.params] as never];
-}

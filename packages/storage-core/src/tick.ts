@@ -12,7 +12,8 @@ export interface Tick {
 
 const MIN_MS = Date.UTC(1990, 0, 1);
 const MAX_MS = Date.UTC(2200, 0, 1);
-const TRADE_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** What a stored trade id may look like (also what the feeds accept): safe, bounded, no quoting. */
+export const TRADE_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 function fail(index: number, field: keyof Tick, message: string): never {
   throw new StorageError('INVALID_TICK', `tick ${index}: ${field} ${message}`, field);
@@ -33,7 +34,7 @@ export function checkTick(tick: Tick, index: number): { micros: number; tradeId:
   }
   if (tick.side !== 'BUY' && tick.side !== 'SELL') fail(index, 'side', `must be 'BUY' or 'SELL'; got ${JSON.stringify(tick.side)}`);
   const tradeId = typeof tick.tradeId === 'number' && Number.isSafeInteger(tick.tradeId) && tick.tradeId >= 0 ? String(tick.tradeId) : tick.tradeId;
-  if (typeof tradeId !== 'string' || !TRADE_ID.test(tradeId)) {
+  if (typeof tradeId !== 'string' || !TRADE_ID_PATTERN.test(tradeId)) {
     fail(index, 'tradeId', `must be 1-64 characters of [A-Za-z0-9_.:-] or a non-negative integer; got ${JSON.stringify(tick.tradeId)}`);
   }
   return { micros: Math.round(ms * 1000), tradeId };

@@ -203,7 +203,7 @@ export class IngestService implements FeedSink {
       {
         withConnection: (p, fn) => this.deps.withConnection(p, fn),
         committed: (p, batch, inserted, commitMs) => this.committed(id, p, batch, inserted, commitMs),
-        failed: (p, error, setAside, dropped) => this.failed(id, p, error, setAside, dropped),
+        failed: (_p, error, setAside, dropped) => this.failed(id, error, setAside, dropped),
         invalid: (_p, count, sample) => {
           this.deps.metrics.rejected.inc({ reason: 'invalid_tick' }, count);
           this.deps.logger.warn('invalid trades dropped before storage', { pair: id, count, sample: sample.slice(0, 200) });
@@ -227,7 +227,7 @@ export class IngestService implements FeedSink {
     this.deps.tickerplant?.publish(pair, batch);
   }
 
-  private failed(id: string, pair: PairKey, error: unknown, setAside: boolean, dropped: number): void {
+  private failed(id: string, error: unknown, setAside: boolean, dropped: number): void {
     const message = error instanceof Error ? error.message : String(error);
     this.lastErrors.set(id, message);
     this.deps.metrics.flushFailures.inc({ pair: id });
@@ -242,6 +242,5 @@ export class IngestService implements FeedSink {
       const writer = this.writers.get(id);
       setTimeout(() => writer?.reinstate(), retryMs).unref();
     }
-    void pair;
   }
 }

@@ -1,9 +1,9 @@
+import { TRADE_ID_PATTERN } from '@market-data/storage-core';
 import type { RejectReason, Side, Trade } from './feed';
 
 /** Earliest and latest trade times accepted: Bitcoin's first exchange trades to "a day ahead". */
 const MIN_TIMESTAMP_MS = Date.UTC(2009, 0, 1);
 const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
-const TRADE_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 export interface RawTradeFields {
   readonly tradeId: unknown;
@@ -35,7 +35,7 @@ export function checkTrade(
     return { ok: false, reason: 'missing_field' };
   }
   const tradeId = typeof raw.tradeId === 'number' && Number.isSafeInteger(raw.tradeId) ? String(raw.tradeId) : raw.tradeId;
-  if (typeof tradeId !== 'string' || !TRADE_ID.test(tradeId)) return { ok: false, reason: 'bad_trade_id' };
+  if (typeof tradeId !== 'string' || !TRADE_ID_PATTERN.test(tradeId)) return { ok: false, reason: 'bad_trade_id' };
   const price = toNumber(raw.price);
   if (!Number.isFinite(price) || price <= 0) return { ok: false, reason: 'bad_price' };
   const volume = toNumber(raw.volume);
