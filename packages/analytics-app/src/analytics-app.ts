@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { inject, injectable } from 'tsyringe';
-import { CONNECTION_POOL, KeyedLock, type ConnectionPool } from '@market-data/pool';
+import { CONNECTION_POOL, type ConnectionPool } from '@market-data/pool';
 import { listPairs, LOGGER, pairId, startOpsServer, toPairKey, type Logger, type PairKey } from '@market-data/storage-core';
 import type { AnalyticsConfig } from './config/analytics-config';
 import type { AnalyticsMetrics } from './core/analytics-metrics';
@@ -17,7 +17,6 @@ import { TickSubscriber } from './subscriber/tick-subscriber';
  */
 @injectable()
 export class AnalyticsApp {
-  private readonly lock = new KeyedLock();
   private readonly runner: AnalyticsRunner;
   private readonly queues: PairQueues;
   private subscriber: TickSubscriber | undefined;
@@ -145,6 +144,6 @@ export class AnalyticsApp {
   }
 
   private withConnection<T>(pair: PairKey, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
-    return this.lock.run(pairId(pair), () => this.pool.withConnection(pair, fn));
+    return this.pool.withConnection(pair, fn);
   }
 }

@@ -1,5 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import { CONNECTION_POOL, KeyedLock, type ConnectionPool } from '@market-data/pool';
+import { CONNECTION_POOL, type ConnectionPool } from '@market-data/pool';
 import { statSync } from 'node:fs';
 import { pairDatabasePath, pairId, startOpsServer, type PairKey } from '@market-data/storage-core';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -49,9 +49,8 @@ export class IngestApp {
   }
 
   async start(): Promise<void> {
-    const lock = new KeyedLock();
-    const withConnection = <T>(pair: PairKey, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> =>
-      lock.run(pairId(pair), () => this.pool.withConnection(pair, fn));
+    // The pool runs one pair's callbacks one at a time: writer, retention and replays never interleave.
+    const withConnection = <T>(pair: PairKey, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> => this.pool.withConnection(pair, fn);
     this.tickerplant = new WsTickerplant({ withConnection, pairs: () => this.service?.pairs() ?? [], logger: this.logger });
     this.service = new IngestService(
       { withConnection, metrics: this.metrics, logger: this.logger, tickerplant: this.tickerplant },

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConnectionPoolManager, KeyedLock } from '@market-data/pool';
+import { ConnectionPoolManager } from '@market-data/pool';
 import { executeQuery, pairKey } from '@market-data/storage-core';
 import { IngestService } from '../src/core/ingest-service';
 import { IngestMetrics } from '../src/core/ingest-metrics';
@@ -16,10 +16,9 @@ function setup(options: Partial<ConstructorParameters<typeof IngestService>[1]> 
   const pool = new ConnectionPoolManager({ baseDir: dir.path, maxConnections: 10 });
   const metrics = new IngestMetrics();
   const logs: string[] = [];
-  const lock = new KeyedLock();
   const service = new IngestService(
     {
-      withConnection: (pair, fn) => lock.run(`${pair.exchange}:${pair.marketType}:${pair.symbol}`, () => pool.withConnection(pair, fn)),
+      withConnection: (pair, fn) => pool.withConnection(pair, fn),
       metrics,
       logger: createLogger({ write: (l) => logs.push(l), level: 'debug' }),
     },

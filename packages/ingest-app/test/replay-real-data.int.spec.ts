@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ConnectionPoolManager, KeyedLock } from '@market-data/pool';
-import { createLogger, executeQuery, pairId, pairKey } from '@market-data/storage-core';
+import { ConnectionPoolManager } from '@market-data/pool';
+import { createLogger, executeQuery, pairKey } from '@market-data/storage-core';
 import { IngestService } from '../src/core/ingest-service';
 import { IngestMetrics } from '../src/core/ingest-metrics';
 import { ReplayFeed } from '../src/sources';
@@ -40,10 +40,9 @@ const CASES = [
 describe('replaying real Binance USD-M trades through the ingest path', () => {
   it.each(CASES)('reproduces every fully covered kline of $trades exactly', async (c) => {
     const pool = new ConnectionPoolManager({ baseDir: dir.path, maxConnections: 4 });
-    const lock = new KeyedLock();
     const metrics = new IngestMetrics();
     const service = new IngestService(
-      { withConnection: (p, fn) => lock.run(pairId(p), () => pool.withConnection(p, fn)), metrics, logger: createLogger({ write: () => undefined }) },
+      { withConnection: (p, fn) => pool.withConnection(p, fn), metrics, logger: createLogger({ write: () => undefined }) },
       { maxBatch: 5000, maxDelayMs: 10, maxFailures: 3, maxBuffered: 1_000_000 },
     );
     const feed = new ReplayFeed({ files: [{ path: path.join(REALDATA, c.trades), exchange: 'binance', marketType: 'usdm', symbol: 'BTCUSDT' }] });

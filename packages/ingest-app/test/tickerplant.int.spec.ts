@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import WebSocket from 'ws';
-import { ConnectionPoolManager, KeyedLock } from '@market-data/pool';
-import { pairId, startOpsServer, type ServerMessage, type TickRow } from '@market-data/storage-core';
+import { ConnectionPoolManager } from '@market-data/pool';
+import { startOpsServer, type ServerMessage, type TickRow } from '@market-data/storage-core';
 import { IngestService } from '../src/core/ingest-service';
 import { IngestMetrics } from '../src/core/ingest-metrics';
 import { createLogger } from '@market-data/storage-core';
@@ -21,9 +21,7 @@ interface Harness {
 
 async function startIngester(): Promise<Harness> {
   const pool = new ConnectionPoolManager({ baseDir: dir.path, maxConnections: 10 });
-  const lock = new KeyedLock();
-  const withConnection = <T>(pair: Parameters<typeof pool.withConnection>[0], fn: (c: never) => Promise<T>) =>
-    lock.run(pairId(pair as never), () => pool.withConnection(pair, fn as never)) as Promise<T>;
+  const withConnection = <T>(pair: Parameters<typeof pool.withConnection>[0], fn: (c: never) => Promise<T>) => pool.withConnection(pair, fn as never) as Promise<T>;
   const logger = createLogger({ write: () => undefined });
   const metrics = new IngestMetrics();
   const holder: { service?: IngestService } = {};

@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openPairDatabase, pairId, type PairDatabase, type PairKey } from '@market-data/storage-core';
 import { PoolError } from './errors';
+import { KeyedLock } from './keyed-lock';
 import { LruMap } from './lru';
 import { toPair } from './pair-input';
 import { resolvePoolOptions, type ConnectionPoolOptions } from './pool-options';
@@ -46,6 +47,7 @@ export class ConnectionPoolManager implements ConnectionPool {
   private readonly entries = new LruMap<string, Entry>();
   private readonly byConnection = new Map<DuckDBConnection, Entry>();
   private readonly waiters: Waiter[] = [];
+  private readonly exclusive = new KeyedLock();
   private hits = 0;
   private misses = 0;
   private evictions = 0;
@@ -92,12 +94,17 @@ export class ConnectionPoolManager implements ConnectionPool {
   /** Acquires the pair, runs `fn`, and releases, whether `fn` returns or throws. */
   async withConnection<T>(pair: PairInput, fn: (connection: DuckDBConnection, pair: PairKey) => Promise<T> | T): Promise<T> {
     const key = toPair([pair]);
-    const db = await this.claim(key, 'acquire');
-    try {
-      return await fn(db.connection, key);
-    } finally {
-      this.release(db.connection);
-    }
+    // A DuckDB transaction belongs to the connection every user of the pair shares, so callbacks
+    // of one pair run one at a time (a reader never sees another callback's uncommitted batch).
+    // Do not call withConnection for the same pair from inside fn: it would wait for itself.
+    return this.exclusive.run(pairId(key), async () => {
+      const db = await this.claim(key, 'acquire');
+      try {
+        return await fn(db.connection, key);
+      } finally {
+        this.release(db.connection);
+      }
+    });
   }
 
   /**
