@@ -12,6 +12,7 @@ import { PreparedCache } from './prepared-cache';
 import type { TickForCandle } from './candle-state';
 import { checkTick, type Tick } from './tick';
 import { compareTradeIds } from './trade-order';
+import { compareNumericIds, isCanonicalNumericId, StoredIdHorizon } from './stored-id-horizon';
 
 export interface AppendResult {
   /** Rows newly stored. */
@@ -44,6 +45,10 @@ interface TickWriter {
   readonly prepared: PreparedCache;
   /** Created on the first append that asks for candles. */
   candles?: CandleBook;
+  /** Newest stored trade time (epoch µs), -Infinity for an empty table. */
+  newestStoredMicros: number;
+  /** Set once a lookup has seen everything stored near the top; lets live batches skip the lookup. */
+  horizon?: StoredIdHorizon;
 }
 
 interface WriterSlot {
@@ -54,9 +59,11 @@ interface WriterSlot {
 const writers = new WeakMap<DuckDBConnection, WriterSlot>();
 
 async function createWriter(conn: DuckDBConnection): Promise<TickWriter> {
+  const newest = await conn.runAndReadAll('SELECT epoch_us(max(timestamp)) FROM ticks');
+  const micros = newest.getColumnsJS()[0]?.[0];
   const appender = await conn.createAppender('ticks');
   const chunk = DuckDBDataChunk.create([TIMESTAMP, DOUBLE, DOUBLE, VARCHAR, VARCHAR], CHUNK_ROWS);
-  return { appender, chunk, prepared: new PreparedCache(conn) };
+  return { appender, chunk, prepared: new PreparedCache(conn), newestStoredMicros: micros === null || micros === undefined ? -Infinity : Number(micros) };
 }
 
 function writerFor(conn: DuckDBConnection): Promise<TickWriter> {
@@ -90,7 +97,8 @@ export interface AppendOptions {
 /**
  * The fast write path. Validates the whole batch first (StorageError INVALID_TICK naming the field;
  * nothing of a rejected batch is stored), drops ids repeated inside the batch, reads back the ids
- * already stored around the batch's time span, and appends only unseen trades, in trade order,
+ * already stored around the batch's time span (skipped for a live batch of rising numeric ids above
+ * everything stored near it: see StoredIdHorizon), and appends only unseen trades, in trade order,
  * through a reused data chunk and the connection's appender, in one transaction: a batch lands
  * whole or not at all. Idempotent by trade_id: replays and reconnect overlaps store each trade once.
  * Calls on one connection must not overlap (the pool's KeyedLock serializes them in the apps).
@@ -99,22 +107,37 @@ export async function appendTicks(conn: DuckDBConnection, ticks: readonly Tick[]
   const n = ticks.length;
   const micros = new Array<number>(n);
   const ids = new Array<string>(n);
-  const seen = new Set<string>();
-  const keep: number[] = [];
-  let min = Infinity;
-  let max = -Infinity;
-  let sorted = true;
+  // Live feeds deliver strictly increasing numeric ids: then the batch has no repeats and its
+  // smallest id is the first, and the stored-id horizon may vouch for it.
+  let increasing = true;
   for (let i = 0; i < n; i++) {
     const checked = checkTick(ticks[i], i);
     micros[i] = checked.micros;
     ids[i] = checked.tradeId;
+    if (increasing && !(isCanonicalNumericId(ids[i]) && (i === 0 || compareNumericIds(ids[i], ids[i - 1]) > 0))) increasing = false;
   }
-  for (let i = 0; i < n; i++) {
-    if (seen.has(ids[i])) continue;
-    seen.add(ids[i]);
-    const last = keep[keep.length - 1];
-    if (keep.length > 0 && (micros[i] < micros[last] || (micros[i] === micros[last] && compareTradeIds(ids[i], ids[last]) < 0))) sorted = false;
-    keep.push(i);
+  let keep: number[];
+  if (increasing) {
+    keep = new Array<number>(n);
+    for (let i = 0; i < n; i++) keep[i] = i;
+  } else {
+    keep = [];
+    const seen = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      if (seen.has(ids[i])) continue;
+      seen.add(ids[i]);
+      keep.push(i);
+    }
+  }
+  let min = Infinity;
+  let max = -Infinity;
+  let sorted = true;
+  for (let k = 0; k < keep.length; k++) {
+    const i = keep[k];
+    if (k > 0) {
+      const last = keep[k - 1];
+      if (micros[i] < micros[last] || (micros[i] === micros[last] && compareTradeIds(ids[i], ids[last]) < 0)) sorted = false;
+    }
     if (micros[i] < min) min = micros[i];
     if (micros[i] > max) max = micros[i];
   }
@@ -132,12 +155,7 @@ export async function appendTicks(conn: DuckDBConnection, ticks: readonly Tick[]
       // Opened before this batch is appended: its recovery rebuild must not see the batch.
       writer.candles ??= await CandleBook.open(conn, writer.prepared);
     }
-    // The trade ids already stored around the batch's time span (usually none of the batch's).
-    const reader = await writer.prepared.read(STORED_IDS, [min - DEDUPE_MARGIN_MICROS, max + DEDUPE_MARGIN_MICROS]);
-    const storedIds = reader.getColumnsJS()[0] ?? [];
-    const stored = new Set<string>();
-    for (const id of storedIds) stored.add(id as string);
-    const fresh = stored.size === 0 ? keep : keep.filter((i) => !stored.has(ids[i]));
+    const fresh = await unstored(writer, ids, keep, min, max, increasing);
     const stamp = { micros: 0n };
     for (let start = 0; start < fresh.length; start += CHUNK_ROWS) {
       const rows = Math.min(CHUNK_ROWS, fresh.length - start);
@@ -179,6 +197,7 @@ export async function appendTicks(conn: DuckDBConnection, ticks: readonly Tick[]
       await writer.candles.fold(conn, candleTicks);
     }
     await conn.run('COMMIT');
+    if (max > writer.newestStoredMicros) writer.newestStoredMicros = max;
     const inserted = fresh.length;
     return { inserted, duplicates: n - inserted, minTimestamp: min / 1000, maxTimestamp: max / 1000 };
   } catch (err) {
@@ -189,6 +208,40 @@ export async function appendTicks(conn: DuckDBConnection, ticks: readonly Tick[]
     if (snapshot) writer.candles?.restore(snapshot);
     throw err;
   }
+}
+
+/**
+ * The kept ticks (indexes, in trade order) whose ids are not stored yet. A live batch of rising
+ * numeric ids above everything stored near it needs no lookup (see StoredIdHorizon); otherwise
+ * the ids stored within the dedupe margin of the batch are read back, and when that read reaches
+ * the newest stored tick it (re)starts the horizon for the batches after it.
+ */
+async function unstored(writer: TickWriter, ids: readonly string[], keep: number[], min: number, max: number, increasing: boolean): Promise<number[]> {
+  const from = min - DEDUPE_MARGIN_MICROS;
+  const newestBefore = writer.newestStoredMicros;
+  let fresh: number[];
+  if (increasing && writer.horizon?.excludes(from, ids[keep[0]])) {
+    fresh = keep;
+  } else {
+    const reader = await writer.prepared.read(STORED_IDS, [from, max + DEDUPE_MARGIN_MICROS]);
+    const storedIds = (reader.getColumnsJS()[0] ?? []) as string[];
+    const stored = new Set<string>(storedIds);
+    fresh = stored.size === 0 ? keep : keep.filter((i) => !stored.has(ids[i]));
+    // The read covered everything stored from `from` on only if it reached past the newest tick.
+    writer.horizon = max + DEDUPE_MARGIN_MICROS >= newestBefore ? StoredIdHorizon.fromLookup(from, storedIds) : writer.horizon;
+  }
+  if (writer.horizon && fresh.length > 0) {
+    let top: string | null = null;
+    for (const i of fresh) {
+      if (!isCanonicalNumericId(ids[i])) {
+        top = null;
+        break;
+      }
+      if (top === null || compareNumericIds(ids[i], top) > 0) top = ids[i];
+    }
+    if (!writer.horizon.stored(top)) writer.horizon = undefined;
+  }
+  return fresh;
 }
 
 /** Writes the open candles that trail their ticks (see CandleBook); call before closing. */

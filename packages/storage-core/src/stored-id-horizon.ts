@@ -1,0 +1,57 @@
+/** A canonical non-negative integer id: no sign, no leading zero, so text equality is number equality. */
+const CANONICAL = /^(0|[1-9][0-9]{0,37})$/;
+
+export function isCanonicalNumericId(id: string): boolean {
+  return CANONICAL.test(id);
+}
+
+/** Orders canonical numeric ids as numbers (longer is larger; same length compares as text). */
+export function compareNumericIds(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * What one writer knows about the trade ids stored in its file, so that a live batch of
+ * sequential ids skips the stored-duplicate lookup. A stored copy of a trade lies within the
+ * dedupe margin of the trade's time; so if the horizon covers every stored tick from
+ * `coveredFromMicros` on, and the batch (less the margin) starts at or after that, and every
+ * batch id is numerically above the largest id stored since then, nothing of the batch is stored.
+ *
+ * It is only ever too cautious: deletions (retention) leave `maxId` too high, never too low. It
+ * assumes ticks reach this file only through appendTicks on this writer; a rolled-back batch
+ * drops the writer and with it the horizon.
+ */
+export class StoredIdHorizon {
+  private constructor(
+    /** Every stored tick at or after this time (epoch µs) has a canonical numeric id <= maxId. */
+    private readonly coveredFromMicros: number,
+    /** null: no tick stored at or after coveredFromMicros. */
+    private maxId: string | null,
+  ) {}
+
+  /**
+   * Built from a lookup that returned every stored id at or after `fromMicros`; undefined when
+   * one of them is not a canonical number (then every batch takes the lookup).
+   */
+  static fromLookup(fromMicros: number, storedIds: readonly string[]): StoredIdHorizon | undefined {
+    let max: string | null = null;
+    for (const id of storedIds) {
+      if (!isCanonicalNumericId(id)) return undefined;
+      if (max === null || compareNumericIds(id, max) > 0) max = id;
+    }
+    return new StoredIdHorizon(fromMicros, max);
+  }
+
+  /** True when no tick of a batch (numeric ids, smallest `minId`, oldest at `lowerBoundMicros`) can be stored. */
+  excludes(lowerBoundMicros: number, minId: string): boolean {
+    return lowerBoundMicros >= this.coveredFromMicros && (this.maxId === null || compareNumericIds(minId, this.maxId) > 0);
+  }
+
+  /** Records a committed batch's new ids; false when the horizon can no longer vouch for anything. */
+  stored(maxIdOfBatch: string | null): boolean {
+    if (maxIdOfBatch === null) return false;
+    if (this.maxId === null || compareNumericIds(maxIdOfBatch, this.maxId) > 0) this.maxId = maxIdOfBatch;
+    return true;
+  }
+}
