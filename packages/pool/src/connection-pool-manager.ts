@@ -54,6 +54,7 @@ export class ConnectionPoolManager implements ConnectionPool {
   private closing: Promise<void> | undefined;
   private finishClose: (() => void) | undefined;
   private readonly closeErrors: unknown[] = [];
+  private checkpointing = false;
 
   constructor(options: ConnectionPoolOptions) {
     const resolved = resolvePoolOptions(options);
@@ -174,8 +175,23 @@ export class ConnectionPoolManager implements ConnectionPool {
       clearTimeout(waiter.timer);
       waiter.reject(this.closedError());
     }
-    this.settle();
+    void this.checkpointIdle().then(() => this.settle());
     return this.closing;
+  }
+
+  /**
+   * Closing a file checkpoints it synchronously (60-90 ms each on a loaded box, the caller's
+   * thread blocked throughout). A CHECKPOINT statement first does the same work on DuckDB's
+   * worker threads, for all idle files at once; the close then has little left to do.
+   */
+  private async checkpointIdle(): Promise<void> {
+    this.checkpointing = true;
+    try {
+      const idle = [...this.entries.values()].filter((e) => e.db !== undefined && e.users === 0);
+      await Promise.all(idle.map((e) => e.db?.connection.run('CHECKPOINT').catch(() => undefined)));
+    } finally {
+      this.checkpointing = false;
+    }
   }
 
   /** Whether `closeAll` has been called. */
@@ -285,7 +301,8 @@ export class ConnectionPoolManager implements ConnectionPool {
   /** Runs after anything that may free a slot or finish a close: serves waiters or closes idle files. */
   private settle(): void {
     if (this.closing) {
-      this.closeIdle();
+      // Files released during the checkpoint pass are closed when it ends.
+      if (!this.checkpointing) this.closeIdle();
       return;
     }
     let room = true;

@@ -33,7 +33,9 @@ describe('ConnectionPoolManager.closeAll (real DuckDB files)', () => {
     expect(await codeOf(pool.pin('binance:spot:OTHER'))).toBe('POOL_CLOSED');
     expect(pool.closeAll()).toBe(closeAllPromise);
 
-    // Idle and pinned files close at once; the held one stays usable until released.
+    // Idle and pinned files close (after their CHECKPOINT) without waiting for the held one,
+    // which stays usable until released.
+    for (let i = 0; i < 200 && isPairDatabaseOpen(file('IDLE')); i++) await new Promise((r) => setTimeout(r, 10));
     await flushAsync();
     expect(closed).toBe(false);
     expect(isPairDatabaseOpen(file('IDLE'))).toBe(false);
