@@ -1,12 +1,20 @@
 import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
-import { registerPool } from '@market-data/pool';
+import { registerPool, type ConnectionPoolOptions } from '@market-data/pool';
 import type { IngestConfig } from './config/ingest-config';
 import { IngestMetrics } from './core/ingest-metrics';
 import { createLogger, LOGGER, type Logger } from '@market-data/storage-core';
 import { FEED_FACTORY, INGEST_CONFIG, INGEST_METRICS } from './core/tokens';
 import { createFeeds } from './feed-factory';
 import { IngestApp, type FeedFactory } from './ingest-app';
+import { PAIR_STORE } from './storage/pair-store';
+import { PoolPairStore } from './storage/pool-pair-store';
+import { WorkerPairStore } from './storage/worker-pair-store';
+
+/** The storage thread's entry, compiled beside this file (absent when running from TypeScript sources). */
+const STORE_WORKER_FILE = path.join(__dirname, 'storage', 'pair-store-worker.js');
 
 export interface ComposeOverrides {
   readonly logger?: Logger;
@@ -19,15 +27,22 @@ export interface ComposeOverrides {
 export function composeIngestApp(config: IngestConfig, overrides: ComposeOverrides = {}): { app: IngestApp; container: DependencyContainer } {
   const container = (overrides.parent ?? rootContainer).createChildContainer();
   container.register(INGEST_CONFIG, { useValue: config });
-  container.register(LOGGER, { useValue: overrides.logger ?? createLogger({ level: config.logLevel, base: { app: 'ingest' } }) });
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel, base: { app: 'ingest' } });
+  container.register(LOGGER, { useValue: logger });
   container.register(INGEST_METRICS, { useValue: new IngestMetrics() });
   container.register(FEED_FACTORY, { useValue: overrides.feedFactory ?? createFeeds });
-  registerPool(container, {
+  const poolOptions: ConnectionPoolOptions = {
     baseDir: config.dataDir,
     maxConnections: config.poolSize,
     threads: config.threads,
     memoryLimit: config.memoryLimit,
     role: 'trading',
-  });
+  };
+  if (config.storageThread && existsSync(STORE_WORKER_FILE)) {
+    container.register(PAIR_STORE, { useValue: new WorkerPairStore(STORE_WORKER_FILE, poolOptions) });
+  } else {
+    if (config.storageThread) logger.info('storage thread unavailable (running from sources); pair files stay on the main thread');
+    container.register(PAIR_STORE, { useValue: new PoolPairStore(registerPool(container, poolOptions)) });
+  }
   return { app: container.resolve(IngestApp), container };
 }

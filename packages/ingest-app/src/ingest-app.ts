@@ -1,8 +1,6 @@
 import { inject, injectable } from 'tsyringe';
-import { CONNECTION_POOL, type ConnectionPool } from '@market-data/pool';
 import { statSync } from 'node:fs';
-import { pairDatabasePath, pairId, startOpsServer, type PairKey } from '@market-data/storage-core';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { pairDatabasePath, pairId, startOpsServer } from '@market-data/storage-core';
 import type { IngestConfig } from './config/ingest-config';
 import type { Feed } from './feeds/feed';
 import { IngestService } from './core/ingest-service';
@@ -11,6 +9,7 @@ import type { IngestMetrics } from './core/ingest-metrics';
 import { LOGGER, type Logger } from '@market-data/storage-core';
 import { FEED_FACTORY, INGEST_CONFIG, INGEST_METRICS } from './core/tokens';
 import { WsTickerplant } from './server/ws-tickerplant';
+import { PAIR_STORE, type PairStore } from './storage/pair-store';
 
 export type FeedFactory = (config: IngestConfig) => Feed[];
 
@@ -29,7 +28,7 @@ export class IngestApp {
 
   constructor(
     @inject(INGEST_CONFIG) private readonly config: IngestConfig,
-    @inject(CONNECTION_POOL) private readonly pool: ConnectionPool,
+    @inject(PAIR_STORE) private readonly store: PairStore,
     @inject(LOGGER) private readonly logger: Logger,
     @inject(INGEST_METRICS) private readonly metrics: IngestMetrics,
     @inject(FEED_FACTORY) private readonly feedFactory: FeedFactory,
@@ -49,11 +48,11 @@ export class IngestApp {
   }
 
   async start(): Promise<void> {
-    // The pool runs one pair's callbacks one at a time: writer, retention and replays never interleave.
-    const withConnection = <T>(pair: PairKey, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> => this.pool.withConnection(pair, fn);
-    this.tickerplant = new WsTickerplant({ withConnection, pairs: () => this.service?.pairs() ?? [], logger: this.logger });
+    // The store runs one pair's requests one at a time: writer, retention and replays never interleave.
+    const store = this.store;
+    this.tickerplant = new WsTickerplant({ query: (pair, query) => store.query(pair, query), pairs: () => this.service?.pairs() ?? [], logger: this.logger });
     this.service = new IngestService(
-      { withConnection, metrics: this.metrics, logger: this.logger, tickerplant: this.tickerplant },
+      { store, metrics: this.metrics, logger: this.logger, tickerplant: this.tickerplant },
       {
         maxBatch: this.config.batch.maxBatch,
         maxDelayMs: this.config.batch.maxDelayMs,
@@ -67,7 +66,7 @@ export class IngestApp {
     const service = this.service;
     this.http = await startOpsServer(this.config.listen.host, this.config.listen.port, {
       metrics: () => this.metrics.registry.render(),
-      health: () => ({ ...service.health(), pool: this.pool.getPoolStats(), subscribers: tickerplant.subscriberCount() }),
+      health: () => ({ ...service.health(), pool: this.store.stats(), subscribers: tickerplant.subscriberCount() }),
       upgrades: { '/subscribe': (req, socket, head) => tickerplant.handleUpgrade(req, socket, head) },
       routes: { '/stats': async () => this.stats() },
     });
@@ -87,7 +86,7 @@ export class IngestApp {
       await this.service?.stop();
       await this.tickerplant?.close();
       await this.http?.close();
-      await this.pool.closeAll();
+      await this.store.close();
       this.logger.info('ingester stopped', { stored: this.metrics.stored.total() });
     })();
     return this.stopped;
@@ -103,12 +102,12 @@ export class IngestApp {
       rejected: m.rejected.total(),
       receiptToCommitMs: m.receiptToCommit.percentilesMs(),
       batchCommitMs: m.batchCommit.percentilesMs(),
-      pool: this.pool.getPoolStats(),
+      pool: this.store.stats(),
     };
   }
 
   private registerPoolMetrics(): void {
-    const stats = () => this.pool.getPoolStats();
+    const stats = () => this.store.stats();
     this.metrics.registry.gauge('ingest_pool_open_pairs', 'Pair files open in the pool.', (set) => set({}, stats().poolSize));
     this.metrics.registry.gauge('ingest_pool_hit_rate_pct', 'Pool hit rate since start.', (set) => set({}, stats().hitRatePct));
     this.metrics.registry.gauge('ingest_pool_evictions', 'Pool evictions since start.', (set) => set({}, stats().evictions));

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ConnectionPoolManager } from '@market-data/pool';
 import { executeQuery, pairKey } from '@market-data/storage-core';
 import { IngestService } from '../src/core/ingest-service';
+import { PoolPairStore } from '../src/storage/pool-pair-store';
 import { IngestMetrics } from '../src/core/ingest-metrics';
 import { createLogger } from '@market-data/storage-core';
 
@@ -18,7 +19,7 @@ function setup(options: Partial<ConstructorParameters<typeof IngestService>[1]> 
   const logs: string[] = [];
   const service = new IngestService(
     {
-      withConnection: (pair, fn) => pool.withConnection(pair, fn),
+      store: new PoolPairStore(pool),
       metrics,
       logger: createLogger({ write: (l) => logs.push(l), level: 'debug' }),
     },

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { ConnectionPoolManager } from '@market-data/pool';
 import { createLogger, executeQuery, pairKey } from '@market-data/storage-core';
 import { IngestService } from '../src/core/ingest-service';
+import { PoolPairStore } from '../src/storage/pool-pair-store';
 import { IngestMetrics } from '../src/core/ingest-metrics';
 import { ReplayFeed } from '../src/sources';
 import { REALDATA } from './support/real-trades';
@@ -42,7 +43,7 @@ describe('replaying real Binance USD-M trades through the ingest path', () => {
     const pool = new ConnectionPoolManager({ baseDir: dir.path, maxConnections: 4 });
     const metrics = new IngestMetrics();
     const service = new IngestService(
-      { withConnection: (p, fn) => pool.withConnection(p, fn), metrics, logger: createLogger({ write: () => undefined }) },
+      { store: new PoolPairStore(pool), metrics, logger: createLogger({ write: () => undefined }) },
       { maxBatch: 5000, maxDelayMs: 10, maxFailures: 3, maxBuffered: 1_000_000 },
     );
     const feed = new ReplayFeed({ files: [{ path: path.join(REALDATA, c.trades), exchange: 'binance', marketType: 'usdm', symbol: 'BTCUSDT' }] });

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import WebSocket from 'ws';
 import { ConnectionPoolManager } from '@market-data/pool';
 import { startOpsServer, type ServerMessage, type TickRow } from '@market-data/storage-core';
+import { PoolPairStore } from '../src/storage/pool-pair-store';
 import { IngestService } from '../src/core/ingest-service';
 import { IngestMetrics } from '../src/core/ingest-metrics';
 import { createLogger } from '@market-data/storage-core';
@@ -21,12 +22,12 @@ interface Harness {
 
 async function startIngester(): Promise<Harness> {
   const pool = new ConnectionPoolManager({ baseDir: dir.path, maxConnections: 10 });
-  const withConnection = <T>(pair: Parameters<typeof pool.withConnection>[0], fn: (c: never) => Promise<T>) => pool.withConnection(pair, fn as never) as Promise<T>;
+  const store = new PoolPairStore(pool);
   const logger = createLogger({ write: () => undefined });
   const metrics = new IngestMetrics();
   const holder: { service?: IngestService } = {};
-  const tickerplant = new WsTickerplant({ withConnection, pairs: () => holder.service?.pairs() ?? [], logger }, { replayPageRows: 250 });
-  const service = new IngestService({ withConnection, metrics, logger, tickerplant }, { maxBatch: 200, maxDelayMs: 10, maxFailures: 3, maxBuffered: 100000 });
+  const tickerplant = new WsTickerplant({ query: (p, q) => store.query(p, q), pairs: () => holder.service?.pairs() ?? [], logger }, { replayPageRows: 250 });
+  const service = new IngestService({ store, metrics, logger, tickerplant }, { maxBatch: 200, maxDelayMs: 10, maxFailures: 3, maxBuffered: 100000 });
   const http = await startOpsServer('127.0.0.1', 0, {
     metrics: () => metrics.registry.render(),
     health: () => service.health(),

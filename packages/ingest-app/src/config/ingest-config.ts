@@ -18,6 +18,8 @@ export interface IngestConfig {
   readonly listen: { readonly host: string; readonly port: number };
   readonly batch: { readonly maxBatch: number; readonly maxDelayMs: number };
   readonly poolSize: number;
+  /** Keep the pair files on a worker thread (DuckDB's synchronous work then leaves the socket thread alone). */
+  readonly storageThread: boolean;
   readonly threads: number;
   readonly memoryLimit: string;
   readonly retentionIntervalMs: number;
@@ -41,6 +43,7 @@ export const DEFAULT_CONFIG: IngestConfig = {
   listen: { host: '127.0.0.1', port: 8090 },
   batch: { maxBatch: 10_000, maxDelayMs: 100 },
   poolSize: 200,
+  storageThread: true,
   threads: 1,
   memoryLimit: '64MB',
   retentionIntervalMs: 5 * 60_000,
@@ -122,7 +125,7 @@ function parseReplayFile(key: string, value: unknown): ReplayFileConfig {
 }
 
 const KNOWN_KEYS = new Set([
-  'dataDir', 'source', 'pairs', 'listen', 'maxBatch', 'maxDelayMs', 'poolSize', 'threads', 'memoryLimit',
+  'dataDir', 'source', 'pairs', 'listen', 'maxBatch', 'maxDelayMs', 'poolSize', 'storageThread', 'threads', 'memoryLimit',
   'retentionIntervalMs', 'logLevel', 'duration', 'binanceStream', 'staleTimeoutMs', 'replayFiles', 'speed', 'seed', 'rate',
   'realtime', 'endpoints', 'config', 'help',
 ]);
@@ -176,6 +179,7 @@ export function buildConfig(input: Readonly<Record<string, unknown>>): IngestCon
       maxDelayMs: input.maxDelayMs === undefined ? d.batch.maxDelayMs : int('maxDelayMs', input.maxDelayMs, 1, 60_000),
     },
     poolSize: input.poolSize === undefined ? d.poolSize : int('poolSize', input.poolSize, 1, 100_000),
+    storageThread: input.storageThread === undefined ? d.storageThread : bool('storageThread', input.storageThread),
     threads: input.threads === undefined ? d.threads : int('threads', input.threads, 1, 256),
     memoryLimit,
     retentionIntervalMs: input.retentionIntervalMs === undefined ? d.retentionIntervalMs : int('retentionIntervalMs', input.retentionIntervalMs, 0, 86_400_000),

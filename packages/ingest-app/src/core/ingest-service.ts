@@ -1,13 +1,13 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
-import { cleanupOldData, pairId, pairKey, type PairKey, type RetentionPolicy } from '@market-data/storage-core';
+import { pairId, pairKey, type PairKey, type RetentionPolicy } from '@market-data/storage-core';
 import type { Feed, FeedSink, FeedState, RejectReason, Trade, TradeGap } from '../feeds/feed';
 import { PairWriter, type PairWriterOptions } from '../storage/pair-writer';
+import type { PairStore } from '../storage/pair-store';
 import type { Tickerplant } from '../server/tickerplant';
 import type { Logger } from '@market-data/storage-core';
 import type { IngestMetrics } from './ingest-metrics';
 
 export interface IngestServiceDeps {
-  withConnection<T>(pair: PairKey, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T>;
+  readonly store: PairStore;
   readonly metrics: IngestMetrics;
   readonly logger: Logger;
   readonly tickerplant?: Tickerplant;
@@ -130,7 +130,7 @@ export class IngestService implements FeedSink {
     for (const writer of this.writers.values()) {
       if (writer.setAside) continue;
       try {
-        const result = await this.deps.withConnection(writer.pair, (conn) => cleanupOldData(conn, this.options.retention));
+        const result = await this.deps.store.cleanup(writer.pair, this.options.retention);
         for (const [table, n] of Object.entries(result.deleted)) if (n > 0) this.deps.metrics.cleanupDeleted.inc({ table }, n);
       } catch (err) {
         this.deps.logger.warn('retention failed for pair', { pair: pairId(writer.pair), err });
@@ -201,7 +201,8 @@ export class IngestService implements FeedSink {
     writer = new PairWriter(
       pair,
       {
-        withConnection: (p, fn) => this.deps.withConnection(p, fn),
+        append: (p, batch) => this.deps.store.append(p, batch),
+        flushCandles: (p) => this.deps.store.flushCandles(p),
         committed: (p, batch, inserted, commitMs) => this.committed(id, p, batch, inserted, commitMs),
         failed: (_p, error, setAside, dropped) => this.failed(id, error, setAside, dropped),
         invalid: (_p, count, sample) => {

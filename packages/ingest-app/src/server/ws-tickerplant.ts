@@ -1,8 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { DuckDBConnection } from '@duckdb/node-api';
 import {
-  executeQuery,
   pairId,
   REPLAY_OVERLAP_MS,
   toPairKey,
@@ -16,10 +14,12 @@ import { getTicksAfterQuery } from '@market-data/queries';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Trade } from '../feeds/feed';
 import type { Logger } from '@market-data/storage-core';
+import type { PairStore } from '../storage/pair-store';
 import type { Tickerplant } from './tickerplant';
 
 export interface WsTickerplantDeps {
-  withConnection<T>(pair: PairKey, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T>;
+  /** Reads stored ticks (the PairStore's query): replays run through the same queue as the writer. */
+  query: PairStore['query'];
   /** Pairs the ingester serves right now. */
   pairs(): readonly PairKey[];
   logger: Logger;
@@ -164,7 +164,7 @@ export class WsTickerplant implements Tickerplant {
     let total = 0;
     for (;;) {
       const query = getTicksAfterQuery({ after, afterTradeId, limit: this.pageRows });
-      const page = await this.deps.withConnection(pair, (conn) => executeQuery(conn, query));
+      const page = await this.deps.query(pair, query);
       if (sub.socket.readyState !== sub.socket.OPEN) return;
       if (page.length === 0) break;
       const rows = page.map((r) => [(r.us as number) / 1000, r.price, r.volume, r.side, r.trade_id] as unknown as TickRow);

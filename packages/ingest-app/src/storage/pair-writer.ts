@@ -1,10 +1,9 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
-import { appendTicks, checkTick, flushCandles, StorageError, type PairKey } from '@market-data/storage-core';
+import type { PairKey } from '@market-data/storage-core';
 import type { Trade } from '../feeds/feed';
+import type { PairStore } from './pair-store';
 
-/** What a writer needs from the process: a connection per flush (the pool) and a few sinks. */
-export interface PairWriterDeps {
-  withConnection<T>(pair: PairKey, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T>;
+/** What a writer needs from the process: the store's append and candle flush, and a few sinks. */
+export interface PairWriterDeps extends Pick<PairStore, 'append' | 'flushCandles'> {
   /** Called once a batch is committed: the only point where trades count as stored and are published. */
   committed(pair: PairKey, batch: readonly Trade[], inserted: number, commitMs: number): void;
   /** Trades that reached the writer but are not storable (a feed let them through): dropped alone. */
@@ -24,21 +23,9 @@ export interface PairWriterOptions {
   readonly maxBuffered: number;
 }
 
-/** Candles are folded in by the same transaction as the ticks, so they never lag behind them. */
-const APPEND = { candles: true } as const;
-
-function isValid(trade: Trade, index: number): boolean {
-  try {
-    checkTick(trade, index);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Batches one pair's trades and writes them: appendTicks (ticks and candles) in one transaction
- * per batch. One flush in flight per pair; trades arriving meanwhile form the next batch.
+ * Batches one pair's trades and writes them through the store: appendTicks (ticks and candles)
+ * in one transaction per batch. One flush in flight per pair; trades arriving meanwhile form the next batch.
  */
 export class PairWriter {
   private buffer: Trade[] = [];
@@ -88,7 +75,7 @@ export class PairWriter {
     while (this.flushing) await this.flushing;
     while (this.buffer.length > 0 && !this.aside) await this.runFlush();
     // Open candles trail their ticks in the table by up to CANDLE_FLUSH_MS; write them now.
-    if (!this.aside && this.lastCommitAt !== undefined) await this.deps.withConnection(this.pair, (conn) => flushCandles(conn)).catch(() => undefined);
+    if (!this.aside && this.lastCommitAt !== undefined) await this.deps.flushCandles(this.pair).catch(() => undefined);
   }
 
   private kick(): void {
@@ -115,18 +102,12 @@ export class PairWriter {
   private async write(batch: Trade[]): Promise<void> {
     const started = performance.now();
     try {
-      const result = await this.deps.withConnection(this.pair, async (conn) => {
-        try {
-          return await appendTicks(conn, batch, APPEND);
-        } catch (err) {
-          if (!(err instanceof StorageError && err.code === 'INVALID_TICK')) throw err;
-          // appendTicks refuses a whole batch for one bad tick; drop only the bad ones here.
-          const valid = batch.filter((t, i) => isValid(t, i));
-          this.deps.invalid(this.pair, batch.length - valid.length, err.message);
-          batch = valid;
-          return appendTicks(conn, valid, APPEND);
-        }
-      });
+      const result = await this.deps.append(this.pair, batch);
+      if (result.invalid) {
+        const dropped = new Set(result.invalid.indexes);
+        batch = batch.filter((_, i) => !dropped.has(i));
+        this.deps.invalid(this.pair, dropped.size, result.invalid.sample);
+      }
       this.failures = 0;
       this.lastCommitAt = Date.now();
       this.deps.committed(this.pair, batch, result.inserted, performance.now() - started);

@@ -1,0 +1,45 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { ConnectionPoolManager, type ConnectionPoolOptions } from '@market-data/pool';
+import { PoolPairStore } from './pool-pair-store';
+import { toWireError, type StoreReply, type StoreRequest } from './store-protocol';
+import { decodeTrades } from './trade-columns';
+
+/**
+ * The ingester's storage thread (entry of WorkerPairStore): owns the pool and every pair file,
+ * and answers the main thread's requests. The pool runs one pair's requests one at a time, in
+ * arrival order; different pairs proceed concurrently.
+ */
+const port = parentPort;
+if (!port) throw new Error('pair-store-worker must run as a worker thread');
+const pool = new ConnectionPoolManager(workerData as ConnectionPoolOptions);
+const store = new PoolPairStore(pool);
+const reply = (msg: StoreReply): void => port.postMessage(msg);
+
+function run(req: StoreRequest): Promise<unknown> {
+  switch (req.type) {
+    case 'append':
+      return store.append(req.pair, decodeTrades(req.batch));
+    case 'flushCandles':
+      return store.flushCandles(req.pair);
+    case 'cleanup':
+      return store.cleanup(req.pair, req.retention);
+    case 'query':
+      return store.query(req.pair, req.query);
+    case 'close':
+      return store.close();
+  }
+}
+
+port.on('message', (req: StoreRequest) => {
+  run(req).then(
+    (result) => {
+      reply({ type: 'done', id: req.id, result, stats: store.stats() });
+      if (req.type === 'close') port.close();
+    },
+    (err: unknown) => {
+      reply({ type: 'failed', id: req.id, error: toWireError(err), stats: store.stats() });
+      if (req.type === 'close') port.close();
+    },
+  );
+});
+reply({ type: 'ready', stats: store.stats() });

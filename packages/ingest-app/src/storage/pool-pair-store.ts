@@ -1,0 +1,55 @@
+import type { ConnectionPool, PoolStats } from '@market-data/pool';
+import { appendTicks, checkTick, cleanupOldData, executeQuery, flushCandles, StorageError, type CleanupResult, type PairKey, type Query, type RetentionPolicy, type Row, type Tick } from '@market-data/storage-core';
+import type { AppendOutcome, PairStore } from './pair-store';
+
+/** Candles are folded in by the same transaction as the ticks, so they never lag behind them. */
+const APPEND = { candles: true } as const;
+
+function isValid(tick: Tick, index: number): boolean {
+  try {
+    checkTick(tick, index);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The PairStore on this thread, over the connection pool (which runs one pair's calls one at a time). */
+export class PoolPairStore implements PairStore {
+  constructor(private readonly pool: ConnectionPool) {}
+
+  append(pair: PairKey, trades: readonly Tick[]): Promise<AppendOutcome> {
+    return this.pool.withConnection(pair, async (conn) => {
+      try {
+        return { inserted: (await appendTicks(conn, trades, APPEND)).inserted };
+      } catch (err) {
+        if (!(err instanceof StorageError && err.code === 'INVALID_TICK')) throw err;
+        // appendTicks refuses a whole batch for one bad tick; drop only the bad ones here.
+        const indexes: number[] = [];
+        const valid = trades.filter((t, i) => isValid(t, i) || (indexes.push(i), false));
+        const result = await appendTicks(conn, valid, APPEND);
+        return { inserted: result.inserted, invalid: { indexes, sample: err.message } };
+      }
+    });
+  }
+
+  flushCandles(pair: PairKey): Promise<void> {
+    return this.pool.withConnection(pair, (conn) => flushCandles(conn));
+  }
+
+  cleanup(pair: PairKey, retention?: Partial<RetentionPolicy>): Promise<CleanupResult> {
+    return this.pool.withConnection(pair, (conn) => cleanupOldData(conn, retention));
+  }
+
+  query(pair: PairKey, query: Query): Promise<Row[]> {
+    return this.pool.withConnection(pair, (conn) => executeQuery(conn, query));
+  }
+
+  stats(): PoolStats {
+    return this.pool.getPoolStats();
+  }
+
+  close(): Promise<void> {
+    return this.pool.closeAll();
+  }
+}

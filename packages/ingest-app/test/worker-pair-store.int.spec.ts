@@ -1,0 +1,54 @@
+import * as path from 'node:path';
+import { openPairDatabase, pairKey, executeQuery } from '@market-data/storage-core';
+import { WorkerPairStore } from '../src/storage/worker-pair-store';
+import { makeTrades } from './support/array-feed';
+import { useTempDir } from './support/temp-dir';
+
+// The storage thread runs the compiled worker (the test target builds the package first).
+const WORKER = path.resolve(__dirname, '../dist/storage/pair-store-worker.js');
+const dir = useTempDir();
+const A = pairKey('binance', 'spot', 'AAA');
+const B = pairKey('binance', 'spot', 'BBB');
+
+describe('WorkerPairStore (pair files on a worker thread)', () => {
+  it('appends, reads back, builds candles, drops only invalid trades, and releases the files on close', async () => {
+    const store = new WorkerPairStore(WORKER, { baseDir: dir.path, maxConnections: 10 });
+    try {
+      const a = makeTrades('AAA', 1500);
+      const b = makeTrades('BBB', 10);
+      const [ra, rb] = await Promise.all([store.append(A, a), store.append(B, b)]);
+      expect(ra).toEqual({ inserted: 1500 });
+      expect(rb).toEqual({ inserted: 10 });
+      // A replayed overlap is stored once.
+      expect(await store.append(A, a.slice(1400))).toEqual({ inserted: 0 });
+      const bad = makeTrades('AAA', 3, { firstId: 5000, start: a[1499].timestamp + 100 }).map((t, i) => (i === 1 ? { ...t, price: Number.NaN } : t));
+      const outcome = await store.append(A, bad);
+      expect(outcome.inserted).toBe(2);
+      expect(outcome.invalid?.indexes).toEqual([1]);
+      expect(outcome.invalid?.sample).toMatch(/price/);
+      await store.flushCandles(A);
+      const [ticks] = await store.query(A, { sql: 'SELECT count(*) AS n, sum(volume) AS v FROM ticks' });
+      expect(Number(ticks.n)).toBe(1502);
+      const [candles] = await store.query(A, { sql: 'SELECT sum(trade_count) AS n FROM candles_1m' });
+      expect(Number(candles.n)).toBe(1502);
+      expect(store.stats().poolSize).toBe(2);
+      await expect(store.query(A, { sql: 'SELECT * FROM no_such_table' })).rejects.toThrow(/no_such_table/);
+    } finally {
+      await store.close();
+    }
+    // The worker closed the files: this thread can open them now.
+    const db = await openPairDatabase(dir.path, A);
+    try {
+      expect((await executeQuery(db.connection, 'SELECT count(*) AS n FROM ticks'))[0].n).toBe(1502);
+    } finally {
+      db.close();
+    }
+    await expect(store.append(A, makeTrades('AAA', 1))).rejects.toThrow(/storage worker/);
+  });
+
+  it('fails requests with a clear error when the worker cannot start', async () => {
+    const store = new WorkerPairStore(path.join(dir.path, 'missing-worker.js'), { baseDir: dir.path });
+    await expect(store.append(A, makeTrades('AAA', 1))).rejects.toThrow(/missing-worker|Cannot find module|storage worker/);
+    await store.close();
+  });
+});
