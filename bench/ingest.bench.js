@@ -89,6 +89,11 @@ function listeningUrl(pid) {
 }
 
 const stats = async (url) => (await fetch(`${url}/stats`)).json();
+const batches = async (url) => {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const m = text.match(/^ingest_batch_commit_seconds_count(?:\{\})? (\d+)/m);
+  return m ? Number(m[1]) : NaN;
+};
 
 async function phase(name, rate, dataDir) {
   const exchange = await startExchange(rate);
@@ -96,7 +101,9 @@ async function phase(name, rate, dataDir) {
   try {
     await sleep(3000); // warm-up: connections, file opens, JIT
     const s0 = await stats(ingester.url);
+    const b0 = await batches(ingester.url);
     const c0 = cpuSeconds(ingester.child.pid);
+    const x0 = cpuSeconds(exchange.child.pid);
     const t0 = performance.now();
     let peakRss = 0;
     for (let i = 0; i < SECONDS * 4; i++) {
@@ -104,24 +111,29 @@ async function phase(name, rate, dataDir) {
       peakRss = Math.max(peakRss, rssMiB(ingester.child.pid));
     }
     const s1 = await stats(ingester.url);
+    const b1 = await batches(ingester.url);
     const secs = (performance.now() - t0) / 1000;
     const cpu = (cpuSeconds(ingester.child.pid) - c0) / secs;
+    const exchangeCpu = (cpuSeconds(exchange.child.pid) - x0) / secs;
     return {
       phase: name,
       offeredPerSec: rate || 'max',
       committedPerSec: Math.round((s1.stored - s0.stored) / secs),
       receivedPerSec: Math.round((s1.received - s0.received) / secs),
+      batchesPerSec: Math.round((b1 - b0) / secs),
       ingesterCpuCores: Math.round(cpu * 100) / 100,
+      exchangeCpuCores: Math.round(exchangeCpu * 100) / 100,
       ingesterPeakRssMiB: Math.round(peakRss),
       receiptToCommitMs: s1.receiptToCommitMs,
       batchCommitMs: s1.batchCommitMs,
       openPairs: s1.pool.poolSize,
     };
   } finally {
+    const stopAt = performance.now();
     ingester.child.kill('SIGTERM');
     const code = await new Promise((r) => ingester.child.once('exit', (c) => r(c)));
     exchange.child.kill('SIGTERM');
-    if (code !== 0) console.error(`ingester exited ${code}`);
+    console.log(`${name}: ingester exited ${code} ${((performance.now() - stopAt) / 1000).toFixed(1)} s after SIGTERM`);
   }
 }
 
@@ -134,7 +146,7 @@ async function main() {
     for (const r of [flat, fixed]) {
       console.log(
         `${r.phase.padEnd(16)} offered=${String(r.offeredPerSec).padStart(6)}/s committed=${String(r.committedPerSec).padStart(7)}/s ` +
-          `cpu=${r.ingesterCpuCores} cores rss=${r.ingesterPeakRssMiB} MiB receipt->commit p50=${r.receiptToCommitMs.p50} ms p99=${r.receiptToCommitMs.p99} ms`,
+          `batches=${r.batchesPerSec}/s cpu=${r.ingesterCpuCores} cores (exchange ${r.exchangeCpuCores}) rss=${r.ingesterPeakRssMiB} MiB receipt->commit p50=${r.receiptToCommitMs.p50} ms p99=${r.receiptToCommitMs.p99} ms`,
       );
     }
     console.log(JSON.stringify({ bench: 'ingest', pairs: PAIRS, results: [flat, fixed] }));
