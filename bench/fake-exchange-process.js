@@ -72,7 +72,8 @@ wss.on('connection', (ws, req) => {
       timer = setTimeout(pump, 2);
     } else {
       // As fast as the client takes them: keep the socket's send buffer topped up.
-      while (ws.bufferedAmount < 4 * 1024 * 1024) {
+      // readyState too: once the client is gone bufferedAmount stays 0 and the loop would never yield.
+      while (ws.readyState === ws.OPEN && ws.bufferedAmount < 4 * 1024 * 1024) {
         const f = frame();
         if (f === undefined) return;
         ws.send(f);

@@ -132,7 +132,7 @@ async function phase(name, rate, dataDir) {
     const stopAt = performance.now();
     ingester.child.kill('SIGTERM');
     const code = await new Promise((r) => ingester.child.once('exit', (c) => r(c)));
-    exchange.child.kill('SIGTERM');
+    exchange.child.kill('SIGKILL');
     console.log(`${name}: ingester exited ${code} ${((performance.now() - stopAt) / 1000).toFixed(1)} s after SIGTERM`);
   }
 }
