@@ -1,3 +1,5 @@
+import { QueryError } from './errors';
+
 /**
  * Volumes are summed as DECIMAL(38,12), not as doubles: a double sum depends on the order rows
  * are read in (which batching, replays and retention change), so two runs over the same trades
@@ -6,7 +8,49 @@
  */
 export const EXACT_VOLUME = 'volume::DECIMAL(38,12)';
 
+/** Decimal places of EXACT_VOLUME: exact volumes in JS are bigints counting units of 1e-12. */
+export const EXACT_VOLUME_SCALE = 12;
+
 /** An exact sum of a volume expression, as DOUBLE. */
 export function exactSum(expr: string = EXACT_VOLUME, filter?: string): string {
   return `COALESCE(sum(${expr})${filter ? ` FILTER (WHERE ${filter})` : ''}, 0)::DOUBLE`;
+}
+
+/**
+ * An exact volume sum shipped as text (`sum(...)::VARCHAR`, e.g. '12.500000000000'): text is the
+ * one form every DuckDB client hands over without rounding it through a double.
+ */
+export function exactSumText(expr: string = EXACT_VOLUME): string {
+  return `sum(${expr})::VARCHAR`;
+}
+
+const DECIMAL_TEXT = /^(\d{1,26})(?:\.(\d{1,12}))?$/;
+const SCALE = 10n ** BigInt(EXACT_VOLUME_SCALE);
+const MAX_EXACT_INTEGER = 2n ** 53n;
+const LOW_64 = 2n ** 64n - 1n;
+
+/** Parses DECIMAL(38,12) text (as exactSumText yields it) into units of 1e-12. */
+export function parseExactVolume(text: unknown): bigint {
+  const match = typeof text === 'string' ? DECIMAL_TEXT.exec(text) : null;
+  if (match === null) {
+    throw new QueryError('INVALID_ROW', `an exact volume must be non-negative DECIMAL(38,12) text; got ${JSON.stringify(String(text).slice(0, 80))}`);
+  }
+  return BigInt(match[1]) * SCALE + BigInt((match[2] ?? '').padEnd(EXACT_VOLUME_SCALE, '0'));
+}
+
+// DuckDB's hugeint -> double: both 64-bit halves rounded on their own, 2^64 - 1 read as 2^64.
+function hugeintToDouble(value: bigint): number {
+  return Number(value & LOW_64) + Number(value >> 64n) * 18_446_744_073_709_551_616;
+}
+
+/**
+ * DECIMAL(38,12) -> DOUBLE exactly as DuckDB 1.5 casts it (checked against DuckDB on random
+ * values of 1 to 38 digits): below 2^53 units it divides the integer by 1e12; above, it adds the
+ * whole part and the fraction / 1e12, each converted as a hugeint. Not always the correctly
+ * rounded double, so a JS port of an SQL computation must cast the same way to decide ties and
+ * thresholds the same way.
+ */
+export function exactVolumeToDouble(units: bigint): number {
+  if (units >= -MAX_EXACT_INTEGER && units <= MAX_EXACT_INTEGER) return Number(units) / 1e12;
+  return hugeintToDouble(units / SCALE) + hugeintToDouble(units % SCALE) / 1e12;
 }

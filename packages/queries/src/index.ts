@@ -6,11 +6,22 @@ export { MAX_LIMIT } from './validate';
 export { DEFAULT_LOOKBACK_MINUTES, type TickWindowOptions } from './tick-window';
 export * from './cvd';
 export * from './imbalance';
-export * from './market-profile';
+export {
+  calculateMarketProfileQuery,
+  rowSizeDecimals,
+  DEFAULT_VALUE_AREA_PCT,
+  ROW_INDEX_DECIMALS,
+  type MarketProfileOptions,
+} from './market-profile';
+export { marketProfileHistogramQuery, type MarketProfileHistogramOptions } from './market-profile-histogram';
+export * from './market-profile-from-histogram';
+export { EXACT_VOLUME_SCALE, exactVolumeToDouble, parseExactVolume } from './exact-volume';
 export * from './fvg';
+export * from './fvg-from-candles';
 export * from './reads';
 export * from './rows';
 export * from './inserts';
+export * from './state-updates';
 export * from './candles-from-ticks';
 export { TRADE_ID_NUMBER_SQL, tradeOrderSql } from './trade-order';
 export { getTicksAfterQuery, DEFAULT_PAGE_ROWS, type TicksAfterOptions } from './ticks-after';

@@ -1,10 +1,15 @@
 import {
   insertCandleQuery,
   insertFvgQuery,
+  insertFvgRowsQuery,
   insertMarketProfileQuery,
+  insertMarketProfileRowsQuery,
   insertOrderFlowQuery,
+  insertOrderFlowRowsQuery,
   insertSupplyDemandZoneQuery,
+  insertSupplyDemandZoneRowsQuery,
   insertTickQuery,
+  MAX_INSERT_ROWS,
 } from './inserts';
 import type { CandleRow, FairValueGapRow, MarketProfileRow, OrderFlowRow, SupplyDemandZoneRow, TickRow } from './rows';
 import type { SqlQuery } from './types';
@@ -125,5 +130,42 @@ describe('inserts', () => {
       expect.objectContaining({ code: 'INVALID_TIMESTAMP' }),
     );
     expect(() => insertCandleQuery('3m' as never, candle)).toThrow(expect.objectContaining({ code: 'INVALID_TIMEFRAME' }));
+  });
+
+  describe('multi-row upserts', () => {
+    it('put several rows in one statement, numbering the placeholders on', () => {
+      const query = insertOrderFlowRowsQuery([flow, { ...flow, timestamp: T + 60_000, imbalanceRatio: null }]);
+      expect(query.sql).toBe(
+        'INSERT OR REPLACE INTO order_flow (timestamp, buy_volume, sell_volume, delta, cvd, imbalance_ratio) VALUES ' +
+          '(make_timestamp($1::BIGINT), $2, $3, $4, $5, $6), (make_timestamp($7::BIGINT), $8, $9, $10, $11, $12)',
+      );
+      expect(query.params).toEqual([US, 45, 8, 37, 37, 5.625, US + 60_000_000, 45, 8, 37, 37, null]);
+    });
+
+    it('insert without conflict handling on request', () => {
+      expect(insertOrderFlowRowsQuery([flow], { replace: false }).sql).toMatch(/^INSERT INTO order_flow \(/);
+      expect(insertMarketProfileRowsQuery([profile], { replace: false }).sql).toMatch(/^INSERT INTO market_profile \(/);
+      expect(insertMarketProfileRowsQuery([profile], { replace: true })).toEqual(insertMarketProfileQuery(profile));
+      expect(() => insertOrderFlowRowsQuery([flow], { replace: 'no' as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    });
+
+    it('give the single-row statement for one row', () => {
+      expect(insertOrderFlowRowsQuery([flow])).toEqual(insertOrderFlowQuery(flow));
+      expect(insertMarketProfileRowsQuery([profile])).toEqual(insertMarketProfileQuery(profile));
+      expect(insertSupplyDemandZoneRowsQuery([zone])).toEqual(insertSupplyDemandZoneQuery(zone));
+      expect(insertFvgRowsQuery([fvg])).toEqual(insertFvgQuery(fvg));
+    });
+
+    it('check every row and the list itself', () => {
+      expect(() => insertMarketProfileRowsQuery([profile, { ...profile, valueAreaLow: 102 }])).toThrow(
+        expect.objectContaining({ code: 'INVALID_ROW' }),
+      );
+      expect(() => insertFvgRowsQuery([fvg, { ...fvg, id: HOSTILE, gapType: 'x' as never }])).toThrow(
+        expect.objectContaining({ code: 'INVALID_ROW' }),
+      );
+      for (const rows of [[], null, Array(MAX_INSERT_ROWS + 1).fill(zone)]) {
+        expect(() => insertSupplyDemandZoneRowsQuery(rows as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+      }
+    });
   });
 });

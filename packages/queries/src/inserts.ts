@@ -12,9 +12,9 @@ import {
   type SupplyDemandZoneRow,
   type TickRow,
 } from './rows';
-import { SqlParams } from './sql-params';
+import { insertRows, row, ROW, rowList, time, verbOf, type InsertRowsOptions, type Values } from './row-values';
 import { assertTimeframe, candleTable, TIMEFRAME_SECONDS, type Timeframe } from './tables';
-import type { QueryParam, SqlQuery } from './types';
+import type { SqlQuery } from './types';
 import {
   assertOrdered,
   finiteNumber,
@@ -25,37 +25,14 @@ import {
   oneOf,
   orDefault,
   positiveNumber,
-  requiredTime,
 } from './validate';
 
-const ROW = 'INVALID_ROW';
 const MAX_INT32 = 2_147_483_647;
 
-/** A marker for a value that is a timestamp (epoch micros) rather than a plain parameter. */
-interface Timestamp {
-  readonly micros: number;
-}
+export { MAX_INSERT_ROWS, type InsertRowsOptions } from './row-values';
 
-function row<T extends object>(name: string, value: T): T {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new QueryError(ROW, `${name} must be an object`);
-  }
-  return value;
-}
-
-function insert(verb: 'INSERT' | 'INSERT OR REPLACE', table: string, values: Record<string, QueryParam | Timestamp>): SqlQuery {
-  const params = new SqlParams();
-  const placeholders = Object.values(values).map((value) =>
-    value !== null && typeof value === 'object' ? params.timestamp(value.micros) : params.add(value),
-  );
-  return {
-    sql: `${verb} INTO ${table} (${Object.keys(values).join(', ')}) VALUES (${placeholders.join(', ')})`,
-    params: params.toArray(),
-  };
-}
-
-function time(name: string, value: unknown): Timestamp {
-  return { micros: requiredTime(name, value) };
+function insert(verb: 'INSERT' | 'INSERT OR REPLACE', table: string, values: Values): SqlQuery {
+  return insertRows(verb, table, [values]);
 }
 
 /**
@@ -103,28 +80,36 @@ export function insertCandleQuery(timeframe: Timeframe, candle: CandleRow): SqlQ
   });
 }
 
-/** Upserts one order-flow snapshot by timestamp. */
-export function insertOrderFlowQuery(orderFlow: OrderFlowRow): SqlQuery {
+function orderFlowValues(orderFlow: OrderFlowRow): Values {
   const o = row('orderFlow', orderFlow);
   const ratio = nullableFiniteNumber(ROW, 'orderFlow.imbalanceRatio', o.imbalanceRatio);
   if (ratio !== null && ratio < 0) throw new QueryError(ROW, `orderFlow.imbalanceRatio must not be negative; got ${ratio}`);
-  return insert('INSERT OR REPLACE', 'order_flow', {
+  return {
     timestamp: time('orderFlow.timestamp', o.timestamp),
     buy_volume: nonNegativeNumber(ROW, 'orderFlow.buyVolume', o.buyVolume),
     sell_volume: nonNegativeNumber(ROW, 'orderFlow.sellVolume', o.sellVolume),
     delta: finiteNumber(ROW, 'orderFlow.delta', o.delta),
     cvd: finiteNumber(ROW, 'orderFlow.cvd', o.cvd),
     imbalance_ratio: ratio,
-  });
+  };
 }
 
-/** Upserts one market profile by (timestamp, window_minutes). */
-export function insertMarketProfileQuery(profile: MarketProfileRow): SqlQuery {
+/** Upserts one order-flow snapshot by timestamp. */
+export function insertOrderFlowQuery(orderFlow: OrderFlowRow): SqlQuery {
+  return insert('INSERT OR REPLACE', 'order_flow', orderFlowValues(orderFlow));
+}
+
+/** Upserts (or with replace: false, inserts) several order-flow snapshots in one statement (distinct timestamps). */
+export function insertOrderFlowRowsQuery(rows: readonly OrderFlowRow[], options?: InsertRowsOptions): SqlQuery {
+  return insertRows(verbOf(options), 'order_flow', rowList('orderFlow rows', rows).map(orderFlowValues));
+}
+
+function marketProfileValues(profile: MarketProfileRow): Values {
   const m = row('marketProfile', profile);
   const high = nullableFiniteNumber(ROW, 'marketProfile.valueAreaHigh', m.valueAreaHigh);
   const low = nullableFiniteNumber(ROW, 'marketProfile.valueAreaLow', m.valueAreaLow);
   if (high !== null && low !== null) assertOrdered(ROW, 'marketProfile.valueAreaLow', low, 'marketProfile.valueAreaHigh', high);
-  return insert('INSERT OR REPLACE', 'market_profile', {
+  return {
     timestamp: time('marketProfile.timestamp', m.timestamp),
     window_minutes: integerInRange(ROW, 'marketProfile.windowMinutes', m.windowMinutes, 1, MAX_INT32),
     row_size: positiveNumber(ROW, 'marketProfile.rowSize', m.rowSize),
@@ -132,16 +117,25 @@ export function insertMarketProfileQuery(profile: MarketProfileRow): SqlQuery {
     value_area_high: high,
     value_area_low: low,
     total_volume: nonNegativeNumber(ROW, 'marketProfile.totalVolume', m.totalVolume),
-  });
+  };
 }
 
-/** Upserts one supply/demand zone by id. */
-export function insertSupplyDemandZoneQuery(zone: SupplyDemandZoneRow): SqlQuery {
+/** Upserts one market profile by (timestamp, window_minutes). */
+export function insertMarketProfileQuery(profile: MarketProfileRow): SqlQuery {
+  return insert('INSERT OR REPLACE', 'market_profile', marketProfileValues(profile));
+}
+
+/** Upserts (or with replace: false, inserts) several market profiles in one statement (distinct keys). */
+export function insertMarketProfileRowsQuery(rows: readonly MarketProfileRow[], options?: InsertRowsOptions): SqlQuery {
+  return insertRows(verbOf(options), 'market_profile', rowList('marketProfile rows', rows).map(marketProfileValues));
+}
+
+function zoneValues(zone: SupplyDemandZoneRow): Values {
   const z = row('zone', zone);
   const priceLow = positiveNumber(ROW, 'zone.priceLow', z.priceLow);
   const priceHigh = positiveNumber(ROW, 'zone.priceHigh', z.priceHigh);
   assertOrdered(ROW, 'zone.priceLow', priceLow, 'zone.priceHigh', priceHigh);
-  return insert('INSERT OR REPLACE', 'supply_demand_zones', {
+  return {
     id: nonEmptyString(ROW, 'zone.id', z.id),
     timeframe: timeframeOfRow('zone.timeframe', z.timeframe),
     zone_type: oneOf(ROW, 'zone.zoneType', z.zoneType, ZONE_TYPES),
@@ -152,18 +146,27 @@ export function insertSupplyDemandZoneQuery(zone: SupplyDemandZoneRow): SqlQuery
     created_at: time('zone.createdAt', z.createdAt),
     updated_at: time('zone.updatedAt', z.updatedAt),
     test_count: integerInRange(ROW, 'zone.testCount', orDefault(z.testCount, 0), 0, MAX_INT32),
-  });
+  };
 }
 
-/** Upserts one fair value gap by id. */
-export function insertFvgQuery(fvg: FairValueGapRow): SqlQuery {
+/** Upserts one supply/demand zone by id. */
+export function insertSupplyDemandZoneQuery(zone: SupplyDemandZoneRow): SqlQuery {
+  return insert('INSERT OR REPLACE', 'supply_demand_zones', zoneValues(zone));
+}
+
+/** Upserts (or with replace: false, inserts) several supply/demand zones in one statement (distinct ids). */
+export function insertSupplyDemandZoneRowsQuery(rows: readonly SupplyDemandZoneRow[], options?: InsertRowsOptions): SqlQuery {
+  return insertRows(verbOf(options), 'supply_demand_zones', rowList('zone rows', rows).map(zoneValues));
+}
+
+function fvgValues(fvg: FairValueGapRow): Values {
   const g = row('fvg', fvg);
   const priceLow = positiveNumber(ROW, 'fvg.priceLow', g.priceLow);
   const priceHigh = positiveNumber(ROW, 'fvg.priceHigh', g.priceHigh);
   assertOrdered(ROW, 'fvg.priceLow', priceLow, 'fvg.priceHigh', priceHigh);
   const filledPct = nonNegativeNumber(ROW, 'fvg.filledPct', g.filledPct);
   if (filledPct > 100) throw new QueryError(ROW, `fvg.filledPct must be within 0..100; got ${filledPct}`);
-  return insert('INSERT OR REPLACE', 'fair_value_gaps', {
+  return {
     id: nonEmptyString(ROW, 'fvg.id', g.id),
     timeframe: timeframeOfRow('fvg.timeframe', g.timeframe),
     gap_type: oneOf(ROW, 'fvg.gapType', g.gapType, GAP_TYPES),
@@ -173,7 +176,17 @@ export function insertFvgQuery(fvg: FairValueGapRow): SqlQuery {
     status: oneOf(ROW, 'fvg.status', g.status, FVG_STATUSES),
     created_at: time('fvg.createdAt', g.createdAt),
     updated_at: time('fvg.updatedAt', g.updatedAt),
-  });
+  };
+}
+
+/** Upserts one fair value gap by id. */
+export function insertFvgQuery(fvg: FairValueGapRow): SqlQuery {
+  return insert('INSERT OR REPLACE', 'fair_value_gaps', fvgValues(fvg));
+}
+
+/** Upserts (or with replace: false, inserts) several fair value gaps in one statement (distinct ids). */
+export function insertFvgRowsQuery(rows: readonly FairValueGapRow[], options?: InsertRowsOptions): SqlQuery {
+  return insertRows(verbOf(options), 'fair_value_gaps', rowList('fvg rows', rows).map(fvgValues));
 }
 
 // A row's timeframe is a value, but one from the closed set: reject others as a bad row.

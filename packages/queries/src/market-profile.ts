@@ -23,6 +23,20 @@ export const DEFAULT_VALUE_AREA_PCT = 0.7;
  */
 export const ROW_INDEX_DECIMALS = 6;
 
+/** The value-area share, validated: a number in (0, 1], default DEFAULT_VALUE_AREA_PCT. */
+export function valueAreaPctOption(value: unknown): number {
+  const pct = orDefault(value, DEFAULT_VALUE_AREA_PCT);
+  if (typeof pct !== 'number' || !Number.isFinite(pct) || pct <= 0 || pct > 1) {
+    throw new QueryError('INVALID_OPTION', `valueAreaPct must be a number in (0, 1]; got ${String(pct)}`);
+  }
+  return pct;
+}
+
+/** The row index of a price in SQL: ceil(price / R), the quotient first rounded (see ROW_INDEX_DECIMALS). */
+export function rowIndexSql(rowSize: string): string {
+  return `CAST(ceil(round(price / ${rowSize}, ${ROW_INDEX_DECIMALS})) AS BIGINT)`;
+}
+
 /** Decimals of R as written ("0.05" -> 2, "1e-7" -> 7, "25" -> 0), at most 15. */
 export function rowSizeDecimals(rowSize: number): number {
   const [mantissa = '', exponent = '0'] = rowSize.toExponential().split('e');
@@ -52,10 +66,7 @@ export function rowSizeDecimals(rowSize: number): number {
 export function calculateMarketProfileQuery(options: MarketProfileOptions): SqlQuery {
   const opts = optionsObject('options', options);
   const rowSize = positiveNumber('INVALID_OPTION', 'rowSize', opts.rowSize);
-  const pct = orDefault(opts.valueAreaPct, DEFAULT_VALUE_AREA_PCT);
-  if (typeof pct !== 'number' || !Number.isFinite(pct) || pct <= 0 || pct > 1) {
-    throw new QueryError('INVALID_OPTION', `valueAreaPct must be a number in (0, 1]; got ${String(pct)}`);
-  }
+  const pct = valueAreaPctOption(opts.valueAreaPct);
 
   const params = new SqlParams();
   const window = tickWindowCondition(params, opts);
@@ -66,7 +77,7 @@ export function calculateMarketProfileQuery(options: MarketProfileOptions): SqlQ
 
   const sql = `WITH RECURSIVE
 profile_rows AS (
-  SELECT CAST(ceil(round(price / ${r}, ${ROW_INDEX_DECIMALS})) AS BIGINT) AS row_idx, sum(${EXACT_VOLUME}) AS vol
+  SELECT ${rowIndexSql(r)} AS row_idx, sum(${EXACT_VOLUME}) AS vol
   FROM ticks
   WHERE ${window}
   GROUP BY row_idx

@@ -51,13 +51,13 @@ describe('getCandlesQuery', () => {
 describe('active zones', () => {
   it('binds the zone type and orders strongest first', () => {
     const supply = getActiveSupplyZonesQuery();
-    expect(supply.params).toEqual(['supply']);
-    expect(supply.sql).toContain("WHERE zone_type = $1 AND status IN ('active', 'tested')");
+    expect(supply.params).toEqual(['supply', 'active', 'tested']);
+    expect(supply.sql).toContain('WHERE zone_type = $1 AND status IN ($2, $3)');
     expect(supply.sql).toMatch(/ORDER BY strength DESC, created_at DESC, id$/);
     const demand = getActiveDemandZonesQuery({ limit: 10, timeframe: '15m' });
-    expect(demand.params).toEqual(['demand', '15m', 10]);
-    expect(demand.sql).toContain('AND timeframe = $2');
-    expect(demand.sql).toMatch(/LIMIT \$3::BIGINT$/);
+    expect(demand.params).toEqual(['demand', 'active', 'tested', '15m', 10]);
+    expect(demand.sql).toContain('AND timeframe = $4');
+    expect(demand.sql).toMatch(/LIMIT \$5::BIGINT$/);
   });
 
   it('rejects bad options', () => {
@@ -71,11 +71,11 @@ describe('active zones', () => {
 describe('getUnfilledFvgsQuery', () => {
   it('selects open and partial gaps oldest first', () => {
     expect(getUnfilledFvgsQuery()).toEqual({
-      sql: expect.stringMatching(/WHERE status IN \('open', 'partial'\)\nORDER BY created_at, id$/),
-      params: [],
+      sql: expect.stringMatching(/WHERE status IN \(\$1, \$2\)\nORDER BY created_at, id$/),
+      params: ['open', 'partial'],
     });
     const { sql, params } = getUnfilledFvgsQuery({ timeframe: '1m', limit: 7 });
-    expect(params).toEqual(['1m', 7]);
-    expect(sql).toContain('AND timeframe = $1');
+    expect(params).toEqual(['open', 'partial', '1m', 7]);
+    expect(sql).toContain('AND timeframe = $3');
   });
 });

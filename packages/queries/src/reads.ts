@@ -41,6 +41,10 @@ const ZONE_COLUMNS =
   'id, timeframe, zone_type, price_low, price_high, strength, status, created_at, updated_at, test_count';
 const FVG_COLUMNS = 'id, timeframe, gap_type, price_low, price_high, filled_pct, status, created_at, updated_at';
 
+// Filter values are bound even when they are constants: DuckDB plans a prepared statement once,
+// with the table statistics of that moment, and a literal filter no stored row matched then
+// (an empty table) would be planned as "no rows" for every later run of a cached statement.
+
 function timeRangeConditions(params: SqlParams, options: TimeRangeOptions): string[] {
   const since = optionalTime('since', options.since);
   const until = optionalTime('until', options.until);
@@ -88,7 +92,7 @@ function activeZonesQuery(zoneType: 'supply' | 'demand', options: ZonesOptions |
   const opts = optionsObject('options', options);
   const limit = opts.limit === undefined ? undefined : limitOption(opts.limit);
   const params = new SqlParams();
-  const conditions = [`zone_type = ${params.add(zoneType)}`, `status IN ('active', 'tested')`];
+  const conditions = [`zone_type = ${params.add(zoneType)}`, `status IN (${params.add('active')}, ${params.add('tested')})`];
   if (opts.timeframe !== undefined) conditions.push(`timeframe = ${params.add(assertTimeframe(opts.timeframe))}`);
   const sql = `SELECT ${ZONE_COLUMNS}
 FROM supply_demand_zones
@@ -112,7 +116,7 @@ export function getUnfilledFvgsQuery(options?: UnfilledFvgsOptions): SqlQuery {
   const opts = optionsObject('options', options);
   const limit = opts.limit === undefined ? undefined : limitOption(opts.limit);
   const params = new SqlParams();
-  const conditions = [`status IN ('open', 'partial')`];
+  const conditions = [`status IN (${params.add('open')}, ${params.add('partial')})`];
   if (opts.timeframe !== undefined) conditions.push(`timeframe = ${params.add(assertTimeframe(opts.timeframe))}`);
   const sql = `SELECT ${FVG_COLUMNS}
 FROM fair_value_gaps

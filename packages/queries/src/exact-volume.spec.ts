@@ -1,0 +1,33 @@
+import { exactVolumeToDouble, parseExactVolume } from './exact-volume';
+
+describe('parseExactVolume', () => {
+  it.each([
+    ['0.000000000000', 0n],
+    ['1.500000000000', 1_500_000_000_000n],
+    ['0.000000000001', 1n],
+    ['12', 12_000_000_000_000n],
+    ['12.5', 12_500_000_000_000n],
+    ['99999999999999999999999999.999999999999', 10n ** 38n - 1n],
+  ])('reads %p', (text, units) => {
+    expect(parseExactVolume(text)).toBe(units);
+  });
+
+  it.each(['-1.0', '1e5', '1.0000000000001', '', ' 1', 1.5, null])('rejects %p with INVALID_ROW', (text) => {
+    expect(() => parseExactVolume(text)).toThrow(expect.objectContaining({ code: 'INVALID_ROW' }));
+  });
+});
+
+describe('exactVolumeToDouble', () => {
+  it('divides by 1e12 below 2^53 units', () => {
+    expect(exactVolumeToDouble(1_500_000_000_000n)).toBe(1.5);
+    expect(exactVolumeToDouble(7n)).toBe(7e-12);
+    expect(exactVolumeToDouble(2n ** 53n)).toBe(9007.199254740992);
+  });
+
+  it("adds whole part and fraction above, as DuckDB does (not always the nearest double)", () => {
+    // 48045119085573100429.264643112373: DuckDB reads 48045119085573095000, the nearest double is ...100000.
+    const units = 48_045_119_085_573_100_429_264_643_112_373n;
+    expect(exactVolumeToDouble(units)).toBe(48_045_119_085_573_095_000);
+    expect(Number('48045119085573100429.264643112373')).toBe(48_045_119_085_573_100_000);
+  });
+});

@@ -1,0 +1,49 @@
+import { QueryError } from './errors';
+import { exactSumText } from './exact-volume';
+import { rowIndexSql, rowSizeDecimals } from './market-profile';
+import { SqlParams } from './sql-params';
+import { tickWindowCondition, type TickWindowOptions } from './tick-window';
+import type { SqlQuery } from './types';
+import { describeValue, optionsObject, orDefault, positiveNumber } from './validate';
+
+export interface MarketProfileHistogramOptions extends TickWindowOptions {
+  /** Price height of one profile row (R). Required, positive. */
+  readonly rowSize: number;
+  /** Also split the rows by the minute their ticks fell in (a `minute` column); default false. */
+  readonly perMinute?: boolean;
+}
+
+/**
+ * The volume histogram behind calculateMarketProfileQuery: rows `row_idx, row_price, row_volume,
+ * row_trades` (with perMinute, `minute` first: the minute's open in epoch ms), in (minute,) price
+ * order, over the same tick window and with the same row bucketing and row prices.
+ * `row_volume` is the exact DECIMAL(38,12) sum as text (parseExactVolume reads it without
+ * rounding), `row_trades` the number of ticks. Rows whose volume is 0 are kept: only the window
+ * total decides whether a row exists, which matters when per-minute rows are added up.
+ *
+ * marketProfileFromHistogram(rows) then gives exactly calculateMarketProfileQuery's result. It is
+ * one aggregate instead of a recursive walk, and per-minute rows let a caller build the profiles
+ * of many overlapping windows (one per closed candle) from one read, or keep closed minutes
+ * between reads.
+ */
+export function marketProfileHistogramQuery(options: MarketProfileHistogramOptions): SqlQuery {
+  const opts = optionsObject('options', options);
+  const rowSize = positiveNumber('INVALID_OPTION', 'rowSize', opts.rowSize);
+  const perMinute = orDefault(opts.perMinute, false);
+  if (typeof perMinute !== 'boolean') throw new QueryError('INVALID_OPTION', `perMinute must be a boolean; got ${describeValue(perMinute)}`);
+  const params = new SqlParams();
+  const window = tickWindowCondition(params, opts);
+  const r = `${params.add(rowSize)}::DOUBLE`;
+  const decimals = `${params.add(rowSizeDecimals(rowSize))}::INTEGER`;
+  const minute = perMinute ? 'epoch_ms(date_trunc(\'minute\', timestamp)) AS minute, ' : '';
+  const keys = perMinute ? 'minute, row_idx' : 'row_idx';
+  const sql = `SELECT ${perMinute ? 'minute, ' : ''}row_idx, round(row_idx * ${r}, ${decimals}) AS row_price, row_volume, row_trades
+FROM (
+  SELECT ${minute}${rowIndexSql(r)} AS row_idx, ${exactSumText()} AS row_volume, count(*) AS row_trades
+  FROM ticks
+  WHERE ${window}
+  GROUP BY ${keys}
+) AS histogram
+ORDER BY ${keys}`;
+  return { sql, params: params.toArray() };
+}
