@@ -1,4 +1,4 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBResultReader } from '@duckdb/node-api';
 import { DuckDBTimestampValue, DuckDBTimestampTZValue } from '@duckdb/node-api';
 
 /** What the queries package produces: SQL plus bound values (never spliced). */
@@ -29,6 +29,11 @@ function toPlain(value: unknown): unknown {
 export async function executeQuery(conn: DuckDBConnection, query: Query | string): Promise<Row[]> {
   const { sql, params } = typeof query === 'string' ? { sql: query, params: undefined } : query;
   const reader = await conn.runAndReadAll(sql, params ? ([...params] as never) : undefined);
+  return plainRows(reader);
+}
+
+/** A read result's rows as executeQuery returns them. */
+export function plainRows(reader: DuckDBResultReader): Row[] {
   const rows = reader.getRowObjects();
   const out: Row[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {

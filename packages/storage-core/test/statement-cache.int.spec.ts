@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  getActiveDemandZonesQuery,
+  getCandlesQuery,
+  getUnfilledFvgsQuery,
+  insertFvgQuery,
+  insertSupplyDemandZoneQuery,
+  type SqlQuery,
+} from '@market-data/queries';
+import { executeCachedInsert, executeCachedQuery, STATEMENT_CACHE_SIZE } from '../src/statement-cache';
+import { executeInsert, executeQuery } from '../src/execute';
+import { openPairDatabase, type PairDatabase } from '../src/open-pair-database';
+import { pairKey } from '../src/pair';
+
+const T = Date.UTC(2024, 0, 1);
+
+let dir = '';
+let db: PairDatabase | undefined;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'statement-cache-'));
+  db = await openPairDatabase(dir, pairKey('binance', 'um', 'BTCUSDT'), { role: 'analytics' });
+});
+
+afterEach(() => {
+  try {
+    db?.close();
+  } finally {
+    db = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function conn(): PairDatabase['connection'] {
+  if (!db) throw new Error('no database');
+  return db.connection;
+}
+
+describe('executeCachedQuery / executeCachedInsert', () => {
+  it('return what executeQuery / executeInsert return, statement after statement', async () => {
+    const gap = { timeframe: '1m', gapType: 'bullish', priceLow: 1, priceHigh: 2, filledPct: 0, status: 'open', createdAt: T, updatedAt: T } as const;
+    expect(await executeCachedInsert(conn(), insertFvgQuery({ ...gap, id: 'a' }))).toBe(1);
+    expect(await executeCachedInsert(conn(), insertFvgQuery({ ...gap, id: 'b', createdAt: T + 1 }))).toBe(1);
+    const query = getUnfilledFvgsQuery({ timeframe: '1m' });
+    expect(await executeCachedQuery(conn(), query)).toEqual(await executeQuery(conn(), query));
+    expect((await executeCachedQuery(conn(), query)).map((r) => r.id)).toEqual(['a', 'b']);
+  });
+
+  it('keeps finding rows the templates select, though none matched when first planned', async () => {
+    // DuckDB plans a prepared statement once; a template filtering on literals would be planned
+    // as "no rows" against these empty tables and stay so. The templates bind every filter value.
+    const reads: SqlQuery[] = [getUnfilledFvgsQuery(), getActiveDemandZonesQuery(), getCandlesQuery('1m', { since: T, until: T + 60_000 })];
+    for (const read of reads) expect(await executeCachedQuery(conn(), read)).toEqual([]);
+    await executeInsert(conn(), insertFvgQuery({ id: 'g', timeframe: '5m', gapType: 'bearish', priceLow: 1, priceHigh: 2, filledPct: 10, status: 'partial', createdAt: T, updatedAt: T }));
+    await executeInsert(conn(), insertSupplyDemandZoneQuery({ id: 'z', timeframe: '1m', zoneType: 'demand', priceLow: 1, priceHigh: 2, strength: 3, status: 'active', createdAt: T, updatedAt: T }));
+    await executeInsert(conn(), {
+      sql: 'INSERT INTO candles_1m (timestamp, open, high, low, close, volume, buy_volume, sell_volume, trade_count) VALUES (make_timestamp($1::BIGINT), 1, 2, 1, 2, 1, 1, 0, 1)',
+      params: [T * 1000],
+    });
+    for (const read of reads) expect(await executeCachedQuery(conn(), read)).toHaveLength(1);
+  });
+
+  it('still runs a statement evicted from the cache, and closes with statements cached', async () => {
+    const queries = Array.from({ length: STATEMENT_CACHE_SIZE + 5 }, (_, i) => ({ sql: `SELECT $1::INTEGER + ${i} AS n`, params: [1] }));
+    for (const query of queries) await executeCachedQuery(conn(), query);
+    expect(await executeCachedQuery(conn(), queries[0])).toEqual([{ n: 1 }]);
+    expect(await executeCachedQuery(conn(), queries[queries.length - 1])).toEqual([{ n: 1 + STATEMENT_CACHE_SIZE + 4 }]);
+    db?.close();
+    db = undefined;
+  });
+
+  it('reports a bad statement and prepares it again next time', async () => {
+    await expect(executeCachedQuery(conn(), { sql: 'SELECT nope FROM nowhere', params: [] })).rejects.toThrow();
+    await executeInsert(conn(), 'CREATE TABLE nowhere (nope INTEGER)');
+    expect(await executeCachedQuery(conn(), { sql: 'SELECT nope FROM nowhere', params: [] })).toEqual([]);
+  });
+});
