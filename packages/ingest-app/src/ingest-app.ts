@@ -83,11 +83,13 @@ export class IngestApp {
   stop(): Promise<void> {
     this.stopped ??= (async () => {
       if (this.retentionTimer) clearInterval(this.retentionTimer);
+      const started = performance.now();
       await this.service?.stop();
+      this.logger.info('feeds stopped and batches flushed', { ms: Math.round(performance.now() - started) });
       await this.tickerplant?.close();
       await this.http?.close();
       await this.store.close();
-      this.logger.info('ingester stopped', { stored: this.metrics.stored.total() });
+      this.logger.info('ingester stopped', { stored: this.metrics.stored.total(), ms: Math.round(performance.now() - started) });
     })();
     return this.stopped;
   }
