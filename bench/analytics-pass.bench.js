@@ -4,18 +4,22 @@
 // One analytics pass over every pair at a minute boundary, the work the analytics app does each
 // minute, in one process and without the apps around it (bench:analytics measures those):
 //   setup:  N pair files opened as the analytics app opens them (openPairDatabase, role
-//           'analytics', all kept open like its pool), each fed --minutes of seeded synthetic
-//           trades (--rate per second, appendTicks with candles in 10 s batches), then one
-//           catch-up pass per pair (untimed: a restart's work, printed for reference).
-//   timed:  one more minute of trades per pair, up to just past a 15-minute boundary, so the
-//           pass closes a 1m, a 5m and a 15m candle (the heaviest boundary); then one
-//           runAnalyticsPass per pair, one after the other (as the app's pool serializes a
-//           pair, and the box has 2 cores). Per-pair p50/p99 and the total.
-//   reference: the old way to the same market profile, calculateMarketProfileQuery per closed
-//           candle (the pass ran it before it used the per-minute histograms), for the same
-//           candles: its time alone against the whole new pass, and whether both agree.
-// Also counts the DuckDB statements a pass runs. Requires the built packages (the npm script
-// builds them). The temp dir is removed at the end unless --keep.
+//           'analytics', all kept open like its pool), each fed seeded synthetic trades
+//           (--rate per second, appendTicks with candles) up to 17 minutes before a 15-minute
+//           boundary, --minutes + 2 minutes in all; one catch-up pass per pair (printed); then
+//           warm-up rounds as the app runs them (a plain minute, a 15-minute boundary, then 14
+//           minutes in one pass), so each connection's prepared statements and profile memory
+//           are warm, as on a long-running app.
+//   timed:  one more minute of trades per pair, up to just past the 15-minute boundary, then one
+//           runAnalyticsPass per pair, one after the other (a pair's passes are serialized, and
+//           the box has 2 cores): it closes a 1m, a 5m and a 15m candle (the heaviest
+//           boundary). Then the same for the next, plain minute. Per-pair p50/p99, the total,
+//           statements per pass. Passes get newestTick, as the app's runner passes it.
+//   reference: the old way to the same market profile, calculateMarketProfileQuery for the
+//           closed 1m candle (what the pass ran per candle before it kept per-minute
+//           histograms): its time alone against the whole new pass, and whether both agree.
+// Requires the built packages (the npm script builds them); run with --expose-gc so the setup's
+// garbage is collected before the timed rounds. The temp dir is removed at the end unless --keep.
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -26,7 +30,10 @@ const { calculateMarketProfileQuery } = require('@market-data/queries');
 const { runAnalyticsPass, niceRowSize } = require(path.resolve(__dirname, '../packages/analytics-app/dist/engine'));
 
 const MINUTE_MS = 60_000;
-const BATCH_MS = 10_000;
+/** Setup batches (history, warm-up rounds): large, so the ~26 M trades of 100 pairs store quickly. */
+const SETUP_BATCH_MS = 60_000;
+/** Batches of the timed minutes: a few seconds each, nearer the app's (an ingester batch every ~0.1 to 1 s). */
+const LIVE_BATCH_MS = 5_000;
 const PROFILE_WINDOW_MINUTES = 15;
 
 function parseArgs(argv) {
@@ -74,7 +81,7 @@ function tradeStream(pair, start, rate, seed) {
     level = Math.max(1, level + (rand() < 0.5 ? -1 : 1) * (rand() < 0.7 ? 0 : 1 + Math.floor(rand() * 2)));
     return {
       timestamp: time,
-      price: Number((level * grid).toPrecision(12)),
+      price: Math.round(level * grid * 1e8) / 1e8,
       volume: Math.max(0.001, Math.round(-Math.log(1 - rand()) * 2000) / 1000),
       side: rand() < 0.5 ? 'BUY' : 'SELL',
       tradeId: String(id++),
@@ -93,11 +100,11 @@ function tradeStream(pair, start, rate, seed) {
 }
 
 /**
- * Appends the pair's trades in [from, until) in BATCH_MS batches, as the app stores ingester
+ * Appends the pair's trades in [from, until) in batches of `batchMs`, as the app stores ingester
  * batches, and keeps the newest stored trade time, as the app's runner does.
  */
-async function feed(pair, from, until) {
-  for (let end = from + BATCH_MS; ; end += BATCH_MS) {
+async function feed(pair, from, until, batchMs = SETUP_BATCH_MS) {
+  for (let end = from + batchMs; ; end += batchMs) {
     const batch = pair.stream(Math.min(end, until));
     if (batch.length > 0) {
       await appendTicks(pair.db.connection, batch, { candles: true });
@@ -128,6 +135,15 @@ function stats(values) {
   const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   const round = (x) => Math.round(x * 100) / 100;
   return { total: round(sorted.reduce((a, b) => a + b, 0)), p50: round(at(0.5)), p99: round(at(0.99)), max: round(sorted[sorted.length - 1]) };
+}
+
+/** fn for every item, two at a time. */
+async function inPairs(items, fn) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all([worker(), worker()]);
 }
 
 /** One pass per pair, one pair after another; per-pair times, their total, statements per pass. */
@@ -188,12 +204,15 @@ async function main() {
   const open = [];
   try {
     const setupStarted = performance.now();
-    const catchUpMs = [];
     for (let p = 0; p < options.pairs; p++) {
       const db = await openPairDatabase(dir, pairKey('bench', 'um', `SYM${p}USDT`), { role: 'analytics' });
-      const pair = { db, stream: tradeStream(p, start, options.rate, options.seed), newest: 0 };
-      open.push(pair);
-      await feed(pair, start, at(-17));
+      open.push({ db, stream: tradeStream(p, start, options.rate, options.seed), newest: 0 });
+    }
+    // Storing trades is setup, not measured: two pairs at a time keep both cores busy. Passes
+    // always run one pair after another.
+    await inPairs(open, (pair) => feed(pair, start, at(-17)));
+    const catchUpMs = [];
+    for (const { db } of open) {
       const t = performance.now();
       await runAnalyticsPass(db.connection);
       catchUpMs.push(performance.now() - t);
@@ -201,8 +220,9 @@ async function main() {
     // Warm-up as the app runs: a plain minute, a 15-minute boundary, then 14 minutes in one pass.
     // The app's connections stay open, so its prepared statements and profile memory are warm.
     let fed = at(-17);
-    const round = async (until) => {
-      for (const pair of open) await feed(pair, fed, until);
+    const round = async (until, batchMs = SETUP_BATCH_MS) => {
+      const from = fed;
+      await inPairs(open, (pair) => feed(pair, from, until, batchMs));
       fed = until;
       return passRound(open, statements);
     };
@@ -211,10 +231,10 @@ async function main() {
 
     // The setup's garbage (millions of generated trades) is collected now, not during a timed pass.
     global.gc?.();
-    const boundary15 = await round(at(0));
+    const boundary15 = await round(at(0), LIVE_BATCH_MS);
     const old15 = await oldProfiles(open, boundary);
     global.gc?.();
-    const boundary1 = await round(at(1));
+    const boundary1 = await round(at(1), LIVE_BATCH_MS);
     const old1 = await oldProfiles(open, boundary + MINUTE_MS);
 
     const ticks = Math.round(options.rate * 60 * (options.minutes + 2));
@@ -222,7 +242,9 @@ async function main() {
     console.log(`catch-up pass per pair (first pass, ${options.minutes - 16} min): p50 ${stats(catchUpMs).p50} ms, p99 ${stats(catchUpMs).p99} ms`);
     const heavy = report('15-minute boundary (1m, 5m, 15m close)', boundary15, old15, open.length);
     const plain = report('plain minute boundary (1m closes)', boundary1, old1, open.length);
-    console.log(JSON.stringify({ pairs: options.pairs, minutes: options.minutes, rate: options.rate, setupSeconds, boundary15: heavy, boundary1: plain }));
+    const rssMiB = Math.round(process.memoryUsage().rss / 2 ** 20);
+    console.log(`process RSS with ${open.length} pair files open: ${rssMiB} MiB`);
+    console.log(JSON.stringify({ pairs: options.pairs, minutes: options.minutes, rate: options.rate, setupSeconds, boundary15: heavy, boundary1: plain, rssMiB }));
     if (old15.agree !== open.length || old1.agree !== open.length) process.exitCode = 1;
   } finally {
     for (const { db } of open) db.close();

@@ -105,7 +105,9 @@ export class AnalyticsRunner {
     const id = pairId(pair);
     const started = performance.now();
     try {
-      await this.deps.withConnection(pair, (conn) => runAnalyticsPass(conn, { ...this.options.engine, ...this.options.perPair?.[id] }));
+      // The newest stored tick is known here, so the pass need not read it.
+      const newestTick = state.newest > 0 ? { newestTick: state.newest } : {};
+      await this.deps.withConnection(pair, (conn) => runAnalyticsPass(conn, { ...this.options.engine, ...this.options.perPair?.[id], ...newestTick }));
       state.passedMinute = Math.floor(state.newest / MINUTE_MS);
       state.failing = undefined;
       this.deps.metrics.passes.inc({ pair: id });

@@ -1,13 +1,24 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { cleanupOldData, executeInsert, executeQuery, flushCandles, type CleanupResult } from '@market-data/storage-core';
-import { insertMarketProfileQuery, insertOrderFlowQuery, TIMEFRAMES, type Timeframe } from '@market-data/queries';
-import { readCandles, timeframeMs, type Candle } from './candle';
-import { readCursor, writeCursor, type TimeframeCursor } from './cursor';
-import { FvgTracker } from './fair-value-gaps';
-import { marketProfileRow } from './market-profile';
+import { cleanupOldData, flushCandles, type CleanupResult } from '@market-data/storage-core';
+import {
+  insertMarketProfileRowsQuery,
+  insertOrderFlowRowsQuery,
+  TIMEFRAMES,
+  type MarketProfileRow,
+  type OrderFlowRow,
+  type Timeframe,
+} from '@market-data/queries';
+import { timeframeMs } from './candle';
+import { writeCursors, type CursorWrite } from './cursor';
+import { FvgTracker, saveGaps } from './fair-value-gaps';
+import { marketProfileRows } from './market-profile';
 import { resolveAnalyticsOptions, type AnalyticsOptions, type ResolvedOptions } from './options';
 import { orderFlowRow } from './order-flow';
+import { readPass, type PassReads, type PlannedCandles } from './pass-reads';
+import { passMemory, planTimeframes, readPassState, rememberCursors, rememberEmpty, type TimeframePlan } from './pass-state';
+import { MINUTE_MS, ProfileMemory } from './profile-memory';
 import { ZoneTracker } from './supply-demand-zones';
+import { RowsAhead, writeRows } from './write-rows';
 
 /** What one timeframe advanced by in a pass. */
 export interface TimeframeProgress {
@@ -39,18 +50,7 @@ export interface PassResult {
   readonly cleanup?: CleanupResult;
 }
 
-interface Totals {
-  orderFlowRows: number;
-  marketProfileRows: number;
-  fvgsCreated: number;
-  fvgsUpdated: number;
-  zonesCreated: number;
-  zonesUpdated: number;
-  zonesDropped: number;
-  readonly timeframes: TimeframeProgress[];
-}
-
-type Cursors = Readonly<Record<Timeframe, TimeframeCursor | null>>;
+type Counts = Omit<PassResult, 'clock' | 'timeframes' | 'cleanup'>;
 
 /** 1m always runs (order flow, profile, zones); 5m and 15m only for fair value gaps. */
 function timeframesToRun(opts: ResolvedOptions): readonly Timeframe[] {
@@ -58,89 +58,75 @@ function timeframesToRun(opts: ResolvedOptions): readonly Timeframe[] {
 }
 
 /**
- * The pair's data clock, max(ticks.timestamp). Once every cursor exists, new closed candles can
- * only come from ticks at or after the oldest cursor, so the scan starts there and zone maps skip
- * older row groups; NULL then means nothing new.
+ * The work of one pass once its reads are in: folds the new candles of every planned timeframe
+ * in time order and writes order flow, profiles, gaps, zones and cursors, a statement per table.
  */
-async function dataClock(conn: DuckDBConnection, cursors: Cursors, run: readonly Timeframe[]): Promise<number | null> {
-  const throughs = run.map((tf) => cursors[tf]?.through);
-  const bounded = throughs.every((t) => t !== undefined);
-  const [row] = await executeQuery(
-    conn,
-    bounded
-      ? { sql: 'SELECT max(timestamp) AS newest FROM ticks WHERE timestamp >= make_timestamp($1::BIGINT)', params: [Math.min(...(throughs as number[])) * 1000] }
-      : 'SELECT max(timestamp) AS newest FROM ticks',
-  );
-  const newest = row?.newest as Date | null | undefined;
-  return newest instanceof Date ? newest.getTime() : null;
-}
-
-/** Whether a tick older than `ms` is stored: retention deletes a time prefix, so then nothing from `ms` on was pruned. */
-async function processTimeframe(
+async function processPlan(
   conn: DuckDBConnection,
-  timeframe: Timeframe,
-  cursor: TimeframeCursor | null,
+  plan: readonly TimeframePlan[],
+  reads: PassReads,
   clockMs: number,
   opts: ResolvedOptions,
-  totals: Totals,
-): Promise<void> {
-  const lengthMs = timeframeMs(timeframe);
-  // Closed: bucket open + length <= clock, i.e. every bucket opened before floor(clock).
-  const through = Math.floor(clockMs / lengthMs) * lengthMs;
-  if (cursor !== null && cursor.through >= through) return;
+  memory: ProfileMemory,
+  replace: boolean,
+): Promise<{ counts: Counts; timeframes: TimeframeProgress[]; cursors: CursorWrite[] }> {
+  const counts = { orderFlowRows: 0, marketProfileRows: 0, fvgsCreated: 0, fvgsUpdated: 0, zonesCreated: 0, zonesUpdated: 0, zonesDropped: 0 };
+  const timeframes: TimeframeProgress[] = [];
+  const cursors: CursorWrite[] = [];
+  const flows: OrderFlowRow[] = [];
+  let profiles: MarketProfileRow[] = [];
+  const fvgTrackers: FvgTracker[] = [];
+  let zones: ZoneTracker | null = null;
 
-  // Candles are folded in by the same transaction that stores their ticks (appendTicks with
-  // candles), so they are exact here without re-reading ticks.
-  const candles = await readCandles(conn, timeframe, cursor === null ? { until: through } : { since: cursor.through, until: through });
-  // Nothing stored yet (an external clock on an empty pair): no cursor, so later ticks are not skipped.
-  if (cursor === null && candles.length === 0) return;
-  let cvd = cursor?.cvd ?? null;
-  if (candles.length > 0) {
-    const first = candles[0];
-    const [previous = null] = await readCandles(conn, timeframe, { until: first.openMs, limit: 1 });
-    const fvg = opts.fvg.timeframes.includes(timeframe)
-      ? await FvgTracker.start(conn, timeframe, previous, candles, opts.fvg)
-      : null;
-    const oneMinute = timeframe === '1m';
-    const lookbackMs = opts.zones.lookbackMinutes * lengthMs;
-    const zones = oneMinute ? await ZoneTracker.load(conn, opts.zones) : null;
-    const history: Candle[] = oneMinute ? await readCandles(conn, timeframe, { since: first.openMs - lookbackMs, until: first.openMs }) : [];
-
-    let prior = previous;
-    for (const candle of candles) {
-      if (oneMinute) {
-        const flow = orderFlowRow(candle, cvd);
-        cvd = flow.cvd;
-        totals.orderFlowRows += await executeInsert(conn, insertOrderFlowQuery(flow));
-        totals.marketProfileRows += await executeInsert(conn, insertMarketProfileQuery(await marketProfileRow(conn, candle, opts.profile)));
+  for (const { timeframe, cursor, through } of plan) {
+    const { before, fresh } = reads.candles.get(timeframe) as PlannedCandles;
+    // Nothing stored yet (an external clock on an empty pair): no cursor, so later ticks are not skipped.
+    if (cursor === null && fresh.length === 0) continue;
+    let cvd = cursor?.cvd ?? null;
+    if (fresh.length > 0) {
+      const first = fresh[0];
+      const fvg = opts.fvg.timeframes.includes(timeframe)
+        ? FvgTracker.start(timeframe, reads.gaps.filter((row) => row.timeframe === timeframe), before, fresh, opts.fvg)
+        : null;
+      if (fvg !== null) fvgTrackers.push(fvg);
+      if (timeframe === '1m') {
+        const lookbackMs = opts.zones.lookbackMinutes * timeframeMs(timeframe);
+        zones = ZoneTracker.start(reads.zones, opts.zones);
+        const history = before.filter((c) => c.openMs >= first.openMs - lookbackMs);
+        const byMinute = new Map([...before, ...fresh].map((c) => [c.openMs, c]));
+        profiles = await marketProfileRows(conn, memory, fresh, (minuteMs) => byMinute.get(minuteMs), opts.profile);
+        let prior = before.length > 0 ? before[before.length - 1] : null;
+        for (const candle of fresh) {
+          const flow = orderFlowRow(candle, cvd);
+          cvd = flow.cvd;
+          flows.push(flow);
+          fvg?.onCandle(candle);
+          while (history.length > 0 && history[0].openMs < candle.openMs - lookbackMs) history.shift();
+          zones.onCandle(candle, prior, history);
+          history.push(candle);
+          prior = candle;
+        }
+      } else {
+        for (const candle of fresh) fvg?.onCandle(candle);
       }
-      fvg?.onCandle(candle);
-      if (zones !== null) {
-        while (history.length > 0 && history[0].openMs < candle.openMs - lookbackMs) history.shift();
-        zones.onCandle(candle, prior, history);
-        history.push(candle);
-      }
-      prior = candle;
     }
-    if (fvg !== null) {
-      const saved = await fvg.save(conn);
-      totals.fvgsCreated += saved.created;
-      totals.fvgsUpdated += saved.updated;
-    }
-    if (zones !== null) {
-      const saved = await zones.save(conn);
-      totals.zonesCreated += saved.created;
-      totals.zonesUpdated += saved.updated;
-      totals.zonesDropped += saved.dropped;
-    }
+    cursors.push({ timeframe, cursor: { through, cvd }, stored: cursor !== null });
+    timeframes.push({ timeframe, from: cursor === null ? null : new Date(cursor.through), through: new Date(through), candles: fresh.length });
   }
-  await writeCursor(conn, timeframe, { through, cvd }, clockMs);
-  totals.timeframes.push({
-    timeframe,
-    from: cursor === null ? null : new Date(cursor.through),
-    through: new Date(through),
-    candles: candles.length,
-  });
+
+  counts.orderFlowRows = await writeRows(conn, flows, insertOrderFlowRowsQuery, replace);
+  counts.marketProfileRows = await writeRows(conn, profiles, insertMarketProfileRowsQuery, replace);
+  const savedGaps = await saveGaps(conn, fvgTrackers, replace);
+  counts.fvgsCreated = savedGaps.created;
+  counts.fvgsUpdated = savedGaps.updated;
+  if (zones !== null) {
+    const saved = await zones.save(conn, replace);
+    counts.zonesCreated = saved.created;
+    counts.zonesUpdated = saved.updated;
+    counts.zonesDropped = saved.dropped;
+  }
+  await writeCursors(conn, cursors, clockMs);
+  return { counts, timeframes, cursors };
 }
 
 /**
@@ -156,39 +142,62 @@ async function processTimeframe(
  * ticks of a pair arrive in time order (a candle closed by the clock is final); no other
  * statement runs on the connection meanwhile (serialize per pair); retention runs after the
  * pass, not before (options.cleanup does that), so the windows a pass reads are still stored.
+ *
+ * Statements (each a cached prepared statement): one read of the cursors, and of the data clock
+ * unless options.newestTick gives it; that is all when nothing closed (nothing at all when
+ * newestTick is given and the connection's previous pass left its cursors). When candles
+ * closed: a read of each moving timeframe's candles, of the gaps and zones they can change and
+ * of the new minutes' profile histograms (closed minutes stay in ProfileMemory), then one write
+ * per table touched (plain inserts for rows past the cursor, updates for stored gaps and
+ * zones), in one transaction.
  */
 export async function runAnalyticsPass(conn: DuckDBConnection, options: AnalyticsOptions = {}): Promise<PassResult> {
   const opts = resolveAnalyticsOptions(options);
-  // Candles folded in memory by appendTicks may trail in the table while open; write them so an
-  // external clock that closes the newest bucket reads it whole.
-  await flushCandles(conn);
   const run = timeframesToRun(opts);
-  const totals: Totals = {
-    orderFlowRows: 0,
-    marketProfileRows: 0,
-    fvgsCreated: 0,
-    fvgsUpdated: 0,
-    zonesCreated: 0,
-    zonesUpdated: 0,
-    zonesDropped: 0,
-    timeframes: [],
-  };
-  let clockMs: number | null = null;
-  await conn.run('BEGIN TRANSACTION');
-  try {
-    const cursors: Record<Timeframe, TimeframeCursor | null> = { '1m': null, '5m': null, '15m': null };
-    for (const tf of run) cursors[tf] = await readCursor(conn, tf);
-    const newest = await dataClock(conn, cursors, run);
-    clockMs = newest === null ? opts.externalClockMs : Math.max(newest, opts.externalClockMs ?? newest);
-    if (clockMs !== null) {
-      for (const tf of run) await processTimeframe(conn, tf, cursors[tf], clockMs, opts, totals);
+  const clockOf = (newestMs: number | null): number | null => (newestMs === null ? opts.externalClockMs : Math.max(newestMs, opts.externalClockMs ?? newestMs));
+  // Given the newest tick, and the cursors this connection's last pass left, a pass that closes
+  // nothing runs no statement. (A stale memory can only skip work a later pass then does.)
+  const known = opts.newestTickMs === null ? undefined : passMemory(conn);
+  const idle = known !== undefined && planTimeframes(run, known.cursors, clockOf(opts.newestTickMs) as number, known.emptyThrough).length === 0;
+  const state = idle && known ? { cursors: known.cursors, newestMs: opts.newestTickMs } : await readPassState(conn, run, opts.newestTickMs);
+  const clockMs = clockOf(state.newestMs);
+  const plan = clockMs === null ? [] : planTimeframes(run, state.cursors, clockMs, passMemory(conn)?.emptyThrough);
+  let counts: Counts = { orderFlowRows: 0, marketProfileRows: 0, fvgsCreated: 0, fvgsUpdated: 0, zonesCreated: 0, zonesUpdated: 0, zonesDropped: 0 };
+  let timeframes: TimeframeProgress[] = [];
+  if (clockMs !== null && plan.length > 0) {
+    // Open candles folded in memory by appendTicks may trail in the table; only a clock later
+    // than the newest tick can close one of them, and then it must be read whole. (Outside the
+    // transaction: the book must not think a rolled-back row stored.)
+    if (opts.externalClockMs !== null && opts.externalClockMs > (state.newestMs ?? -Infinity)) await flushCandles(conn);
+    const memory = ProfileMemory.of(conn);
+    const oneMinute = plan.find((p) => p.timeframe === '1m');
+    // Upserts only where rows past the cursor may exist: no stored cursor, or a retry after RowsAhead.
+    let replace = oneMinute?.cursor === null;
+    for (;;) {
+      await conn.run('BEGIN TRANSACTION');
+      try {
+        const reads = await readPass(conn, plan, opts);
+        for (const p of plan) {
+          // Remembered only up to the newest tick's bucket: later ticks (in time order) cannot add a candle before it.
+          const tickThrough = state.newestMs === null ? -Infinity : Math.floor(state.newestMs / timeframeMs(p.timeframe)) * timeframeMs(p.timeframe);
+          if (p.cursor === null && reads.candles.get(p.timeframe)?.fresh.length === 0 && p.through <= tickThrough) rememberEmpty(conn, p.timeframe, p.through);
+        }
+        const done = await processPlan(conn, plan, reads, clockMs, opts, memory, replace);
+        await conn.run('COMMIT');
+        ({ counts, timeframes } = done);
+        const cursors = { ...state.cursors };
+        for (const { timeframe, cursor } of done.cursors) cursors[timeframe] = cursor;
+        rememberCursors(conn, cursors);
+        break;
+      } catch (err) {
+        await conn.run('ROLLBACK').catch(() => undefined);
+        if (!(err instanceof RowsAhead) || replace) throw err;
+        replace = true;
+      }
     }
-    await conn.run('COMMIT');
-  } catch (err) {
-    await conn.run('ROLLBACK').catch(() => undefined);
-    throw err;
+    // The next pass's first window starts one minute after this one's last.
+    if (oneMinute) memory.forgetBefore(oneMinute.through + MINUTE_MS - opts.profile.windowMinutes * MINUTE_MS);
   }
-  const { timeframes, ...counts } = totals;
   const result: PassResult = { clock: clockMs === null ? null : new Date(clockMs), timeframes, ...counts };
   if (opts.cleanup && clockMs !== null) {
     return { ...result, cleanup: await cleanupOldData(conn, { maxZones: opts.zones.maxZones }) };

@@ -1,6 +1,5 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
-import { executeQuery, type Row } from '@market-data/storage-core';
-import { getCandlesQuery, TIMEFRAME_SECONDS, type CandlesOptions, type Timeframe } from '@market-data/queries';
+import type { Row } from '@market-data/storage-core';
+import { TIMEFRAME_SECONDS, type Timeframe } from '@market-data/queries';
 
 /** One stored candle, times as epoch ms. */
 export interface Candle {
@@ -21,7 +20,8 @@ export function timeframeMs(timeframe: Timeframe): number {
   return TIMEFRAME_SECONDS[timeframe] * 1000;
 }
 
-function toCandle(row: Row, lengthMs: number): Candle {
+/** A row of getCandlesQuery (as executeQuery returns it) as a Candle. */
+export function candleFromRow(row: Row, lengthMs: number): Candle {
   const openMs = (row.timestamp as Date).getTime();
   return {
     openMs,
@@ -35,11 +35,4 @@ function toCandle(row: Row, lengthMs: number): Candle {
     sellVolume: Number(row.sell_volume),
     tradeCount: Number(row.trade_count),
   };
-}
-
-/** Candles of a timeframe in time order; `since` inclusive, `until` exclusive, `limit` = the newest n. */
-export async function readCandles(conn: DuckDBConnection, timeframe: Timeframe, options: CandlesOptions): Promise<Candle[]> {
-  const rows = await executeQuery(conn, getCandlesQuery(timeframe, options));
-  const lengthMs = timeframeMs(timeframe);
-  return rows.map((row) => toCandle(row, lengthMs));
 }

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { executeInsert, executeQuery } from '@market-data/storage-core';
-import type { Timeframe } from '@market-data/queries';
+import { executeCachedInsert } from '@market-data/storage-core';
+import type { QueryParam, Timeframe } from '@market-data/queries';
 import { AnalyticsError } from '../errors';
 
 /**
@@ -21,13 +21,11 @@ export const CURSOR_NAMES: Readonly<Record<Timeframe, string>> = {
   '15m': 'analytics.15m',
 };
 
-export async function readCursor(conn: DuckDBConnection, timeframe: Timeframe): Promise<TimeframeCursor | null> {
-  const name = CURSOR_NAMES[timeframe];
-  const [row] = await executeQuery(conn, { sql: 'SELECT value FROM cursors WHERE name = $1', params: [name] });
-  if (row === undefined) return null;
+/** A stored cursor value (`{"through": ms, "cvd": number|null}`); AnalyticsError PAIR_FAILED when corrupt. */
+export function parseCursor(name: string, stored: unknown): TimeframeCursor {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(String(row.value));
+    parsed = JSON.parse(String(stored));
   } catch {
     parsed = undefined;
   }
@@ -41,15 +39,39 @@ export async function readCursor(conn: DuckDBConnection, timeframe: Timeframe): 
     (cvd !== null && (typeof cvd !== 'number' || !Number.isFinite(cvd)))
   ) {
     // The pair cannot be processed until the cursor is repaired; other pairs carry on.
-    throw new AnalyticsError('PAIR_FAILED', `corrupt cursor ${name} holds ${JSON.stringify(String(row.value).slice(0, 80))}, not {"through": ms, "cvd": number|null}`);
+    throw new AnalyticsError('PAIR_FAILED', `corrupt cursor ${name} holds ${JSON.stringify(String(stored).slice(0, 80))}, not {"through": ms, "cvd": number|null}`);
   }
   return { through: value.through, cvd };
 }
 
-/** `clockMs` stamps updated_at with the data clock, not the wall clock, so replays write the same rows. */
-export async function writeCursor(conn: DuckDBConnection, timeframe: Timeframe, cursor: TimeframeCursor, clockMs: number): Promise<void> {
-  await executeInsert(conn, {
-    sql: 'INSERT OR REPLACE INTO cursors (name, value, updated_at) VALUES ($1, $2, make_timestamp($3::BIGINT))',
-    params: [CURSOR_NAMES[timeframe], JSON.stringify({ through: cursor.through, cvd: cursor.cvd }), Math.round(clockMs * 1000)],
-  });
+/** A cursor to write, and whether the table already holds one for its timeframe. */
+export interface CursorWrite {
+  readonly timeframe: Timeframe;
+  readonly cursor: TimeframeCursor;
+  readonly stored: boolean;
+}
+
+/**
+ * Writes the cursors of the timeframes that moved, in one statement: an UPDATE when every one is
+ * stored already (the usual pass: half the cost of an upsert), else an upsert. `clockMs` stamps
+ * updated_at with the data clock, not the wall clock, so replays write the same rows.
+ */
+export async function writeCursors(conn: DuckDBConnection, writes: readonly CursorWrite[], clockMs: number): Promise<void> {
+  if (writes.length === 0) return;
+  const params: QueryParam[] = [Math.round(clockMs * 1000)];
+  const add = (value: QueryParam): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const value = (cursor: TimeframeCursor): string => JSON.stringify({ through: cursor.through, cvd: cursor.cvd });
+  let sql: string;
+  if (writes.every((w) => w.stored)) {
+    const cases = writes.map((w) => `WHEN ${add(CURSOR_NAMES[w.timeframe])} THEN ${add(value(w.cursor))}`);
+    const names = writes.map((_, i) => `$${2 + 2 * i}`);
+    sql = `UPDATE cursors SET value = CASE name ${cases.join(' ')} END, updated_at = make_timestamp($1::BIGINT) WHERE name IN (${names.join(', ')})`;
+  } else {
+    const tuples = writes.map((w) => `(${add(CURSOR_NAMES[w.timeframe])}, ${add(value(w.cursor))}, make_timestamp($1::BIGINT))`);
+    sql = `INSERT OR REPLACE INTO cursors (name, value, updated_at) VALUES ${tuples.join(', ')}`;
+  }
+  await executeCachedInsert(conn, { sql, params });
 }

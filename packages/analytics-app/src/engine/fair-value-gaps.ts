@@ -1,14 +1,16 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { executeInsert, executeQuery, type Row } from '@market-data/storage-core';
+import type { Row } from '@market-data/storage-core';
 import {
-  detectFvgQuery,
-  getUnfilledFvgsQuery,
-  insertFvgQuery,
+  detectFvgsInCandles,
+  insertFvgRowsQuery,
+  updateFvgFillsQuery,
+  type FairValueGapRow,
   type FvgStatus,
   type GapType,
   type Timeframe,
 } from '@market-data/queries';
 import type { Candle } from './candle';
+import { updateRows, writeRows } from './write-rows';
 
 /** One gap as the engine tracks it; times are epoch ms. */
 export interface GapState {
@@ -52,11 +54,12 @@ export function fvgStatus(filledPct: number): FvgStatus {
 }
 
 /**
- * Fair value gaps of one timeframe through one pass. Detection is detectFvgQuery (DESIGN.md
- * section 4): a gap stamped c[i] appears when c[i+1] closes. Fills then run candle by candle over
- * the candles after c[i+1]; filled_pct only grows (it is the deepest level reached so far), so
- * folding candle by candle equals the formula over all later candles, and the result does not
- * depend on how candles were split over passes. Gaps already filled are never touched again.
+ * Fair value gaps of one timeframe through one pass. Detection is detectFvgsInCandles, the
+ * in-memory form of detectFvgQuery (DESIGN.md section 4): a gap stamped c[i] appears when c[i+1]
+ * closes. Fills then run candle by candle over the candles after c[i+1]; filled_pct only grows
+ * (it is the deepest level reached so far), so folding candle by candle equals the formula over
+ * all later candles, and the result does not depend on how candles were split over passes. Gaps
+ * already filled are never touched again.
  */
 export class FvgTracker {
   private readonly active = new Map<string, GapState>();
@@ -69,49 +72,38 @@ export class FvgTracker {
   private constructor(readonly timeframe: Timeframe) {}
 
   /**
-   * Loads the open/partial gaps of the timeframe and detects the gaps whose c[i+1] is one of
-   * `candles` (the newly closed candles, in order); `previous` is the candle just before them.
+   * Takes the stored open/partial gaps of the timeframe (rows of getUnfilledFvgsQuery) and
+   * detects the gaps whose c[i+1] is one of `candles` (the newly closed candles, in order);
+   * `before` are the candles just before them (the last two serve as c[i-1] and c[i]).
    */
-  static async start(
-    conn: DuckDBConnection,
+  static start(
     timeframe: Timeframe,
-    previous: Candle | null,
+    stored: readonly Row[],
+    before: readonly Candle[],
     candles: readonly Candle[],
     settings: FvgSettings,
-  ): Promise<FvgTracker> {
+  ): FvgTracker {
     const tracker = new FvgTracker(timeframe);
-    for (const row of await executeQuery(conn, getUnfilledFvgsQuery({ timeframe }))) {
+    for (const row of stored) {
       const gap = fromRow(row);
       tracker.active.set(gap.id, gap);
     }
-    const sequence = previous === null ? candles : [previous, ...candles];
+    const sequence = [...before.slice(-2), ...candles];
     const next = new Map<number, Candle>();
     for (let i = 0; i + 1 < sequence.length; i++) next.set(sequence[i].openMs, sequence[i + 1]);
-    const last = candles[candles.length - 1];
-    const found = await executeQuery(
-      conn,
-      detectFvgQuery({
-        timeframe,
-        since: sequence[0].openMs,
-        until: last.closeMs,
-        minGapAbs: settings.minGapAbs,
-        minGapPct: settings.minGapPct,
-      }),
-    );
-    for (const row of found) {
-      const stampMs = (row.timestamp as Date).getTime();
-      const confirm = next.get(stampMs);
-      // Every stamp the query returns has a successor inside `sequence`; skip defensively otherwise.
+    for (const found of detectFvgsInCandles(sequence, settings)) {
+      const confirm = next.get(found.timestamp);
+      // Every stamp has a successor inside `sequence` (the first candle is only ever c[i-1]).
       if (confirm === undefined) continue;
       tracker.pending.set(confirm.openMs, {
-        id: fvgId(timeframe, stampMs),
+        id: fvgId(timeframe, found.timestamp),
         timeframe,
-        gapType: row.gap_type as GapType,
-        priceLow: Number(row.price_low),
-        priceHigh: Number(row.price_high),
+        gapType: found.gapType,
+        priceLow: found.priceLow,
+        priceHigh: found.priceHigh,
         filledPct: 0,
         status: 'open',
-        createdAtMs: stampMs,
+        createdAtMs: found.timestamp,
         updatedAtMs: confirm.closeMs,
         confirmedAtMs: confirm.openMs,
       });
@@ -142,26 +134,50 @@ export class FvgTracker {
     }
   }
 
-  /** Upserts every gap created or changed; counts new gaps and changed stored ones. */
-  async save(conn: DuckDBConnection): Promise<{ readonly created: number; readonly updated: number }> {
-    for (const gap of this.dirty) {
-      await executeInsert(
-        conn,
-        insertFvgQuery({
-          id: gap.id,
-          timeframe: gap.timeframe,
-          gapType: gap.gapType,
-          priceLow: gap.priceLow,
-          priceHigh: gap.priceHigh,
-          filledPct: gap.filledPct,
-          status: gap.status,
-          createdAt: gap.createdAtMs,
-          updatedAt: gap.updatedAtMs,
-        }),
-      );
-    }
-    return { created: this.created, updated: this.updated };
+  /** The gaps this pass created or changed, and the counts of both (stored gaps changed = updated). */
+  changes(): { readonly gaps: readonly GapState[]; readonly created: number; readonly updated: number } {
+    return { gaps: [...this.dirty], created: this.created, updated: this.updated };
   }
+}
+
+function gapRow(gap: GapState): FairValueGapRow {
+  return {
+    id: gap.id,
+    timeframe: gap.timeframe,
+    gapType: gap.gapType,
+    priceLow: gap.priceLow,
+    priceHigh: gap.priceHigh,
+    filledPct: gap.filledPct,
+    status: gap.status,
+    createdAt: gap.createdAtMs,
+    updatedAt: gap.updatedAtMs,
+  };
+}
+
+/**
+ * Writes what every tracker of the pass changed, one statement per kind for all timeframes:
+ * the fills of stored gaps as an update, the new gaps as an insert (with `replace`, everything
+ * as one upsert, as needed when rows past the cursor may exist).
+ */
+export async function saveGaps(conn: DuckDBConnection, trackers: readonly FvgTracker[], replace: boolean): Promise<{ created: number; updated: number }> {
+  let created = 0;
+  let updated = 0;
+  const stored: GapState[] = [];
+  const fresh: GapState[] = [];
+  for (const tracker of trackers) {
+    const changes = tracker.changes();
+    created += changes.created;
+    updated += changes.updated;
+    // Loaded gaps carry confirmedAtMs -Infinity: they were confirmed in an earlier pass.
+    for (const gap of changes.gaps) (gap.confirmedAtMs === -Infinity && !replace ? stored : fresh).push(gap);
+  }
+  await updateRows(
+    conn,
+    stored.map((gap) => ({ id: gap.id, filledPct: gap.filledPct, status: gap.status, updatedAt: gap.updatedAtMs })),
+    updateFvgFillsQuery,
+  );
+  await writeRows(conn, fresh.map(gapRow), insertFvgRowsQuery, replace);
+  return { created, updated };
 }
 
 function fromRow(row: Row): GapState {

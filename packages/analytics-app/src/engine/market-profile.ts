@@ -1,7 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { executeQuery } from '@market-data/storage-core';
-import { calculateMarketProfileQuery, type MarketProfileRow } from '@market-data/queries';
+import { executeCachedQuery } from '@market-data/storage-core';
+import { marketProfileFromRows, marketProfileHistogramQuery, type MarketProfileRow, type ProfileRow } from '@market-data/queries';
 import type { Candle } from './candle';
+import { MINUTE_MS, type MinuteRow, type ProfileMemory } from './profile-memory';
 import { niceRowSize } from './row-size';
 
 export interface ProfileSettings {
@@ -11,35 +12,119 @@ export interface ProfileSettings {
   readonly valueAreaPct: number;
 }
 
+function profileRowSize(candle: Candle, settings: ProfileSettings): number {
+  return settings.rowSize ?? niceRowSize(candle.close);
+}
+
 /**
  * The volume profile (DESIGN.md section 4, calculateMarketProfileQuery) of the `windowMinutes`
- * ending at a closed 1m candle's close, stamped with the candle's open time.
+ * ending at each closed 1m candle's close, stamped with the candle's open time, for `candles`
+ * in time order.
  *
- * The window is [close - W, close): the ticks of exactly the W one-minute buckets ending with this
+ * The window is [close - W, close): the ticks of exactly the W one-minute buckets ending with the
  * candle. It is (close - W, close] shifted back by one microsecond, because a tick stamped exactly
  * at the close opens the next candle, and its same-microsecond siblings may not have been stored
  * yet when the candle closes; leaving them out keeps the row independent of batch boundaries.
- * The query reads only that window of ticks.
+ *
+ * Each window is the sum of its minutes' histograms (marketProfileHistogramQuery per minute, kept
+ * in `memory` between passes), slid from candle to candle, and marketProfileFromRows walks it:
+ * the same numbers as the query, exactly. Minutes that memory lacks, or whose tick count no
+ * longer matches their candle (`candleAt`), are read in one statement per row size.
  */
-export async function marketProfileRow(conn: DuckDBConnection, candle: Candle, settings: ProfileSettings): Promise<MarketProfileRow> {
-  const rowSize = settings.rowSize ?? niceRowSize(candle.close);
-  const [row] = await executeQuery(
-    conn,
-    calculateMarketProfileQuery({
-      rowSize,
-      lookbackMinutes: settings.windowMinutes,
-      endTime: candle.closeMs - 0.001,
-      valueAreaPct: settings.valueAreaPct,
-    }),
-  );
-  const nullable = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
-  return {
-    timestamp: candle.openMs,
-    windowMinutes: settings.windowMinutes,
+export async function marketProfileRows(
+  conn: DuckDBConnection,
+  memory: ProfileMemory,
+  candles: readonly Candle[],
+  candleAt: (minuteMs: number) => Candle | undefined,
+  settings: ProfileSettings,
+): Promise<MarketProfileRow[]> {
+  const windowMs = settings.windowMinutes * MINUTE_MS;
+  const bySize = new Map<number, Candle[]>();
+  for (const candle of candles) {
+    const rowSize = profileRowSize(candle, settings);
+    const group = bySize.get(rowSize);
+    if (group) group.push(candle);
+    else bySize.set(rowSize, [candle]);
+  }
+  const profiles = new Map<number, MarketProfileRow>();
+  for (const [rowSize, group] of bySize) {
+    await readStaleMinutes(conn, memory, rowSize, group, candleAt, windowMs);
+    for (const row of slideProfiles(memory, rowSize, group, settings)) profiles.set(row.timestamp as number, row);
+  }
+  return candles.map((c) => profiles.get(c.openMs) as MarketProfileRow);
+}
+
+async function readStaleMinutes(
+  conn: DuckDBConnection,
+  memory: ProfileMemory,
+  rowSize: number,
+  candles: readonly Candle[],
+  candleAt: (minuteMs: number) => Candle | undefined,
+  windowMs: number,
+): Promise<void> {
+  let fromMs = Infinity;
+  let untilMs = -Infinity;
+  let checkedUntil = -Infinity;
+  for (const candle of candles) {
+    for (let m = Math.max(candle.closeMs - windowMs, checkedUntil); m < candle.closeMs; m += MINUTE_MS) {
+      const held = memory.get(rowSize, m);
+      if (held === undefined || held.trades !== (candleAt(m)?.tradeCount ?? 0)) {
+        fromMs = Math.min(fromMs, m);
+        untilMs = Math.max(untilMs, m + MINUTE_MS);
+      }
+    }
+    checkedUntil = candle.closeMs;
+  }
+  if (fromMs === Infinity) return;
+  // One minute (the usual pass) needs no split by minute, which saves a little per tick.
+  const perMinute = untilMs - fromMs > MINUTE_MS;
+  const query = marketProfileHistogramQuery({
     rowSize,
-    poc: nullable(row?.poc),
-    valueAreaHigh: nullable(row?.value_area_high),
-    valueAreaLow: nullable(row?.value_area_low),
-    totalVolume: Number(row?.total_volume ?? 0),
+    perMinute,
+    // The template's window is (end - lookback, end]; one microsecond back makes it [from, until).
+    endTime: untilMs - 0.001,
+    lookbackMinutes: (untilMs - fromMs) / MINUTE_MS,
+  });
+  const rows = await executeCachedQuery(conn, query);
+  memory.store(rowSize, fromMs, untilMs, perMinute ? rows : rows.map((row) => ({ ...row, minute: fromMs })));
+}
+
+/** Candles in time order; each window adds the minutes it gains and drops those it leaves. */
+function slideProfiles(memory: ProfileMemory, rowSize: number, candles: readonly Candle[], settings: ProfileSettings): MarketProfileRow[] {
+  const windowMs = settings.windowMinutes * MINUTE_MS;
+  const sums = new Map<number, { rowPrice: number; volume: bigint }>();
+  const move = (minuteMs: number, sign: 1 | -1): void => {
+    for (const [rowIdx, { rowPrice, volume }] of memory.get(rowSize, minuteMs)?.rows ?? new Map<number, MinuteRow>()) {
+      if (volume === 0n) continue;
+      const sum = sums.get(rowIdx);
+      if (sum === undefined) sums.set(rowIdx, { rowPrice, volume });
+      else if ((sum.volume += sign > 0 ? volume : -volume) === 0n) sums.delete(rowIdx);
+    }
   };
+  const out: MarketProfileRow[] = [];
+  let from = -Infinity;
+  let until = -Infinity;
+  for (const candle of candles) {
+    const start = candle.closeMs - windowMs;
+    if (start >= until) {
+      sums.clear();
+      from = until = start;
+    }
+    for (; from < start; from += MINUTE_MS) move(from, -1);
+    for (; until < candle.closeMs; until += MINUTE_MS) move(until, 1);
+    const rows: ProfileRow[] = [];
+    for (const [rowIdx, { rowPrice, volume }] of sums) rows.push({ rowIdx, rowPrice, volume });
+    rows.sort((a, b) => a.rowIdx - b.rowIdx);
+    const profile = marketProfileFromRows(rows, settings.valueAreaPct);
+    out.push({
+      timestamp: candle.openMs,
+      windowMinutes: settings.windowMinutes,
+      rowSize,
+      poc: profile.poc,
+      valueAreaHigh: profile.valueAreaHigh,
+      valueAreaLow: profile.valueAreaLow,
+      totalVolume: profile.totalVolume,
+    });
+  }
+  return out;
 }

@@ -7,6 +7,7 @@ describe('resolveAnalyticsOptions', () => {
       fvg: { minGapAbs: 0, minGapPct: 0, timeframes: ['1m', '5m', '15m'] },
       zones: { maxBaseCandles: 3, maxBodyRatio: 0.5, displacementFactor: 2, averageCandles: 10, lookbackMinutes: 14, maxZones: 50 },
       externalClockMs: null,
+      newestTickMs: null,
       cleanup: false,
     });
   });
@@ -15,9 +16,10 @@ describe('resolveAnalyticsOptions', () => {
     const resolved = resolveAnalyticsOptions({ ...{ rowSize: 5, valueAreaPct: 0.8 }, ...{ rowSize: undefined, zoneAverageCandles: 20 } });
     expect(resolved.profile).toEqual({ rowSize: null, windowMinutes: 15, valueAreaPct: 0.8 });
     expect(resolved.zones).toMatchObject({ averageCandles: 20, lookbackMinutes: 24 });
-    expect(resolveAnalyticsOptions({ fvgTimeframes: ['15m', '1m'], externalClock: new Date(5) })).toMatchObject({
+    expect(resolveAnalyticsOptions({ fvgTimeframes: ['15m', '1m'], externalClock: new Date(5), newestTick: 7.5 })).toMatchObject({
       fvg: { timeframes: ['1m', '15m'] },
       externalClockMs: 5,
+      newestTickMs: 7.5,
     });
   });
 
@@ -36,6 +38,7 @@ describe('resolveAnalyticsOptions', () => {
     [{ maxZones: -1 }, 'maxZones'],
     [{ externalClock: Number.POSITIVE_INFINITY }, 'externalClock'],
     [{ externalClock: new Date(Number.NaN) }, 'externalClock'],
+    [{ newestTick: -1 }, 'newestTick'],
     [{ cleanup: 'yes' as never }, 'cleanup'],
   ])('rejects %p naming %s', (options, key) => {
     expect(() => resolveAnalyticsOptions(options)).toThrow(expect.objectContaining({ name: 'AnalyticsError', code: 'INVALID_CONFIG', key }));

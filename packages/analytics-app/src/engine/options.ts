@@ -42,6 +42,14 @@ export interface AnalyticsOptions {
    * this way are not reflected: closed candles are final.
    */
   readonly externalClock?: Date | number;
+  /**
+   * The pair's newest stored tick as the caller knows it (the app's runner tracks it per pair):
+   * the pass then does not read it, and when the connection's previous pass left its cursors
+   * and this clock closes nothing, the pass runs no statement at all. It must be the newest
+   * stored tick: an earlier one only leaves candles for a later pass, a later one would close
+   * candles whose ticks are still to come.
+   */
+  readonly newestTick?: Date | number;
   /** After the pass commits, run storage-core's cleanupOldData on the data clock; default false. */
   readonly cleanup?: boolean;
 }
@@ -58,6 +66,7 @@ export interface ResolvedOptions {
     readonly maxZones: number;
   };
   readonly externalClockMs: number | null;
+  readonly newestTickMs: number | null;
   readonly cleanup: boolean;
 }
 
@@ -93,10 +102,10 @@ function timeframes(value: unknown): readonly Timeframe[] {
   return TIMEFRAMES.filter((tf) => value.includes(tf));
 }
 
-function clockMs(value: unknown): number | null {
+function clockMs(field: string, value: unknown): number | null {
   if (value === undefined) return null;
   const ms = value instanceof Date ? value.getTime() : value;
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) fail('externalClock', 'a Date or epoch milliseconds', value);
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) fail(field, 'a Date or epoch milliseconds', value);
   return ms;
 }
 
@@ -124,7 +133,8 @@ export function resolveAnalyticsOptions(options: AnalyticsOptions = {}): Resolve
       lookbackMinutes: integer('zoneLookbackMinutes', o.zoneLookbackMinutes, averageCandles + 4, averageCandles, 10_000),
       maxZones: integer('maxZones', o.maxZones, RETENTION_POLICY.maxZones, 0, 1_000_000),
     },
-    externalClockMs: clockMs(o.externalClock),
+    externalClockMs: clockMs('externalClock', o.externalClock),
+    newestTickMs: clockMs('newestTick', o.newestTick),
     cleanup: o.cleanup ?? false,
   };
 }

@@ -1,7 +1,18 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { executeInsert, executeQuery, type Row } from '@market-data/storage-core';
-import { insertSupplyDemandZoneQuery, type Timeframe, type ZoneStatus, type ZoneType } from '@market-data/queries';
+import { executeCachedInsert, type Row } from '@market-data/storage-core';
+import {
+  insertSupplyDemandZoneRowsQuery,
+  MAX_INSERT_ROWS,
+  updateZoneStatesQuery,
+  type ZoneStateRow,
+  type SqlQuery,
+  type SupplyDemandZoneRow,
+  type Timeframe,
+  type ZoneStatus,
+  type ZoneType,
+} from '@market-data/queries';
 import type { Candle } from './candle';
+import { updateRows, writeRows } from './write-rows';
 
 /** One zone as the engine tracks it; times are epoch ms. */
 export interface ZoneState {
@@ -131,7 +142,11 @@ function dropOrder(a: ZoneState, b: ZoneState): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-const ZONE_COLUMNS = 'id, timeframe, zone_type, price_low, price_high, strength, status, created_at, updated_at, test_count';
+/** Every stored zone: the table holds at most maxZones rows, so reading it whole is cheap. */
+export const ZONES_QUERY: SqlQuery = {
+  sql: 'SELECT id, timeframe, zone_type, price_low, price_high, strength, status, created_at, updated_at, test_count FROM supply_demand_zones',
+  params: [],
+};
 
 /**
  * All zones of a pair through one pass. The cap is applied after every candle, as a pass per
@@ -147,10 +162,10 @@ export class ZoneTracker {
 
   private constructor(private readonly settings: ZoneSettings) {}
 
-  static async load(conn: DuckDBConnection, settings: ZoneSettings): Promise<ZoneTracker> {
+  /** Starts from the stored zones (rows of ZONES_QUERY). */
+  static start(stored: readonly Row[], settings: ZoneSettings): ZoneTracker {
     const tracker = new ZoneTracker(settings);
-    // The table holds at most maxZones rows, so reading it whole is cheap.
-    for (const row of await executeQuery(conn, `SELECT ${ZONE_COLUMNS} FROM supply_demand_zones`)) {
+    for (const row of stored) {
       const zone = fromRow(row);
       tracker.zones.set(zone.id, zone);
       tracker.stored.add(zone.id);
@@ -179,31 +194,42 @@ export class ZoneTracker {
     }
   }
 
-  async save(conn: DuckDBConnection): Promise<{ readonly created: number; readonly updated: number; readonly dropped: number }> {
-    for (const id of this.dropped) {
-      await executeInsert(conn, { sql: 'DELETE FROM supply_demand_zones WHERE id = $1', params: [id] });
+  /**
+   * Deletes the dropped zones, updates the changed stored ones and inserts the new ones, a
+   * statement each when there are any (with `replace`: one upsert for all changed).
+   */
+  async save(conn: DuckDBConnection, replace: boolean): Promise<{ readonly created: number; readonly updated: number; readonly dropped: number }> {
+    const dropped = [...this.dropped];
+    for (let i = 0; i < dropped.length; i += MAX_INSERT_ROWS) {
+      const ids = dropped.slice(i, i + MAX_INSERT_ROWS);
+      await executeCachedInsert(conn, { sql: `DELETE FROM supply_demand_zones WHERE id IN (${ids.map((_, k) => `$${k + 1}`).join(', ')})`, params: ids });
     }
     let updated = 0;
+    const states: ZoneStateRow[] = [];
+    const fresh: SupplyDemandZoneRow[] = [];
     for (const id of this.dirty) {
       const z = this.zones.get(id);
       if (z === undefined) continue;
       if (this.stored.has(id)) updated++;
-      await executeInsert(
-        conn,
-        insertSupplyDemandZoneQuery({
-          id: z.id,
-          timeframe: z.timeframe,
-          zoneType: z.zoneType,
-          priceLow: z.priceLow,
-          priceHigh: z.priceHigh,
-          strength: z.strength,
-          status: z.status,
-          createdAt: z.createdAtMs,
-          updatedAt: z.updatedAtMs,
-          testCount: z.testCount,
-        }),
-      );
+      if (this.stored.has(id) && !replace) {
+        states.push({ id: z.id, status: z.status, testCount: z.testCount, updatedAt: z.updatedAtMs });
+        continue;
+      }
+      fresh.push({
+        id: z.id,
+        timeframe: z.timeframe,
+        zoneType: z.zoneType,
+        priceLow: z.priceLow,
+        priceHigh: z.priceHigh,
+        strength: z.strength,
+        status: z.status,
+        createdAt: z.createdAtMs,
+        updatedAt: z.updatedAtMs,
+        testCount: z.testCount,
+      });
     }
+    await updateRows(conn, states, updateZoneStatesQuery);
+    await writeRows(conn, fresh, insertSupplyDemandZoneRowsQuery, replace);
     return { created: this.created, updated, dropped: this.dropped.size };
   }
 }

@@ -1,0 +1,85 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Row } from '@market-data/storage-core';
+import { parseExactVolume } from '@market-data/queries';
+import { AnalyticsError } from '../errors';
+
+export const MINUTE_MS = 60_000;
+
+/** One profile row of one minute: the reported row price and the exact volume (units of 1e-12). */
+export interface MinuteRow {
+  readonly rowPrice: number;
+  readonly volume: bigint;
+}
+
+/** The profile histogram of one closed minute at one row size. */
+export interface MinuteHistogram {
+  /** Ticks the minute held when it was read: compared with its candle's trade_count before each use. */
+  readonly trades: number;
+  /** By row index. */
+  readonly rows: ReadonlyMap<number, MinuteRow>;
+}
+
+const byConnection = new WeakMap<DuckDBConnection, ProfileMemory>();
+
+/**
+ * Closed minutes' profile histograms of one pair file, kept between passes on its connection, so
+ * a pass reads the ticks of its new minutes only instead of its candles' whole windows.
+ *
+ * Only closed minutes are kept, and a kept minute is used only while its tick count still equals
+ * its stored 1m candle's trade_count (candles are written with their ticks, and a late tick
+ * rebuilds its candle), so a minute whose ticks changed is read again: the profiles stay a
+ * function of the stored ticks, as if every window were read whole. Nothing here is written to
+ * the file, so a rolled-back pass leaves it valid.
+ */
+export class ProfileMemory {
+  private readonly sizes = new Map<number, Map<number, MinuteHistogram>>();
+
+  static of(conn: DuckDBConnection): ProfileMemory {
+    let memory = byConnection.get(conn);
+    if (memory === undefined) {
+      memory = new ProfileMemory();
+      byConnection.set(conn, memory);
+    }
+    return memory;
+  }
+
+  get(rowSize: number, minuteMs: number): MinuteHistogram | undefined {
+    return this.sizes.get(rowSize)?.get(minuteMs);
+  }
+
+  /**
+   * Takes the rows of marketProfileHistogramQuery({ perMinute: true }) over exactly the closed
+   * minutes [fromMs, untilMs): every minute of the span is replaced, a minute without rows by an
+   * empty one.
+   */
+  store(rowSize: number, fromMs: number, untilMs: number, rows: readonly Row[]): void {
+    let minutes = this.sizes.get(rowSize);
+    if (minutes === undefined) {
+      minutes = new Map();
+      this.sizes.set(rowSize, minutes);
+    }
+    const read = new Map<number, { trades: number; rows: Map<number, MinuteRow> }>();
+    for (const row of rows) {
+      const minute = Number(row.minute);
+      let histogram = read.get(minute);
+      if (histogram === undefined) {
+        histogram = { trades: 0, rows: new Map() };
+        read.set(minute, histogram);
+      }
+      const rowIdx = Number(row.row_idx);
+      // Beyond 2^53 two rows could share a key; such a row size is far too small for its prices anyway.
+      if (!Number.isSafeInteger(rowIdx)) throw new AnalyticsError('PAIR_FAILED', `profile row index ${String(row.row_idx)} is beyond 2^53; pick a larger rowSize`);
+      histogram.trades += Number(row.row_trades);
+      histogram.rows.set(rowIdx, { rowPrice: Number(row.row_price), volume: parseExactVolume(row.row_volume) });
+    }
+    for (let m = fromMs; m < untilMs; m += MINUTE_MS) minutes.set(m, read.get(m) ?? { trades: 0, rows: new Map() });
+  }
+
+  /** Drops minutes before `ms`: no later window reaches back to them. */
+  forgetBefore(ms: number): void {
+    for (const [rowSize, minutes] of this.sizes) {
+      for (const minute of minutes.keys()) if (minute < ms) minutes.delete(minute);
+      if (minutes.size === 0) this.sizes.delete(rowSize);
+    }
+  }
+}
