@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// npm run bench:analytics-pass [-- --pairs 100 --minutes 20 --rate 200 --seed 1 --keep]
+// npm run bench:analytics-pass [-- --pairs 100 --minutes 20 --rate 200 --seed 1 --concurrency N --keep]
+//   (--concurrency: pairs passed at once in the last round; default all of them, as the app does)
 //
 // One analytics pass over every pair at a minute boundary, the work the analytics app does each
 // minute, in one process and without the apps around it (bench:analytics measures those):
@@ -37,7 +38,7 @@ const LIVE_BATCH_MS = 5_000;
 const PROFILE_WINDOW_MINUTES = 15;
 
 function parseArgs(argv) {
-  const options = { pairs: 100, minutes: 20, rate: 200, seed: 1, keep: false };
+  const options = { pairs: 100, minutes: 20, rate: 200, seed: 1, concurrency: 0, keep: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--keep') {
@@ -45,7 +46,7 @@ function parseArgs(argv) {
       continue;
     }
     const value = Number(argv[++i]);
-    const key = { '--pairs': 'pairs', '--minutes': 'minutes', '--rate': 'rate', '--seed': 'seed' }[flag];
+    const key = { '--pairs': 'pairs', '--minutes': 'minutes', '--rate': 'rate', '--seed': 'seed', '--concurrency': 'concurrency' }[flag];
     if (!key || !Number.isInteger(value) || value < 1) throw new Error(`bad option ${flag} ${argv[i]}; see the header of bench/analytics-pass.bench.js`);
     options[key] = value;
   }
@@ -146,20 +147,29 @@ async function inPairs(items, fn) {
   await Promise.all([worker(), worker()]);
 }
 
-/** One pass per pair, one pair after another; per-pair times, their total, statements per pass. */
-async function passRound(open, statements) {
+/**
+ * One pass per pair, `concurrency` pairs at a time (1: one after another; the app itself starts
+ * every pair whose candle closed at once, one pass per pair at a time); per-pair times, the wall
+ * time of the whole round, statements per pass.
+ */
+async function passRound(open, statements, concurrency) {
   const passMs = [];
   const before = statements();
   const started = performance.now();
   let candles = 0;
-  for (const { db, newest } of open) {
-    const t = performance.now();
-    // What the app's runner passes: it knows each pair's newest stored trade.
-    const result = await runAnalyticsPass(db.connection, { newestTick: newest });
-    passMs.push(performance.now() - t);
-    candles += result.timeframes.reduce((n, tf) => n + tf.candles, 0);
-  }
-  return { wallMs: performance.now() - started, passMs, candles, statements: (statements() - before) / open.length };
+  let next = 0;
+  const worker = async () => {
+    while (next < open.length) {
+      const { db, newest } = open[next++];
+      const t = performance.now();
+      // What the app's runner passes: it knows each pair's newest stored trade.
+      const result = await runAnalyticsPass(db.connection, { newestTick: newest });
+      passMs.push(performance.now() - t);
+      candles += result.timeframes.reduce((n, tf) => n + tf.candles, 0);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  return { wallMs: performance.now() - started, passMs, candles, concurrency, statements: (statements() - before) / open.length };
 }
 
 /** calculateMarketProfileQuery for the 1m candle closing at `close`, per pair, and whether the pass stored the same. */
@@ -183,7 +193,8 @@ async function oldProfiles(open, close) {
 function report(label, round, old, pairs) {
   const pass = stats(round.passMs);
   const reference = stats(old.ms);
-  console.log(`${label}: ONE FULL PASS over ${pairs} pairs ${(round.wallMs / 1000).toFixed(3)} s (${round.candles} candles closed)`);
+  const how = round.concurrency === 1 ? 'one pair after another' : `${round.concurrency} pairs at a time`;
+  console.log(`${label}: ONE FULL PASS over ${pairs} pairs ${(round.wallMs / 1000).toFixed(3)} s, ${how} (${round.candles} candles closed)`);
   console.log(`  per pair p50 ${pass.p50} ms, p99 ${pass.p99} ms, max ${pass.max} ms; ${round.statements.toFixed(1)} statements per pass`);
   console.log(`  old way, calculateMarketProfileQuery for the closed 1m candle alone: ${(reference.total / 1000).toFixed(3)} s, per pair p50 ${reference.p50} ms, p99 ${reference.p99} ms`);
   console.log(`  old profile query alone / whole new pass = ${(reference.total / pass.total).toFixed(2)}x; profiles identical: ${old.agree}/${pairs}`);
@@ -220,11 +231,11 @@ async function main() {
     // Warm-up as the app runs: a plain minute, a 15-minute boundary, then 14 minutes in one pass.
     // The app's connections stay open, so its prepared statements and profile memory are warm.
     let fed = at(-17);
-    const round = async (until, batchMs = SETUP_BATCH_MS) => {
+    const round = async (until, batchMs = SETUP_BATCH_MS, concurrency = 1) => {
       const from = fed;
       await inPairs(open, (pair) => feed(pair, from, until, batchMs));
       fed = until;
-      return passRound(open, statements);
+      return passRound(open, statements, concurrency);
     };
     for (const until of [at(-16), at(-15), at(-1)]) await round(until);
     const setupSeconds = (performance.now() - setupStarted) / 1000;
@@ -236,16 +247,21 @@ async function main() {
     global.gc?.();
     const boundary1 = await round(at(1), LIVE_BATCH_MS);
     const old1 = await oldProfiles(open, boundary + MINUTE_MS);
+    // The same work as the app schedules it: every pair whose candle closed starts its pass at once.
+    global.gc?.();
+    const concurrent = await round(at(2), LIVE_BATCH_MS, options.concurrency || open.length);
+    const oldC = await oldProfiles(open, boundary + 2 * MINUTE_MS);
 
-    const ticks = Math.round(options.rate * 60 * (options.minutes + 2));
-    console.log(`analytics-pass bench: ${options.pairs} pairs x ~${ticks.toLocaleString('en')} trades (${options.minutes + 2} min at ${options.rate}/s), setup ${setupSeconds.toFixed(1)} s`);
+    const ticks = Math.round(options.rate * 60 * (options.minutes + 3));
+    console.log(`analytics-pass bench: ${options.pairs} pairs x ~${ticks.toLocaleString('en')} trades (${options.minutes + 3} min at ${options.rate}/s), setup ${setupSeconds.toFixed(1)} s`);
     console.log(`catch-up pass per pair (first pass, ${options.minutes - 16} min): p50 ${stats(catchUpMs).p50} ms, p99 ${stats(catchUpMs).p99} ms`);
     const heavy = report('15-minute boundary (1m, 5m, 15m close)', boundary15, old15, open.length);
     const plain = report('plain minute boundary (1m closes)', boundary1, old1, open.length);
+    const together = report('next plain minute, passes started together as the app does', concurrent, oldC, open.length);
     const rssMiB = Math.round(process.memoryUsage().rss / 2 ** 20);
     console.log(`process RSS with ${open.length} pair files open: ${rssMiB} MiB`);
-    console.log(JSON.stringify({ pairs: options.pairs, minutes: options.minutes, rate: options.rate, setupSeconds, boundary15: heavy, boundary1: plain, rssMiB }));
-    if (old15.agree !== open.length || old1.agree !== open.length) process.exitCode = 1;
+    console.log(JSON.stringify({ pairs: options.pairs, minutes: options.minutes, rate: options.rate, setupSeconds, boundary15: heavy, boundary1: plain, concurrent: together, rssMiB }));
+    if (old15.agree !== open.length || old1.agree !== open.length || oldC.agree !== open.length) process.exitCode = 1;
   } finally {
     for (const { db } of open) db.close();
     if (options.keep) console.log(`kept ${dir}`);
