@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DuckDBInstance, DuckDBTimestampValue, type DuckDBConnection } from '@duckdb/node-api';
+import { useDb } from './use-db';
+import { DuckDBTimestampValue } from '@duckdb/node-api';
 import {
   calculateMarketProfileQuery,
   detectFvgQuery,
@@ -15,7 +13,6 @@ import {
   type SqlQuery,
   type Timeframe,
 } from '@market-data/queries';
-import { createAllTables } from '../src/schema';
 
 // The JS halves of @market-data/queries (marketProfileFromHistogram, detectFvgsInCandles,
 // exactVolumeToDouble) against the SQL they stand in for, on a real DuckDB file.
@@ -23,32 +20,7 @@ import { createAllTables } from '../src/schema';
 const MINUTE = 60_000;
 const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
 
-let dir = '';
-let instance: DuckDBInstance | undefined;
-let conn: DuckDBConnection | undefined;
-
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'profile-histogram-'));
-  instance = await DuckDBInstance.create(join(dir, 'trading.duckdb'), { threads: '1' });
-  conn = await instance.connect();
-  await createAllTables(conn);
-});
-
-afterEach(() => {
-  try {
-    conn?.disconnectSync();
-    instance?.closeSync();
-  } finally {
-    conn = undefined;
-    instance = undefined;
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-function db(): DuckDBConnection {
-  if (!conn) throw new Error('no connection');
-  return conn;
-}
+const db = useDb('raw', 'profile-histogram');
 
 async function all(query: SqlQuery | string): Promise<Record<string, unknown>[]> {
   const { sql, params } = typeof query === 'string' ? { sql: query, params: [] } : query;

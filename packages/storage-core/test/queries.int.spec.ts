@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { useDb } from './use-db';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance, DuckDBTimestampValue, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBTimestampValue } from '@duckdb/node-api';
 import {
   calculateCvdQuery,
   calculateMarketProfileQuery,
@@ -25,7 +25,6 @@ import {
   type TickRow,
   type Timeframe,
 } from '@market-data/queries';
-import { createAllTables } from '../src/schema';
 import { REALDATA } from '@market-data/testing';
 
 // Every template of @market-data/queries run against the real schema in a real DuckDB file.
@@ -33,32 +32,7 @@ import { REALDATA } from '@market-data/testing';
 const MINUTE = 60_000;
 const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
 
-let dir = '';
-let instance: DuckDBInstance | undefined;
-let conn: DuckDBConnection | undefined;
-
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'queries-int-'));
-  instance = await DuckDBInstance.create(join(dir, 'trading.duckdb'), { threads: '1' });
-  conn = await instance.connect();
-  await createAllTables(conn);
-});
-
-afterEach(() => {
-  try {
-    conn?.disconnectSync();
-    instance?.closeSync();
-  } finally {
-    conn = undefined;
-    instance = undefined;
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-function db(): DuckDBConnection {
-  if (!conn) throw new Error('no connection');
-  return conn;
-}
+const db = useDb('raw', 'queries-int');
 
 async function run(query: SqlQuery): Promise<number> {
   return Number((await db().run(query.sql, query.params)).rowsChanged);

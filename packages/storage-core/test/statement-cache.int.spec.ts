@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { useDb } from './use-db';
 import {
   getActiveDemandZonesQuery,
   getCandlesQuery,
@@ -11,32 +9,10 @@ import {
 } from '@market-data/queries';
 import { executeCachedInsert, executeCachedQuery, STATEMENT_CACHE_SIZE } from '../src/statement-cache';
 import { executeInsert, executeQuery } from '../src/execute';
-import { openPairDatabase, type PairDatabase } from '../src/open-pair-database';
-import { pairKey } from '../src/pair';
 
 const T = Date.UTC(2024, 0, 1);
 
-let dir = '';
-let db: PairDatabase | undefined;
-
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'statement-cache-'));
-  db = await openPairDatabase(dir, pairKey('binance', 'um', 'BTCUSDT'), { role: 'analytics' });
-});
-
-afterEach(() => {
-  try {
-    db?.close();
-  } finally {
-    db = undefined;
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-function conn(): PairDatabase['connection'] {
-  if (!db) throw new Error('no database');
-  return db.connection;
-}
+const conn = useDb('pair', 'statement-cache');
 
 describe('executeCachedQuery / executeCachedInsert', () => {
   it('return what executeQuery / executeInsert return, statement after statement', async () => {
@@ -67,8 +43,7 @@ describe('executeCachedQuery / executeCachedInsert', () => {
     for (const query of queries) await executeCachedQuery(conn(), query);
     expect(await executeCachedQuery(conn(), queries[0])).toEqual([{ n: 1 }]);
     expect(await executeCachedQuery(conn(), queries[queries.length - 1])).toEqual([{ n: 1 + STATEMENT_CACHE_SIZE + 4 }]);
-    db?.close();
-    db = undefined;
+    // useDb's afterEach closes the file with these statements still cached.
   });
 
   it('reports a bad statement and prepares it again next time', async () => {

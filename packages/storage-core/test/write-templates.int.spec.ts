@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { useDb } from './use-db';
 import {
   insertFvgRowsQuery,
   insertMarketProfileRowsQuery,
@@ -12,35 +10,13 @@ import {
   type SupplyDemandZoneRow,
 } from '@market-data/queries';
 import { executeInsert, executeQuery } from '../src/execute';
-import { openPairDatabase, type PairDatabase } from '../src/open-pair-database';
-import { pairKey } from '../src/pair';
 
 // The multi-row write templates of @market-data/queries against the real schema.
 
 const T = Date.UTC(2024, 0, 1);
 const MINUTE = 60_000;
 
-let dir = '';
-let db: PairDatabase | undefined;
-
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'write-templates-'));
-  db = await openPairDatabase(dir, pairKey('binance', 'um', 'BTCUSDT'), { role: 'analytics' });
-});
-
-afterEach(() => {
-  try {
-    db?.close();
-  } finally {
-    db = undefined;
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-function conn(): PairDatabase['connection'] {
-  if (!db) throw new Error('no database');
-  return db.connection;
-}
+const conn = useDb('pair', 'write-templates');
 
 const iso = (r: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
