@@ -220,7 +220,8 @@ async function unstored(writer: TickWriter, ids: readonly string[], keep: number
   const from = min - DEDUPE_MARGIN_MICROS;
   const newestBefore = writer.newestStoredMicros;
   let fresh: number[];
-  if (increasing && writer.horizon?.excludes(from, ids[keep[0]])) {
+  // Rising ids: the batch's first id is its smallest (keep may be re-sorted by time).
+  if (increasing && writer.horizon?.excludes(from, ids[0])) {
     fresh = keep;
   } else {
     const reader = await writer.prepared.read(STORED_IDS, [from, max + DEDUPE_MARGIN_MICROS]);
@@ -231,8 +232,8 @@ async function unstored(writer: TickWriter, ids: readonly string[], keep: number
     writer.horizon = max + DEDUPE_MARGIN_MICROS >= newestBefore ? StoredIdHorizon.fromLookup(from, storedIds) : writer.horizon;
   }
   if (writer.horizon && fresh.length > 0) {
-    let top: string | null = null;
-    for (const i of fresh) {
+    let top: string | null = increasing && fresh.length === ids.length ? ids[ids.length - 1] : null;
+    for (const i of top === null ? fresh : []) {
       if (!isCanonicalNumericId(ids[i])) {
         top = null;
         break;

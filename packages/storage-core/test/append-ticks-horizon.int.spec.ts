@@ -84,4 +84,14 @@ describe('appendTicks stored-id horizon', () => {
       expect(await stored(db)).toEqual({ n: 105, distinct: 105 });
     });
   });
+
+  it('takes the smallest id of a rising batch even when its times run backwards', async () => {
+    await withDb(async (db) => {
+      await appendTicks(db.connection, run(1, 100));
+      // Ids rise, times fall: stored in time order, so the batch's first stored tick is id 101.
+      const backwards = [tick(99, 1010), tick(100, 1000), tick(101, 990)];
+      expect(await appendTicks(db.connection, backwards)).toMatchObject({ inserted: 1, duplicates: 2 });
+      expect(await stored(db)).toEqual({ n: 101, distinct: 101 });
+    });
+  });
 });
