@@ -127,14 +127,18 @@ export class AnalyticsApp {
 
   stop(): Promise<void> {
     this.stopped ??= (async () => {
+      const started = performance.now();
+      const ms = (): number => Math.round(performance.now() - started);
       this.queues.discardPending();
       await this.subscriber?.stop();
       this.queues.discardPending();
       await this.queues.idle();
+      this.logger.info('in-flight batches and passes finished', { ms: ms() });
       await this.runner.flushCandles(this.pairs());
       await this.http?.close();
+      this.logger.info('open candles written', { ms: ms() });
       await this.pool.closeAll();
-      this.logger.info('analytics stopped');
+      this.logger.info('analytics stopped', { ms: ms() });
     })();
     return this.stopped;
   }
