@@ -1,4 +1,4 @@
-import { exactVolumeToDouble, parseExactVolume } from './exact-volume';
+import { doubleToExactVolume, exactVolumeToDouble, parseExactVolume } from './exact-volume';
 
 describe('parseExactVolume', () => {
   it.each([
@@ -29,5 +29,25 @@ describe('exactVolumeToDouble', () => {
     const units = 48_045_119_085_573_100_429_264_643_112_373n;
     expect(exactVolumeToDouble(units)).toBe(48_045_119_085_573_095_000);
     expect(Number('48045119085573100429.264643112373')).toBe(48_045_119_085_573_100_000);
+  });
+});
+
+describe('doubleToExactVolume', () => {
+  // What DuckDB 1.5 gives for volume::DECIMAL(38,12) (the full comparison against DuckDB is in
+  // analytics-app test/engine/stored-tick-histogram.int.spec.ts).
+  it.each([
+    [1.5, 1_500_000_000_000n],
+    [0.001, 1_000_000_000n],
+    [0, 0n],
+    // x 1e12 is exactly ...2.5 / ...8.5: half away from zero, not to even.
+    [7.435125e-7, 743_513n],
+    [0.0003980083885, 398_008_389n],
+  ])('casts %p as DuckDB does', (volume, units) => {
+    expect(doubleToExactVolume(volume)).toBe(units);
+  });
+
+  it('rejects what DECIMAL(38,12) cannot hold', () => {
+    expect(() => doubleToExactVolume(1e27)).toThrow(expect.objectContaining({ code: 'INVALID_ROW' }));
+    expect(() => doubleToExactVolume(Infinity)).toThrow(expect.objectContaining({ code: 'INVALID_ROW' }));
   });
 });

@@ -1,4 +1,5 @@
 import { QueryError } from './errors';
+import { roundHalfAway } from './round-half-away';
 
 /**
  * Volumes are summed as DECIMAL(38,12), not as doubles: a double sum depends on the order rows
@@ -27,6 +28,8 @@ export function exactSumText(expr: string = EXACT_VOLUME): string {
 const DECIMAL_TEXT = /^(\d{1,26})(?:\.(\d{1,12}))?$/;
 const SCALE = 10n ** BigInt(EXACT_VOLUME_SCALE);
 const MAX_EXACT_INTEGER = 2n ** 53n;
+/** DECIMAL(38,12) holds fewer than 10^38 units: DuckDB refuses to cast a volume that rounds to more. */
+const DECIMAL_LIMIT_UNITS = 1e38;
 const LOW_64 = 2n ** 64n - 1n;
 
 /** Parses DECIMAL(38,12) text (as exactSumText yields it) into units of 1e-12. */
@@ -53,4 +56,19 @@ function hugeintToDouble(value: bigint): number {
 export function exactVolumeToDouble(units: bigint): number {
   if (units >= -MAX_EXACT_INTEGER && units <= MAX_EXACT_INTEGER) return Number(units) / 1e12;
   return hugeintToDouble(units / SCALE) + hugeintToDouble(units % SCALE) / 1e12;
+}
+
+/**
+ * A stored DOUBLE volume as EXACT_VOLUME (`volume::DECIMAL(38,12)`) makes it, in units of 1e-12,
+ * exactly as DuckDB 1.5 casts: volume x 1e12 as a double, rounded half away from zero (not half
+ * to even, not the decimal nearest the double). Checked against DuckDB on random, tie and
+ * boundary values (analytics-app test/engine/stored-tick-histogram.int.spec.ts), so sums folded
+ * in JS equal the SQL sums to the unit.
+ */
+export function doubleToExactVolume(volume: number): bigint {
+  const scaled = roundHalfAway(volume * 1e12);
+  if (!Number.isFinite(scaled) || Math.abs(scaled) >= DECIMAL_LIMIT_UNITS) {
+    throw new QueryError('INVALID_ROW', `volume ${String(volume)} does not fit DECIMAL(38,12)`);
+  }
+  return BigInt(scaled);
 }
