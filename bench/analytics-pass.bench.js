@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// npm run bench:analytics-pass [-- --pairs 100 --minutes 20 --rate 200 --seed 1 --concurrency N --keep]
-//   (--concurrency: pairs passed at once in the last round; default all of them, as the app does)
+// npm run bench:analytics-pass [-- --pairs 100 --minutes 20 --rate 200 --seed 1 --concurrency N --keep --sql-profile]
+//   (--concurrency: pairs passed at once in the last round; default all of them, as the app does;
+//    --sql-profile: do not hand stored trades to observeStoredTicks, so every new minute's profile
+//    histogram is read by SQL, as before the engine could build it from them)
 //
 // One analytics pass over every pair at a minute boundary, the work the analytics app does each
 // minute, in one process and without the apps around it (bench:analytics measures those):
@@ -10,7 +12,9 @@
 //           boundary, --minutes + 2 minutes in all; one catch-up pass per pair (printed); then
 //           warm-up rounds as the app runs them (a plain minute, a 15-minute boundary, then 14
 //           minutes in one pass), so each connection's prepared statements and profile memory
-//           are warm, as on a long-running app.
+//           are warm, as on a long-running app. From the warm-up on, every stored batch is also
+//           handed to observeStoredTicks, as the app's runner does (unless --sql-profile), so a
+//           pass builds its new minute's profile histogram without reading it back.
 //   timed:  one more minute of trades per pair, up to just past the 15-minute boundary, then one
 //           runAnalyticsPass per pair, one after the other (a pair's passes are serialized, and
 //           the box has 2 cores): it closes a 1m, a 5m and a 15m candle (the heaviest
@@ -28,7 +32,7 @@ const path = require('node:path');
 const { DuckDBConnection, DuckDBPreparedStatement } = require('@duckdb/node-api');
 const { appendTicks, executeQuery, openPairDatabase, pairKey } = require('@market-data/storage-core');
 const { calculateMarketProfileQuery } = require('@market-data/queries');
-const { runAnalyticsPass, niceRowSize } = require(path.resolve(__dirname, '../packages/analytics-app/dist/engine'));
+const { runAnalyticsPass, niceRowSize, observeStoredTicks } = require(path.resolve(__dirname, '../packages/analytics-app/dist/engine'));
 
 const MINUTE_MS = 60_000;
 /** Setup batches (history, warm-up rounds): large, so the ~26 M trades of 100 pairs store quickly. */
@@ -38,11 +42,11 @@ const LIVE_BATCH_MS = 5_000;
 const PROFILE_WINDOW_MINUTES = 15;
 
 function parseArgs(argv) {
-  const options = { pairs: 100, minutes: 20, rate: 200, seed: 1, concurrency: 0, keep: false };
+  const options = { pairs: 100, minutes: 20, rate: 200, seed: 1, concurrency: 0, keep: false, sqlProfile: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
-    if (flag === '--keep') {
-      options.keep = true;
+    if (flag === '--keep' || flag === '--sql-profile') {
+      options[flag === '--keep' ? 'keep' : 'sqlProfile'] = true;
       continue;
     }
     const value = Number(argv[++i]);
@@ -102,13 +106,15 @@ function tradeStream(pair, start, rate, seed) {
 
 /**
  * Appends the pair's trades in [from, until) in batches of `batchMs`, as the app stores ingester
- * batches, and keeps the newest stored trade time, as the app's runner does.
+ * batches, and keeps the newest stored trade time, as the app's runner does; with `observe`, also
+ * hands each stored batch to the engine as the runner does.
  */
-async function feed(pair, from, until, batchMs = SETUP_BATCH_MS) {
+async function feed(pair, from, until, batchMs = SETUP_BATCH_MS, observe = false) {
   for (let end = from + batchMs; ; end += batchMs) {
     const batch = pair.stream(Math.min(end, until));
     if (batch.length > 0) {
-      await appendTicks(pair.db.connection, batch, { candles: true });
+      const result = await appendTicks(pair.db.connection, batch, { candles: true });
+      if (observe) observeStoredTicks(pair.db.connection, batch, result);
       pair.newest = batch[batch.length - 1].timestamp;
     }
     if (end >= until) return;
@@ -233,7 +239,7 @@ async function main() {
     let fed = at(-17);
     const round = async (until, batchMs = SETUP_BATCH_MS, concurrency = 1) => {
       const from = fed;
-      await inPairs(open, (pair) => feed(pair, from, until, batchMs));
+      await inPairs(open, (pair) => feed(pair, from, until, batchMs, !options.sqlProfile));
       fed = until;
       return passRound(open, statements, concurrency);
     };
@@ -253,6 +259,7 @@ async function main() {
     const oldC = await oldProfiles(open, boundary + 2 * MINUTE_MS);
 
     const ticks = Math.round(options.rate * 60 * (options.minutes + 3));
+    console.log(options.sqlProfile ? 'new minutes\' profile histograms read by SQL (--sql-profile)' : 'stored trades handed to observeStoredTicks, as the runner does');
     console.log(`analytics-pass bench: ${options.pairs} pairs x ~${ticks.toLocaleString('en')} trades (${options.minutes + 3} min at ${options.rate}/s), setup ${setupSeconds.toFixed(1)} s`);
     console.log(`catch-up pass per pair (first pass, ${options.minutes - 16} min): p50 ${stats(catchUpMs).p50} ms, p99 ${stats(catchUpMs).p99} ms`);
     const heavy = report('15-minute boundary (1m, 5m, 15m close)', boundary15, old15, open.length);
@@ -260,7 +267,7 @@ async function main() {
     const together = report('next plain minute, passes started together as the app does', concurrent, oldC, open.length);
     const rssMiB = Math.round(process.memoryUsage().rss / 2 ** 20);
     console.log(`process RSS with ${open.length} pair files open: ${rssMiB} MiB`);
-    console.log(JSON.stringify({ pairs: options.pairs, minutes: options.minutes, rate: options.rate, setupSeconds, boundary15: heavy, boundary1: plain, concurrent: together, rssMiB }));
+    console.log(JSON.stringify({ sqlProfile: options.sqlProfile, pairs: options.pairs, minutes: options.minutes, rate: options.rate, setupSeconds, boundary15: heavy, boundary1: plain, concurrent: together, rssMiB }));
     if (old15.agree !== open.length || old1.agree !== open.length || oldC.agree !== open.length) process.exitCode = 1;
   } finally {
     for (const { db } of open) db.close();

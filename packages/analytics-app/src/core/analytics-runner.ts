@@ -10,7 +10,7 @@ import {
   type Tick,
   type TickRow,
 } from '@market-data/storage-core';
-import { runAnalyticsPass, type AnalyticsOptions } from '../engine';
+import { observeStoredTicks, runAnalyticsPass, type AnalyticsOptions } from '../engine';
 import type { AnalyticsMetrics } from './analytics-metrics';
 
 export interface AnalyticsRunnerDeps {
@@ -71,6 +71,8 @@ export class AnalyticsRunner {
     }
     await this.deps.withConnection(pair, async (conn) => {
       const result = await appendTicks(conn, ticks, { candles: true });
+      // The pass then builds the new minute's profile rows from these instead of reading them back.
+      observeStoredTicks(conn, ticks, result);
       this.deps.metrics.ticksApplied.inc({ pair: id }, result.inserted);
       if (result.duplicates > 0) this.deps.metrics.ticksDuplicate.inc({ pair: id }, result.duplicates);
       if (result.inserted === 0 || result.minTimestamp === null || result.maxTimestamp === null) return;

@@ -17,6 +17,7 @@ import { orderFlowRow } from './order-flow';
 import { readPass, type PassReads, type PlannedCandles } from './pass-reads';
 import { passMemory, planTimeframes, readPassState, rememberCursors, rememberEmpty, type TimeframePlan } from './pass-state';
 import { MINUTE_MS, ProfileMemory } from './profile-memory';
+import { StoredTickMinutes } from './stored-tick-minutes';
 import { ZoneTracker } from './supply-demand-zones';
 import { RowsAhead, writeRows } from './write-rows';
 
@@ -94,7 +95,7 @@ async function processPlan(
         zones = ZoneTracker.start(reads.zones, opts.zones);
         const history = before.filter((c) => c.openMs >= first.openMs - lookbackMs);
         const byMinute = new Map([...before, ...fresh].map((c) => [c.openMs, c]));
-        profiles = await marketProfileRows(conn, memory, fresh, (minuteMs) => byMinute.get(minuteMs), opts.profile);
+        profiles = await marketProfileRows(conn, memory, StoredTickMinutes.of(conn), fresh, (minuteMs) => byMinute.get(minuteMs), opts.profile);
         let prior = before.length > 0 ? before[before.length - 1] : null;
         for (const candle of fresh) {
           const flow = orderFlowRow(candle, cvd);
@@ -147,7 +148,8 @@ async function processPlan(
  * unless options.newestTick gives it; that is all when nothing closed (nothing at all when
  * newestTick is given and the connection's previous pass left its cursors). When candles
  * closed: a read of each moving timeframe's candles, of the gaps and zones they can change and
- * of the new minutes' profile histograms (closed minutes stay in ProfileMemory), then one write
+ * of the new minutes' profile histograms (closed minutes stay in ProfileMemory; a new minute
+ * whose every tick was handed over by observeStoredTicks is built without it), then one write
  * per table touched (plain inserts for rows past the cursor, updates for stored gaps and
  * zones), in one transaction.
  */
@@ -196,7 +198,11 @@ export async function runAnalyticsPass(conn: DuckDBConnection, options: Analytic
       }
     }
     // The next pass's first window starts one minute after this one's last.
-    if (oneMinute) memory.forgetBefore(oneMinute.through + MINUTE_MS - opts.profile.windowMinutes * MINUTE_MS);
+    if (oneMinute) {
+      const firstNeeded = oneMinute.through + MINUTE_MS - opts.profile.windowMinutes * MINUTE_MS;
+      memory.forgetBefore(firstNeeded);
+      StoredTickMinutes.of(conn).forgetBefore(firstNeeded);
+    }
   }
   const result: PassResult = { clock: clockMs === null ? null : new Date(clockMs), timeframes, ...counts };
   if (opts.cleanup && clockMs !== null) {

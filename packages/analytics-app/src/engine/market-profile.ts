@@ -4,6 +4,7 @@ import { marketProfileFromRows, marketProfileHistogramQuery, type MarketProfileR
 import type { Candle } from './candle';
 import { MINUTE_MS, type MinuteRow, type ProfileMemory } from './profile-memory';
 import { niceRowSize } from './row-size';
+import type { StoredTickMinutes } from './stored-tick-minutes';
 
 export interface ProfileSettings {
   /** null: niceRowSize(candle.close). */
@@ -29,11 +30,13 @@ function profileRowSize(candle: Candle, settings: ProfileSettings): number {
  * Each window is the sum of its minutes' histograms (marketProfileHistogramQuery per minute, kept
  * in `memory` between passes), slid from candle to candle, and marketProfileFromRows walks it:
  * the same numbers as the query, exactly. Minutes that memory lacks, or whose tick count no
- * longer matches their candle (`candleAt`), are read in one statement per row size.
+ * longer matches their candle (`candleAt`), are built from the ticks the app handed over
+ * (`stored`) when those are all of the minute's ticks, else read in one statement per row size.
  */
 export async function marketProfileRows(
   conn: DuckDBConnection,
   memory: ProfileMemory,
+  stored: StoredTickMinutes,
   candles: readonly Candle[],
   candleAt: (minuteMs: number) => Candle | undefined,
   settings: ProfileSettings,
@@ -48,7 +51,7 @@ export async function marketProfileRows(
   }
   const profiles = new Map<number, MarketProfileRow>();
   for (const [rowSize, group] of bySize) {
-    await readStaleMinutes(conn, memory, rowSize, group, candleAt, windowMs);
+    await readStaleMinutes(conn, memory, stored, rowSize, group, candleAt, windowMs);
     for (const row of slideProfiles(memory, rowSize, group, settings)) profiles.set(row.timestamp as number, row);
   }
   return candles.map((c) => profiles.get(c.openMs) as MarketProfileRow);
@@ -57,6 +60,7 @@ export async function marketProfileRows(
 async function readStaleMinutes(
   conn: DuckDBConnection,
   memory: ProfileMemory,
+  stored: StoredTickMinutes,
   rowSize: number,
   candles: readonly Candle[],
   candleAt: (minuteMs: number) => Candle | undefined,
@@ -67,8 +71,14 @@ async function readStaleMinutes(
   let checkedUntil = -Infinity;
   for (const candle of candles) {
     for (let m = Math.max(candle.closeMs - windowMs, checkedUntil); m < candle.closeMs; m += MINUTE_MS) {
+      const trades = candleAt(m)?.tradeCount ?? 0;
       const held = memory.get(rowSize, m);
-      if (held === undefined || held.trades !== (candleAt(m)?.tradeCount ?? 0)) {
+      if (held !== undefined && held.trades === trades) continue;
+      // Equal counts mean every stored tick of the minute was handed over (none twice): the same
+      // rows the SQL read would give, bucketed and summed the same way.
+      const built = stored.histogram(rowSize, m, trades);
+      if (built !== undefined) memory.put(rowSize, m, built);
+      else {
         fromMs = Math.min(fromMs, m);
         untilMs = Math.max(untilMs, m + MINUTE_MS);
       }

@@ -47,6 +47,16 @@ export class ProfileMemory {
     return this.sizes.get(rowSize)?.get(minuteMs);
   }
 
+  /** Keeps one minute built elsewhere (from the ticks the app stored: StoredTickMinutes). */
+  put(rowSize: number, minuteMs: number, histogram: MinuteHistogram): void {
+    let minutes = this.sizes.get(rowSize);
+    if (minutes === undefined) {
+      minutes = new Map();
+      this.sizes.set(rowSize, minutes);
+    }
+    minutes.set(minuteMs, histogram);
+  }
+
   /**
    * Takes the rows of marketProfileHistogramQuery({ perMinute: true }) over exactly the closed
    * minutes [fromMs, untilMs): every minute of the span is replaced, a minute without rows by an

@@ -1,0 +1,128 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { checkTick, type AppendResult, type Tick } from '@market-data/storage-core';
+import { doubleToExactVolume, profileRowIndex, profileRowPrice } from '@market-data/queries';
+import { MINUTE_MS, type MinuteHistogram, type MinuteRow } from './profile-memory';
+
+/** One minute's stored ticks as the profile needs them: exact volume (1e-12 units) per distinct price. */
+interface TickMinute {
+  trades: number;
+  readonly volumeByPrice: Map<number, bigint>;
+}
+
+/**
+ * Minutes kept at most, whatever the passes do: a pass forgets what its windows no longer reach,
+ * so this only bounds a connection whose passes stopped (failing) while ticks still arrive.
+ */
+const MAX_MINUTES = 240;
+
+const byConnection = new WeakMap<DuckDBConnection, StoredTickMinutes>();
+
+/**
+ * The ticks the app stored on a pair's connection, folded per minute as they were appended, so a
+ * pass can build the profile histogram of its new minute without reading it back from the file
+ * (the pass's costliest statement, slowest right after the append).
+ *
+ * Kept per price, not per row, because the row size is chosen per candle (its close) at pass
+ * time. Only ticks known to be inserted are folded (see observeStoredTicks), so a minute's count
+ * never exceeds the ticks stored in it, and equals its 1m candle's trade_count only when every one
+ * of them was seen: that is the condition the pass checks before using it (else it reads SQL).
+ */
+export class StoredTickMinutes {
+  private readonly minutes = new Map<number, TickMinute>();
+  /** Minutes a batch with duplicates touched: their count cannot be trusted until forgotten. */
+  private readonly tainted = new Set<number>();
+
+  static of(conn: DuckDBConnection): StoredTickMinutes {
+    let minutes = byConnection.get(conn);
+    if (minutes === undefined) {
+      minutes = new StoredTickMinutes();
+      byConnection.set(conn, minutes);
+    }
+    return minutes;
+  }
+
+  /** Folds ticks that were all newly stored (validated by appendTicks, so checkTick cannot throw). */
+  fold(ticks: readonly Tick[]): void {
+    for (let i = 0; i < ticks.length; i++) {
+      const tick = ticks[i];
+      // The minute exactly as the SQL buckets the stored TIMESTAMP: appendTicks' microseconds, truncated.
+      const minute = Math.floor(checkTick(tick, i).micros / (MINUTE_MS * 1000)) * MINUTE_MS;
+      if (this.tainted.has(minute)) continue;
+      let held = this.minutes.get(minute);
+      if (held === undefined) {
+        held = { trades: 0, volumeByPrice: new Map() };
+        this.minutes.set(minute, held);
+      }
+      held.trades++;
+      const units = doubleToExactVolume(tick.volume);
+      held.volumeByPrice.set(tick.price, (held.volumeByPrice.get(tick.price) ?? 0n) + units);
+    }
+    this.bound();
+  }
+
+  /** Forgets the minutes of a batch that was only partly new: which of its ticks were stored is unknown here. */
+  taint(ticks: readonly Tick[]): void {
+    for (let i = 0; i < ticks.length; i++) {
+      const minute = Math.floor(checkTick(ticks[i], i).micros / (MINUTE_MS * 1000)) * MINUTE_MS;
+      this.minutes.delete(minute);
+      this.tainted.add(minute);
+    }
+    this.bound();
+  }
+
+  /**
+   * The minute's histogram at `rowSize`, bucketed as marketProfileHistogramQuery does, when this
+   * copy holds exactly `trades` ticks (its candle's trade_count); undefined otherwise. A minute
+   * without trades needs no copy: its histogram is empty.
+   */
+  histogram(rowSize: number, minuteMs: number, trades: number): MinuteHistogram | undefined {
+    if (this.tainted.has(minuteMs)) return undefined;
+    const held = this.minutes.get(minuteMs);
+    if (held === undefined) return trades === 0 ? { trades: 0, rows: new Map() } : undefined;
+    if (held.trades !== trades) return undefined;
+    const rows = new Map<number, MinuteRow>();
+    for (const [price, volume] of held.volumeByPrice) {
+      const rowIdx = profileRowIndex(price, rowSize);
+      // The SQL read reports an unusable row size; leave such minutes to it.
+      if (!Number.isSafeInteger(rowIdx)) return undefined;
+      const row = rows.get(rowIdx);
+      rows.set(rowIdx, { rowPrice: row?.rowPrice ?? profileRowPrice(rowIdx, rowSize), volume: (row?.volume ?? 0n) + volume });
+    }
+    return { trades, rows };
+  }
+
+  /** Drops minutes before `ms`, as ProfileMemory does: no later window reaches back to them. */
+  forgetBefore(ms: number): void {
+    for (const minute of this.minutes.keys()) if (minute < ms) this.minutes.delete(minute);
+    for (const minute of this.tainted) if (minute < ms) this.tainted.delete(minute);
+  }
+
+  private bound(): void {
+    const keys = [...this.minutes.keys(), ...this.tainted];
+    if (keys.length <= MAX_MINUTES) return;
+    keys.sort((a, b) => b - a);
+    this.forgetBefore(keys[MAX_MINUTES - 1]);
+  }
+}
+
+/**
+ * Hands the ticks the app just stored with appendTicks (and its result) to the pair connection's
+ * analytics engine, which then builds new minutes' profile histograms from them instead of
+ * reading them back. Call it after appendTicks resolved, on the connection it wrote to. A batch
+ * that was only partly new (a replay overlap) is not folded and its minutes are left to the SQL
+ * read: which of its ticks were stored is unknown, and a trade folded twice would change the
+ * profile. A batch of duplicates only stored nothing and changes nothing.
+ */
+export function observeStoredTicks(conn: DuckDBConnection, ticks: readonly Tick[], appended: Pick<AppendResult, 'inserted'>): void {
+  const minutes = StoredTickMinutes.of(conn);
+  if (appended.inserted === ticks.length) {
+    try {
+      minutes.fold(ticks);
+    } catch {
+      // A volume beyond DECIMAL(38,12): the SQL read reports it; this must not fail the append.
+      minutes.taint(ticks);
+    }
+  }
+  // Nothing stored changes no count; only a partly new batch leaves counts unknowable.
+  else if (appended.inserted > 0) minutes.taint(ticks);
+}

@@ -1,0 +1,159 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { appendTicks, openPairDatabase, pairId, type Logger, type PairDatabase, type TickRow } from '@market-data/storage-core';
+import { AnalyticsMetrics } from '../../src/core/analytics-metrics';
+import { AnalyticsRunner } from '../../src/core/analytics-runner';
+import { runAnalyticsPass, type AnalyticsOptions } from '../../src/engine';
+import { ProfileMemory } from '../../src/engine/profile-memory';
+import { analyticsTables, MINUTE, PAIR, T0 } from './support';
+
+/** A deterministic pseudo-random generator (mulberry32). */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/**
+ * Live-like trades: 40 to 160 a minute with sub-millisecond times (some shared, some a fraction of
+ * a microsecond off a minute's edge), exchange-like volumes (zero now and then), and a price that
+ * walks across 141.4, where niceRowSize switches between 0.05 and 0.1: windows then need minutes
+ * at a row size other than the one they were first built at.
+ */
+function market(minutes: number): TickRow[] {
+  const rand = random(99);
+  const out: TickRow[] = [];
+  let price = 139;
+  let id = 1_000;
+  for (let m = 0; m < minutes; m++) {
+    const n = 40 + Math.floor(rand() * 120);
+    const drift = m < minutes / 2 ? 0.08 : -0.08;
+    for (let k = 0; k < n; k++) {
+      const edge = k === 0 ? 0.0004 : k === n - 1 ? 60_000 - 0.0004 : ((k + rand()) * 60_000) / n;
+      const time = k % 7 === 3 ? (out[out.length - 1]?.[0] ?? T0) : T0 + m * MINUTE + edge;
+      price = Math.max(1, Math.round((price + drift + (rand() - 0.5) * 0.6) * 100) / 100);
+      const volume = k % 29 === 0 ? 0 : Number((rand() * 3).toFixed(Math.floor(rand() * 8)));
+      out.push([time, price, volume, rand() < 0.5 ? 'BUY' : 'SELL', String(id++)]);
+    }
+  }
+  return out;
+}
+
+/** Small batches of random size (1 to 60 trades), as the ingester's commits arrive. */
+function batches(ticks: readonly TickRow[], seed: number): TickRow[][] {
+  const rand = random(seed);
+  const out: TickRow[][] = [];
+  for (let i = 0; i < ticks.length; ) {
+    const size = 1 + Math.floor(rand() * 60);
+    out.push(ticks.slice(i, i + size));
+    i += size;
+  }
+  return out;
+}
+
+const OPTIONS: AnalyticsOptions = { fvgMinGapPct: 0.0005 };
+const SILENT: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => SILENT };
+
+describe('profiles built from the ticks the runner stored', () => {
+  const dirs: string[] = [];
+  const open: PairDatabase[] = [];
+  async function fresh(): Promise<PairDatabase> {
+    const dir = mkdtempSync(join(tmpdir(), 'analytics-stored-ticks-'));
+    dirs.push(dir);
+    const db = await openPairDatabase(dir, PAIR, { role: 'analytics' });
+    open.push(db);
+    return db;
+  }
+  function runner(db: PairDatabase): AnalyticsRunner {
+    return new AnalyticsRunner({ withConnection: (_pair, fn) => fn(db.connection), metrics: new AnalyticsMetrics(), logger: SILENT }, { engine: OPTIONS });
+  }
+  afterEach(() => {
+    jest.restoreAllMocks();
+    try {
+      for (const db of open.splice(0)) db.close();
+    } finally {
+      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives the same tables as the SQL read, row for row, and never double-counts an overlap', async () => {
+    const ticks = market(45);
+    const id = pairId(PAIR);
+    const reads = jest.spyOn(ProfileMemory.prototype, 'store');
+    const built = jest.spyOn(ProfileMemory.prototype, 'put');
+
+    // Without the JS minutes: what the runner does (append, pass with newestTick when a minute
+    // turned), but nothing handed to the engine, so every new minute is read by SQL.
+    const sql = await fresh();
+    let newest = 0;
+    let passedMinute = -1;
+    for (const batch of batches(ticks, 1)) {
+      const result = await appendTicks(sql.connection, batch.map(([timestamp, price, volume, side, tradeId]) => ({ timestamp, price, volume, side, tradeId })), { candles: true });
+      newest = Math.max(newest, result.maxTimestamp ?? 0);
+      if (Math.floor(newest / MINUTE) > passedMinute) {
+        await runAnalyticsPass(sql.connection, { ...OPTIONS, newestTick: newest });
+        passedMinute = Math.floor(newest / MINUTE);
+      }
+    }
+    const expected = await analyticsTables(sql.connection);
+    expect(expected.market_profile.length).toBeGreaterThan(40);
+    // The fixture switches row size, so windows mix minutes first built at the other size.
+    expect(new Set(expected.market_profile.map((row) => (row as { row_size: number }).row_size)).size).toBe(2);
+    // Only minutes without trades (before the first) are taken without a read.
+    expect(built.mock.calls.every(([, , minute]) => minute.trades === 0)).toBe(true);
+
+    // With them: the real runner, the same batches.
+    reads.mockClear();
+    built.mockClear();
+    const live = await fresh();
+    const a = runner(live);
+    for (const batch of batches(ticks, 1)) await a.apply(id, batch);
+    expect(await analyticsTables(live.connection)).toEqual(expected);
+    // Only the first pass (no minute handed over before it had a cursor) and the row-size
+    // switch's windows (minutes the JS copy had forgotten or never had) need SQL.
+    const liveReads = reads.mock.calls.length;
+    expect(liveReads).toBeLessThan(5);
+    expect(built.mock.calls.filter(([, , minute]) => minute.trades > 0).length).toBeGreaterThan(40);
+
+    // With overlaps: every batch replays up to 5 trades of the one before it (only partly new: its
+    // minutes fall back to SQL), now and then a batch of duplicates only (nothing new: harmless),
+    // and different batch boundaries.
+    reads.mockClear();
+    const overlap = await fresh();
+    const c = runner(overlap);
+    const rand = random(3);
+    let previous: TickRow[] = [];
+    for (const batch of batches(ticks, 2)) {
+      const replay = previous.slice(previous.length - Math.floor(rand() * 6));
+      await c.apply(id, [...replay, ...batch]);
+      if (rand() < 0.1) await c.apply(id, batch);
+      previous = batch;
+    }
+    expect(await analyticsTables(overlap.connection)).toEqual(expected);
+    expect(reads.mock.calls.length).toBeGreaterThan(liveReads);
+
+    // A restart mid-minute: the previous process stored the minute's first 5 trades (never handed
+    // over); the new runner gets 10 new trades, then a batch replaying 5 of them with 10 more. Its
+    // count alone (5 + 10 + 10 = the 25 handed over if the replay were folded) would match the
+    // candle's 25 with a trade counted twice and one missing: the partly new batch must not fold.
+    const before = await fresh();
+    const first = ticks.findIndex(([time]) => time >= T0 + 20 * MINUTE) + 5;
+    expect(ticks[first + 20][0]).toBeLessThan(T0 + 21 * MINUTE);
+    const old = runner(before);
+    for (const batch of batches(ticks.slice(0, first), 4)) await old.apply(id, batch);
+    before.close();
+    open.splice(open.indexOf(before), 1);
+    const restarted = await openPairDatabase(before.path.split('/binance/')[0], PAIR, { role: 'analytics' });
+    open.push(restarted);
+    const d = runner(restarted);
+    await d.apply(id, ticks.slice(first, first + 10));
+    await d.apply(id, ticks.slice(first + 5, first + 20));
+    for (const batch of batches(ticks.slice(first + 20), 5)) await d.apply(id, batch);
+    expect(await analyticsTables(restarted.connection)).toEqual(expected);
+  });
+});
