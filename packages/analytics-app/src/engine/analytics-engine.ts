@@ -145,8 +145,8 @@ async function processPlan(
  * pass, not before (options.cleanup does that), so the windows a pass reads are still stored.
  *
  * Statements (each a cached prepared statement): one read of the cursors, and of the data clock
- * unless options.newestTick gives it; that is all when nothing closed (nothing at all when
- * newestTick is given and the connection's previous pass left its cursors). When candles
+ * unless options.newestTick gives it (neither when newestTick is given and the connection's
+ * previous pass left its cursors, as in the app); that is all when nothing closed. When candles
  * closed: a read of each moving timeframe's candles, of the gaps and zones they can change and
  * of the new minutes' profile histograms (closed minutes stay in ProfileMemory; a new minute
  * whose every tick was handed over by observeStoredTicks is built without it), then one write
@@ -160,8 +160,9 @@ export async function runAnalyticsPass(conn: DuckDBConnection, options: Analytic
   // Given the newest tick, and the cursors this connection's last pass left, a pass that closes
   // nothing runs no statement. (A stale memory can only skip work a later pass then does.)
   const known = opts.newestTickMs === null ? undefined : passMemory(conn);
-  const idle = known !== undefined && planTimeframes(run, known.cursors, clockOf(opts.newestTickMs) as number, known.emptyThrough).length === 0;
-  const state = idle && known ? { cursors: known.cursors, newestMs: opts.newestTickMs } : await readPassState(conn, run, opts.newestTickMs);
+  // The cursors are written only by passes on this connection, so what its last committed pass
+  // left is what the table holds: no read for them either when candles closed.
+  const state = known !== undefined ? { cursors: known.cursors, newestMs: opts.newestTickMs } : await readPassState(conn, run, opts.newestTickMs);
   const clockMs = clockOf(state.newestMs);
   const plan = clockMs === null ? [] : planTimeframes(run, state.cursors, clockMs, passMemory(conn)?.emptyThrough);
   let counts: Counts = { orderFlowRows: 0, marketProfileRows: 0, fvgsCreated: 0, fvgsUpdated: 0, zonesCreated: 0, zonesUpdated: 0, zonesDropped: 0 };
