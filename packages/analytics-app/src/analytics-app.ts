@@ -37,6 +37,8 @@ export class AnalyticsApp {
       {
         engine: { valueAreaPct: config.valueAreaPct, profileWindowMinutes: config.profileWindowMinutes },
         perPair: Object.fromEntries(Object.keys(config.rowSizes).map((id) => [id, rowSize(id)])),
+        // Live files follow the design's retention as the trading files do; an offline run keeps everything.
+        retentionIntervalMs: config.ingester ? config.retentionIntervalMs : 0,
       },
     );
     for (const p of config.pairs) this.known.add(pairId(p));

@@ -22,6 +22,8 @@ Usage:
   --value-area-pct X       value area share (default 0.7)
   --profile-window MIN     market profile window in minutes (default 15)
   --pool-size N            analytics files kept open (default 200)
+  --retention-interval-ms MS  live mode: retention per pair after a pass at most this often
+                           (default 300000, 0 = never; DESIGN.md section 3 policy)
   --duration SEC           stop after SEC seconds
   --log-level LEVEL        debug | info | warn | error
 report:

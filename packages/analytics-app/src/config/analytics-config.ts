@@ -16,11 +16,13 @@ export interface AnalyticsConfig {
   readonly valueAreaPct: number;
   readonly profileWindowMinutes: number;
   readonly poolSize: number;
+  /** Live mode: retention per pair at most this often (ms, 0 = never); offline runs keep everything. */
+  readonly retentionIntervalMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   readonly durationSec: number;
 }
 
-const KNOWN = new Set(['dataDir', 'analyticsDir', 'pairs', 'ingester', 'offline', 'listen', 'rowSize', 'valueAreaPct', 'profileWindow', 'poolSize', 'logLevel', 'duration', 'config', 'help', 'json', 'pair', 'from']);
+const KNOWN = new Set(['dataDir', 'analyticsDir', 'pairs', 'ingester', 'offline', 'listen', 'rowSize', 'valueAreaPct', 'profileWindow', 'poolSize', 'retentionIntervalMs', 'logLevel', 'duration', 'config', 'help', 'json', 'pair', 'from']);
 
 function bad(key: string, message: string): never {
   throw new AnalyticsError('INVALID_CONFIG', `config ${key}: ${message}`, key);
@@ -81,6 +83,7 @@ export function buildAnalyticsConfig(input: Readonly<Record<string, unknown>>): 
     valueAreaPct: input.valueAreaPct === undefined ? 0.7 : num('valueAreaPct', input.valueAreaPct, 0.01, 1),
     profileWindowMinutes: input.profileWindow === undefined ? 15 : num('profileWindow', input.profileWindow, 1, 24 * 60, true),
     poolSize: input.poolSize === undefined ? 200 : num('poolSize', input.poolSize, 1, 100_000, true),
+    retentionIntervalMs: input.retentionIntervalMs === undefined ? 300_000 : num('retentionIntervalMs', input.retentionIntervalMs, 0, 86_400_000, true),
     logLevel,
     durationSec: input.duration === undefined ? 0 : num('duration', input.duration, 0, 1e9),
   };

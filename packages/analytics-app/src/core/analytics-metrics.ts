@@ -9,5 +9,6 @@ export class AnalyticsMetrics {
   readonly passFailures = this.registry.counter('analytics_pass_failures_total', 'Failed analytics passes, by pair.');
   readonly passSeconds = this.registry.histogram('analytics_pass_seconds', 'Duration of one pair analytics pass.');
   readonly lag = this.registry.histogram('analytics_commit_to_row_seconds', 'From the ingester committing a batch that closes a candle to the analytics rows for it being written.');
+  readonly retentionDeleted = this.registry.counter('analytics_retention_deleted_total', 'Rows removed by retention after a pass, by table.');
   readonly reconnects = this.registry.counter('analytics_subscriber_reconnects_total', 'Reconnections to the ingester.');
 }

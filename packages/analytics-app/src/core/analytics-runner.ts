@@ -24,6 +24,13 @@ export interface AnalyticsRunnerOptions {
   /** Engine options for every pair (row size etc.), with per-pair overrides by pair id. */
   readonly engine?: AnalyticsOptions;
   readonly perPair?: Readonly<Record<string, AnalyticsOptions>>;
+  /**
+   * Retention (storage-core cleanupOldData on the pair's data clock: rows past the policy, filled
+   * or 24 h old gaps, zones beyond the cap) every this many ms per pair, first one interval after
+   * the pair's first pass; it runs right after a pass, in the same call, so nothing a pass still
+   * needs is gone. 0 or absent = never (offline runs and backtests keep everything).
+   */
+  readonly retentionIntervalMs?: number;
 }
 
 const MINUTE_MS = 60_000;
@@ -33,6 +40,8 @@ interface PairState {
   newest: number;
   /** Minute (epoch ms / 60000) of `newest` as of the last pass. */
   passedMinute: number;
+  /** performance.now() of the pair's last retention (or first pass). */
+  cleanedAt?: number;
   failing?: string;
 }
 
@@ -109,7 +118,16 @@ export class AnalyticsRunner {
     try {
       // The newest stored tick is known here, so the pass need not read it.
       const newestTick = state.newest > 0 ? { newestTick: state.newest } : {};
-      await this.deps.withConnection(pair, (conn) => runAnalyticsPass(conn, { ...this.options.engine, ...this.options.perPair?.[id], ...newestTick }));
+      const interval = this.options.retentionIntervalMs ?? 0;
+      state.cleanedAt ??= started;
+      const cleanup = interval > 0 && started - state.cleanedAt >= interval;
+      const result = await this.deps.withConnection(pair, (conn) =>
+        runAnalyticsPass(conn, { ...this.options.engine, ...this.options.perPair?.[id], ...newestTick, cleanup }),
+      );
+      if (result.cleanup) {
+        state.cleanedAt = started;
+        for (const [table, n] of Object.entries(result.cleanup.deleted)) if (n > 0) this.deps.metrics.retentionDeleted.inc({ table }, n);
+      }
       state.passedMinute = Math.floor(state.newest / MINUTE_MS);
       state.failing = undefined;
       this.deps.metrics.passes.inc({ pair: id });
