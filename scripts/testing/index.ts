@@ -1,2 +1,3 @@
 export * from './child-app';
 export * from './realdata';
+export * from './seeded-random';

@@ -1,12 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPairDatabase, pairId, type Logger, type PairDatabase, type TickRow } from '@market-data/storage-core';
+import { openPairDatabase, pairId, type PairDatabase, type TickRow } from '@market-data/storage-core';
 import { AnalyticsMetrics } from '../src/core/analytics-metrics';
 import { AnalyticsRunner } from '../src/core/analytics-runner';
-import { analyticsTables, MINUTE, PAIR, rows, T0 } from './engine/support';
-
-const SILENT: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => SILENT };
+import { analyticsTables, MINUTE, PAIR, rows, SILENT_LOGGER, T0 } from './engine/support';
 
 /**
  * 40 minutes: 15 climbing a step a minute (each minute trades in a narrow band, so bullish gaps
@@ -43,7 +41,7 @@ describe('retention in the live analytics app (AnalyticsRunner retentionInterval
     const db = await openPairDatabase(dir, PAIR, { role: 'analytics' });
     open.push(db);
     const runner = new AnalyticsRunner(
-      { withConnection: (_pair, fn) => fn(db.connection), metrics: new AnalyticsMetrics(), logger: SILENT },
+      { withConnection: (_pair, fn) => fn(db.connection), metrics: new AnalyticsMetrics(), logger: SILENT_LOGGER },
       { engine: { fvgMinGapPct: 0.001 }, retentionIntervalMs },
     );
     for (const batch of market()) {

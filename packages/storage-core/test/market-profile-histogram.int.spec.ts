@@ -13,6 +13,7 @@ import {
   type SqlQuery,
   type Timeframe,
 } from '@market-data/queries';
+import { mulberry32 as random } from '@market-data/testing';
 
 // The JS halves of @market-data/queries (marketProfileFromHistogram, detectFvgsInCandles,
 // exactVolumeToDouble) against the SQL they stand in for, on a real DuckDB file.
@@ -27,16 +28,6 @@ async function all(query: SqlQuery | string): Promise<Record<string, unknown>[]>
   return (await db().runAndReadAll(sql, params)).getRowObjectsJS() as Record<string, unknown>[];
 }
 
-/** A deterministic generator (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 async function appendTicks(ticks: readonly (readonly [number, number, number])[]): Promise<void> {
   const appender = await db().createAppender('ticks');

@@ -4,15 +4,8 @@ import { join } from 'node:path';
 import { cleanupOldData, openPairDatabase, type PairDatabase, type Tick } from '@market-data/storage-core';
 import { runAnalyticsPass, type AnalyticsOptions } from '../../src/engine';
 import { analyticsTables, at, feed, PAIR } from './support';
+import { lcg as random } from '@market-data/testing';
 
-/** A deterministic pseudo-random generator (LCG), so every run sees the same "market". */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
 
 /**
  * An hour of trades: quiet minutes, noisy ones and occasional displacement minutes (which leave

@@ -2,6 +2,7 @@ import { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import { executeInsert, executeQuery, type Tick } from '@market-data/storage-core';
 import { calculateMarketProfileQuery } from '@market-data/queries';
 import { runAnalyticsPass, type AnalyticsOptions } from '../../src/engine';
+import { lcg as random } from '@market-data/testing';
 import { analyticsTables, at, feed, MINUTE, rows, tick, useAnalyticsDb } from './support';
 
 const db = useAnalyticsDb();
@@ -29,14 +30,6 @@ async function statementsDuring(fn: () => Promise<unknown>): Promise<number> {
   return count;
 }
 
-/** A deterministic pseudo-random generator (LCG). */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
 
 /**
  * Minutes of trades around 141.4, where the default row size flips between 0.05 and 0.1 (the

@@ -3,20 +3,11 @@ import { appendTicks, executeQuery, type Tick } from '@market-data/storage-core'
 import { doubleToExactVolume, marketProfileHistogramQuery, parseExactVolume, profileRowIndex, profileRowPrice, rowSizeDecimals } from '@market-data/queries';
 import { StoredTickMinutes } from '../../src/engine/stored-tick-minutes';
 import { MINUTE, T0, useAnalyticsDb } from './support';
+import { mulberry32 as random } from '@market-data/testing';
 
 // The JS fold of stored ticks (StoredTickMinutes) against the SQL it replaces: DuckDB's DOUBLE ->
 // DECIMAL(38,12) cast, its row bucketing and row prices, and whole per-minute histograms.
 
-/** A deterministic generator (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Volumes: exchange-like decimals, exact .5 ties of the 1e-12 scaling, random magnitudes, limits. */
 function volumes(rand: () => number, n: number): number[] {

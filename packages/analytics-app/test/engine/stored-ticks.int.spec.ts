@@ -1,23 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appendTicks, openPairDatabase, pairId, type Logger, type PairDatabase, type TickRow } from '@market-data/storage-core';
+import { appendTicks, openPairDatabase, pairId, type PairDatabase, type TickRow } from '@market-data/storage-core';
 import { AnalyticsMetrics } from '../../src/core/analytics-metrics';
 import { AnalyticsRunner } from '../../src/core/analytics-runner';
 import { runAnalyticsPass, type AnalyticsOptions } from '../../src/engine';
 import { ProfileMemory } from '../../src/engine/profile-memory';
-import { analyticsTables, MINUTE, PAIR, T0 } from './support';
-
-/** A deterministic pseudo-random generator (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { analyticsTables, MINUTE, PAIR, SILENT_LOGGER, T0 } from './support';
+import { mulberry32 as random } from '@market-data/testing';
 
 /**
  * Live-like trades: 40 to 160 a minute with sub-millisecond times (some shared, some a fraction of
@@ -57,7 +47,6 @@ function batches(ticks: readonly TickRow[], seed: number): TickRow[][] {
 }
 
 const OPTIONS: AnalyticsOptions = { fvgMinGapPct: 0.0005 };
-const SILENT: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => SILENT };
 
 describe('profiles built from the ticks the runner stored', () => {
   const dirs: string[] = [];
@@ -70,7 +59,7 @@ describe('profiles built from the ticks the runner stored', () => {
     return db;
   }
   function runner(db: PairDatabase): AnalyticsRunner {
-    return new AnalyticsRunner({ withConnection: (_pair, fn) => fn(db.connection), metrics: new AnalyticsMetrics(), logger: SILENT }, { engine: OPTIONS });
+    return new AnalyticsRunner({ withConnection: (_pair, fn) => fn(db.connection), metrics: new AnalyticsMetrics(), logger: SILENT_LOGGER }, { engine: OPTIONS });
   }
   afterEach(() => {
     jest.restoreAllMocks();

@@ -2,7 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { appendTicks, executeQuery, openPairDatabase, pairKey, type PairDatabase, type Row, type Tick } from '@market-data/storage-core';
+import { appendTicks, executeQuery, openPairDatabase, pairKey, type Logger, type PairDatabase, type Row, type Tick } from '@market-data/storage-core';
+
+/** A logger that drops everything, for runners under test. */
+export const SILENT_LOGGER: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => SILENT_LOGGER };
 
 export const PAIR = pairKey('binance', 'um', 'TESTUSDT');
 export const MINUTE = 60_000;
