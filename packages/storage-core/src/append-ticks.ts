@@ -12,7 +12,7 @@ import { PreparedCache } from './prepared-cache';
 import type { TickForCandle } from './candle-state';
 import { checkTick, type Tick } from './tick';
 import { compareTradeIds } from './trade-order';
-import { compareNumericIds, isCanonicalNumericId, StoredIdHorizon } from './stored-id-horizon';
+import { compareNumericIds, isCanonicalNumericId, maxNumericId, StoredIdHorizon } from './stored-id-horizon';
 
 export interface AppendResult {
   /** Rows newly stored. */
@@ -232,15 +232,9 @@ async function unstored(writer: TickWriter, ids: readonly string[], keep: number
     writer.horizon = max + DEDUPE_MARGIN_MICROS >= newestBefore ? StoredIdHorizon.fromLookup(from, storedIds) : writer.horizon;
   }
   if (writer.horizon && fresh.length > 0) {
-    let top: string | null = increasing && fresh.length === ids.length ? ids[ids.length - 1] : null;
-    for (const i of top === null ? fresh : []) {
-      if (!isCanonicalNumericId(ids[i])) {
-        top = null;
-        break;
-      }
-      if (top === null || compareNumericIds(ids[i], top) > 0) top = ids[i];
-    }
-    if (!writer.horizon.stored(top)) writer.horizon = undefined;
+    // Rising ids, all fresh: the last is the largest.
+    const top = increasing && fresh.length === ids.length ? ids[ids.length - 1] : maxNumericId(fresh.map((i) => ids[i]));
+    if (!writer.horizon.stored(top ?? undefined)) writer.horizon = undefined;
   }
   return fresh;
 }

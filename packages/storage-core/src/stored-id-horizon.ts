@@ -11,6 +11,16 @@ export function compareNumericIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** The largest of `ids` as numbers; null for none, undefined when one is not a canonical number. */
+export function maxNumericId(ids: Iterable<string>): string | null | undefined {
+  let max: string | null = null;
+  for (const id of ids) {
+    if (!isCanonicalNumericId(id)) return undefined;
+    if (max === null || compareNumericIds(id, max) > 0) max = id;
+  }
+  return max;
+}
+
 /**
  * What one writer knows about the trade ids stored in its file, so that a live batch of
  * sequential ids skips the stored-duplicate lookup. A stored copy of a trade lies within the
@@ -35,12 +45,8 @@ export class StoredIdHorizon {
    * one of them is not a canonical number (then every batch takes the lookup).
    */
   static fromLookup(fromMicros: number, storedIds: readonly string[]): StoredIdHorizon | undefined {
-    let max: string | null = null;
-    for (const id of storedIds) {
-      if (!isCanonicalNumericId(id)) return undefined;
-      if (max === null || compareNumericIds(id, max) > 0) max = id;
-    }
-    return new StoredIdHorizon(fromMicros, max);
+    const max = maxNumericId(storedIds);
+    return max === undefined ? undefined : new StoredIdHorizon(fromMicros, max);
   }
 
   /** True when no tick of a batch (numeric ids, smallest `minId`, oldest at `lowerBoundMicros`) can be stored. */
@@ -48,9 +54,9 @@ export class StoredIdHorizon {
     return lowerBoundMicros >= this.coveredFromMicros && (this.maxId === null || compareNumericIds(minId, this.maxId) > 0);
   }
 
-  /** Records a committed batch's new ids; false when the horizon can no longer vouch for anything. */
-  stored(maxIdOfBatch: string | null): boolean {
-    if (maxIdOfBatch === null) return false;
+  /** Records a batch's new ids by their largest; false (not numeric) when the horizon can no longer vouch for anything. */
+  stored(maxIdOfBatch: string | undefined): boolean {
+    if (maxIdOfBatch === undefined) return false;
     if (this.maxId === null || compareNumericIds(maxIdOfBatch, this.maxId) > 0) this.maxId = maxIdOfBatch;
     return true;
   }

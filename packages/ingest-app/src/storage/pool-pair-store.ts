@@ -26,7 +26,8 @@ export class PoolPairStore implements PairStore {
         if (!(err instanceof StorageError && err.code === 'INVALID_TICK')) throw err;
         // appendTicks refuses a whole batch for one bad tick; drop only the bad ones here.
         const indexes: number[] = [];
-        const valid = trades.filter((t, i) => isValid(t, i) || (indexes.push(i), false));
+        const valid: Tick[] = [];
+        trades.forEach((t, i) => (isValid(t, i) ? valid.push(t) : indexes.push(i)));
         const result = await appendTicks(conn, valid, APPEND);
         return { inserted: result.inserted, invalid: { indexes, sample: err.message } };
       }
