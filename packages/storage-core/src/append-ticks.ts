@@ -7,7 +7,7 @@ import {
   type DuckDBConnection,
   type DuckDBTimestampValue,
 } from '@duckdb/node-api';
-import { CandleBook } from './candle-book';
+import { CandleBook, type CandleBookSnapshot, type CandleWork } from './candle-book';
 import { PreparedCache } from './prepared-cache';
 import type { TickForCandle } from './candle-state';
 import { checkTick, type Tick } from './tick';
@@ -26,6 +26,11 @@ export interface AppendResult {
 
 /** DuckDB's vector size: the most rows one data chunk holds. */
 const CHUNK_ROWS = 2048;
+/**
+ * The most rows a batch appends without a transaction of its own: DuckDB's appender flushes by
+ * itself every 100 chunks (204,800 rows), which would split a larger batch into two commits.
+ */
+const AUTOCOMMIT_MAX_ROWS = 100 * CHUNK_ROWS - 1;
 /**
  * A trade id names one trade at one time, so a stored copy of a batch's trade lies within the
  * batch's time span; the margin absorbs sources that round the same trade's time differently
@@ -147,15 +152,34 @@ export async function appendTicks(conn: DuckDBConnection, ticks: readonly Tick[]
   if (!sorted) keep.sort((a, b) => micros[a] - micros[b] || compareTradeIds(ids[a], ids[b]));
 
   const writer = await writerFor(conn);
-  const { appender, chunk } = writer;
-  let snapshot: ReturnType<CandleBook['snapshot']> | undefined;
-  await conn.run('BEGIN TRANSACTION');
-  try {
-    if (options.candles) {
-      // Opened before this batch is appended: its recovery rebuild must not see the batch.
-      writer.candles ??= await CandleBook.open(conn, writer.prepared);
+  if (options.candles) {
+    // Opened before this batch is appended: its recovery rebuild must not see the batch.
+    writer.candles ??= await CandleBook.open(conn, writer.prepared);
+  }
+  // One writer per file, and calls on a connection are serialized: nothing can store a trade
+  // between this read and the append below, so the read needs no transaction around it.
+  const fresh = await unstored(writer, ids, keep, min, max, increasing);
+  if (fresh.length === 0) return { inserted: 0, duplicates: n, minTimestamp: min / 1000, maxTimestamp: max / 1000 };
+  const book = options.candles ? writer.candles : undefined;
+  let snapshot: CandleBookSnapshot | undefined;
+  let work: CandleWork = [];
+  if (book) {
+    const candleTicks: TickForCandle[] = new Array(fresh.length);
+    for (let k = 0; k < fresh.length; k++) {
+      const i = fresh[k];
+      const t = ticks[i];
+      candleTicks[k] = { micros: micros[i], price: t.price, volume: t.volume, buy: t.side === 'BUY', id: ids[i] };
     }
-    const fresh = await unstored(writer, ids, keep, min, max, increasing);
+    snapshot = book.snapshot();
+    work = book.advance(candleTicks);
+  }
+  // An appender flush outside a transaction commits on its own, whole or not at all, for about
+  // half the CPU of BEGIN + flush + COMMIT (docs/benchmarks.md, Storage). So a batch opens its
+  // own transaction only when candle rows must land with it, or when it is larger than one flush.
+  const ownTransaction = work.length > 0 || fresh.length > AUTOCOMMIT_MAX_ROWS;
+  const { appender, chunk } = writer;
+  try {
+    if (ownTransaction) await conn.run('BEGIN TRANSACTION');
     const stamp = { micros: 0n };
     for (let start = 0; start < fresh.length; start += CHUNK_ROWS) {
       const rows = Math.min(CHUNK_ROWS, fresh.length - start);
@@ -184,28 +208,19 @@ export async function appendTicks(conn: DuckDBConnection, ticks: readonly Tick[]
       tradeId.flush();
       appender.appendDataChunk(chunk);
     }
-    // The appender writes into this transaction: the batch commits or rolls back whole.
     appender.flushSync();
-    if (options.candles && writer.candles) {
-      const candleTicks: TickForCandle[] = new Array(fresh.length);
-      for (let k = 0; k < fresh.length; k++) {
-        const i = fresh[k];
-        const t = ticks[i];
-        candleTicks[k] = { micros: micros[i], price: t.price, volume: t.volume, buy: t.side === 'BUY', id: ids[i] };
-      }
-      snapshot = writer.candles.snapshot();
-      await writer.candles.fold(conn, candleTicks);
-    }
-    await conn.run('COMMIT');
+    if (book && work.length > 0) await book.apply(conn, work);
+    if (ownTransaction) await conn.run('COMMIT');
     if (max > writer.newestStoredMicros) writer.newestStoredMicros = max;
     const inserted = fresh.length;
     return { inserted, duplicates: n - inserted, minTimestamp: min / 1000, maxTimestamp: max / 1000 };
   } catch (err) {
-    // Rows still buffered in the appender must not leak into a later transaction: drop the
-    // writer (its appender flushes into this transaction, which is then rolled back).
+    // Rows still buffered in the appender must never land later: drop them, then the writer
+    // (its horizon and candles no longer match the file).
+    appender.clear();
     releaseTickWriter(conn);
-    await conn.run('ROLLBACK').catch(() => undefined);
-    if (snapshot) writer.candles?.restore(snapshot);
+    if (ownTransaction) await conn.run('ROLLBACK').catch(() => undefined);
+    if (snapshot) book?.restore(snapshot);
     throw err;
   }
 }

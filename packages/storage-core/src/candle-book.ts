@@ -18,6 +18,23 @@ import type { PreparedCache } from './prepared-cache';
 /** How long an open candle's row may trail its ticks in the table (closed ones are written at once). */
 export const CANDLE_FLUSH_MS = 5000;
 
+interface CandleWrite {
+  readonly tf: Timeframe;
+  /** Closed candles, then the open one when it is due. */
+  readonly rows: readonly CandleAcc[];
+  /** Oldest bucket (epoch µs) a late trade landed in, or Infinity. */
+  readonly rebuildFrom: number;
+}
+
+/** Candle writes a batch owes; empty for most live batches. */
+export type CandleWork = readonly CandleWrite[];
+
+export interface CandleBookSnapshot {
+  readonly current: ReadonlyMap<Timeframe, CandleAcc | undefined>;
+  readonly dirty: ReadonlySet<Timeframe>;
+  readonly lastWrite: number;
+}
+
 /**
  * The newest candle of each timeframe, kept in memory per connection and folded forward trade by
  * trade, so appending a batch never re-reads stored ticks. A closed candle is written in the
@@ -39,45 +56,62 @@ export class CandleBook {
   }
 
   /** Saves the state so a failed transaction can put it back. */
-  snapshot(): Map<Timeframe, CandleAcc | undefined> {
+  snapshot(): CandleBookSnapshot {
     // Copies carry `stored` too: after a rolled-back insert the row is absent again.
-    return new Map([...this.current].map(([tf, c]) => [tf, c && { ...c }]));
+    return {
+      current: new Map([...this.current].map(([tf, c]) => [tf, c && { ...c }])),
+      dirty: new Set(this.dirty),
+      lastWrite: this.lastWrite,
+    };
   }
 
-  restore(snapshot: Map<Timeframe, CandleAcc | undefined>): void {
-    for (const [tf, c] of snapshot) this.current.set(tf, c);
+  restore(snapshot: CandleBookSnapshot): void {
+    for (const [tf, c] of snapshot.current) this.current.set(tf, c);
+    this.dirty.clear();
+    for (const tf of snapshot.dirty) this.dirty.add(tf);
+    this.lastWrite = snapshot.lastWrite;
   }
 
   /**
-   * Folds new, de-duplicated trades (in trade order) into the candles and writes what must be
-   * written now. Trades older than the newest candle (a late backfill) rebuild their buckets
-   * from the stored ticks instead.
+   * Folds new, de-duplicated trades (in trade order) into the candles in memory and returns what
+   * must be written now: the candles they closed, the open ones when due, and the buckets a late
+   * trade (older than the newest candle) must rebuild from stored ticks. Most batches return
+   * nothing to write, and then the batch needs no transaction of its own (see appendTicks).
    */
-  async fold(conn: DuckDBConnection, trades: readonly TickForCandle[]): Promise<void> {
+  advance(trades: readonly TickForCandle[]): CandleWork {
+    const work: CandleWrite[] = [];
+    const now = performance.now();
+    const due = now - this.lastWrite >= CANDLE_FLUSH_MS;
     for (const tf of TIMEFRAMES) {
-      const closed: CandleAcc[] = [];
+      const rows: CandleAcc[] = [];
       let rebuildFrom = Infinity;
       let cur = this.current.get(tf);
       for (const t of trades) {
         const bucket = bucketOf(t.micros, tf);
         if (cur === undefined || bucket > cur.bucketMicros) {
-          if (cur) closed.push(cur);
+          if (cur) rows.push(cur);
           cur = newCandle(bucket, t);
         } else if (bucket === cur.bucketMicros) foldTrade(cur, t);
         else rebuildFrom = Math.min(rebuildFrom, bucket);
       }
       this.current.set(tf, cur);
       if (trades.length > 0) this.dirty.add(tf);
-      const rows = [...closed];
-      const due = closed.length > 0 || performance.now() - this.lastWrite >= CANDLE_FLUSH_MS;
-      if (due && cur && this.dirty.has(tf)) {
+      if ((rows.length > 0 || due) && cur && this.dirty.has(tf)) {
         rows.push(cur);
         this.dirty.delete(tf);
       }
+      if (rows.length > 0 || rebuildFrom !== Infinity) work.push({ tf, rows, rebuildFrom });
+    }
+    if (due) this.lastWrite = now;
+    return work;
+  }
+
+  /** Writes what advance returned, inside the batch's transaction and after its ticks are appended. */
+  async apply(conn: DuckDBConnection, work: CandleWork): Promise<void> {
+    for (const { tf, rows, rebuildFrom } of work) {
       await this.write(tf, rows);
       if (rebuildFrom !== Infinity) await this.rebuild(conn, tf, rebuildFrom);
     }
-    if (performance.now() - this.lastWrite >= CANDLE_FLUSH_MS) this.lastWrite = performance.now();
   }
 
   /** Writes every open candle that changed since it was last written. */
