@@ -11,6 +11,7 @@ import { createFeeds } from './feed-factory';
 import { IngestApp, type FeedFactory } from './ingest-app';
 import { PAIR_STORE } from './storage/pair-store';
 import { PoolPairStore } from './storage/pool-pair-store';
+import { ShardedPairStore } from './storage/sharded-pair-store';
 import { WorkerPairStore } from './storage/worker-pair-store';
 
 /** The storage thread's entry, compiled beside this file (absent when running from TypeScript sources). */
@@ -38,10 +39,14 @@ export function composeIngestApp(config: IngestConfig, overrides: ComposeOverrid
     memoryLimit: config.memoryLimit,
     role: 'trading',
   };
-  if (config.storageThread && existsSync(STORE_WORKER_FILE)) {
-    container.register(PAIR_STORE, { useValue: new WorkerPairStore(STORE_WORKER_FILE, poolOptions) });
+  const threads = config.storageThreads;
+  if (threads > 0 && existsSync(STORE_WORKER_FILE)) {
+    // Each thread owns its own share of the pairs, so each gets its share of the pool.
+    const shardOptions = { ...poolOptions, maxConnections: Math.ceil(config.poolSize / threads) };
+    const shards = Array.from({ length: threads }, () => new WorkerPairStore(STORE_WORKER_FILE, shardOptions));
+    container.register(PAIR_STORE, { useValue: threads === 1 ? shards[0] : new ShardedPairStore(shards) });
   } else {
-    if (config.storageThread) logger.info('storage thread unavailable (running from sources); pair files stay on the main thread');
+    if (threads > 0) logger.info('storage threads unavailable (running from sources); pair files stay on the main thread');
     container.register(PAIR_STORE, { useValue: new PoolPairStore(registerPool(container, poolOptions)) });
   }
   return { app: container.resolve(IngestApp), container };

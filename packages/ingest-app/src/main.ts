@@ -20,7 +20,8 @@ Usage: market-data-ingest [--config file.json] [flags]
   --max-batch N             flush a pair's batch at N trades (default 10000)
   --max-delay-ms MS         ...or MS after its first trade (default 100)
   --pool-size N             pair files kept open (default 200)
-  --storage-thread true|false       keep pair files on a worker thread (default true)
+  --storage-threads N       worker threads that own the pair files, pairs spread
+                            over them (default 2; 0 = on the main thread)
   --threads N --memory-limit 64MB   DuckDB resources per pair file
   --retention-interval-ms MS        retention schedule (default 300000; 0 = off)
   --binance-stream trade|aggTrade   Binance stream kind (default trade)

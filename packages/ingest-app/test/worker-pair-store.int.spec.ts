@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { openPairDatabase, pairKey, executeQuery } from '@market-data/storage-core';
+import { ShardedPairStore } from '../src/storage/sharded-pair-store';
 import { WorkerPairStore } from '../src/storage/worker-pair-store';
 import { makeTrades } from './support/array-feed';
 import { useTempDir } from './support/temp-dir';
@@ -50,5 +51,34 @@ describe('WorkerPairStore (pair files on a worker thread)', () => {
     const store = new WorkerPairStore(path.join(dir.path, 'missing-worker.js'), { baseDir: dir.path });
     await expect(store.append(A, makeTrades('AAA', 1))).rejects.toThrow(/missing-worker|Cannot find module|storage worker/);
     await store.close();
+  });
+
+  it('spreads pairs over several storage threads, each pair on one of them, and closes them all', async () => {
+    const shards = [0, 1, 2].map(() => new WorkerPairStore(WORKER, { baseDir: dir.path, maxConnections: 4 }));
+    const store = new ShardedPairStore(shards);
+    const pairs = ['P0', 'P1', 'P2', 'P3', 'P4'].map((s) => pairKey('binance', 'spot', s));
+    try {
+      // Each pair in several batches sent at once: its batches must land in order, once.
+      await Promise.all(
+        pairs.flatMap((p, k) => {
+          const trades = makeTrades(p.symbol, 300 + k);
+          return [0, 100, 200].map((from) => store.append(p, trades.slice(from, from + 100 + (from === 200 ? k : 0))));
+        }),
+      );
+      for (const [k, p] of pairs.entries()) {
+        const [row] = await store.query(p, { sql: 'SELECT count(*) AS n, count(DISTINCT trade_id) AS d FROM ticks' });
+        expect([Number(row.n), Number(row.d)]).toEqual([300 + k, 300 + k]);
+      }
+      // Five pairs over three threads: two, two and one files open, summed into one view.
+      expect(shards.map((s) => s.stats().poolSize).sort()).toEqual([1, 2, 2]);
+      expect(store.stats()).toMatchObject({ poolSize: 5, maxConnections: 12, misses: 5 });
+    } finally {
+      await store.close();
+    }
+    for (const p of pairs) {
+      const db = await openPairDatabase(dir.path, p);
+      db.close();
+    }
+    await expect(store.append(pairs[0], makeTrades('P0', 1))).rejects.toThrow(/storage worker/);
   });
 });

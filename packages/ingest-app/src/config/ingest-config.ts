@@ -19,7 +19,8 @@ export interface IngestConfig {
   readonly batch: { readonly maxBatch: number; readonly maxDelayMs: number };
   readonly poolSize: number;
   /** Keep the pair files on a worker thread (DuckDB's synchronous work then leaves the socket thread alone). */
-  readonly storageThread: boolean;
+  /** Worker threads that own the pair files (pairs shared among them); 0 keeps them on the main thread. */
+  readonly storageThreads: number;
   readonly threads: number;
   readonly memoryLimit: string;
   readonly retentionIntervalMs: number;
@@ -43,7 +44,7 @@ export const DEFAULT_CONFIG: IngestConfig = {
   listen: { host: '127.0.0.1', port: 8090 },
   batch: { maxBatch: 10_000, maxDelayMs: 100 },
   poolSize: 200,
-  storageThread: true,
+  storageThreads: 2,
   threads: 1,
   memoryLimit: '64MB',
   retentionIntervalMs: 5 * 60_000,
@@ -125,7 +126,7 @@ function parseReplayFile(key: string, value: unknown): ReplayFileConfig {
 }
 
 const KNOWN_KEYS = new Set([
-  'dataDir', 'source', 'pairs', 'listen', 'maxBatch', 'maxDelayMs', 'poolSize', 'storageThread', 'threads', 'memoryLimit',
+  'dataDir', 'source', 'pairs', 'listen', 'maxBatch', 'maxDelayMs', 'poolSize', 'storageThreads', 'threads', 'memoryLimit',
   'retentionIntervalMs', 'logLevel', 'duration', 'binanceStream', 'staleTimeoutMs', 'replayFiles', 'speed', 'seed', 'rate',
   'realtime', 'endpoints', 'config', 'help',
 ]);
@@ -179,7 +180,7 @@ export function buildConfig(input: Readonly<Record<string, unknown>>): IngestCon
       maxDelayMs: input.maxDelayMs === undefined ? d.batch.maxDelayMs : int('maxDelayMs', input.maxDelayMs, 1, 60_000),
     },
     poolSize: input.poolSize === undefined ? d.poolSize : int('poolSize', input.poolSize, 1, 100_000),
-    storageThread: input.storageThread === undefined ? d.storageThread : bool('storageThread', input.storageThread),
+    storageThreads: input.storageThreads === undefined ? d.storageThreads : int('storageThreads', input.storageThreads, 0, 64),
     threads: input.threads === undefined ? d.threads : int('threads', input.threads, 1, 256),
     memoryLimit,
     retentionIntervalMs: input.retentionIntervalMs === undefined ? d.retentionIntervalMs : int('retentionIntervalMs', input.retentionIntervalMs, 0, 86_400_000),
