@@ -49,11 +49,11 @@ interface TickWriter {
   readonly chunk: DuckDBDataChunk;
   readonly prepared: PreparedCache;
   /** Created on the first append that asks for candles. */
-  candles?: CandleBook;
+  candles: CandleBook | undefined;
   /** Newest stored trade time (epoch µs), -Infinity for an empty table. */
   newestStoredMicros: number;
   /** Set once a lookup has seen everything stored near the top; lets live batches skip the lookup. */
-  horizon?: StoredIdHorizon;
+  horizon: StoredIdHorizon | undefined;
 }
 
 interface WriterSlot {
@@ -68,7 +68,16 @@ async function createWriter(conn: DuckDBConnection): Promise<TickWriter> {
   const micros = newest.getColumnsJS()[0]?.[0];
   const appender = await conn.createAppender('ticks');
   const chunk = DuckDBDataChunk.create([TIMESTAMP, DOUBLE, DOUBLE, VARCHAR, VARCHAR], CHUNK_ROWS);
-  return { appender, chunk, prepared: new PreparedCache(conn), newestStoredMicros: micros === null || micros === undefined ? -Infinity : Number(micros) };
+  // Every field present from the start: adding one later changes the object's shape, and the
+  // optimizing compiler then throws away its work on the functions that use it.
+  return {
+    appender,
+    chunk,
+    prepared: new PreparedCache(conn),
+    candles: undefined,
+    newestStoredMicros: micros === null || micros === undefined ? -Infinity : Number(micros),
+    horizon: undefined,
+  };
 }
 
 function writerFor(conn: DuckDBConnection): Promise<TickWriter> {
@@ -110,6 +119,70 @@ export interface AppendOptions {
  */
 export async function appendTicks(conn: DuckDBConnection, ticks: readonly Tick[], options: AppendOptions = {}): Promise<AppendResult> {
   const n = ticks.length;
+  const batch = prepareBatch(ticks);
+  const { micros, ids, keep, min, max, increasing } = batch;
+  if (keep.length === 0) return { inserted: 0, duplicates: n, minTimestamp: null, maxTimestamp: null };
+
+  const writer = await writerFor(conn);
+  if (options.candles) {
+    // Opened before this batch is appended: its recovery rebuild must not see the batch.
+    writer.candles ??= await CandleBook.open(conn, writer.prepared);
+  }
+  // One writer per file, and calls on a connection are serialized: nothing can store a trade
+  // between this read and the append below, so the read needs no transaction around it.
+  const fresh = await unstored(writer, ids, keep, min, max, increasing);
+  if (fresh.length === 0) return { inserted: 0, duplicates: n, minTimestamp: min / 1000, maxTimestamp: max / 1000 };
+  const book = options.candles ? writer.candles : undefined;
+  let snapshot: CandleBookSnapshot | undefined;
+  let work: CandleWork = [];
+  if (book) {
+    snapshot = book.snapshot();
+    work = book.advance(candleTicks(ticks, fresh, micros, ids));
+  }
+  // An appender flush outside a transaction commits on its own, whole or not at all, for about
+  // half the CPU of BEGIN + flush + COMMIT (docs/benchmarks.md, Storage). So a batch opens its
+  // own transaction only when candle rows must land with it, or when it is larger than one flush.
+  const ownTransaction = work.length > 0 || fresh.length > AUTOCOMMIT_MAX_ROWS;
+  try {
+    if (ownTransaction) await conn.run('BEGIN TRANSACTION');
+    appendRows(writer, ticks, fresh, micros, ids);
+    if (book && work.length > 0) await book.apply(conn, work);
+    if (ownTransaction) await conn.run('COMMIT');
+    if (max > writer.newestStoredMicros) writer.newestStoredMicros = max;
+    const inserted = fresh.length;
+    return { inserted, duplicates: n - inserted, minTimestamp: min / 1000, maxTimestamp: max / 1000 };
+  } catch (err) {
+    // Rows still buffered in the appender must never land later: drop them, then the writer
+    // (its horizon and candles no longer match the file).
+    writer.appender.clear();
+    releaseTickWriter(conn);
+    if (ownTransaction) await conn.run('ROLLBACK').catch(() => undefined);
+    if (snapshot) book?.restore(snapshot);
+    throw err;
+  }
+}
+
+interface PreparedBatch {
+  /** Trade time (epoch µs) and trade id per input tick. */
+  readonly micros: number[];
+  readonly ids: string[];
+  /** Indexes of the ticks to store (first copy of each id), in trade order. */
+  readonly keep: number[];
+  readonly min: number;
+  readonly max: number;
+  /** Strictly rising canonical numeric ids (a live feed's batch). */
+  readonly increasing: boolean;
+}
+
+/*
+ * The per-tick loops live in plain synchronous functions: inside the async appendTicks they made
+ * one function so large that V8's optimizing compiler spent ~150 ms per attempt on it and kept
+ * discarding the result, a quarter of the ingester's CPU (docs/benchmarks.md, Ingest).
+ */
+
+/** Validates every tick (StorageError INVALID_TICK naming the field) and orders the unique ones. */
+function prepareBatch(ticks: readonly Tick[]): PreparedBatch {
+  const n = ticks.length;
   const micros = new Array<number>(n);
   const ids = new Array<string>(n);
   // Live feeds deliver strictly increasing numeric ids: then the batch has no repeats and its
@@ -146,83 +219,54 @@ export async function appendTicks(conn: DuckDBConnection, ticks: readonly Tick[]
     if (micros[i] < min) min = micros[i];
     if (micros[i] > max) max = micros[i];
   }
-  if (keep.length === 0) return { inserted: 0, duplicates: n, minTimestamp: null, maxTimestamp: null };
   // Stored in trade order: zone maps stay tight for time-range scans, and the physical order (and
   // so every order-sensitive read) does not depend on how trades were batched.
   if (!sorted) keep.sort((a, b) => micros[a] - micros[b] || compareTradeIds(ids[a], ids[b]));
+  return { micros, ids, keep, min, max, increasing };
+}
 
-  const writer = await writerFor(conn);
-  if (options.candles) {
-    // Opened before this batch is appended: its recovery rebuild must not see the batch.
-    writer.candles ??= await CandleBook.open(conn, writer.prepared);
+function candleTicks(ticks: readonly Tick[], fresh: readonly number[], micros: readonly number[], ids: readonly string[]): TickForCandle[] {
+  const out: TickForCandle[] = new Array(fresh.length);
+  for (let k = 0; k < fresh.length; k++) {
+    const i = fresh[k];
+    const t = ticks[i];
+    out[k] = { micros: micros[i], price: t.price, volume: t.volume, buy: t.side === 'BUY', id: ids[i] };
   }
-  // One writer per file, and calls on a connection are serialized: nothing can store a trade
-  // between this read and the append below, so the read needs no transaction around it.
-  const fresh = await unstored(writer, ids, keep, min, max, increasing);
-  if (fresh.length === 0) return { inserted: 0, duplicates: n, minTimestamp: min / 1000, maxTimestamp: max / 1000 };
-  const book = options.candles ? writer.candles : undefined;
-  let snapshot: CandleBookSnapshot | undefined;
-  let work: CandleWork = [];
-  if (book) {
-    const candleTicks: TickForCandle[] = new Array(fresh.length);
-    for (let k = 0; k < fresh.length; k++) {
-      const i = fresh[k];
-      const t = ticks[i];
-      candleTicks[k] = { micros: micros[i], price: t.price, volume: t.volume, buy: t.side === 'BUY', id: ids[i] };
-    }
-    snapshot = book.snapshot();
-    work = book.advance(candleTicks);
-  }
-  // An appender flush outside a transaction commits on its own, whole or not at all, for about
-  // half the CPU of BEGIN + flush + COMMIT (docs/benchmarks.md, Storage). So a batch opens its
-  // own transaction only when candle rows must land with it, or when it is larger than one flush.
-  const ownTransaction = work.length > 0 || fresh.length > AUTOCOMMIT_MAX_ROWS;
+  return out;
+}
+
+/** Fills the writer's reused chunk with the fresh ticks, chunk by chunk, and flushes the appender. */
+function appendRows(writer: TickWriter, ticks: readonly Tick[], fresh: readonly number[], micros: readonly number[], ids: readonly string[]): void {
   const { appender, chunk } = writer;
-  try {
-    if (ownTransaction) await conn.run('BEGIN TRANSACTION');
-    const stamp = { micros: 0n };
-    for (let start = 0; start < fresh.length; start += CHUNK_ROWS) {
-      const rows = Math.min(CHUNK_ROWS, fresh.length - start);
-      chunk.reset();
-      // Setting rowCount drops the chunk's cached vectors, so take them afterwards.
-      chunk.rowCount = rows;
-      const ts = chunk.getColumnVector(0);
-      const price = chunk.getColumnVector(1);
-      const volume = chunk.getColumnVector(2);
-      const side = chunk.getColumnVector(3);
-      const tradeId = chunk.getColumnVector(4);
-      for (let r = 0; r < rows; r++) {
-        const i = fresh[start + r];
-        const tick = ticks[i];
-        stamp.micros = BigInt(micros[i]);
-        ts.setItem(r, stamp as unknown as DuckDBTimestampValue);
-        price.setItem(r, tick.price);
-        volume.setItem(r, tick.volume);
-        side.setItem(r, tick.side);
-        tradeId.setItem(r, ids[i]);
-      }
-      ts.flush();
-      price.flush();
-      volume.flush();
-      side.flush();
-      tradeId.flush();
-      appender.appendDataChunk(chunk);
+  const stamp = { micros: 0n };
+  for (let start = 0; start < fresh.length; start += CHUNK_ROWS) {
+    const rows = Math.min(CHUNK_ROWS, fresh.length - start);
+    chunk.reset();
+    // Setting rowCount drops the chunk's cached vectors, so take them afterwards.
+    chunk.rowCount = rows;
+    const ts = chunk.getColumnVector(0);
+    const price = chunk.getColumnVector(1);
+    const volume = chunk.getColumnVector(2);
+    const side = chunk.getColumnVector(3);
+    const tradeId = chunk.getColumnVector(4);
+    for (let r = 0; r < rows; r++) {
+      const i = fresh[start + r];
+      const tick = ticks[i];
+      stamp.micros = BigInt(micros[i]);
+      ts.setItem(r, stamp as unknown as DuckDBTimestampValue);
+      price.setItem(r, tick.price);
+      volume.setItem(r, tick.volume);
+      side.setItem(r, tick.side);
+      tradeId.setItem(r, ids[i]);
     }
-    appender.flushSync();
-    if (book && work.length > 0) await book.apply(conn, work);
-    if (ownTransaction) await conn.run('COMMIT');
-    if (max > writer.newestStoredMicros) writer.newestStoredMicros = max;
-    const inserted = fresh.length;
-    return { inserted, duplicates: n - inserted, minTimestamp: min / 1000, maxTimestamp: max / 1000 };
-  } catch (err) {
-    // Rows still buffered in the appender must never land later: drop them, then the writer
-    // (its horizon and candles no longer match the file).
-    appender.clear();
-    releaseTickWriter(conn);
-    if (ownTransaction) await conn.run('ROLLBACK').catch(() => undefined);
-    if (snapshot) book?.restore(snapshot);
-    throw err;
+    ts.flush();
+    price.flush();
+    volume.flush();
+    side.flush();
+    tradeId.flush();
+    appender.appendDataChunk(chunk);
   }
+  appender.flushSync();
 }
 
 /**

@@ -44,6 +44,13 @@ export const BINANCE_MAX_CONNECTION_AGE_MS = 23 * 60 * 60 * 1000 + 50 * 60 * 100
 
 type Json = Record<string, unknown>;
 
+/** One subscribed symbol: its id sequence, its pair, and the trades parsed since the last delivery. */
+interface SymbolState {
+  readonly sequence: TradeSequence;
+  readonly pair: { readonly exchange: 'binance'; readonly marketType: BinanceMarket; readonly symbol: string };
+  batch: Trade[];
+}
+
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -65,7 +72,11 @@ export class BinanceFeed implements Feed {
   readonly name: string;
   private readonly market: BinanceMarket;
   private readonly stream: BinanceStream;
-  private readonly symbols: ReadonlyMap<string, TradeSequence>;
+  private readonly symbols: ReadonlyMap<string, SymbolState>;
+  /** Symbols with parsed trades not yet handed to the sink (see deliver). */
+  private readonly ready: SymbolState[] = [];
+  private deliveryQueued = false;
+  private readonly deliver = (): void => this.deliverReady();
   private readonly sockets: { readonly label: string; readonly socket: ReconnectingSocket }[] = [];
   private readonly backfiller: BinanceBackfill;
   private readonly abort = new AbortController();
@@ -82,7 +93,7 @@ export class BinanceFeed implements Feed {
     this.name = options.name ?? `binance-${this.market}`;
     this.now = options.now ?? Date.now;
     const symbols = normalizeSymbols(options.symbols, /^[A-Z0-9]{1,32}$/);
-    this.symbols = new Map(symbols.map((s) => [s, new TradeSequence()]));
+    this.symbols = new Map(symbols.map((s) => [s, { sequence: new TradeSequence(), pair: { exchange: 'binance', marketType: this.market, symbol: s }, batch: [] }]));
     const wsUrl = checkFeedUrl(options.wsUrl ?? BINANCE_ENDPOINTS[this.market].ws, ['ws:', 'wss:'], 'wsUrl');
     const restUrl = checkFeedUrl(options.restUrl ?? BINANCE_ENDPOINTS[this.market].rest, ['http:', 'https:'], 'restUrl');
     const limit = BINANCE_MAX_STREAMS[this.market];
@@ -155,9 +166,10 @@ export class BinanceFeed implements Feed {
     if (typeof message.stream !== 'string' || !isObject(data)) return this.reject('unexpected_message', text);
     if (data.e !== this.stream) return this.reject('unexpected_message', text);
     if (typeof data.s !== 'string') return this.reject('missing_field', text);
-    const symbol = data.s.toUpperCase();
-    const sequence = this.symbols.get(symbol);
-    if (!sequence) return this.reject('unknown_symbol', text);
+    // Binance sends symbols in upper case; fold only when a lookup misses.
+    const state = this.symbols.get(data.s) ?? this.symbols.get(data.s.toUpperCase());
+    if (!state) return this.reject('unknown_symbol', text);
+    const { sequence, pair } = state;
     const id = this.stream === 'trade' ? data.t : data.a;
     if (id === undefined) return this.reject('missing_field', text);
     if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) return this.reject('bad_trade_id', text);
@@ -166,12 +178,27 @@ export class BinanceFeed implements Feed {
     const time = typeof data.T === 'number' && Number.isFinite(data.T) ? data.T : undefined;
     const verdict = sequence.observe(id, time);
     if (verdict.kind === 'duplicate') return;
-    if (verdict.gap) this.scheduleBackfill(symbol, sequence, verdict.gap);
+    if (verdict.gap) this.scheduleBackfill(pair.symbol, sequence, verdict.gap);
     if (nonMarket) return this.reject('non_market_trade', text);
-    const pair = { exchange: 'binance', marketType: this.market, symbol };
     const check = checkTrade(pair, { tradeId: id, price: data.p, volume: data.q, side: sideOf(data.m), timestamp: data.T }, receivedAt, this.now());
     if (!check.ok) return this.reject(check.reason, text);
-    this.sink?.trades([check.trade]);
+    // One socket read carries hundreds of frames, all emitted before any microtask runs: handing
+    // them to the sink once per symbol per read keeps routing and counting off the per-trade path.
+    if (state.batch.push(check.trade) === 1) this.ready.push(state);
+    if (!this.deliveryQueued) {
+      this.deliveryQueued = true;
+      queueMicrotask(this.deliver);
+    }
+  }
+
+  private deliverReady(): void {
+    this.deliveryQueued = false;
+    for (const state of this.ready) {
+      const batch = state.batch;
+      state.batch = [];
+      this.sink?.trades(batch);
+    }
+    this.ready.length = 0;
   }
 
   private scheduleBackfill(symbol: string, sequence: TradeSequence, gap: DetectedGap): void {

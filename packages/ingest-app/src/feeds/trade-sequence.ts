@@ -12,6 +12,10 @@ export interface DetectedGap {
 
 export type SequenceVerdict = { readonly kind: 'new'; readonly gap?: DetectedGap } | { readonly kind: 'duplicate' };
 
+// Shared verdicts: observe runs once per trade, and most verdicts carry nothing else.
+const NEW: SequenceVerdict = Object.freeze({ kind: 'new' });
+const DUPLICATE: SequenceVerdict = Object.freeze({ kind: 'duplicate' });
+
 /**
  * Follows one symbol's sequential trade ids (Binance `t`, or `a` for aggTrade streams). A jump
  * opens a gap whose ids stay "missing" until a late live message or the backfill delivers them;
@@ -26,7 +30,7 @@ export class TradeSequence {
   observe(id: number, time: number | undefined): SequenceVerdict {
     if (this.lastId === undefined || id === this.lastId + 1) {
       this.advance(id, time);
-      return { kind: 'new' };
+      return NEW;
     }
     if (id > this.lastId) {
       const gap: DetectedGap = { from: this.lastId + 1, to: id - 1, afterTime: this.lastTime, beforeTime: time };
@@ -36,9 +40,9 @@ export class TradeSequence {
     }
     if (this.missing.has(id)) {
       this.missing.delete(id);
-      return { kind: 'new' };
+      return NEW;
     }
-    return { kind: 'duplicate' };
+    return DUPLICATE;
   }
 
   private advance(id: number, time: number | undefined): void {
