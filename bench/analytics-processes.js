@@ -20,6 +20,22 @@ function cpuSeconds(pid) {
   }
 }
 
+/** CPU seconds per thread name (/proc/<pid>/task/<tid>/comm), the main thread as "main". */
+function threadCpuSeconds(pid) {
+  const out = {};
+  try {
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const name = Number(tid) === pid ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      out[name] = (out[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+    }
+  } catch {
+    // exited, or a thread ended while listed
+  }
+  return out;
+}
+
 function rssMiB(pid) {
   try {
     const m = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
@@ -117,12 +133,12 @@ async function startIngester(port, dataDir, pairs, extraArgs = []) {
   return child;
 }
 
-async function startAnalytics(dataDir, ingesterUrl, nodeArgs) {
+async function startAnalytics(dataDir, ingesterUrl, nodeArgs, extraArgs = []) {
   const child = new Child(
     'analytics',
     [
       path.join(root, 'packages/analytics-app/dist/main.js'),
-      '--data-dir', dataDir, '--ingester', ingesterUrl.replace(/^http/, 'ws'), '--listen', '127.0.0.1:0', '--log-level', 'info',
+      '--data-dir', dataDir, '--ingester', ingesterUrl.replace(/^http/, 'ws'), '--listen', '127.0.0.1:0', '--log-level', 'info', ...extraArgs,
     ],
     { nodeArgs },
   );
@@ -161,4 +177,4 @@ async function readMetrics(url) {
   return { value, histogram: (name) => ({ sum: value(`${name}_sum`), count: value(`${name}_count`) }) };
 }
 
-module.exports = { sleep, cpuSeconds, rssMiB, startExchange, startIngester, startAnalytics, runOffline, runPassProbe, getJson, readMetrics };
+module.exports = { sleep, cpuSeconds, threadCpuSeconds, rssMiB, startExchange, startIngester, startAnalytics, runOffline, runPassProbe, getJson, readMetrics };

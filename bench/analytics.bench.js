@@ -12,11 +12,13 @@
 // Flags: --pairs 100 --rate 20000 --seconds 60 --warmup 10 --time-scale 1 --max-delay-ms N (the
 // ingester's batch delay; its default is 100) --profile (node --cpu-prof
 // for the live and offline analytics processes; top functions printed) --keep (keep the temp dir)
+// --live-only (skip the offline run and the probe: a quick iteration on the lag)
+// --analytics-max-delay-ms N (the analytics app's --max-delay-ms: how long it holds a pair's ticks)
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { sleep, startExchange, startIngester, startAnalytics, runOffline, runPassProbe, getJson, readMetrics } = require('./analytics-processes');
+const { sleep, threadCpuSeconds, startExchange, startIngester, startAnalytics, runOffline, runPassProbe, getJson, readMetrics } = require('./analytics-processes');
 const { topFunctions } = require('./analytics-cpu-profile');
 
 const arg = (name, fallback) => {
@@ -31,6 +33,8 @@ const WARMUP = arg('warmup', 10);
 const TIME_SCALE = arg('time-scale', 1);
 const PROFILE = flag('profile');
 const MAX_DELAY_MS = arg('max-delay-ms', undefined);
+const LIVE_ONLY = flag('live-only');
+const ANALYTICS_MAX_DELAY_MS = arg('analytics-max-delay-ms', undefined);
 const MINUTE_MS = 60_000;
 const round = (x, digits = 2) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : null);
 
@@ -65,17 +69,27 @@ async function snapshot(ingester, analytics, procs) {
     ana,
     pass: metrics.histogram('analytics_pass_seconds'),
     lag: metrics.histogram('analytics_commit_to_row_seconds'),
+    store: metrics.histogram('analytics_store_seconds'),
     reconnects: metrics.value('analytics_subscriber_reconnects_total') || 0,
     // Every committed batch is one message to the analytics app.
     batches: ingMetrics.histogram('ingest_batch_commit_seconds'),
     receipt: ingMetrics.histogram('ingest_receipt_to_commit_seconds'),
     cpu: procs.map((p) => p.cpu()),
+    analyticsThreads: threadCpuSeconds(analytics.pid),
   };
 }
 
 async function livePhase(dir) {
   const dataDir = path.join(dir, 'data');
   const pairs = Array.from({ length: PAIRS }, (_, i) => `binance:usdm:SYM${i}USDT`);
+  if (TIME_SCALE === 1) {
+    // A window shorter than a minute holds a boundary only if the start is placed for it: start
+    // so that the first boundary comes ~15 s (or half the window) into the window.
+    const intoWindow = Math.min(15, SECONDS / 2) * 1000;
+    const lead = (5 + 1 + WARMUP) * 1000 + intoWindow; // ingester head start, start-up, warm-up
+    const wait = (MINUTE_MS - ((Date.now() + lead) % MINUTE_MS)) % MINUTE_MS;
+    if (SECONDS < 60 || wait < 30_000) await sleep(wait);
+  }
   const exchange = await startExchange(RATE, TIME_SCALE);
   const procs = [exchange];
   try {
@@ -88,7 +102,12 @@ async function livePhase(dir) {
       if (toBoundary < (WARMUP + 8) * 1000) await sleep(toBoundary + 1000);
     }
     const analyticsStart = Date.now();
-    const analytics = await startAnalytics(dataDir, ingester.url, PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.join(dir, 'prof-live')] : []);
+    const analytics = await startAnalytics(
+      dataDir,
+      ingester.url,
+      PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.join(dir, 'prof-live')] : [],
+      ANALYTICS_MAX_DELAY_MS === undefined ? [] : ['--max-delay-ms', String(ANALYTICS_MAX_DELAY_MS)],
+    );
     procs.push(analytics);
     await sleep(WARMUP * 1000);
 
@@ -135,6 +154,9 @@ async function livePhase(dir) {
       },
       subscriberReconnects: s2.reconnects - s0.reconnects,
       livePassMs: { ...s2.ana.passMs, passes, mean: round(((s2.pass.sum - s0.pass.sum) / Math.max(1, passes)) * 1000, 2) },
+      // One store per merged batch of a pair (appendTicks with candles).
+      analyticsStoresPerSec: Math.round((s1.store.count - s0.store.count) / secs),
+      analyticsStoreMeanMs: round(((s1.store.sum - s0.store.sum) / Math.max(1, s1.store.count - s0.store.count)) * 1000, 2),
       livePassSecondsPerRound: round(((s2.pass.sum - s0.pass.sum) / Math.max(1, passes)) * PAIRS, 3),
       passFailures: s2.ana.passFailures,
       ingestReceiptToCommitMs: { ...s1.ing.receiptToCommitMs, windowMean: round(((s1.receipt.sum - s0.receipt.sum) / Math.max(1, s1.receipt.count - s0.receipt.count)) * 1000, 1) },
@@ -142,6 +164,12 @@ async function livePhase(dir) {
       ingestTradesPerBatch: round((s1.ing.stored - s0.ing.stored) / Math.max(1, s1.batches.count - s0.batches.count), 1),
       processes: Object.fromEntries(
         procs.map((p, i) => [p.name, { cpuCores: round((s1.cpu[i] - s0.cpu[i]) / secs), peakRssMiB: Math.round(p.peakRss) }]),
+      ),
+      // Cores per thread name of the analytics app (libuv pool threads run DuckDB's statements).
+      analyticsThreadCores: Object.fromEntries(
+        Object.entries(s1.analyticsThreads)
+          .map(([name, cpu]) => [name, round((cpu - (s0.analyticsThreads[name] ?? 0)) / secs)])
+          .filter(([, cores]) => cores >= 0.01),
       ),
       analyticsStartedAfterIngesterMs: analyticsStart - exchange.startTime,
     };
@@ -158,6 +186,7 @@ function printTable(live, offline, probe) {
   const rows = [
     ['offered / committed trades/s', `${live.offeredPerSec} / ${live.committedPerSec}`],
     ['analytics ticks stored/s', `${live.analyticsAppliedPerSec}`],
+    ['analytics stores/s (merged batches), mean store', `${live.analyticsStoresPerSec}, ${live.analyticsStoreMeanMs} ms`],
     ['analytics backlog (ticks) max / end', `${live.backlogTicks.max} / ${live.backlogTicks.end}`],
     ['analytics files behind the feed at end, p50 / max', live.analyticsBehindMs ? `${live.analyticsBehindMs.p50} / ${live.analyticsBehindMs.max} ms` : 'n/a'],
     ['minute boundaries in window, subscriber reconnects', `${live.minuteBoundaries}, ${live.subscriberReconnects}`],
@@ -168,25 +197,47 @@ function printTable(live, offline, probe) {
     ['live pass p50 / p99 / mean', `${live.livePassMs.p50} / ${live.livePassMs.p99} / ${live.livePassMs.mean} ms`],
     [`live passes, one round of ${PAIRS} pairs`, `${live.livePassSecondsPerRound} s`],
     ...Object.entries(live.processes).map(([name, p]) => [`${name} CPU / peak RSS`, `${p.cpuCores} cores / ${p.peakRssMiB} MiB`]),
+    ['analytics cores by thread', Object.entries(live.analyticsThreadCores).map(([n, c]) => `${n} ${c}`).join(', ')],
     ['ingester receipt -> commit p50 / p99 (last 64k trades)', `${live.ingestReceiptToCommitMs.p50} / ${live.ingestReceiptToCommitMs.p99} ms, window mean ${live.ingestReceiptToCommitMs.windowMean} ms`],
     ['ingester batches (= analytics messages)/s, trades per batch', `${live.ingestBatchesPerSec}, ${live.ingestTradesPerBatch}`],
     ['stop (analytics, ingest) ms, exit codes', `${live.stop.analytics.ms}, ${live.stop.ingest.ms}; ${live.stop.analytics.code}, ${live.stop.ingest.code}`],
-    [`offline run: ${offline.pairs} pairs, ${offline.ticks} ticks`, `${round(offline.seconds)} s (${round((offline.seconds / offline.pairs) * 1000, 1)} ms/pair), ${round(offline.cpuSeconds)} CPU s, ${Math.round(offline.peakRssMiB)} MiB`],
+    ...(offline ? [[`offline run: ${offline.pairs} pairs, ${offline.ticks} ticks`, `${round(offline.seconds)} s (${round((offline.seconds / offline.pairs) * 1000, 1)} ms/pair), ${round(offline.cpuSeconds)} CPU s, ${Math.round(offline.peakRssMiB)} MiB`]] : []),
     // Reopened files start cold (no profile memory, no prepared statements): a restart's first
     // pass. A running app's boundary is timed by `npm run bench:analytics-pass`.
-    [`cold full pass after reopening ${probe.pairs} pairs`, `${round(probe.passMs.total / 1000, 3)} s; per pair p50 ${probe.passMs.p50} / p99 ${probe.passMs.p99} ms (opens: ${round(probe.openMs.total / 1000, 2)} s)`],
+    ...(probe ? [[`cold full pass after reopening ${probe.pairs} pairs`, `${round(probe.passMs.total / 1000, 3)} s; per pair p50 ${probe.passMs.p50} / p99 ${probe.passMs.p99} ms (opens: ${round(probe.openMs.total / 1000, 2)} s)`]] : []),
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
+}
+
+/** Prints the top self-time functions of each profiled process; returns the top 8 of each. */
+function profiles(dir) {
+  const out = {};
+  for (const name of ['prof-live', 'prof-offline']) {
+    const files = fs.existsSync(path.join(dir, name)) ? fs.readdirSync(path.join(dir, name)) : [];
+    // A worker thread writes a profile of its own: print each.
+    for (const file of files.sort()) {
+      const top = topFunctions(path.join(dir, name, file), 15);
+      console.log(`  cpu profile ${name} ${file} (self time, one thread):`);
+      for (const t of top) console.log(`    ${String(t.ms).padStart(8)} ms ${String(t.pct).padStart(5)}%  ${t.fn}`);
+      out[`${name}/${file}`] = top.slice(0, 8);
+    }
+  }
+  return out;
 }
 
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-analytics-'));
   try {
     console.log(
-      `bench:analytics  ${PAIRS} pairs, ${RATE} trades/s, ${SECONDS} s window, wall clock x${TIME_SCALE}, ingester max-delay ${MAX_DELAY_MS ?? 'default (100)'} ms, node ${process.version}, ${os.cpus().length} cores`,
+      `bench:analytics  ${PAIRS} pairs, ${RATE} trades/s, ${SECONDS} s window, wall clock x${TIME_SCALE}, ingester max-delay ${MAX_DELAY_MS ?? 'default (100)'} ms, analytics max-delay ${ANALYTICS_MAX_DELAY_MS ?? 'default'} ms, node ${process.version}, ${os.cpus().length} cores`,
     );
     const live = await livePhase(dir);
+    if (LIVE_ONLY) {
+      printTable(live);
+      console.log(JSON.stringify({ bench: 'analytics', date: new Date().toISOString(), pairs: PAIRS, live, ...(PROFILE ? profiles(dir) : {}) }));
+      return;
+    }
     const prof = (name) => (PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.join(dir, name)] : []);
     const offline = await runOffline(path.join(dir, 'data'), path.join(dir, 'offline'), prof('prof-offline'));
     if (offline.code !== 0) throw new Error(`offline analytics exited ${offline.code}`);
@@ -205,16 +256,7 @@ async function main() {
       fullPass: probe,
       targets: { lagP99Under1s: live.commitToRowMs.p99 < 1000 && live.commitToRowMs.missing === 0, fullPassUnder1s: probe.passMs.total < 1000 },
     };
-    if (PROFILE) {
-      for (const name of ['prof-live', 'prof-offline']) {
-        const files = fs.existsSync(path.join(dir, name)) ? fs.readdirSync(path.join(dir, name)) : [];
-        if (files.length === 0) continue;
-        const top = topFunctions(path.join(dir, name, files[0]), 15);
-        console.log(`  cpu profile ${name} (self time, JS thread):`);
-        for (const t of top) console.log(`    ${String(t.ms).padStart(8)} ms ${String(t.pct).padStart(5)}%  ${t.fn}`);
-        summary[name] = top.slice(0, 8);
-      }
-    }
+    if (PROFILE) Object.assign(summary, profiles(dir));
     console.log(JSON.stringify(summary));
   } finally {
     if (flag('keep')) console.error(`kept ${dir}`);

@@ -45,6 +45,7 @@ export class AnalyticsApp {
     this.queues = new PairQueues(
       (pair, rows, committedAt) => this.runner.apply(pair, rows, committedAt),
       (pair, err) => this.logger.error('storing ticks failed', { pair, err }),
+      { holdMs: config.maxDelayMs },
     );
   }
 
@@ -133,7 +134,7 @@ export class AnalyticsApp {
       const ms = (): number => Math.round(performance.now() - started);
       this.queues.discardPending();
       await this.subscriber?.stop();
-      this.queues.discardPending();
+      this.queues.close();
       await this.queues.idle();
       this.logger.info('in-flight batches and passes finished', { ms: ms() });
       await this.runner.flushCandles(this.pairs());

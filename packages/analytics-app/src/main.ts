@@ -24,6 +24,8 @@ Usage:
   --pool-size N            analytics files kept open (default 200)
   --retention-interval-ms MS  live mode: retention per pair after a pass at most this often
                            (default 300000, 0 = never; DESIGN.md section 3 policy)
+  --max-delay-ms MS        live mode: a pair's ticks wait up to MS to be stored together
+                           (default 1000); ticks of a new minute are stored at once
   --duration SEC           stop after SEC seconds
   --log-level LEVEL        debug | info | warn | error
 report:

@@ -5,6 +5,7 @@ export class AnalyticsMetrics {
   readonly registry = new MetricsRegistry();
   readonly ticksApplied = this.registry.counter('analytics_ticks_applied_total', 'Ticks newly stored in analytics files, by pair.');
   readonly ticksDuplicate = this.registry.counter('analytics_ticks_duplicate_total', 'Ticks received again (replay overlap) and ignored.');
+  readonly storeSeconds = this.registry.histogram('analytics_store_seconds', 'Duration of storing one batch of a pair (appendTicks with candles), one per merged batch.');
   readonly passes = this.registry.counter('analytics_passes_total', 'Analytics passes run, by pair.');
   readonly passFailures = this.registry.counter('analytics_pass_failures_total', 'Failed analytics passes, by pair.');
   readonly passSeconds = this.registry.histogram('analytics_pass_seconds', 'Duration of one pair analytics pass.');

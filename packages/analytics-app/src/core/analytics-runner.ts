@@ -79,7 +79,9 @@ export class AnalyticsRunner {
       ticks[i] = { timestamp: r[0], price: r[1], volume: r[2], side: r[3], tradeId: r[4] };
     }
     await this.deps.withConnection(pair, async (conn) => {
+      const started = performance.now();
       const result = await appendTicks(conn, ticks, { candles: true });
+      this.deps.metrics.storeSeconds.observe((performance.now() - started) / 1000);
       // The pass then builds the new minute's profile rows from these instead of reading them back.
       observeStoredTicks(conn, ticks, result);
       this.deps.metrics.ticksApplied.inc({ pair: id }, result.inserted);

@@ -1,7 +1,9 @@
 import type { TickRow } from '@market-data/storage-core';
 import { PairQueues } from './pair-queues';
 
-const row = (id: string): TickRow => [1, 100, 1, 'BUY', id];
+const row = (id: string, at = 1): TickRow => [at, 100, 1, 'BUY', id];
+const MINUTE = 60_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('PairQueues', () => {
   it('applies each pair in order, merges what queued meanwhile, and runs pairs side by side', async () => {
@@ -33,7 +35,7 @@ describe('PairQueues', () => {
         if (pair === 'bad') throw new Error('disk full');
       },
       (pair, err) => errors.push(`${pair}: ${(err as Error).message}`),
-      2,
+      { maxPending: 2 },
     );
     await queues.push('bad', [row('1')], undefined);
     let admitted = false;
@@ -60,5 +62,85 @@ describe('PairQueues', () => {
     release();
     await queues.idle();
     expect(applied).toEqual(['1']);
+  });
+
+  describe('holding rows (holdMs)', () => {
+    const recorder = () => {
+      const calls: { pair: string; ids: string; at: number; committedAt: number | undefined }[] = [];
+      const started = performance.now();
+      const apply = async (pair: string, rows: TickRow[], committedAt: number | undefined) => {
+        calls.push({ pair, ids: rows.map((r) => r[4]).join(','), at: performance.now() - started, committedAt });
+      };
+      return { calls, apply };
+    };
+
+    it('stores a minute\'s first rows at once, then holds what follows and stores it together', async () => {
+      const { calls, apply } = recorder();
+      const queues = new PairQueues(apply, () => undefined, { holdMs: 150 });
+      await queues.push('a', [row('1', 5 * MINUTE)], 1);
+      await queues.push('a', [row('2', 5 * MINUTE + 10)], 2);
+      await queues.push('a', [row('3', 5 * MINUTE + 20)], 3);
+      await sleep(50);
+      expect(calls.map((c) => c.ids)).toEqual(['1']);
+      await sleep(200);
+      expect(calls.map((c) => [c.ids, c.committedAt])).toEqual([['1', 1], ['2,3', 3]]);
+      expect(calls[1].at).toBeGreaterThanOrEqual(140);
+    });
+
+    it('stores held rows at once, with them, when a row of a new minute arrives', async () => {
+      const { calls, apply } = recorder();
+      const queues = new PairQueues(apply, () => undefined, { holdMs: 10_000 });
+      await queues.push('a', [row('1', 5 * MINUTE)], undefined);
+      await sleep(10);
+      await queues.push('a', [row('2', 5 * MINUTE + 10)], undefined);
+      await queues.push('b', [row('7', 5 * MINUTE)], undefined);
+      await queues.push('a', [row('3', 5 * MINUTE + 20), row('4', 6 * MINUTE)], 9);
+      await sleep(10);
+      expect(calls.map((c) => `${c.pair}:${c.ids}`)).toEqual(['a:1', 'b:7', 'a:2,3,4']);
+      expect(calls[2].committedAt).toBe(9);
+      expect(calls[2].at).toBeLessThan(5_000);
+      await queues.idle();
+    });
+
+    it('idle() stores held rows without waiting for the hold, and discardPending drops them', async () => {
+      const { calls, apply } = recorder();
+      const queues = new PairQueues(apply, () => undefined, { holdMs: 10_000 });
+      await queues.push('a', [row('1', MINUTE)], undefined);
+      await queues.push('a', [row('2', MINUTE + 1)], undefined);
+      await sleep(10);
+      await queues.idle();
+      expect(calls.map((c) => c.ids)).toEqual(['1', '2']);
+      expect(calls[1].at).toBeLessThan(5_000);
+      await queues.push('a', [row('3', MINUTE + 2)], undefined);
+      queues.discardPending();
+      await queues.idle();
+      expect(calls.map((c) => c.ids)).toEqual(['1', '2']);
+    });
+
+    it('drops what arrives after close(), held or not', async () => {
+      const { calls, apply } = recorder();
+      const queues = new PairQueues(apply, () => undefined, { holdMs: 20 });
+      await queues.push('a', [row('1', MINUTE)], undefined);
+      await queues.push('a', [row('2', MINUTE + 1)], undefined);
+      queues.close();
+      await queues.push('a', [row('3', 2 * MINUTE)], undefined);
+      await sleep(60);
+      await queues.idle();
+      expect(calls.map((c) => c.ids)).toEqual(['1']);
+    });
+
+    it('stores every held row at once when the backlog is over its bound', async () => {
+      const { calls, apply } = recorder();
+      const queues = new PairQueues(apply, () => undefined, { holdMs: 10_000, maxPending: 3 });
+      await queues.push('a', [row('1', MINUTE)], undefined);
+      await queues.push('b', [row('5', MINUTE)], undefined);
+      await sleep(10);
+      await queues.push('a', [row('2', MINUTE + 1)], undefined);
+      await queues.push('b', [row('6', MINUTE + 1)], undefined);
+      await queues.push('a', [row('3', MINUTE + 2), row('4', MINUTE + 3)], undefined);
+      await sleep(10);
+      expect(calls.map((c) => `${c.pair}:${c.ids}`).sort()).toEqual(['a:1', 'a:2,3,4', 'b:5', 'b:6']);
+      await queues.idle();
+    });
   });
 });
