@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { accessSync, chmodSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConnectionPoolManager } from '@market-data/pool';
 import { executeQuery, pairKey } from '@market-data/storage-core';
@@ -84,6 +85,27 @@ describe('IngestService', () => {
     }
   });
 
+  it('sets aside a pair whose folder is read-only and keeps ingesting the others', async () => {
+    const locked = join(dir.path, 'binance', 'spot', 'LOCKED');
+    mkdirSync(locked, { recursive: true });
+    const unlock = makeReadOnly(locked);
+    const { pool, metrics, service } = setup();
+    try {
+      const feed = new ArrayFeed([...makeTrades('LOCKED', 200), ...makeTrades('GOOD', 300)], 100);
+      await service.start([feed]);
+      await feed.done;
+      await service.stop();
+      expect(await count(pool, 'GOOD')).toBe(300);
+      const health = service.health();
+      expect(health.pairs.find((p) => p.pair === 'binance:spot:LOCKED')).toMatchObject({ setAside: true, lastError: expect.stringMatching(/cannot open/) });
+      expect(metrics.stored.get({ pair: 'binance:spot:LOCKED' })).toBe(0);
+      expect(metrics.dropped.get({ pair: 'binance:spot:LOCKED', reason: 'set_aside' })).toBe(200);
+    } finally {
+      await pool.closeAll();
+      unlock();
+    }
+  });
+
   it('counts rejects by reason and samples them in the log, at most N per minute', async () => {
     const { pool, metrics, service, logs } = setup({ rejectSamplesPerMinute: 2 });
     try {
@@ -134,3 +156,22 @@ describe('IngestService', () => {
     }
   });
 });
+
+/**
+ * Makes a folder unwritable for this process and returns the undo. Mode bits do not stop root
+ * (CI runs as root), so there the folder is also marked immutable, which binds root too.
+ */
+function makeReadOnly(folder: string): () => void {
+  chmodSync(folder, 0o555);
+  let immutable = false;
+  if (process.getuid?.() === 0) {
+    execFileSync('chattr', ['+i', folder]);
+    immutable = true;
+  }
+  // The test means nothing if the folder is still writable: fail here rather than pass vacuously.
+  expect(() => accessSync(folder, constants.W_OK) === undefined && writeFileSync(join(folder, 'probe'), '')).toThrow();
+  return () => {
+    if (immutable) execFileSync('chattr', ['-i', folder]);
+    chmodSync(folder, 0o755);
+  };
+}
