@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IngestError } from '../errors';
 import { BinanceBackfill } from './binance-backfill';
+import { BinanceFrameReader, type BinanceTradeFields } from './binance-frame';
 import { BINANCE_ENDPOINTS, BINANCE_MAX_STREAMS, planConnections, type BinanceMarket, type BinanceStream } from './binance-streams';
 import type { Feed, FeedSink, RejectReason, Trade, TradeGap } from './feed';
 import { checkFeedUrl, checkPositive, normalizeSymbols } from './feed-options';
@@ -43,6 +44,8 @@ export interface BinanceFeedOptions extends SocketOptions {
 export const BINANCE_MAX_CONNECTION_AGE_MS = 23 * 60 * 60 * 1000 + 50 * 60 * 1000;
 
 type Json = Record<string, unknown>;
+/** The trade fields read from `data`, whichever parser produced it. */
+type TradeData = Readonly<Pick<BinanceTradeFields, 'e' | 's' | 't' | 'a' | 'p' | 'q' | 'T' | 'X' | 'm'>>;
 
 /** One subscribed symbol: its id sequence, its pair, and the trades parsed since the last delivery. */
 interface SymbolState {
@@ -77,6 +80,7 @@ export class BinanceFeed implements Feed {
   private readonly ready: SymbolState[] = [];
   private deliveryQueued = false;
   private readonly deliver = (): void => this.deliverReady();
+  private readonly frames = new BinanceFrameReader();
   private readonly sockets: { readonly label: string; readonly socket: ReconnectingSocket }[] = [];
   private readonly backfiller: BinanceBackfill;
   private readonly abort = new AbortController();
@@ -107,7 +111,7 @@ export class BinanceFeed implements Feed {
         { ...options, url: plan.url, maxConnectionAgeMs: options.maxConnectionAgeMs ?? BINANCE_MAX_CONNECTION_AGE_MS },
         {
           onOpen: () => undefined,
-          onMessage: (text, receivedAt) => this.onMessage(text, receivedAt),
+          onMessage: (data, receivedAt) => this.onMessage(data, receivedAt),
           onOversized: (sample) => this.sink?.reject('oversized', sampleOf(sample)),
           onStatus: (state, detail) => this.sink?.status({ type: 'status', feed: label, state, detail }),
         },
@@ -148,22 +152,34 @@ export class BinanceFeed implements Feed {
     await this.backfills;
   }
 
-  private reject(reason: RejectReason, text: string): void {
-    if (!this.stopped) this.sink?.reject(reason, sampleOf(text));
+  private reject(reason: RejectReason, text: string | Buffer): void {
+    if (!this.stopped) this.sink?.reject(reason, sampleOf(typeof text === 'string' ? text : text.toString('utf8')));
   }
 
-  private onMessage(text: string, receivedAt: number): void {
+  private onMessage(bytes: Buffer, receivedAt: number): void {
+    // The common frame is read straight from the bytes; anything else goes through JSON.parse.
+    const data = this.frames.read(bytes)?.data ?? this.parseGeneral(bytes);
+    if (data !== undefined) this.onTrade(data, bytes, receivedAt);
+  }
+
+  /** The general path: JSON.parse and the envelope checks; undefined when the message was handled here. */
+  private parseGeneral(bytes: Buffer): TradeData | undefined {
+    const text = bytes.toString('utf8');
     let message: unknown;
     try {
       message = JSON.parse(text);
     } catch {
-      return this.reject('malformed_json', text);
+      return void this.reject('malformed_json', text);
     }
-    if (!isObject(message)) return this.reject('unexpected_message', text);
+    if (!isObject(message)) return void this.reject('unexpected_message', text);
     // A reply to a control request ({"result":null,"id":1}); we send none, but it is harmless.
-    if ('result' in message && 'id' in message) return;
+    if ('result' in message && 'id' in message) return undefined;
     const data = message.data;
-    if (typeof message.stream !== 'string' || !isObject(data)) return this.reject('unexpected_message', text);
+    if (typeof message.stream !== 'string' || !isObject(data)) return void this.reject('unexpected_message', text);
+    return data as TradeData;
+  }
+
+  private onTrade(data: TradeData, text: Buffer, receivedAt: number): void {
     if (data.e !== this.stream) return this.reject('unexpected_message', text);
     if (typeof data.s !== 'string') return this.reject('missing_field', text);
     // Binance sends symbols in upper case; fold only when a lookup misses.

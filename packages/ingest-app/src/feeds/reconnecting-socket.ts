@@ -68,7 +68,8 @@ export interface OpenInfo {
 export interface SocketHandlers {
   /** A connection opened; `send` writes to that connection (subscribe requests). */
   onOpen(send: (text: string) => void, info: OpenInfo): void;
-  onMessage(text: string, receivedAt: number): void;
+  /** One whole message's bytes (UTF-8 text from the exchange), valid during the call. */
+  onMessage(data: Buffer, receivedAt: number): void;
   /** A message over the size limits; `sample` describes it (size and first bytes). */
   onOversized(sample: string): void;
   onStatus(state: FeedState, detail?: string): void;
@@ -288,7 +289,7 @@ export class ReconnectingSocket {
       this.handlers.onOversized(`${bytes} bytes (limit ${this.opts.maxMessageBytes}): ${head}`);
       return;
     }
-    this.handlers.onMessage(toBuffer(data).toString('utf8'), receivedAt);
+    this.handlers.onMessage(toBuffer(data), receivedAt);
   }
 
   private onClose(conn: Conn, code: number, reason: string): void {

@@ -39,7 +39,7 @@ function recorder(): SocketHandlers & { messages: string[]; oversized: string[];
     statuses: [] as { state: FeedState; detail?: string }[],
     opens: 0,
     onOpen: () => void (r.opens += 1),
-    onMessage: (text: string) => void r.messages.push(text),
+    onMessage: (data: Buffer) => void r.messages.push(data.toString('utf8')),
     onOversized: (sample: string) => void r.oversized.push(sample),
     onStatus: (state: FeedState, detail?: string) => void r.statuses.push({ state, detail }),
   };
