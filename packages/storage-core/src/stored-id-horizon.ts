@@ -1,8 +1,20 @@
-/** A canonical non-negative integer id: no sign, no leading zero, so text equality is number equality. */
-const CANONICAL = /^(0|[1-9][0-9]{0,37})$/;
-
+/**
+ * A canonical non-negative integer id, /^(0|[1-9][0-9]{0,37})$/: no sign, no leading zero, so
+ * text equality is number equality.
+ */
 export function isCanonicalNumericId(id: string): boolean {
-  return CANONICAL.test(id);
+  // A loop rather than CANONICAL.test: this runs for every stored tick, and the regex call was
+  // 5% of a storage thread at 150,000 ticks/s.
+  const n = id.length;
+  if (n === 0 || n > 38) return false;
+  const first = id.charCodeAt(0);
+  if (first === 0x30) return n === 1;
+  if (first < 0x31 || first > 0x39) return false;
+  for (let i = 1; i < n; i++) {
+    const c = id.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
 
 /** Orders canonical numeric ids as numbers (longer is larger; same length compares as text). */

@@ -84,7 +84,11 @@ export class Histogram implements Metric {
     this.recent = new Float64Array(sampleSize);
   }
   observe(value: number, times = 1): void {
-    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]) this.counts[i] += times;
+    // Counted in the first bucket that holds the value (cumulated when rendered): the ingester
+    // observes every stored trade, so this stops at the first match instead of visiting all.
+    let i = 0;
+    while (i < this.buckets.length && value > this.buckets[i]) i++;
+    if (i < this.buckets.length) this.counts[i] += times;
     this.sum += value * times;
     this.count += times;
     this.recent[this.recentIndex] = value;
@@ -104,7 +108,8 @@ export class Histogram implements Metric {
   }
   render(): string[] {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket{le="${b}"} ${this.counts[i]}`));
+    let cumulative = 0;
+    this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket{le="${b}"} ${(cumulative += this.counts[i])}`));
     lines.push(`${this.name}_bucket{le="+Inf"} ${this.count}`, `${this.name}_sum ${this.sum}`, `${this.name}_count ${this.count}`);
     return lines;
   }
