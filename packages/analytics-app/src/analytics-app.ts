@@ -45,7 +45,7 @@ export class AnalyticsApp {
     this.queues = new PairQueues(
       (pair, rows, committedAt) => this.runner.apply(pair, rows, committedAt),
       (pair, err) => this.logger.error('storing ticks failed', { pair, err }),
-      { holdMs: config.maxDelayMs },
+      { holdMs: config.maxDelayMs, concurrency: config.concurrency },
     );
   }
 
@@ -58,7 +58,7 @@ export class AnalyticsApp {
     this.http = await startOpsServer(this.config.listen.host, this.config.listen.port, {
       metrics: () => this.metrics.registry.render(),
       health: () => this.health(),
-      routes: { '/report': async () => this.reports(), '/stats': async () => this.stats() },
+      routes: { '/report': async () => this.reports(), '/stats': async (query) => this.stats(query.get('since')) },
     });
     this.logger.info('analytics listening', { url: this.http.url, mode: this.config.ingester ? 'live' : 'offline', ingester: this.config.ingester });
     if (!this.config.ingester) return;
@@ -101,10 +101,15 @@ export class AnalyticsApp {
     return out;
   }
 
-  /** Headline figures as JSON (benchmarks and operators): counts and latency quantiles in ms. */
-  stats(): Record<string, unknown> {
+  /**
+   * Headline figures as JSON (benchmarks and operators): counts and latency quantiles in ms;
+   * `since` (epoch ms) adds the lag's quantiles over the samples made since then only.
+   */
+  stats(since?: string | null): Record<string, unknown> {
     const m = this.metrics;
+    const sinceMs = since === null || since === undefined ? Number.NaN : Number(since);
     return {
+      ...(Number.isFinite(sinceMs) ? { commitToRowMsSince: m.lagSamples.percentilesSince(sinceMs, 1000) } : {}),
       ticksApplied: m.ticksApplied.total(),
       ticksDuplicate: m.ticksDuplicate.total(),
       passes: m.passes.total(),

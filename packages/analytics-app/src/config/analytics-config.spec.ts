@@ -1,5 +1,5 @@
 import { AnalyticsError } from '../errors';
-import { buildAnalyticsConfig, DEFAULT_MAX_DELAY_MS } from './analytics-config';
+import { buildAnalyticsConfig, DEFAULT_CONCURRENCY, DEFAULT_MAX_DELAY_MS } from './analytics-config';
 
 describe('buildAnalyticsConfig maxDelayMs (--max-delay-ms)', () => {
   it('defaults to DEFAULT_MAX_DELAY_MS and takes 0 (store at once) up to a minute', () => {
@@ -17,5 +17,13 @@ describe('buildAnalyticsConfig maxDelayMs (--max-delay-ms)', () => {
     }
     expect(caught).toBeInstanceOf(AnalyticsError);
     expect(caught).toMatchObject({ code: 'INVALID_CONFIG', key: 'maxDelayMs' });
+  });
+});
+
+describe('buildAnalyticsConfig concurrency (--concurrency)', () => {
+  it('defaults to DEFAULT_CONCURRENCY, takes a positive integer and refuses anything else', () => {
+    expect(buildAnalyticsConfig({}).concurrency).toBe(DEFAULT_CONCURRENCY);
+    expect(buildAnalyticsConfig({ concurrency: '2' }).concurrency).toBe(2);
+    for (const value of ['0', '2.5', 'many']) expect(() => buildAnalyticsConfig({ concurrency: value })).toThrow(/config concurrency/);
   });
 });

@@ -20,6 +20,8 @@ export interface AnalyticsConfig {
   readonly retentionIntervalMs: number;
   /** Live mode: how long a pair's ticks may wait to be stored with the ones after them (ms); a new minute is stored at once. */
   readonly maxDelayMs: number;
+  /** Live mode: pairs storing ticks (and running their pass) at once, the rest queued, a new minute first. */
+  readonly concurrency: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   readonly durationSec: number;
 }
@@ -30,7 +32,13 @@ export interface AnalyticsConfig {
  */
 export const DEFAULT_MAX_DELAY_MS = 1000;
 
-const KNOWN = new Set(['dataDir', 'analyticsDir', 'pairs', 'ingester', 'offline', 'listen', 'rowSize', 'valueAreaPct', 'profileWindow', 'poolSize', 'retentionIntervalMs', 'maxDelayMs', 'logLevel', 'duration', 'config', 'help', 'json', 'pair', 'from']);
+/**
+ * A few pairs at a time keep both cores and DuckDB's thread pool busy (one pair's statement runs
+ * while another's JS does), without the processor sharing of all pairs at once (see StoreSlots).
+ */
+export const DEFAULT_CONCURRENCY = 4;
+
+const KNOWN = new Set(['dataDir', 'analyticsDir', 'pairs', 'ingester', 'offline', 'listen', 'rowSize', 'valueAreaPct', 'profileWindow', 'poolSize', 'retentionIntervalMs', 'maxDelayMs', 'concurrency', 'logLevel', 'duration', 'config', 'help', 'json', 'pair', 'from']);
 
 function bad(key: string, message: string): never {
   throw new AnalyticsError('INVALID_CONFIG', `config ${key}: ${message}`, key);
@@ -93,6 +101,7 @@ export function buildAnalyticsConfig(input: Readonly<Record<string, unknown>>): 
     poolSize: input.poolSize === undefined ? 200 : num('poolSize', input.poolSize, 1, 100_000, true),
     retentionIntervalMs: input.retentionIntervalMs === undefined ? 300_000 : num('retentionIntervalMs', input.retentionIntervalMs, 0, 86_400_000, true),
     maxDelayMs: input.maxDelayMs === undefined ? DEFAULT_MAX_DELAY_MS : num('maxDelayMs', input.maxDelayMs, 0, 60_000, true),
+    concurrency: input.concurrency === undefined ? DEFAULT_CONCURRENCY : num('concurrency', input.concurrency, 1, 10_000, true),
     logLevel,
     durationSec: input.duration === undefined ? 0 : num('duration', input.duration, 0, 1e9),
   };

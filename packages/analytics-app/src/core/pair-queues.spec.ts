@@ -143,4 +143,29 @@ describe('PairQueues', () => {
       await queues.idle();
     });
   });
+
+  it('with a concurrency bound, stores a new minute before rows due only by their hold, and merges what arrives while a pair waits', async () => {
+    const calls: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const queues = new PairQueues(
+      async (pair, rows) => {
+        calls.push(`${pair}:${rows.map((r) => r[4]).join(',')}`);
+        if (pair === 'a') await gate;
+      },
+      () => undefined,
+      { holdMs: 20, concurrency: 1 },
+    );
+    await queues.push('b', [row('1', MINUTE)], undefined);
+    await sleep(5);
+    await queues.push('a', [row('2', MINUTE)], undefined);
+    await queues.push('b', [row('3', MINUTE + 1)], undefined);
+    await sleep(40); // b's rows are due by now and wait for the slot a holds
+    await queues.push('c', [row('8', MINUTE)], undefined);
+    await queues.push('b', [row('4', MINUTE + 2)], undefined);
+    release();
+    await sleep(10); // (idle() would make every queue urgent)
+    expect(calls).toEqual(['b:1', 'a:2', 'c:8', 'b:3,4']);
+    await queues.idle();
+  });
 });

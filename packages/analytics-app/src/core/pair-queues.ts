@@ -1,4 +1,5 @@
 import type { TickRow } from '@market-data/storage-core';
+import { StoreSlots } from './store-slots';
 
 /** The smallest candle: a row in a newer one than any queued before closes a candle, so it triggers a pass. */
 const MINUTE_MS = 60_000;
@@ -27,6 +28,8 @@ export interface PairQueuesOptions {
    * the hold never delays a pass.
    */
   readonly holdMs?: number;
+  /** Pairs storing (with their pass) at once, urgent ones first (see StoreSlots); default unbounded. */
+  readonly concurrency?: number;
 }
 
 /**
@@ -42,6 +45,7 @@ export class PairQueues {
   private waiters: (() => void)[] = [];
   private readonly maxPending: number;
   private readonly holdMs: number;
+  private readonly slots: StoreSlots | undefined;
 
   constructor(
     private readonly apply: (pair: string, rows: TickRow[], committedAt: number | undefined) => Promise<void>,
@@ -50,6 +54,7 @@ export class PairQueues {
   ) {
     this.maxPending = options.maxPending ?? 200_000;
     this.holdMs = options.holdMs ?? 0;
+    this.slots = options.concurrency === undefined ? undefined : new StoreSlots(options.concurrency);
   }
 
   /** Queues rows; resolves at once unless the backlog is over its bound. Rows pushed after close() are dropped. */
@@ -140,16 +145,20 @@ export class PairQueues {
     await Promise.resolve();
     try {
       while (q.rows.length > 0 && (q.urgent || performance.now() - q.since >= this.holdMs)) {
+        // Rows that arrive while the pair waits for a slot are stored with it.
+        const slot = this.slots ? await this.slots.acquire(() => q.urgent) : undefined;
         const rows = q.rows;
         const committedAt = q.committedAt;
         q.rows = [];
         q.committedAt = undefined;
         q.urgent = false;
         try {
-          await this.apply(pair, rows, committedAt);
+          // Emptied by discardPending while waiting for the slot.
+          if (rows.length > 0) await this.apply(pair, rows, committedAt);
         } catch (err) {
           this.onError(pair, err);
         } finally {
+          slot?.();
           this.pending -= rows.length;
           this.release();
         }
