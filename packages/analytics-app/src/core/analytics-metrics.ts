@@ -1,4 +1,5 @@
 import { MetricsRegistry } from '@market-data/storage-core';
+import { TimedSamples } from './timed-samples';
 
 /** What the analytics app exposes on /metrics. */
 export class AnalyticsMetrics {
@@ -10,6 +11,8 @@ export class AnalyticsMetrics {
   readonly passFailures = this.registry.counter('analytics_pass_failures_total', 'Failed analytics passes, by pair.');
   readonly passSeconds = this.registry.histogram('analytics_pass_seconds', 'Duration of one pair analytics pass.');
   readonly lag = this.registry.histogram('analytics_commit_to_row_seconds', 'From the ingester committing a batch that closes a candle to the analytics rows for it being written.');
+  /** The lag samples with their time, for /stats?since= (seconds). */
+  readonly lagSamples = new TimedSamples();
   readonly retentionDeleted = this.registry.counter('analytics_retention_deleted_total', 'Rows removed by retention after a pass, by table.');
   readonly reconnects = this.registry.counter('analytics_subscriber_reconnects_total', 'Reconnections to the ingester.');
 }

@@ -91,7 +91,11 @@ export class AnalyticsRunner {
     });
     if (Math.floor(state.newest / MINUTE_MS) > state.passedMinute) {
       await this.pass(pair, state);
-      if (committedAt !== undefined) this.deps.metrics.lag.observe(Math.max(0, Date.now() - committedAt) / 1000);
+      if (committedAt !== undefined) {
+        const now = Date.now();
+        this.deps.metrics.lag.observe(Math.max(0, now - committedAt) / 1000);
+        this.deps.metrics.lagSamples.add(now, Math.max(0, now - committedAt) / 1000);
+      }
     }
   }
 
