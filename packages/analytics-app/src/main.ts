@@ -27,7 +27,7 @@ Usage:
   --max-delay-ms MS        live mode: a pair's ticks wait up to MS to be stored together
                            (default 1000); ticks of a new minute are stored at once
   --concurrency N          live mode: pairs storing ticks and running their pass at once, the
-                           rest wait in arrival order, a new minute first (default 4)
+                           rest wait in arrival order, a new minute first (default 3)
   --duration SEC           stop after SEC seconds
   --log-level LEVEL        debug | info | warn | error
 report:

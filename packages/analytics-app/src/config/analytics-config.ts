@@ -36,7 +36,7 @@ export const DEFAULT_MAX_DELAY_MS = 1000;
  * A few pairs at a time keep both cores and DuckDB's thread pool busy (one pair's statement runs
  * while another's JS does), without the processor sharing of all pairs at once (see StoreSlots).
  */
-export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_CONCURRENCY = 3;
 
 const KNOWN = new Set(['dataDir', 'analyticsDir', 'pairs', 'ingester', 'offline', 'listen', 'rowSize', 'valueAreaPct', 'profileWindow', 'poolSize', 'retentionIntervalMs', 'maxDelayMs', 'concurrency', 'logLevel', 'duration', 'config', 'help', 'json', 'pair', 'from']);
 
