@@ -58,6 +58,7 @@ export class IngestApp {
         maxDelayMs: this.config.batch.maxDelayMs,
         maxFailures: 3,
         maxBuffered: Math.max(100_000, this.config.batch.maxBatch * 10),
+        maxConcurrentFlushes: this.config.batch.maxConcurrent || 4 * Math.max(1, this.config.storageThreads),
       },
     );
     this.service.declarePairs(this.config.pairs);

@@ -19,6 +19,9 @@ Usage: market-data-ingest [--config file.json] [flags]
   --listen HOST:PORT        ops + subscriber listener (default 127.0.0.1:8090)
   --max-batch N             flush a pair's batch at N trades (default 10000)
   --max-delay-ms MS         ...or MS after its first trade (default 100)
+  --max-concurrent-flushes N  pair batches written at once; a pair due meanwhile waits
+                            and keeps buffering, so batches grow under load (default
+                            0 = four per storage thread)
   --pool-size N             pair files kept open (default 200)
   --storage-threads N       worker threads that own the pair files, pairs spread
                             over them (default 2; 0 = on the main thread)

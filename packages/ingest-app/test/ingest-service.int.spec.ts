@@ -62,6 +62,23 @@ describe('IngestService', () => {
     }
   });
 
+  it('with one flush slot for four pairs, every trade is still stored once', async () => {
+    const { pool, metrics, service } = setup({ maxConcurrentFlushes: 1, maxDelayMs: 1 });
+    try {
+      const symbols = ['S1', 'S2', 'S3', 'S4'];
+      const trades = symbols.flatMap((s) => makeTrades(s, 2000));
+      const feed = new ArrayFeed(trades, 50);
+      await service.start([feed]);
+      await feed.done;
+      await service.stop();
+      for (const s of symbols) expect(await count(pool, s)).toBe(2000);
+      expect(metrics.stored.total()).toBe(8000);
+      expect(metrics.duplicates.total()).toBe(0);
+    } finally {
+      await pool.closeAll();
+    }
+  });
+
   it('sets aside a pair whose file is corrupt and keeps ingesting the others', async () => {
     const bad = join(dir.path, 'binance', 'spot', 'BAD');
     mkdirSync(bad, { recursive: true });

@@ -16,7 +16,11 @@ export interface IngestConfig {
   readonly source: SourceKind;
   readonly pairs: readonly PairKey[];
   readonly listen: { readonly host: string; readonly port: number };
-  readonly batch: { readonly maxBatch: number; readonly maxDelayMs: number };
+  /**
+   * maxConcurrent: pair batches written at once (others wait, and grow, for a slot: see
+   * FlushSlots); 0 = four per storage thread.
+   */
+  readonly batch: { readonly maxBatch: number; readonly maxDelayMs: number; readonly maxConcurrent: number };
   readonly poolSize: number;
   /** Keep the pair files on a worker thread (DuckDB's synchronous work then leaves the socket thread alone). */
   /** Worker threads that own the pair files (pairs shared among them); 0 keeps them on the main thread. */
@@ -42,7 +46,7 @@ export const DEFAULT_CONFIG: IngestConfig = {
   source: 'synthetic',
   pairs: [],
   listen: { host: '127.0.0.1', port: 8090 },
-  batch: { maxBatch: 10_000, maxDelayMs: 100 },
+  batch: { maxBatch: 10_000, maxDelayMs: 100, maxConcurrent: 0 },
   poolSize: 200,
   storageThreads: 2,
   threads: 1,
@@ -126,7 +130,7 @@ function parseReplayFile(key: string, value: unknown): ReplayFileConfig {
 }
 
 const KNOWN_KEYS = new Set([
-  'dataDir', 'source', 'pairs', 'listen', 'maxBatch', 'maxDelayMs', 'poolSize', 'storageThreads', 'threads', 'memoryLimit',
+  'dataDir', 'source', 'pairs', 'listen', 'maxBatch', 'maxDelayMs', 'maxConcurrentFlushes', 'poolSize', 'storageThreads', 'threads', 'memoryLimit',
   'retentionIntervalMs', 'logLevel', 'duration', 'binanceStream', 'staleTimeoutMs', 'replayFiles', 'speed', 'seed', 'rate',
   'realtime', 'endpoints', 'config', 'help',
 ]);
@@ -178,6 +182,7 @@ export function buildConfig(input: Readonly<Record<string, unknown>>): IngestCon
     batch: {
       maxBatch: input.maxBatch === undefined ? d.batch.maxBatch : int('maxBatch', input.maxBatch, 1, 1_000_000),
       maxDelayMs: input.maxDelayMs === undefined ? d.batch.maxDelayMs : int('maxDelayMs', input.maxDelayMs, 1, 60_000),
+      maxConcurrent: input.maxConcurrentFlushes === undefined ? d.batch.maxConcurrent : int('maxConcurrentFlushes', input.maxConcurrentFlushes, 0, 10_000),
     },
     poolSize: input.poolSize === undefined ? d.poolSize : int('poolSize', input.poolSize, 1, 100_000),
     storageThreads: input.storageThreads === undefined ? d.storageThreads : int('storageThreads', input.storageThreads, 0, 64),

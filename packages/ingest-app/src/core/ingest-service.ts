@@ -1,5 +1,6 @@
 import { pairId, pairKey, type PairKey, type RetentionPolicy } from '@market-data/storage-core';
 import type { Feed, FeedSink, FeedState, RejectReason, Trade, TradeGap } from '../feeds/feed';
+import { FlushSlots } from '../storage/flush-slots';
 import { PairWriter, type PairWriterOptions } from '../storage/pair-writer';
 import type { PairStore } from '../storage/pair-store';
 import type { Tickerplant } from '../server/tickerplant';
@@ -22,6 +23,8 @@ export interface IngestServiceOptions extends PairWriterOptions {
   readonly rejectSamplesPerMinute?: number;
   /** How long a set-aside pair waits before it is tried again (0 = never). */
   readonly setAsideRetryMs?: number;
+  /** Pair batches written at once (see FlushSlots); absent = no bound. */
+  readonly maxConcurrentFlushes?: number;
 }
 
 export interface PairHealth {
@@ -49,11 +52,14 @@ export class IngestService implements FeedSink {
   private stopping = false;
   private paused = false;
   private pressureTimer: NodeJS.Timeout | undefined;
+  private readonly slots: FlushSlots | undefined;
 
   constructor(
     private readonly deps: IngestServiceDeps,
     private readonly options: IngestServiceOptions,
-  ) {}
+  ) {
+    this.slots = options.maxConcurrentFlushes === undefined ? undefined : new FlushSlots(options.maxConcurrentFlushes);
+  }
 
   /** Registers pairs up front so health and '*' subscribers see them before their first trade. */
   declarePairs(pairs: readonly PairKey[]): void {
@@ -202,6 +208,7 @@ export class IngestService implements FeedSink {
       pair,
       {
         append: (p, batch) => this.deps.store.append(p, batch),
+        slots: this.slots,
         flushCandles: (p) => this.deps.store.flushCandles(p),
         committed: (p, batch, inserted, commitMs) => this.committed(id, p, batch, inserted, commitMs),
         failed: (_p, error, setAside, dropped) => this.failed(id, error, setAside, dropped),

@@ -1,5 +1,6 @@
 import type { PairKey } from '@market-data/storage-core';
 import type { Trade } from '../feeds/feed';
+import type { FlushSlots } from './flush-slots';
 import type { PairStore } from './pair-store';
 
 /** What a writer needs from the process: the store's append and candle flush, and a few sinks. */
@@ -10,6 +11,8 @@ export interface PairWriterDeps extends Pick<PairStore, 'append' | 'flushCandles
   invalid(pair: PairKey, count: number, sample: string): void;
   /** Called when a flush fails; `setAside` when the pair has now failed too often in a row. */
   failed(pair: PairKey, error: unknown, setAside: boolean, dropped: number): void;
+  /** Shared bound on batches written at once; a due batch waits for a slot and keeps growing. */
+  readonly slots?: FlushSlots;
 }
 
 export interface PairWriterOptions {
@@ -82,16 +85,20 @@ export class PairWriter {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.flushing || this.buffer.length === 0) return;
-    void this.runFlush().then(() => {
+    void this.runFlush(this.deps.slots).then(() => {
       if (this.buffer.length >= this.options.maxBatch) this.kick();
       else if (this.buffer.length > 0 && !this.timer) this.timer = setTimeout(() => this.kick(), this.options.maxDelayMs);
     });
   }
 
-  private runFlush(): Promise<void> {
-    const batch = this.buffer.splice(0, this.options.maxBatch);
-    this.inFlight = batch.length;
-    const run = this.write(batch).finally(() => {
+  /** Writes one batch; with slots, the batch is taken when the slot is granted (all that came meanwhile). */
+  private runFlush(slots?: FlushSlots): Promise<void> {
+    const writeNow = (): Promise<void> => {
+      const batch = this.buffer.splice(0, this.options.maxBatch);
+      this.inFlight = batch.length;
+      return batch.length === 0 ? Promise.resolve() : this.write(batch);
+    };
+    const run = (slots ? slots.use(writeNow) : writeNow()).finally(() => {
       this.flushing = undefined;
       this.inFlight = 0;
     });
