@@ -179,9 +179,19 @@ async function phase(name, rate, dataDir) {
   } finally {
     const stopAt = performance.now();
     ingester.child.kill('SIGTERM');
-    const code = await new Promise((r) => ingester.child.once('exit', (c) => r(c)));
+    // A stop that hangs is a finding, not a reason for the bench to hang: report it and kill.
+    const exited = new Promise((r) => ingester.child.once('exit', (c) => r(c)));
+    const code = await Promise.race([exited, sleep(60_000).then(() => 'timeout')]);
+    if (code === 'timeout') {
+      ingester.child.kill('SIGKILL');
+      await exited;
+    }
     exchange.child.kill('SIGKILL');
-    console.log(`${name}: ingester exited ${code} ${((performance.now() - stopAt) / 1000).toFixed(1)} s after SIGTERM`);
+    console.log(
+      code === 'timeout'
+        ? `${name}: ingester did NOT exit within 60 s of SIGTERM (killed)`
+        : `${name}: ingester exited ${code} ${((performance.now() - stopAt) / 1000).toFixed(1)} s after SIGTERM`,
+    );
   }
 }
 
