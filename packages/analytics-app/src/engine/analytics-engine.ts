@@ -11,6 +11,7 @@ import {
 import { timeframeMs } from './candle';
 import { writeCursors, type CursorWrite } from './cursor';
 import { FvgTracker, saveGaps } from './fair-value-gaps';
+import { GapMemory } from './gap-memory';
 import { marketProfileRows } from './market-profile';
 import { resolveAnalyticsOptions, type AnalyticsOptions, type ResolvedOptions } from './options';
 import { orderFlowRow } from './order-flow';
@@ -70,7 +71,7 @@ async function processPlan(
   opts: ResolvedOptions,
   memory: ProfileMemory,
   replace: boolean,
-): Promise<{ counts: Counts; timeframes: TimeframeProgress[]; cursors: CursorWrite[] }> {
+): Promise<{ counts: Counts; timeframes: TimeframeProgress[]; cursors: CursorWrite[]; fvgTrackers: FvgTracker[] }> {
   const counts = { orderFlowRows: 0, marketProfileRows: 0, fvgsCreated: 0, fvgsUpdated: 0, zonesCreated: 0, zonesUpdated: 0, zonesDropped: 0 };
   const timeframes: TimeframeProgress[] = [];
   const cursors: CursorWrite[] = [];
@@ -127,7 +128,7 @@ async function processPlan(
     counts.zonesDropped = saved.dropped;
   }
   await writeCursors(conn, cursors, clockMs);
-  return { counts, timeframes, cursors };
+  return { counts, timeframes, cursors, fvgTrackers };
 }
 
 /**
@@ -173,13 +174,16 @@ export async function runAnalyticsPass(conn: DuckDBConnection, options: Analytic
     // transaction: the book must not think a rolled-back row stored.)
     if (opts.externalClockMs !== null && opts.externalClockMs > (state.newestMs ?? -Infinity)) await flushCandles(conn);
     const memory = ProfileMemory.of(conn);
+    // Kept gaps only on the path where this connection's own passes are known to have written
+    // everything (remembered cursors, the app's runner); any other caller reads the table.
+    const gapMemory = known !== undefined ? GapMemory.of(conn) : undefined;
     const oneMinute = plan.find((p) => p.timeframe === '1m');
     // Upserts only where rows past the cursor may exist: no stored cursor, or a retry after RowsAhead.
     let replace = oneMinute?.cursor === null;
     for (;;) {
       await conn.run('BEGIN TRANSACTION');
       try {
-        const reads = await readPass(conn, plan, opts);
+        const reads = await readPass(conn, plan, opts, gapMemory);
         for (const p of plan) {
           // Remembered only up to the newest tick's bucket: later ticks (in time order) cannot add a candle before it.
           const tickThrough = state.newestMs === null ? -Infinity : Math.floor(state.newestMs / timeframeMs(p.timeframe)) * timeframeMs(p.timeframe);
@@ -191,6 +195,7 @@ export async function runAnalyticsPass(conn: DuckDBConnection, options: Analytic
         const cursors = { ...state.cursors };
         for (const { timeframe, cursor } of done.cursors) cursors[timeframe] = cursor;
         rememberCursors(conn, cursors);
+        for (const tracker of done.fvgTrackers) GapMemory.of(conn).keep(tracker.timeframe, tracker.unfilled());
         break;
       } catch (err) {
         await conn.run('ROLLBACK').catch(() => undefined);
@@ -207,6 +212,8 @@ export async function runAnalyticsPass(conn: DuckDBConnection, options: Analytic
   }
   const result: PassResult = { clock: clockMs === null ? null : new Date(clockMs), timeframes, ...counts };
   if (opts.cleanup && clockMs !== null) {
+    // Retention drops old gaps: read them again next time.
+    GapMemory.of(conn).forget();
     return { ...result, cleanup: await cleanupOldData(conn, { maxZones: opts.zones.maxZones }) };
   }
   return result;

@@ -134,6 +134,11 @@ export class FvgTracker {
     }
   }
 
+  /** The gaps open or partial after the candles applied so far (what the table holds once the pass commits). */
+  unfilled(): GapState[] {
+    return [...this.active.values()];
+  }
+
   /** The gaps this pass created or changed, and the counts of both (stored gaps changed = updated). */
   changes(): { readonly gaps: readonly GapState[]; readonly created: number; readonly updated: number } {
     return { gaps: [...this.dirty], created: this.created, updated: this.updated };

@@ -2,6 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { executeCachedQuery, type Row } from '@market-data/storage-core';
 import { getCandlesQuery, getUnfilledFvgsQuery, type Timeframe } from '@market-data/queries';
 import { candleFromRow, timeframeMs, type Candle } from './candle';
+import { GapMemory } from './gap-memory';
 import type { ResolvedOptions } from './options';
 import type { TimeframePlan } from './pass-state';
 import { ZONES_QUERY } from './supply-demand-zones';
@@ -47,10 +48,10 @@ async function contextBefore(conn: DuckDBConnection, timeframe: Timeframe, since
 /**
  * Everything a pass reads before it folds candles, a prepared statement each (a union of them
  * measured no cheaper): per planned timeframe the candles from its history through its new
- * ones, and the stored gaps and zones the new candles can change. Only a pair that did not trade
+ * ones, and the stored gaps (from `gapMemory` when it has them) and zones the new candles can change. Only a pair that did not trade
  * in the two buckets before its cursor needs one more read for that timeframe.
  */
-export async function readPass(conn: DuckDBConnection, plan: readonly TimeframePlan[], opts: ResolvedOptions): Promise<PassReads> {
+export async function readPass(conn: DuckDBConnection, plan: readonly TimeframePlan[], opts: ResolvedOptions, gapMemory?: GapMemory): Promise<PassReads> {
   const candles = new Map<Timeframe, PlannedCandles>();
   for (const p of plan) {
     const { timeframe, cursor, through } = p;
@@ -74,9 +75,10 @@ export async function readPass(conn: DuckDBConnection, plan: readonly TimeframeP
   const gaps =
     gapTimeframes.length === 0
       ? []
-      : (await executeCachedQuery(conn, getUnfilledFvgsQuery(gapTimeframes.length === 1 ? { timeframe: gapTimeframes[0] } : {}))).filter((row) =>
+      : (gapMemory?.rows(gapTimeframes) ??
+        (await executeCachedQuery(conn, getUnfilledFvgsQuery(gapTimeframes.length === 1 ? { timeframe: gapTimeframes[0] } : {}))).filter((row) =>
           gapTimeframes.includes(row.timeframe as Timeframe),
-        );
+        ));
   const zones = moved.includes('1m') ? await executeCachedQuery(conn, ZONES_QUERY) : [];
   return { candles, gaps, zones };
 }

@@ -31,6 +31,30 @@ async function statementsDuring(fn: () => Promise<unknown>): Promise<number> {
 }
 
 
+/** The SQL of every prepared statement run while `fn` runs (statements prepared meanwhile only). */
+async function sqlDuring(fn: () => Promise<unknown>): Promise<string[]> {
+  const texts = new WeakMap<DuckDBPreparedStatement, string>();
+  const ran: string[] = [];
+  const prepare = DuckDBConnection.prototype.prepare;
+  const runAndReadAll = DuckDBPreparedStatement.prototype.runAndReadAll;
+  DuckDBConnection.prototype.prepare = async function (this: DuckDBConnection, sql: string) {
+    const statement = await prepare.call(this, sql);
+    texts.set(statement, sql);
+    return statement;
+  };
+  DuckDBPreparedStatement.prototype.runAndReadAll = function (this: DuckDBPreparedStatement) {
+    ran.push(texts.get(this) ?? '?');
+    return runAndReadAll.apply(this);
+  };
+  try {
+    await fn();
+  } finally {
+    DuckDBConnection.prototype.prepare = prepare;
+    DuckDBPreparedStatement.prototype.runAndReadAll = runAndReadAll;
+  }
+  return ran;
+}
+
 /**
  * Minutes of trades around 141.4, where the default row size flips between 0.05 and 0.1 (the
  * nice numbers either side of 141.4 / 2000), with jumps, repeated prices and volumes of up to 12
@@ -138,5 +162,26 @@ describe('the pass reads only what changed', () => {
     expect(again.orderFlowRows).toBe(9);
     // Gaps and zones found later are loaded as stored ones and see the replayed candles, as before.
     expect(await analyticsTables(db.conn)).toMatchObject({ order_flow, market_profile });
+  });
+
+  it('reads the stored gaps only on a pass without its connection\'s kept state, or after retention', async () => {
+    const ticks = market(30, 21);
+    const gapReads = async (minute: number, extra: AnalyticsOptions = {}) => {
+      const batch = ticks.filter((t) => (t.timestamp as number) >= at(minute - 1) && (t.timestamp as number) < at(minute));
+      await feed(db.conn, batch);
+      const newestTick = batch[batch.length - 1].timestamp as number;
+      const ran = await sqlDuring(() => runAnalyticsPass(db.conn, { fvgMinGapPct: 0.0005, newestTick, ...extra }));
+      return ran.filter((sql) => /FROM fair_value_gaps/.test(sql)).length;
+    };
+    await feed(db.conn, ticks.filter((t) => (t.timestamp as number) < at(20)));
+    // First pass on the connection: gaps read from the table.
+    expect(await gapReads(21)).toBe(1);
+    expect(await gapReads(22)).toBe(0);
+    expect(await gapReads(23, { cleanup: true })).toBe(0);
+    // Retention ran after that pass: read again once.
+    expect(await gapReads(24)).toBe(1);
+    expect(await gapReads(25)).toBe(0);
+    const [{ n }] = await rows(db.conn, 'SELECT count(*) AS n FROM fair_value_gaps');
+    expect(n).toBeGreaterThan(0);
   });
 });

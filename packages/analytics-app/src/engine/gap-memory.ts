@@ -1,0 +1,59 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Row } from '@market-data/storage-core';
+import type { Timeframe } from '@market-data/queries';
+import type { GapState } from './fair-value-gaps';
+
+const byConnection = new WeakMap<DuckDBConnection, GapMemory>();
+
+/**
+ * The open and partial gaps per timeframe as a connection's last committed pass left them, so
+ * the next pass need not read them back (a statement of ~2 ms on every pass). Only passes write
+ * gaps, each in its own transaction, and the columns are DOUBLEs and whole-millisecond
+ * timestamps, so the rows kept here are what the table would return. Anything else that changes
+ * gaps (retention) forgets them; a timeframe not kept is read from the table.
+ */
+export class GapMemory {
+  private readonly unfilled = new Map<Timeframe, readonly Row[]>();
+
+  static of(conn: DuckDBConnection): GapMemory {
+    let memory = byConnection.get(conn);
+    if (memory === undefined) {
+      memory = new GapMemory();
+      byConnection.set(conn, memory);
+    }
+    return memory;
+  }
+
+  /** The kept rows of every timeframe given (as getUnfilledFvgsQuery returns them), or undefined if one is not kept. */
+  rows(timeframes: readonly Timeframe[]): Row[] | undefined {
+    const out: Row[] = [];
+    for (const timeframe of timeframes) {
+      const rows = this.unfilled.get(timeframe);
+      if (rows === undefined) return undefined;
+      out.push(...rows);
+    }
+    return out;
+  }
+
+  /** After a committed pass: the timeframe's gaps still open or partial. */
+  keep(timeframe: Timeframe, gaps: readonly GapState[]): void {
+    this.unfilled.set(
+      timeframe,
+      gaps.map((gap) => ({
+        id: gap.id,
+        timeframe: gap.timeframe,
+        gap_type: gap.gapType,
+        price_low: gap.priceLow,
+        price_high: gap.priceHigh,
+        filled_pct: gap.filledPct,
+        status: gap.status,
+        created_at: new Date(gap.createdAtMs),
+        updated_at: new Date(gap.updatedAtMs),
+      })),
+    );
+  }
+
+  forget(): void {
+    this.unfilled.clear();
+  }
+}
