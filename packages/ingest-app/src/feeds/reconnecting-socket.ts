@@ -344,6 +344,9 @@ export class ReconnectingSocket {
   private close(conn: Conn, reason: string): Promise<void> {
     clearTimers(conn);
     const { ws } = conn;
+    // A paused socket (backpressure) would never read the peer's close frame; what it reads now
+    // is dropped (onMessage ignores a stopped socket and a retired connection's data is a repeat).
+    if (ws.isPaused) ws.resume();
     if (ws.readyState === WebSocket.OPEN) {
       ws.close(1000, reason);
       setTimeout(() => ws.terminate(), 1000).unref();

@@ -62,6 +62,32 @@ describe('ReconnectingSocket (local ws server)', () => {
     await Promise.all(servers.splice(0).map((s) => shut(s)));
   });
 
+  it('stops promptly while paused under a flood (backpressure at shutdown)', async () => {
+    const server = await listen();
+    servers.push(server);
+    const events = recorder();
+    const socket = open({ ...FAST, url: urlOf(server) }, events);
+    await socket.start();
+    await until(() => server.sockets.length === 1, 'connection');
+    const peer = server.sockets[0];
+    const frame = 'x'.repeat(200);
+    // Keep the client's receive path full while it is paused, as an exchange does.
+    const flood = setInterval(() => {
+      for (let i = 0; i < 2000 && peer.bufferedAmount < 8 * 1024 * 1024; i++) peer.send(frame);
+    }, 1);
+    try {
+      await until(() => events.messages.length > 0, 'first messages');
+      socket.pause();
+      await new Promise((r) => setTimeout(r, 300));
+      const started = performance.now();
+      await socket.stop();
+      expect(performance.now() - started).toBeLessThan(3000);
+      expect(events.statuses.at(-1)?.state).toBe('stopped');
+    } finally {
+      clearInterval(flood);
+    }
+  });
+
   it('reconnects with exponential, jittered backoff and resets it once data flows again', async () => {
     const first = await listen();
     const port = (first.wss.address() as AddressInfo).port;
