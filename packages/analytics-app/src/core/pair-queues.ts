@@ -15,6 +15,8 @@ interface Queue {
   /** Rows wait for nothing: they start a new minute, or someone waits for the queue. */
   urgent: boolean;
   timer: NodeJS.Timeout | undefined;
+  /** A store of this pair has run (its file is open, its first pass done). */
+  started: boolean;
 }
 
 export interface PairQueuesOptions {
@@ -62,7 +64,7 @@ export class PairQueues {
     if (this.closed) return Promise.resolve();
     let q = this.queues.get(pair);
     if (!q) {
-      q = { rows: [], committedAt: undefined, running: undefined, since: 0, newestMinute: -Infinity, urgent: false, timer: undefined };
+      q = { rows: [], committedAt: undefined, running: undefined, since: 0, newestMinute: -Infinity, urgent: false, timer: undefined, started: false };
       this.queues.set(pair, q);
     }
     if (q.rows.length === 0) q.since = performance.now();
@@ -145,8 +147,11 @@ export class PairQueues {
     await Promise.resolve();
     try {
       while (q.rows.length > 0 && (q.urgent || performance.now() - q.since >= this.holdMs)) {
-        // Rows that arrive while the pair waits for a slot are stored with it.
-        const slot = this.slots ? await this.slots.acquire(() => q.urgent) : undefined;
+        // Rows that arrive while the pair waits for a slot are stored with it. A pair's first store
+        // takes none: opening its file and the first (cold) pass wait on the disk more than on
+        // the CPU, and at start-up every pair has one, so they overlap as before.
+        const slot = this.slots && q.started ? await this.slots.acquire(() => q.urgent) : undefined;
+        q.started = true;
         const rows = q.rows;
         const committedAt = q.committedAt;
         q.rows = [];
