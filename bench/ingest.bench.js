@@ -38,7 +38,15 @@ function rssMiB(pid) {
 async function startExchange(rate) {
   const child = spawn(process.execPath, [path.join(__dirname, 'fake-exchange-process.js'), '--rate', String(rate)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = readline.createInterface({ input: child.stdout });
-  const port = await new Promise((resolve) => lines.once('line', (l) => resolve(JSON.parse(l).port)));
+  // Fail loudly rather than wait forever for an exchange that never reports its port.
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('fake exchange did not report its port within 15 s')), 15_000);
+    lines.once('line', (l) => {
+      clearTimeout(timer);
+      resolve(JSON.parse(l).port);
+    });
+    child.once('exit', (code) => reject(new Error(`fake exchange exited (${code}) before reporting its port`)));
+  });
   return { child, port };
 }
 
@@ -66,7 +74,10 @@ async function startIngester(port, dataDir) {
     await sleep(200);
     url = listeningUrl(child.pid);
   }
-  if (!url) throw new Error('ingester did not start listening');
+  if (!url) {
+    child.kill('SIGKILL');
+    throw new Error('ingester did not start listening within 30 s');
+  }
   return { child, url };
 }
 
@@ -126,7 +137,14 @@ function phaseLatency(before, after) {
 
 async function phase(name, rate, dataDir) {
   const exchange = await startExchange(rate);
-  const ingester = await startIngester(exchange.port, dataDir);
+  let ingester;
+  try {
+    ingester = await startIngester(exchange.port, dataDir);
+  } catch (err) {
+    // Never leave the exchange behind: it would keep running (and loading the box) after the bench.
+    exchange.child.kill('SIGKILL');
+    throw err;
+  }
   try {
     await sleep(3000); // warm-up: connections, file opens, JIT
     // At a fixed rate, trades pile up while the 100 files are created; measure the steady state
@@ -180,7 +198,8 @@ async function phase(name, rate, dataDir) {
     const stopAt = performance.now();
     ingester.child.kill('SIGTERM');
     // A stop that hangs is a finding, not a reason for the bench to hang: report it and kill.
-    const exited = new Promise((r) => ingester.child.once('exit', (c) => r(c)));
+    const { child } = ingester;
+    const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode ?? child.signalCode) : new Promise((r) => child.once('exit', (c) => r(c)));
     const code = await Promise.race([exited, sleep(60_000).then(() => 'timeout')]);
     if (code === 'timeout') {
       ingester.child.kill('SIGKILL');
