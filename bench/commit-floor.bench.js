@@ -6,6 +6,7 @@
 //   appender  appendDataChunk + flushSync outside a transaction (appendTicks' way without candles)
 //   txn       BEGIN + appendDataChunk + flushSync + COMMIT (appendTicks' way when candles close)
 //   prepared  one prepared multi-row INSERT ... VALUES (R rows of parameters), autocommit
+// and, for scale, what the disk itself takes: a small write + fdatasync.
 // Prints CPU ms and wall ms per commit, and what that means for p99 latency over 100 pairs:
 // a pair that must commit every D ms costs (1000 / D) * 100 commits/s of CPU.
 // Flags: --files 50 --rows 10 --rounds 100
@@ -102,6 +103,24 @@ async function run(name) {
   }
 }
 
+/** The disk's part of a commit: a small write plus fdatasync, as the WAL does it. */
+function fsyncMs(bytes, times = 50) {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'commit-floor-fsync-')), 'probe');
+  const fd = fs.openSync(file, 'w');
+  try {
+    const buf = Buffer.alloc(bytes, 7);
+    const t0 = performance.now();
+    for (let i = 0; i < times; i++) {
+      fs.writeSync(fd, buf);
+      fs.fdatasyncSync(fd);
+    }
+    return (performance.now() - t0) / times;
+  } finally {
+    fs.closeSync(fd);
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
+}
+
 async function main() {
   console.log(`bench:commit-floor  ${FILES} files, ${ROWS} rows per commit, ${ROUNDS} rounds, node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)}`);
   const results = [];
@@ -115,7 +134,9 @@ async function main() {
     const cores = (100 * 40 * r.cpuMsPerCommit) / 1000;
     console.log(`${r.variant.padEnd(9)} cpu ${r.cpuMsPerCommit.toFixed(3)} ms/commit  wall ${r.wallMsPerCommit.toFixed(3)} ms/commit  -> 100 pairs committing every 25 ms: ${cores.toFixed(2)} cores of commit CPU`);
   }
-  console.log(JSON.stringify({ bench: 'commit-floor', files: FILES, rows: ROWS, rounds: ROUNDS, results }));
+  const fsync = { '4KiB': fsyncMs(4096), '64KiB': fsyncMs(65536) };
+  console.log(`write + fdatasync: ${fsync['4KiB'].toFixed(3)} ms (4 KiB), ${fsync['64KiB'].toFixed(3)} ms (64 KiB)`);
+  console.log(JSON.stringify({ bench: 'commit-floor', files: FILES, rows: ROWS, rounds: ROUNDS, results, fsyncMs: fsync }));
 }
 
 main().catch((err) => {
