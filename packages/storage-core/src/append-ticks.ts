@@ -12,7 +12,7 @@ import { PreparedCache } from './prepared-cache';
 import type { TickForCandle } from './candle-state';
 import { checkTick, type Tick } from './tick';
 import { compareTradeIds } from './trade-order';
-import { compareNumericIds, isCanonicalNumericId, maxNumericId, StoredIdHorizon } from './stored-id-horizon';
+import { compareNumericIds, maxNumericId, StoredIdHorizon } from './stored-id-horizon';
 
 export interface AppendResult {
   /** Rows newly stored. */
@@ -192,7 +192,7 @@ function prepareBatch(ticks: readonly Tick[]): PreparedBatch {
     const checked = checkTick(ticks[i], i);
     micros[i] = checked.micros;
     ids[i] = checked.tradeId;
-    if (increasing && !(isCanonicalNumericId(ids[i]) && (i === 0 || compareNumericIds(ids[i], ids[i - 1]) > 0))) increasing = false;
+    if (increasing && !(checked.numeric && (i === 0 || compareNumericIds(ids[i], ids[i - 1]) > 0))) increasing = false;
   }
   let keep: number[];
   if (increasing) {

@@ -3,7 +3,7 @@
  * text equality is number equality.
  */
 export function isCanonicalNumericId(id: string): boolean {
-  // A loop rather than CANONICAL.test: this runs for every stored tick, and the regex call was
+  // A loop rather than the regex: this runs for every stored tick, and the regex call was
   // 5% of a storage thread at 150,000 ticks/s.
   const n = id.length;
   if (n === 0 || n > 38) return false;

@@ -17,7 +17,9 @@ function fieldOf(tick: unknown): string | undefined {
 
 describe('checkTick', () => {
   it('returns microseconds and a text id', () => {
-    expect(checkTick({ ...good, timestamp: 1723161300000.123, tradeId: 42 }, 0)).toEqual({ micros: 1723161300000123, tradeId: '42' });
+    expect(checkTick({ ...good, timestamp: 1723161300000.123, tradeId: 42 }, 0)).toEqual({ micros: 1723161300000123, tradeId: '42', numeric: true });
+    expect(checkTick({ ...good, tradeId: 'abc-1' }, 0).numeric).toBe(false);
+    expect(checkTick({ ...good, tradeId: '007' }, 0).numeric).toBe(false);
     expect(checkTick({ ...good, timestamp: new Date(1723161300000) }, 0).micros).toBe(1723161300000000);
   });
 

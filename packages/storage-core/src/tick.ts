@@ -20,8 +20,8 @@ function fail(index: number, field: keyof Tick, message: string): never {
   throw new StorageError('INVALID_TICK', `tick ${index}: ${field} ${message}`, field);
 }
 
-/** Validates one tick and returns its time in epoch microseconds and its id as text. */
-export function checkTick(tick: Tick, index: number): { micros: number; tradeId: string } {
+/** Validates one tick and returns its time in epoch microseconds, its id as text, and whether that id is a canonical integer. */
+export function checkTick(tick: Tick, index: number): { micros: number; tradeId: string; numeric: boolean } {
   if (tick === null || typeof tick !== 'object') throw new StorageError('INVALID_TICK', `tick ${index}: not an object`);
   const ms = tick.timestamp instanceof Date ? tick.timestamp.getTime() : tick.timestamp;
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < MIN_MS || ms > MAX_MS) {
@@ -35,9 +35,11 @@ export function checkTick(tick: Tick, index: number): { micros: number; tradeId:
   }
   if (tick.side !== 'BUY' && tick.side !== 'SELL') fail(index, 'side', `must be 'BUY' or 'SELL'; got ${JSON.stringify(tick.side)}`);
   const tradeId = typeof tick.tradeId === 'number' && Number.isSafeInteger(tick.tradeId) && tick.tradeId >= 0 ? String(tick.tradeId) : tick.tradeId;
-  // Exchange ids are mostly plain integers, which the pattern allows; the loop is cheaper than the regex.
-  if (typeof tradeId !== 'string' || !(isCanonicalNumericId(tradeId) || TRADE_ID_PATTERN.test(tradeId))) {
+  // Exchange ids are mostly plain integers, which the pattern allows; the loop is cheaper than the
+  // regex, and appendTicks reuses its answer.
+  const numeric = typeof tradeId === 'string' && isCanonicalNumericId(tradeId);
+  if (typeof tradeId !== 'string' || !(numeric || TRADE_ID_PATTERN.test(tradeId))) {
     fail(index, 'tradeId', `must be 1-64 characters of [A-Za-z0-9_.:-] or a non-negative integer; got ${JSON.stringify(tick.tradeId)}`);
   }
-  return { micros: Math.round(ms * 1000), tradeId };
+  return { micros: Math.round(ms * 1000), tradeId, numeric };
 }
