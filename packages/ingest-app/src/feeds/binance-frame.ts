@@ -45,6 +45,9 @@ const ZERO = 0x30;
 const NINE = 0x39;
 const PREFIX = Buffer.from('{"stream":"', 'latin1');
 const DATA_KEY = Buffer.from(',"data":{', 'latin1');
+const TRUE = Buffer.from('true', 'latin1');
+const FALSE = Buffer.from('false', 'latin1');
+const NULL = Buffer.from('null', 'latin1');
 
 /** Reusable: one reader per connection thread; the returned frame is valid until the next call. */
 export class BinanceFrameReader {
@@ -124,18 +127,10 @@ export class BinanceFrameReader {
       return s === undefined ? INVALID : s;
     }
     if (c === MINUS || (c >= ZERO && c <= NINE)) return this.number();
-    if (this.word('true')) return true;
-    if (this.word('false')) return false;
-    if (this.word('null')) return null;
+    if (this.expect(TRUE)) return true;
+    if (this.expect(FALSE)) return false;
+    if (this.expect(NULL)) return null;
     return INVALID;
-  }
-
-  private word(w: string): boolean {
-    const { buf } = this;
-    if (buf.length - this.pos < w.length) return false;
-    for (let i = 0; i < w.length; i++) if (buf[this.pos + i] !== w.charCodeAt(i)) return false;
-    this.pos += w.length;
-    return true;
   }
 
   /** A JSON number; plain integers of up to 15 digits are computed here, others by Number(). */
