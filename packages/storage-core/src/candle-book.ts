@@ -18,6 +18,16 @@ import type { PreparedCache } from './prepared-cache';
 /** How long an open candle's row may trail its ticks in the table (closed ones are written at once). */
 export const CANDLE_FLUSH_MS = 5000;
 
+/**
+ * When a new book first writes its open candles: somewhere in the first CANDLE_FLUSH_MS, not at
+ * once. A process opens all its pairs together, so books started in step would write every
+ * pair's open candles in the same instant, every 5 s: a burst of ~100 small transactions that
+ * doubled the ingester's p99 receipt-to-commit at 20,000 trades/s (docs/benchmarks.md, Ingest).
+ */
+function firstWritePhase(): number {
+  return performance.now() - Math.random() * CANDLE_FLUSH_MS;
+}
+
 interface CandleWrite {
   readonly tf: Timeframe;
   /** Closed candles, then the open one when it is due. */
@@ -38,14 +48,14 @@ export interface CandleBookSnapshot {
 /**
  * The newest candle of each timeframe, kept in memory per connection and folded forward trade by
  * trade, so appending a batch never re-reads stored ticks. A closed candle is written in the
- * transaction of the batch that closes it; the open one at most every CANDLE_FLUSH_MS and on
- * flush. After a crash the open candle's row may trail its ticks: opening the book rebuilds the
+ * transaction of the batch that closes it; the open one at most every CANDLE_FLUSH_MS (each book
+ * on its own phase) and on flush. After a crash the open candle's row may trail its ticks: opening the book rebuilds the
  * newest buckets from the ticks, so what is stored is always exact again before new trades fold in.
  */
 export class CandleBook {
   private readonly current = new Map<Timeframe, CandleAcc | undefined>();
   private readonly dirty = new Set<Timeframe>();
-  private lastWrite = 0;
+  private lastWrite = firstWritePhase();
 
   private constructor(private readonly prepared: PreparedCache) {}
 
@@ -96,7 +106,10 @@ export class CandleBook {
       }
       this.current.set(tf, cur);
       if (trades.length > 0) this.dirty.add(tf);
-      if ((rows.length > 0 || due) && cur && this.dirty.has(tf)) {
+      // A candle that closes is written now; the one it opens waits for its turn like any open
+      // one: at a minute boundary every pair closes a candle at once, and one statement fewer
+      // each keeps that burst smaller.
+      if (due && cur && this.dirty.has(tf)) {
         rows.push(cur);
         this.dirty.delete(tf);
       }
