@@ -159,8 +159,8 @@ async function runOffline(dataDir, analyticsDir, nodeArgs) {
 }
 
 /** The pass probe (analytics-pass-probe.js) over the analytics files in dir. */
-async function runPassProbe(dir) {
-  const child = new Child('probe', [path.join(__dirname, 'analytics-pass-probe.js'), '--analytics-dir', dir], { stdout: 'pipe' });
+async function runPassProbe(dir, concurrency) {
+  const child = new Child('probe', [path.join(__dirname, 'analytics-pass-probe.js'), '--analytics-dir', dir, '--concurrency', String(concurrency)], { stdout: 'pipe' });
   let out = '';
   child.proc.stdout.on('data', (d) => (out += d));
   const { code } = await child.exited;
