@@ -76,6 +76,31 @@ wss.on('connection', (ws, req) => {
   ws.on('close', () => (entries = entries.filter((e) => e.ws !== ws)));
 });
 
+/**
+ * Writes text frames to a socket in one write, built by hand: the bytes on the wire are the
+ * unmasked frames ws.send would produce (as in fake-exchange-process.js), but one socket write per
+ * pump tick instead of one per trade keeps this process's CPU small next to the apps' (0.2 cores
+ * at 20,000 trades/s with one ws.send per trade, on the same 2 cores as both apps).
+ */
+function writeFrames(ws, frames) {
+  let size = 0;
+  for (const f of frames) size += f.length + 4;
+  const out = Buffer.allocUnsafe(size);
+  let off = 0;
+  for (const f of frames) {
+    const len = f.length; // ASCII: one byte per character
+    out[off++] = 0x81; // FIN + text
+    if (len < 126) out[off++] = len;
+    else {
+      out[off++] = 126;
+      out[off++] = len >> 8;
+      out[off++] = len & 0xff;
+    }
+    off += out.write(f, off, 'latin1');
+  }
+  ws._socket.write(out.subarray(0, off));
+}
+
 // One pump for all connections, so --rate is the total offered load however the client splits
 // its streams over connections.
 let t0 = performance.now();
@@ -91,10 +116,14 @@ function pump() {
     sentHere = 0;
   } else if (rate > 0) {
     const due = Math.floor(((performance.now() - t0) * rate) / 1000) - sentHere;
+    const batches = new Map();
     for (let n = 0; n < due; n++) {
       const e = live[k++ % live.length];
-      e.ws.send(frame(e.stream, e.symbol));
+      let frames = batches.get(e.ws);
+      if (!frames) batches.set(e.ws, (frames = []));
+      frames.push(frame(e.stream, e.symbol));
     }
+    for (const [ws, frames] of batches) writeFrames(ws, frames);
     sentHere += due;
     sent += due;
   } else {
