@@ -4,20 +4,22 @@
 // (packages/analytics-app/dist), timed per pair and per round.
 //   cold round: files just reopened, one pass each closing the minute the live run's last ticks
 //               fell in: a restart's first pass (no profile memory, no prepared statements).
-//   warm round: the work of a running app at a minute boundary. Every pair gets one more minute
-//               of ticks (its last full minute's trades again, two minutes on, new ids) and the
-//               first trade of the minute after, stored as the app's store does (appendTicks with
-//               candles, then observeStoredTicks; the "store round"); then each pair's pass runs
-//               as the app schedules passes, --concurrency at a time (the app's default 3): the
-//               "pass round", whose wall time is the full pass over all pairs.
+//   warm rounds: the work of a running app at a minute boundary, three times. Every pair gets one
+//               more minute of ticks (its last full minute's trades again, new ids) and the first
+//               trade of the minute after, stored as the app's store does (appendTicks with
+//               candles, then observeStoredTicks; setup, timed but one batch per pair, unlike the
+//               app); then each pair's pass runs as the app schedules passes, --concurrency at a
+//               time (the app's default 3). The round's wall time is the full pass over all pairs;
+//               the median of the three is reported.
 //   node bench/analytics-pass-probe.js --analytics-dir DIR [--concurrency 3]
-// Prints one JSON line: { pairs, openMs, passMs (cold), candles1m, warm: { concurrency, storeMs, passMs, roundMs, candles1m } }.
+// Prints one JSON line: { pairs, openMs, passMs (cold), candles1m, warm: { concurrency, roundMs, storeMs, passMs, candles1m (the median round), rounds } }.
 'use strict';
 const path = require('node:path');
 const { listPairs, openPairDatabase, executeQuery, appendTicks } = require('@market-data/storage-core');
 const { runAnalyticsPass, observeStoredTicks } = require(path.resolve(__dirname, '../packages/analytics-app/dist/engine'));
 
 const MINUTE_MS = 60_000;
+const ROUNDS = 3;
 const option = (name) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
@@ -32,19 +34,27 @@ function summary(values) {
 
 const candles1mOf = (result) => result.timeframes.find((tf) => tf.timeframe === '1m')?.candles ?? 0;
 
-/** The pair's last full minute of ticks moved two minutes on (ids past the newest), plus one trade the minute after: a live boundary. */
-async function nextMinute(conn, newestMs) {
+/** The pair's last full minute of trades, as offsets into a minute: the template of every boundary the probe plays. */
+async function minuteTemplate(conn, newestMs) {
   const lastFull = Math.floor(newestMs / MINUTE_MS) * MINUTE_MS - MINUTE_MS;
   const rows = await executeQuery(
     conn,
-    `SELECT epoch_us(timestamp) AS us, price, volume, side, trade_id FROM ticks
+    `SELECT epoch_us(timestamp) AS us, price, volume, side FROM ticks
      WHERE timestamp >= make_timestamp(${lastFull * 1000}::BIGINT) AND timestamp < make_timestamp(${(lastFull + MINUTE_MS) * 1000}::BIGINT)
      ORDER BY timestamp, trade_id`,
   );
   const [{ id }] = await executeQuery(conn, 'SELECT max(trade_id::BIGINT) AS id FROM ticks');
-  let nextId = BigInt(id) + 1n;
-  const ticks = rows.map((r) => ({ timestamp: Number(r.us) / 1000 + 2 * MINUTE_MS, price: r.price, volume: r.volume, side: r.side, tradeId: String(nextId++) }));
-  if (ticks.length > 0) ticks.push({ ...ticks[0], timestamp: ticks[0].timestamp + MINUTE_MS, tradeId: String(nextId++) });
+  return { trades: rows.map((r) => ({ offsetMs: Number(r.us) / 1000 - lastFull, price: r.price, volume: r.volume, side: r.side })), nextId: BigInt(id) + 1n };
+}
+
+/**
+ * One live boundary: the template's trades in the minute starting at `minuteMs` (after that
+ * minute's first trade, which the previous boundary stored), then the first trade of the next
+ * minute, which closes it: what the app has stored when a pair's boundary pass runs.
+ */
+function boundaryTicks(template, minuteMs) {
+  const ticks = template.trades.map((t) => ({ timestamp: minuteMs + t.offsetMs, price: t.price, volume: t.volume, side: t.side, tradeId: String(template.nextId++) }));
+  if (ticks.length > 0) ticks.push({ ...ticks[0], timestamp: minuteMs + MINUTE_MS, tradeId: String(template.nextId++) });
   return ticks;
 }
 
@@ -83,35 +93,42 @@ async function main() {
       candles1m += candles1mOf(result);
     }
 
-    const storeMs = [];
-    for (const entry of open) {
-      const conn = entry.db.connection;
-      const ticks = await nextMinute(conn, entry.newestMs);
-      const t = performance.now();
-      const result = await appendTicks(conn, ticks, { candles: true });
-      observeStoredTicks(conn, ticks, result);
-      storeMs.push(performance.now() - t);
-      entry.newestMs = ticks.length > 0 ? ticks[ticks.length - 1].timestamp : entry.newestMs;
+    for (const entry of open) entry.template = await minuteTemplate(entry.db.connection, entry.newestMs);
+    // Three boundaries, one after another: the round's wall time moves by up to 2x between runs
+    // on the shared 2 cores, so the target is judged on the median round.
+    const rounds = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const storeMs = [];
+      for (const entry of open) {
+        const conn = entry.db.connection;
+        const ticks = boundaryTicks(entry.template, (Math.floor(entry.newestMs / MINUTE_MS) + (r === 0 ? 1 : 0)) * MINUTE_MS);
+        const t = performance.now();
+        const result = await appendTicks(conn, ticks, { candles: true });
+        observeStoredTicks(conn, ticks, result);
+        storeMs.push(performance.now() - t);
+        if (ticks.length > 0) entry.newestMs = ticks[ticks.length - 1].timestamp;
+      }
+      const passMs = [];
+      let candles = 0;
+      const roundStart = performance.now();
+      await limited(open, concurrency, async (entry) => {
+        const t = performance.now();
+        // As the app's runner: the newest stored tick is known, so the pass need not read it.
+        const result = await runAnalyticsPass(entry.db.connection, { newestTick: entry.newestMs });
+        passMs.push(performance.now() - t);
+        // Added after the await: `x += await f()` reads x before it waits, and passes run 3 at a time.
+        candles += candles1mOf(result);
+      });
+      rounds.push({ roundMs: Math.round((performance.now() - roundStart) * 100) / 100, storeMs: summary(storeMs), passMs: summary(passMs), candles1m: candles });
     }
-    const warmPassMs = [];
-    let warmCandles = 0;
-    const roundStart = performance.now();
-    await limited(open, concurrency, async (entry) => {
-      const t = performance.now();
-      // As the app's runner: the newest stored tick is known, so the pass need not read it.
-      const result = await runAnalyticsPass(entry.db.connection, { newestTick: entry.newestMs });
-      warmPassMs.push(performance.now() - t);
-      // Added after the await: `x += await f()` reads x before it waits, and passes run 3 at a time.
-      warmCandles += candles1mOf(result);
-    });
-    const roundMs = Math.round((performance.now() - roundStart) * 100) / 100;
+    const median = [...rounds].sort((a, b) => a.roundMs - b.roundMs)[Math.floor(rounds.length / 2)];
     process.stdout.write(
       JSON.stringify({
         pairs: pairs.length,
         openMs: summary(openMs),
         passMs: summary(passMs),
         candles1m,
-        warm: { concurrency, storeMs: summary(storeMs), passMs: summary(warmPassMs), roundMs, candles1m: warmCandles },
+        warm: { concurrency, ...median, rounds: rounds.map((r) => r.roundMs) },
       }) + '\n',
     );
   } finally {
