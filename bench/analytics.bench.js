@@ -18,7 +18,7 @@
 // --live-only (skip the offline run and the probe: a quick iteration on the lag)
 // --analytics-max-delay-ms N (the analytics app's --max-delay-ms: how long it holds a pair's ticks)
 // --analytics-concurrency N (its --concurrency: pairs storing and passing at once)
-// --ingester-storage-threads N (the ingester's --storage-threads)
+// --ingester-storage-threads N (the ingester's --storage-threads); after `--`, any other ingester flags
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -39,6 +39,8 @@ const TIME_SCALE = arg('time-scale', 1);
 const PROFILE = flag('profile');
 const MAX_DELAY_MS = arg('max-delay-ms', undefined);
 const INGESTER_STORAGE_THREADS = arg('ingester-storage-threads', undefined);
+// After `--`: more ingester flags, as bench:ingest takes them.
+const INGESTER_EXTRA = process.argv.includes('--') ? process.argv.slice(process.argv.indexOf('--') + 1) : [];
 const LIVE_ONLY = flag('live-only');
 const ANALYTICS_MAX_DELAY_MS = arg('analytics-max-delay-ms', undefined);
 const ANALYTICS_CONCURRENCY = arg('analytics-concurrency', undefined);
@@ -95,6 +97,7 @@ async function livePhase(dir) {
     const ingester = await startIngester(exchange.port, dataDir, pairs, [
       ...(MAX_DELAY_MS === undefined ? [] : ['--max-delay-ms', String(MAX_DELAY_MS)]),
       ...(INGESTER_STORAGE_THREADS === undefined ? [] : ['--storage-threads', String(INGESTER_STORAGE_THREADS)]),
+      ...INGESTER_EXTRA,
     ]);
     procs.push(ingester);
     await sleep(5000); // every pair has stored trades before the analytics app subscribes
