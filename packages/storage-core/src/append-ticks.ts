@@ -1,16 +1,9 @@
-import {
-  DuckDBDataChunk,
-  DOUBLE,
-  TIMESTAMP,
-  VARCHAR,
-  type DuckDBAppender,
-  type DuckDBConnection,
-  type DuckDBTimestampValue,
-} from '@duckdb/node-api';
+import { DuckDBDataChunk, DOUBLE, TIMESTAMP, VARCHAR, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { CandleBook, type CandleBookSnapshot, type CandleWork } from './candle-book';
 import { PreparedCache } from './prepared-cache';
 import type { TickForCandle } from './candle-state';
 import { checkTick, type Tick } from './tick';
+import { TickColumns } from './tick-columns';
 import { compareTradeIds } from './trade-order';
 import { compareNumericIds, maxNumericId, StoredIdHorizon } from './stored-id-horizon';
 
@@ -47,6 +40,8 @@ const STORED_IDS = 'SELECT trade_id FROM ticks WHERE timestamp BETWEEN make_time
 interface TickWriter {
   readonly appender: DuckDBAppender;
   readonly chunk: DuckDBDataChunk;
+  /** The chunk's rows, built in DuckDB's vector layout before one copy per column. */
+  readonly columns: TickColumns;
   readonly prepared: PreparedCache;
   /** Created on the first append that asks for candles. */
   candles: CandleBook | undefined;
@@ -73,6 +68,7 @@ async function createWriter(conn: DuckDBConnection): Promise<TickWriter> {
   return {
     appender,
     chunk,
+    columns: new TickColumns(CHUNK_ROWS),
     prepared: new PreparedCache(conn),
     candles: undefined,
     newestStoredMicros: micros === null || micros === undefined ? -Infinity : Number(micros),
@@ -237,33 +233,18 @@ function candleTicks(ticks: readonly Tick[], fresh: readonly number[], micros: r
 
 /** Fills the writer's reused chunk with the fresh ticks, chunk by chunk, and flushes the appender. */
 function appendRows(writer: TickWriter, ticks: readonly Tick[], fresh: readonly number[], micros: readonly number[], ids: readonly string[]): void {
-  const { appender, chunk } = writer;
-  const stamp = { micros: 0n };
+  const { appender, chunk, columns } = writer;
   for (let start = 0; start < fresh.length; start += CHUNK_ROWS) {
     const rows = Math.min(CHUNK_ROWS, fresh.length - start);
-    chunk.reset();
-    // Setting rowCount drops the chunk's cached vectors, so take them afterwards.
-    chunk.rowCount = rows;
-    const ts = chunk.getColumnVector(0);
-    const price = chunk.getColumnVector(1);
-    const volume = chunk.getColumnVector(2);
-    const side = chunk.getColumnVector(3);
-    const tradeId = chunk.getColumnVector(4);
+    columns.begin(rows);
     for (let r = 0; r < rows; r++) {
       const i = fresh[start + r];
       const tick = ticks[i];
-      stamp.micros = BigInt(micros[i]);
-      ts.setItem(r, stamp as unknown as DuckDBTimestampValue);
-      price.setItem(r, tick.price);
-      volume.setItem(r, tick.volume);
-      side.setItem(r, tick.side);
-      tradeId.setItem(r, ids[i]);
+      columns.set(r, micros[i], tick.price, tick.volume, tick.side, ids[i]);
     }
-    ts.flush();
-    price.flush();
-    volume.flush();
-    side.flush();
-    tradeId.flush();
+    chunk.reset();
+    chunk.rowCount = rows;
+    columns.copyTo(chunk, rows);
     appender.appendDataChunk(chunk);
   }
   appender.flushSync();
