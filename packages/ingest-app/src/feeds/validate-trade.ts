@@ -17,8 +17,12 @@ export type TradeCheck = { readonly ok: true; readonly trade: Trade } | { readon
 
 function toNumber(value: unknown): number {
   if (typeof value === 'number') return value;
-  if (typeof value === 'string' && value.trim() !== '') return Number(value);
-  return Number.NaN;
+  if (typeof value !== 'string') return Number.NaN;
+  // Exchanges send decimals ("60850.01"): one starting with a digit is never blank, so the
+  // trim (a new string per field, twice per trade) is only needed for the rest.
+  const first = value.charCodeAt(0);
+  if (first >= 0x30 && first <= 0x39) return Number(value);
+  return value.trim() !== '' ? Number(value) : Number.NaN;
 }
 
 /**
@@ -34,8 +38,10 @@ export function checkTrade(
   if (raw.tradeId === undefined || raw.price === undefined || raw.volume === undefined || raw.side === undefined || raw.timestamp === undefined) {
     return { ok: false, reason: 'missing_field' };
   }
-  const tradeId = typeof raw.tradeId === 'number' && Number.isSafeInteger(raw.tradeId) ? String(raw.tradeId) : raw.tradeId;
-  if (typeof tradeId !== 'string' || !TRADE_ID_PATTERN.test(tradeId)) return { ok: false, reason: 'bad_trade_id' };
+  // A safe integer's decimal form always fits the id pattern; only other ids need the regex.
+  const numericId = typeof raw.tradeId === 'number' && Number.isSafeInteger(raw.tradeId) && raw.tradeId >= 0;
+  const tradeId = numericId || (typeof raw.tradeId === 'number' && Number.isSafeInteger(raw.tradeId)) ? String(raw.tradeId) : raw.tradeId;
+  if (!numericId && (typeof tradeId !== 'string' || !TRADE_ID_PATTERN.test(tradeId))) return { ok: false, reason: 'bad_trade_id' };
   const price = toNumber(raw.price);
   if (!Number.isFinite(price) || price <= 0) return { ok: false, reason: 'bad_price' };
   const volume = toNumber(raw.volume);
