@@ -38,10 +38,11 @@ export function checkTrade(
   if (raw.tradeId === undefined || raw.price === undefined || raw.volume === undefined || raw.side === undefined || raw.timestamp === undefined) {
     return { ok: false, reason: 'missing_field' };
   }
-  // A safe integer's decimal form always fits the id pattern; only other ids need the regex.
-  const numericId = typeof raw.tradeId === 'number' && Number.isSafeInteger(raw.tradeId) && raw.tradeId >= 0;
-  const tradeId = numericId || (typeof raw.tradeId === 'number' && Number.isSafeInteger(raw.tradeId)) ? String(raw.tradeId) : raw.tradeId;
-  if (!numericId && (typeof tradeId !== 'string' || !TRADE_ID_PATTERN.test(tradeId))) return { ok: false, reason: 'bad_trade_id' };
+  const tradeId = typeof raw.tradeId === 'number' && Number.isSafeInteger(raw.tradeId) ? String(raw.tradeId) : raw.tradeId;
+  if (typeof tradeId !== 'string') return { ok: false, reason: 'bad_trade_id' };
+  // A non-negative safe integer's decimal form always fits the id pattern; only other ids need the regex.
+  const plainInteger = typeof raw.tradeId === 'number' && raw.tradeId >= 0;
+  if (!plainInteger && !TRADE_ID_PATTERN.test(tradeId)) return { ok: false, reason: 'bad_trade_id' };
   const price = toNumber(raw.price);
   if (!Number.isFinite(price) || price <= 0) return { ok: false, reason: 'bad_price' };
   const volume = toNumber(raw.volume);
