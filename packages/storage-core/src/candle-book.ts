@@ -48,8 +48,8 @@ export interface CandleBookSnapshot {
 /**
  * The newest candle of each timeframe, kept in memory per connection and folded forward trade by
  * trade, so appending a batch never re-reads stored ticks. A closed candle is written in the
- * transaction of the batch that closes it; the open one at most every CANDLE_FLUSH_MS (each book
- * on its own phase) and on flush. After a crash the open candle's row may trail its ticks: opening the book rebuilds the
+ * transaction of the batch that closes it, with the one it opens; an open one at most every
+ * CANDLE_FLUSH_MS (each book on its own phase) and on flush. After a crash the open candle's row may trail its ticks: opening the book rebuilds the
  * newest buckets from the ticks, so what is stored is always exact again before new trades fold in.
  */
 export class CandleBook {
@@ -106,10 +106,11 @@ export class CandleBook {
       }
       this.current.set(tf, cur);
       if (trades.length > 0) this.dirty.add(tf);
-      // A candle that closes is written now; the one it opens waits for its turn like any open
-      // one: at a minute boundary every pair closes a candle at once, and one statement fewer
-      // each keeps that burst smaller.
-      if (due && cur && this.dirty.has(tf)) {
+      // The candle a close opens is written with it, so the newest stored bucket is never a closed
+      // candle while its successor has ticks: recovery rebuilds from the newest stored bucket, and
+      // after retention a closed 15m candle's oldest ticks may be gone (leaving the opened one
+      // unwritten made the analytics determinism spec fail for that reason).
+      if ((rows.length > 0 || due) && cur && this.dirty.has(tf)) {
         rows.push(cur);
         this.dirty.delete(tf);
       }
