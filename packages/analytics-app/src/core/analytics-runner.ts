@@ -80,7 +80,9 @@ export class AnalyticsRunner {
     }
     await this.deps.withConnection(pair, async (conn) => {
       const started = performance.now();
-      const result = await appendTicks(conn, ticks, { candles: true });
+      // Passes read closed candles only, which are written with the batch that closes them; an
+      // open candle's 5 s refreshes would be a transaction per pair every 5 s for no reader.
+      const result = await appendTicks(conn, ticks, { candles: true, openCandleWriteMs: Infinity });
       this.deps.metrics.storeSeconds.observe((performance.now() - started) / 1000);
       // The pass then builds the new minute's profile rows from these instead of reading them back.
       observeStoredTicks(conn, ticks, result);
