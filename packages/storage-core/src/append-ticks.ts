@@ -102,13 +102,6 @@ export interface AppendOptions {
    * incrementally (see CandleBook): a closed candle is written with the batch that closes it.
    */
   readonly candles?: boolean;
-  /**
-   * With candles: how long an open candle's row may trail its ticks, in ms (default
-   * CANDLE_FLUSH_MS). Infinity writes an open candle only with the close that opens it and on
-   * flushCandles: for a file whose readers only ever read closed candles. Taken from the first
-   * append with candles on a connection.
-   */
-  readonly openCandleWriteMs?: number;
 }
 
 /**
@@ -129,7 +122,7 @@ export async function appendTicks(conn: DuckDBConnection, ticks: readonly Tick[]
   const writer = await writerFor(conn);
   if (options.candles) {
     // Opened before this batch is appended: its recovery rebuild must not see the batch.
-    writer.candles ??= await CandleBook.open(conn, writer.prepared, options.openCandleWriteMs);
+    writer.candles ??= await CandleBook.open(conn, writer.prepared);
   }
   // One writer per file, and calls on a connection are serialized: nothing can store a trade
   // between this read and the append below, so the read needs no transaction around it.

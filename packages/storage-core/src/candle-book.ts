@@ -12,7 +12,6 @@ import {
   type CandleAcc,
   type TickForCandle,
 } from './candle-state';
-import { StorageError } from './errors';
 import { executeQuery } from './execute';
 import type { PreparedCache } from './prepared-cache';
 
@@ -25,8 +24,8 @@ export const CANDLE_FLUSH_MS = 5000;
  * pair's open candles in the same instant, every 5 s: a burst of ~100 small transactions that
  * doubled the ingester's p99 receipt-to-commit at 20,000 trades/s (docs/benchmarks.md, Ingest).
  */
-function firstWritePhase(everyMs: number): number {
-  return performance.now() - Math.random() * (Number.isFinite(everyMs) ? everyMs : 0);
+function firstWritePhase(): number {
+  return performance.now() - Math.random() * CANDLE_FLUSH_MS;
 }
 
 interface CandleWrite {
@@ -56,19 +55,12 @@ export interface CandleBookSnapshot {
 export class CandleBook {
   private readonly current = new Map<Timeframe, CandleAcc | undefined>();
   private readonly dirty = new Set<Timeframe>();
-  private lastWrite: number;
+  private lastWrite = firstWritePhase();
 
-  private constructor(
-    private readonly prepared: PreparedCache,
-    /** How long an open candle's row may trail its ticks (Infinity: only at closes and flush). */
-    private readonly openWriteMs: number,
-  ) {
-    this.lastWrite = firstWritePhase(openWriteMs);
-  }
+  private constructor(private readonly prepared: PreparedCache) {}
 
-  static async open(conn: DuckDBConnection, prepared: PreparedCache, openWriteMs: number = CANDLE_FLUSH_MS): Promise<CandleBook> {
-    if (!(openWriteMs >= 0)) throw new StorageError('INVALID_OPTION', `openCandleWriteMs must be >= 0 (or Infinity); got ${openWriteMs}`, 'openCandleWriteMs');
-    const book = new CandleBook(prepared, openWriteMs);
+  static async open(conn: DuckDBConnection, prepared: PreparedCache): Promise<CandleBook> {
+    const book = new CandleBook(prepared);
     for (const tf of TIMEFRAMES) await book.load(conn, tf, true);
     return book;
   }
@@ -99,7 +91,7 @@ export class CandleBook {
   advance(trades: readonly TickForCandle[]): CandleWork {
     const work: CandleWrite[] = [];
     const now = performance.now();
-    const due = now - this.lastWrite >= this.openWriteMs;
+    const due = now - this.lastWrite >= CANDLE_FLUSH_MS;
     for (const tf of TIMEFRAMES) {
       const rows: CandleAcc[] = [];
       let rebuildFrom = Infinity;

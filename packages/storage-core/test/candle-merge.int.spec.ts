@@ -59,47 +59,6 @@ describe('appendTicks with candles', () => {
     }
   });
 
-  it('refreshes an open candle as often as openCandleWriteMs says: 0 on every batch, Infinity only at closes and flush', async () => {
-    const every = await openPairDatabase(dir.path, pairKey('t', 'every', 'X'));
-    const never = await openPairDatabase(dir.path, pairKey('t', 'never', 'X'));
-    try {
-      const batches: Tick[][] = [
-        [{ timestamp: T0 + 1000, price: 10, volume: 1, side: 'BUY', tradeId: '1' }],
-        [{ timestamp: T0 + 2000, price: 12, volume: 2, side: 'SELL', tradeId: '2' }],
-        [{ timestamp: T0 + 61_000, price: 11, volume: 1, side: 'BUY', tradeId: '3' }],
-        [{ timestamp: T0 + 62_000, price: 13, volume: 1, side: 'BUY', tradeId: '4' }],
-      ];
-      const seen: Record<string, unknown[][]> = { every: [], never: [] };
-      for (const batch of batches) {
-        await appendTicks(every.connection, batch, { candles: true, openCandleWriteMs: 0 });
-        await appendTicks(never.connection, batch, { candles: true, openCandleWriteMs: Infinity });
-        seen.every.push((await executeQuery(every.connection, CANDLE_SQL('1m'))).map((c) => [c.t, c.close, c.trade_count]));
-        seen.never.push((await executeQuery(never.connection, CANDLE_SQL('1m'))).map((c) => [c.t, c.close, c.trade_count]));
-      }
-      expect(seen.every).toEqual([
-        [[T0, 10, 1]],
-        [[T0, 12, 2]],
-        [[T0, 12, 2], [T0 + 60_000, 11, 1]],
-        [[T0, 12, 2], [T0 + 60_000, 13, 2]],
-      ]);
-      // Never refreshed: the first minute appears when it closes, the second as it was opened.
-      expect(seen.never).toEqual([[], [], [[T0, 12, 2], [T0 + 60_000, 11, 1]], [[T0, 12, 2], [T0 + 60_000, 11, 1]]]);
-      await flushCandles(never.connection);
-      expect((await executeQuery(never.connection, CANDLE_SQL('1m'))).map((c) => [c.t, c.close, c.trade_count])).toEqual([[T0, 12, 2], [T0 + 60_000, 13, 2]]);
-    } finally {
-      every.close();
-      never.close();
-    }
-    const bad = await openPairDatabase(dir.path, pairKey('t', 'bad', 'X'));
-    try {
-      await expect(appendTicks(bad.connection, [{ timestamp: T0, price: 1, volume: 1, side: 'BUY', tradeId: '1' }], { candles: true, openCandleWriteMs: -1 })).rejects.toMatchObject({
-        code: 'INVALID_OPTION',
-      });
-    } finally {
-      bad.close();
-    }
-  });
-
   it('gives, for any batching, order and overlap, exactly the candles a rebuild from all ticks gives', async () => {
     const all = trades(6000);
     const merged = await openPairDatabase(dir.path, pairKey('t', 'merged', 'X'));

@@ -80,9 +80,7 @@ export class AnalyticsRunner {
     }
     await this.deps.withConnection(pair, async (conn) => {
       const started = performance.now();
-      // Passes read closed candles only, which are written with the batch that closes them; an
-      // open candle's 5 s refreshes would be a transaction per pair every 5 s for no reader.
-      const result = await appendTicks(conn, ticks, { candles: true, openCandleWriteMs: Infinity });
+      const result = await appendTicks(conn, ticks, { candles: true });
       this.deps.metrics.storeSeconds.observe((performance.now() - started) / 1000);
       // The pass then builds the new minute's profile rows from these instead of reading them back.
       observeStoredTicks(conn, ticks, result);
