@@ -1,9 +1,7 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Row } from '@market-data/storage-core';
 import type { Timeframe } from '@market-data/queries';
 import type { GapState } from './fair-value-gaps';
-
-const byConnection = new WeakMap<DuckDBConnection, GapMemory>();
+import { perConnection } from './per-connection';
 
 /**
  * The open and partial gaps per timeframe as a connection's last committed pass left them, so
@@ -15,14 +13,8 @@ const byConnection = new WeakMap<DuckDBConnection, GapMemory>();
 export class GapMemory {
   private readonly unfilled = new Map<Timeframe, readonly Row[]>();
 
-  static of(conn: DuckDBConnection): GapMemory {
-    let memory = byConnection.get(conn);
-    if (memory === undefined) {
-      memory = new GapMemory();
-      byConnection.set(conn, memory);
-    }
-    return memory;
-  }
+  /** The connection's own GapMemory. */
+  static readonly of = perConnection(() => new GapMemory());
 
   /** The kept rows of every timeframe given (as getUnfilledFvgsQuery returns them), or undefined if one is not kept. */
   rows(timeframes: readonly Timeframe[]): Row[] | undefined {

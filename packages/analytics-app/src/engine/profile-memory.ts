@@ -1,7 +1,7 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Row } from '@market-data/storage-core';
 import { parseExactVolume } from '@market-data/queries';
 import { AnalyticsError } from '../errors';
+import { perConnection } from './per-connection';
 
 export const MINUTE_MS = 60_000;
 
@@ -19,7 +19,6 @@ export interface MinuteHistogram {
   readonly rows: ReadonlyMap<number, MinuteRow>;
 }
 
-const byConnection = new WeakMap<DuckDBConnection, ProfileMemory>();
 
 /**
  * Closed minutes' profile histograms of one pair file, kept between passes on its connection, so
@@ -34,14 +33,8 @@ const byConnection = new WeakMap<DuckDBConnection, ProfileMemory>();
 export class ProfileMemory {
   private readonly sizes = new Map<number, Map<number, MinuteHistogram>>();
 
-  static of(conn: DuckDBConnection): ProfileMemory {
-    let memory = byConnection.get(conn);
-    if (memory === undefined) {
-      memory = new ProfileMemory();
-      byConnection.set(conn, memory);
-    }
-    return memory;
-  }
+  /** The connection's own ProfileMemory. */
+  static readonly of = perConnection(() => new ProfileMemory());
 
   get(rowSize: number, minuteMs: number): MinuteHistogram | undefined {
     return this.sizes.get(rowSize)?.get(minuteMs);

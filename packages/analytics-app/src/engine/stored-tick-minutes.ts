@@ -2,6 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { checkTick, type AppendResult, type Tick } from '@market-data/storage-core';
 import { doubleToExactVolume, profileRowIndex, profileRowPrice } from '@market-data/queries';
 import { MINUTE_MS, type MinuteHistogram, type MinuteRow } from './profile-memory';
+import { perConnection } from './per-connection';
 
 /** One minute's stored ticks as the profile needs them: exact volume (1e-12 units) per distinct price. */
 interface TickMinute {
@@ -15,7 +16,6 @@ interface TickMinute {
  */
 const MAX_MINUTES = 240;
 
-const byConnection = new WeakMap<DuckDBConnection, StoredTickMinutes>();
 
 /**
  * The ticks the app stored on a pair's connection, folded per minute as they were appended, so a
@@ -32,14 +32,8 @@ export class StoredTickMinutes {
   /** Minutes a batch with duplicates touched: their count cannot be trusted until forgotten. */
   private readonly tainted = new Set<number>();
 
-  static of(conn: DuckDBConnection): StoredTickMinutes {
-    let minutes = byConnection.get(conn);
-    if (minutes === undefined) {
-      minutes = new StoredTickMinutes();
-      byConnection.set(conn, minutes);
-    }
-    return minutes;
-  }
+  /** The connection's own StoredTickMinutes. */
+  static readonly of = perConnection(() => new StoredTickMinutes());
 
   /** Folds ticks that were all newly stored (validated by appendTicks, so checkTick cannot throw). */
   fold(ticks: readonly Tick[]): void {
