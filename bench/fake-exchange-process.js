@@ -10,6 +10,7 @@
 const fs = require('node:fs');
 const http = require('node:http');
 const { WebSocketServer } = require('ws');
+const { frameSize, putTextFrame } = require('./ws-text-frame');
 
 const option = (name) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -59,20 +60,12 @@ wss.on('connection', (ws, req) => {
     for (; n < count; n++) {
       const f = frame();
       if (f === undefined) break;
-      const len = f.length; // ASCII: one byte per character
-      if (off + len + 4 > out.length) {
+      if (off + frameSize(f) > out.length) {
         socket.write(out.subarray(0, off));
-        out = Buffer.allocUnsafe(Math.max(1 << 20, len + 4));
+        out = Buffer.allocUnsafe(Math.max(1 << 20, frameSize(f)));
         off = 0;
       }
-      out[off++] = 0x81; // FIN + text
-      if (len < 126) out[off++] = len;
-      else {
-        out[off++] = 126;
-        out[off++] = len >> 8;
-        out[off++] = len & 0xff;
-      }
-      off += out.write(f, off, 'latin1');
+      off = putTextFrame(out, off, f);
     }
     if (off > 0) {
       socket.write(out.subarray(0, off));
