@@ -86,6 +86,7 @@ export class BinanceFeed implements Feed {
   private readonly abort = new AbortController();
   private readonly now: () => number;
   private sink?: FeedSink;
+  private wallClock = 0;
   private stopped = false;
   private backfills: Promise<void> = Promise.resolve();
 
@@ -196,7 +197,9 @@ export class BinanceFeed implements Feed {
     if (verdict.kind === 'duplicate') return;
     if (verdict.gap) this.scheduleBackfill(pair.symbol, sequence, verdict.gap);
     if (nonMarket) return this.reject('non_market_trade', text);
-    const check = checkTrade(pair, { tradeId: id, price: data.p, volume: data.q, side: sideOf(data.m), timestamp: data.T }, receivedAt, this.now());
+    // One clock read per socket read, not per trade: the "a day ahead" bound needs no more.
+    if (!this.deliveryQueued) this.wallClock = this.now();
+    const check = checkTrade(pair, { tradeId: id, price: data.p, volume: data.q, side: sideOf(data.m), timestamp: data.T }, receivedAt, this.wallClock);
     if (!check.ok) return this.reject(check.reason, text);
     // One socket read carries hundreds of frames, all emitted before any microtask runs: handing
     // them to the sink once per symbol per read keeps routing and counting off the per-trade path.

@@ -25,9 +25,15 @@ function viaJson(text: string): { stream: unknown; data: Record<string, unknown>
   return { stream, data: data as Record<string, unknown> };
 }
 
+/** JSON.parse's value of a key, as the reader's contract gives it: p and q plain decimal strings as numbers. */
+function expected(key: keyof BinanceTradeFields, value: unknown): unknown {
+  if ((key === 'p' || key === 'q') && typeof value === 'string' && /^[0-9]+(\.[0-9]+)?$/.test(value)) return Number(value);
+  return value;
+}
+
 /** Where the fast reader disagrees with JSON.parse on a text (empty when it agrees or declines). */
-function disagreement(text: string): string[] {
-  const frame = new BinanceFrameReader().read(Buffer.from(text, 'utf8'));
+function disagreement(text: string, reader = new BinanceFrameReader()): string[] {
+  const frame = reader.read(Buffer.from(text, 'utf8'));
   if (frame === undefined) return [];
   const json = viaJson(text);
   if (json === undefined) return [`accepted invalid input: ${text}`];
@@ -35,7 +41,10 @@ function disagreement(text: string): string[] {
   const top = Object.keys(JSON.parse(text) as object);
   if (top.join() !== 'stream,data') problems.push(`top-level keys ${top.join()}: ${text}`);
   if (frame.stream !== json.stream) problems.push(`stream: ${text}`);
-  for (const key of KEYS) if (!Object.is(frame.data[key], json.data[key])) problems.push(`${key}: ${String(frame.data[key])} vs ${String(json.data[key])}: ${text}`);
+  for (const key of KEYS) {
+    const want = expected(key, json.data[key]);
+    if (!Object.is(frame.data[key], want)) problems.push(`${key}: ${String(frame.data[key])} vs ${String(want)}: ${text}`);
+  }
   return problems;
 }
 
@@ -52,7 +61,8 @@ describe('BinanceFrameReader', () => {
       expectSameAsJson(text);
     }
     const frame = reader.read(Buffer.from(REAL[1]));
-    expect(frame?.data).toMatchObject({ e: 'trade', s: 'BTCUSDT', t: 5226711231, p: '60812.90', q: '0.004', T: 1723161240099, X: 'MARKET', m: false });
+    expect(frame?.data).toMatchObject({ e: 'trade', s: 'BTCUSDT', t: 5226711231, p: 60812.9, q: 0.004, T: 1723161240099, X: 'MARKET', m: false });
+    expect(frame?.stream).toBe('btcusdt@trade');
     // Fields of an earlier frame never leak into a later one.
     expect(reader.read(Buffer.from(REAL[0]))?.data.X).toBeUndefined();
   });
@@ -89,11 +99,49 @@ describe('BinanceFrameReader', () => {
     expect(Object.is(new BinanceFrameReader().read(Buffer.from(texts[0]))?.data.t, -0)).toBe(true);
   });
 
+  it('gives p and q as the numbers Number() makes of their decimal strings', () => {
+    const reader = new BinanceFrameReader();
+    const random = mulberry32(11);
+    const texts: string[] = ['0', '0.0', '00012.5000', '60850.01000000', '0.00016000', '123456789012345', '1234567890123456', '0.1234567890123456789', '9007199254740993', '99999999999999.9'];
+    for (let n = 0; n < 20_000; n++) {
+      const whole = String(Math.floor(random() * 10 ** Math.floor(random() * 12)));
+      const fraction = String(Math.floor(random() * 10 ** Math.floor(random() * 10))).padStart(Math.floor(random() * 10), '0');
+      texts.push(fraction === '' ? whole : `${whole}.${fraction}`);
+    }
+    const wrong: string[] = [];
+    for (const p of texts) {
+      const q = p.split('').reverse().join('').replace(/^\./, '0.').replace(/\.$/, '.0');
+      const frame = reader.read(Buffer.from(`{"stream":"x@trade","data":{"p":"${p}","q":"${q}"}}`));
+      if (!Object.is(frame?.data.p, Number(p)) || !Object.is(frame?.data.q, Number(q))) wrong.push(`${p} ${q}: ${String(frame?.data.p)} ${String(frame?.data.q)}`);
+    }
+    expect(wrong).toEqual([]);
+    expect(texts.length).toBeGreaterThan(20_000);
+    // Anything else stays the string JSON.parse gives; the feed's checks then decide.
+    for (const p of ['', '5.', '.5', '-1', '1e5', ' 1', '1.2.3', 'NaN']) {
+      expect(reader.read(Buffer.from(`{"stream":"x@trade","data":{"p":"${p}"}}`))?.data.p).toBe(p);
+    }
+  });
+
+  it('keeps apart values it remembers, past its bound and when two share a hash', () => {
+    const reader = new BinanceFrameReader();
+    // These two bodies have the same 32-bit hash in the reader's scheme (found by search).
+    const symbols = ['S539599USDT', 'S722382USDT', ...Array.from({ length: 5000 }, (_, i) => `SYM${i}USDT`)];
+    const wrong: string[] = [];
+    for (let round = 0; round < 2; round++) {
+      for (const s of symbols) {
+        const data = reader.read(Buffer.from(`{"stream":"x","data":{"s":"${s}","X":"MARKET"}}`))?.data;
+        if (data?.s !== s || data.X !== 'MARKET') wrong.push(`${s}: ${String(data?.s)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('agrees with JSON.parse on 20,000 damaged frames', () => {
     const random = mulberry32(7);
     const alphabet = '{}[]":,.-+eE0123456789truefalsnl \\Xtpq';
     let accepted = 0;
     const problems: string[] = [];
+    const shared = new BinanceFrameReader();
     for (let n = 0; n < 20_000; n++) {
       const chars = [...REAL[n % REAL.length]];
       const edits = 1 + Math.floor(random() * 3);
@@ -108,6 +156,8 @@ describe('BinanceFrameReader', () => {
       const text = chars.join('');
       if (new BinanceFrameReader().read(Buffer.from(text)) !== undefined) accepted++;
       problems.push(...disagreement(text));
+      // One reader across all frames, as on a connection: what it remembers never changes a value.
+      problems.push(...disagreement(text, shared));
     }
     expect(problems).toEqual([]);
     // Many damaged frames are still valid JSON of the same shape; the fast path must take some.
