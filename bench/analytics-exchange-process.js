@@ -18,10 +18,7 @@ const http = require('node:http');
 const { WebSocketServer } = require('ws');
 const { frameSize, putTextFrame } = require('./ws-text-frame');
 
-const option = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
+const { stringArg: option } = require('./cli-args');
 let rate = Number(option('rate', 0));
 const clock = option('clock', 'synthetic');
 const timeScale = Number(option('time-scale', 1));

@@ -20,10 +20,7 @@ const { runAnalyticsPass, observeStoredTicks } = require(path.resolve(__dirname,
 
 const MINUTE_MS = 60_000;
 const ROUNDS = 3;
-const option = (name) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
+const { stringArg: option } = require('./cli-args');
 
 function summary(values) {
   const sorted = [...values].sort((a, b) => a - b);

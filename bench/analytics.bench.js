@@ -26,10 +26,7 @@ const path = require('node:path');
 const { sleep, threadCpuSeconds, startExchange, startIngester, startAnalytics, runOffline, runPassProbe, getJson, readMetrics } = require('./analytics-processes');
 const { topFunctions } = require('./analytics-cpu-profile');
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
+const { numberArg: arg } = require('./cli-args');
 const flag = (name) => process.argv.includes(`--${name}`);
 const PAIRS = arg('pairs', 100);
 const RATE = arg('rate', 20_000);

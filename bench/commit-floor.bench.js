@@ -16,10 +16,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { DuckDBInstance, DuckDBDataChunk, TIMESTAMP, DOUBLE, VARCHAR } = require('@duckdb/node-api');
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
+const { numberArg: arg } = require('./cli-args');
 const FILES = arg('files', 50);
 const ROWS = arg('rows', 10);
 const ROUNDS = arg('rounds', 100);

@@ -12,10 +12,7 @@ const http = require('node:http');
 const { WebSocketServer } = require('ws');
 const { frameSize, putTextFrame } = require('./ws-text-frame');
 
-const option = (name) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
+const { stringArg: option } = require('./cli-args');
 let rate = Number(option('rate') || 0);
 const fileRows = option('file')
   ? fs.readFileSync(option('file'), 'utf8').trim().split('\n').filter((l) => /^\d/.test(l)).map((l) => l.split(','))

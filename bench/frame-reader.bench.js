@@ -12,10 +12,7 @@ const root = path.resolve(__dirname, '..');
 const { BinanceFrameReader } = require(path.join(root, 'packages/ingest-app/dist/feeds/binance-frame.js'));
 const { checkTrade } = require(path.join(root, 'packages/ingest-app/dist/feeds/validate-trade.js'));
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
+const { numberArg: arg } = require('./cli-args');
 const ROUNDS = arg('rounds', 15);
 const FRAMES = arg('frames', 20_000);
 

@@ -13,10 +13,7 @@ const path = require('node:path');
 const readline = require('node:readline');
 
 const root = path.resolve(__dirname, '..');
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
+const { numberArg: arg } = require('./cli-args');
 const PAIRS = arg('pairs', 100);
 const SECONDS = arg('seconds', 20);
 const RATE = arg('rate', 50_000);
