@@ -55,9 +55,9 @@ const FALSE = Buffer.from('false', 'latin1');
 const NULL = Buffer.from('null', 'latin1');
 /** Exact powers of ten (10^22 is the largest a double holds exactly). */
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
-/** The one-letter keys whose values are read (BinanceTradeFields), by character code. */
+/** The one-letter keys whose values are read (the fields of BinanceTradeFields), by character code. */
 const KEPT = new Uint8Array(128);
-for (const key of 'estapqTXm') KEPT[key.charCodeAt(0)] = 1;
+for (const key of Object.keys(new BinanceTradeFields())) KEPT[key.charCodeAt(0)] = 1;
 /** Distinct short strings remembered; a stream carries a handful per symbol, so this bound is only a guard. */
 const INTERN_MAX = 4096;
 const INTERN_MAX_LENGTH = 64;
