@@ -87,6 +87,10 @@ export class BinanceFeed implements Feed {
   private readonly now: () => number;
   private sink?: FeedSink;
   private wallClock = 0;
+  /** The message being handled (for a reject's sample). */
+  private message: Buffer = Buffer.alloc(0);
+  private messageStart = 0;
+  private messageEnd = 0;
   private stopped = false;
   private backfills: Promise<void> = Promise.resolve();
 
@@ -112,7 +116,7 @@ export class BinanceFeed implements Feed {
         { ...options, url: plan.url, maxConnectionAgeMs: options.maxConnectionAgeMs ?? BINANCE_MAX_CONNECTION_AGE_MS },
         {
           onOpen: () => undefined,
-          onMessage: (data, receivedAt) => this.onMessage(data, receivedAt),
+          onMessage: (buf, start, end, receivedAt) => this.onMessage(buf, start, end, receivedAt),
           onOversized: (sample) => this.sink?.reject('oversized', sampleOf(sample)),
           onStatus: (state, detail) => this.sink?.status({ type: 'status', feed: label, state, detail }),
         },
@@ -153,19 +157,26 @@ export class BinanceFeed implements Feed {
     await this.backfills;
   }
 
-  private reject(reason: RejectReason, text: string | Buffer): void {
-    if (!this.stopped) this.sink?.reject(reason, sampleOf(typeof text === 'string' ? text : text.toString('utf8')));
+  private reject(reason: RejectReason, text: string): void {
+    if (!this.stopped) this.sink?.reject(reason, sampleOf(text));
   }
 
-  private onMessage(bytes: Buffer, receivedAt: number): void {
+  private onMessage(buf: Buffer, start: number, end: number, receivedAt: number): void {
+    this.message = buf;
+    this.messageStart = start;
+    this.messageEnd = end;
     // The common frame is read straight from the bytes; anything else goes through JSON.parse.
-    const data = this.frames.read(bytes)?.data ?? this.parseGeneral(bytes);
-    if (data !== undefined) this.onTrade(data, bytes, receivedAt);
+    const data = this.frames.read(buf, start, end)?.data ?? this.parseGeneral(buf.toString('utf8', start, end));
+    if (data !== undefined) this.onTrade(data, receivedAt);
+  }
+
+  /** Rejects the message being handled; its text is only made here, off the common path. */
+  private rejectMessage(reason: RejectReason): void {
+    this.reject(reason, this.message.toString('utf8', this.messageStart, this.messageEnd));
   }
 
   /** The general path: JSON.parse and the envelope checks; undefined when the message was handled here. */
-  private parseGeneral(bytes: Buffer): TradeData | undefined {
-    const text = bytes.toString('utf8');
+  private parseGeneral(text: string): TradeData | undefined {
     let message: unknown;
     try {
       message = JSON.parse(text);
@@ -180,27 +191,27 @@ export class BinanceFeed implements Feed {
     return data as TradeData;
   }
 
-  private onTrade(data: TradeData, text: Buffer, receivedAt: number): void {
-    if (data.e !== this.stream) return this.reject('unexpected_message', text);
-    if (typeof data.s !== 'string') return this.reject('missing_field', text);
+  private onTrade(data: TradeData, receivedAt: number): void {
+    if (data.e !== this.stream) return this.rejectMessage('unexpected_message');
+    if (typeof data.s !== 'string') return this.rejectMessage('missing_field');
     // Binance sends symbols in upper case; fold only when a lookup misses.
     const state = this.symbols.get(data.s) ?? this.symbols.get(data.s.toUpperCase());
-    if (!state) return this.reject('unknown_symbol', text);
+    if (!state) return this.rejectMessage('unknown_symbol');
     const { sequence, pair } = state;
     const id = this.stream === 'trade' ? data.t : data.a;
-    if (id === undefined) return this.reject('missing_field', text);
-    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) return this.reject('bad_trade_id', text);
+    if (id === undefined) return this.rejectMessage('missing_field');
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) return this.rejectMessage('bad_trade_id');
     const nonMarket = this.market === 'usdm' && this.stream === 'trade' && data.X !== 'MARKET';
-    if (nonMarket && data.X === undefined) return this.reject('missing_field', text);
+    if (nonMarket && data.X === undefined) return this.rejectMessage('missing_field');
     const time = typeof data.T === 'number' && Number.isFinite(data.T) ? data.T : undefined;
     const verdict = sequence.observe(id, time);
     if (verdict.kind === 'duplicate') return;
     if (verdict.gap) this.scheduleBackfill(pair.symbol, sequence, verdict.gap);
-    if (nonMarket) return this.reject('non_market_trade', text);
+    if (nonMarket) return this.rejectMessage('non_market_trade');
     // One clock read per socket read, not per trade: the "a day ahead" bound needs no more.
     if (!this.deliveryQueued) this.wallClock = this.now();
     const check = checkTrade(pair, { tradeId: id, price: data.p, volume: data.q, side: sideOf(data.m), timestamp: data.T }, receivedAt, this.wallClock);
-    if (!check.ok) return this.reject(check.reason, text);
+    if (!check.ok) return this.rejectMessage(check.reason);
     // One socket read carries hundreds of frames, all emitted before any microtask runs: handing
     // them to the sink once per symbol per read keeps routing and counting off the per-trade path.
     if (state.batch.push(check.trade) === 1) this.ready.push(state);

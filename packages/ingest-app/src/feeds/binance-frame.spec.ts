@@ -31,9 +31,19 @@ function expected(key: keyof BinanceTradeFields, value: unknown): unknown {
   return value;
 }
 
-/** Where the fast reader disagrees with JSON.parse on a text (empty when it agrees or declines). */
-function disagreement(text: string, reader = new BinanceFrameReader()): string[] {
-  const frame = reader.read(Buffer.from(text, 'utf8'));
+/**
+ * Bytes that would complete or extend a cut frame: what follows a frame in a socket read (the
+ * next frame's header, then its JSON) must never be read as part of it.
+ */
+const AFTER = '0123"}}5,"t":7}}';
+
+/**
+ * Where the fast reader disagrees with JSON.parse on a text (empty when it agrees or declines).
+ * `embedded`: the text is read as one frame among others in a larger buffer, as from a socket.
+ */
+function disagreement(text: string, reader = new BinanceFrameReader(), embedded = false): string[] {
+  const bytes = Buffer.from(text, 'utf8');
+  const frame = embedded ? reader.read(Buffer.concat([Buffer.from('\x81~{"'), bytes, Buffer.from(AFTER)]), 4, 4 + bytes.length) : reader.read(bytes);
   if (frame === undefined) return [];
   const json = viaJson(text);
   if (json === undefined) return [`accepted invalid input: ${text}`];
@@ -122,6 +132,19 @@ describe('BinanceFrameReader', () => {
     }
   });
 
+  it('reads a frame inside a larger buffer by its bounds alone, also when cut short', () => {
+    const reader = new BinanceFrameReader();
+    const problems: string[] = [];
+    for (const text of REAL) {
+      // Every cut of a real frame, followed by bytes that would complete it if the bound were ignored.
+      for (let cut = 1; cut <= text.length; cut++) problems.push(...disagreement(text.slice(0, cut), reader, true));
+      expect(disagreement(text, reader, true)).toEqual([]);
+      const whole = Buffer.from(`${AFTER}${text}${AFTER}`);
+      expect(reader.read(whole, AFTER.length, AFTER.length + text.length)?.data.T).toBe((JSON.parse(text) as { data: { T: number } }).data.T);
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('keeps apart values it remembers, past its bound and when two share a hash', () => {
     const reader = new BinanceFrameReader();
     // These two bodies have the same 32-bit hash in the reader's scheme (found by search).
@@ -158,6 +181,7 @@ describe('BinanceFrameReader', () => {
       problems.push(...disagreement(text));
       // One reader across all frames, as on a connection: what it remembers never changes a value.
       problems.push(...disagreement(text, shared));
+      problems.push(...disagreement(text, shared, true));
     }
     expect(problems).toEqual([]);
     // Many damaged frames are still valid JSON of the same shape; the fast path must take some.

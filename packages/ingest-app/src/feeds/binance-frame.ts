@@ -84,13 +84,16 @@ export class BinanceFrameReader {
    */
   private readonly interned = new Map<number, string>();
   private buf: Buffer = Buffer.alloc(0);
+  /** The frame is buf[start, end): frames of one socket read share its buffer. */
+  private end = 0;
   private pos = 0;
   private streamStart = 0;
   private streamEnd = 0;
 
-  read(buf: Buffer): BinanceFrame | undefined {
+  read(buf: Buffer, start = 0, end = buf.length): BinanceFrame | undefined {
     this.buf = buf;
-    this.pos = 0;
+    this.pos = start;
+    this.end = end;
     if (!this.expect(PREFIX)) return undefined;
     this.streamStart = this.pos;
     if (!this.skipStringBody()) return undefined;
@@ -99,7 +102,7 @@ export class BinanceFrameReader {
     this.fields.reset();
     if (!this.object()) return undefined;
     // The envelope's own closing brace, and nothing after it.
-    if (this.pos !== buf.length - 1 || buf[this.pos] !== CLOSE) return undefined;
+    if (this.pos !== end - 1 || buf[this.pos] !== CLOSE) return undefined;
     return this.frame;
   }
 
@@ -110,7 +113,7 @@ export class BinanceFrameReader {
 
   private expect(bytes: Buffer): boolean {
     const { buf } = this;
-    if (buf.length - this.pos < bytes.length) return false;
+    if (this.end - this.pos < bytes.length) return false;
     for (let i = 0; i < bytes.length; i++) if (buf[this.pos + i] !== bytes[i]) return false;
     this.pos += bytes.length;
     return true;
@@ -272,7 +275,7 @@ export class BinanceFrameReader {
     const { buf } = this;
     let p = this.pos;
     for (;;) {
-      if (p >= buf.length) return false;
+      if (p >= this.end) return false;
       const c = buf[p++];
       if (c === QUOTE) break;
       // Control characters are invalid JSON; escapes and non-ASCII go the general way.

@@ -86,7 +86,7 @@ export class BybitFeed implements Feed {
           if (info.reconnect && !info.rotation) this.markReconnect();
           this.subscribe(send);
         },
-        onMessage: (data, receivedAt) => this.onMessage(data.toString('utf8'), receivedAt),
+        onMessage: (buf, start, end, receivedAt) => this.onMessage(buf.toString('utf8', start, end), receivedAt),
         onOversized: (sample) => this.reject('oversized', sample),
         onStatus: (state, detail) => this.sink?.status({ type: 'status', feed: this.name, state, detail }),
       },

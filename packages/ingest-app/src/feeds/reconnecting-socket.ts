@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import WebSocket, { type RawData } from 'ws';
 import { backoffDelay } from './backoff';
 import type { FeedState } from './feed';
+import { tapTextFrames } from './text-frame-tap';
 
 /** Connection tuning shared by every live feed; every value has a production default. */
 export interface SocketOptions {
@@ -68,8 +69,11 @@ export interface OpenInfo {
 export interface SocketHandlers {
   /** A connection opened; `send` writes to that connection (subscribe requests). */
   onOpen(send: (text: string) => void, info: OpenInfo): void;
-  /** One whole message's bytes (UTF-8 text from the exchange), valid during the call. */
-  onMessage(data: Buffer, receivedAt: number): void;
+  /**
+   * One whole message: bytes start..end of `buf` (UTF-8 text from the exchange), valid during the
+   * call. Messages of one socket read share `buf` and `receivedAt`.
+   */
+  onMessage(buf: Buffer, start: number, end: number, receivedAt: number): void;
   /** A message over the size limits; `sample` describes it (size and first bytes). */
   onOversized(sample: string): void;
   onStatus(state: FeedState, detail?: string): void;
@@ -89,12 +93,6 @@ interface Conn {
 function clearTimers(conn: Conn): void {
   for (const timer of Object.values(conn.timers)) clearTimeout(timer);
   conn.timers.stale = conn.timers.ping = conn.timers.age = conn.timers.retire = undefined;
-}
-
-function byteLength(data: RawData): number {
-  if (Buffer.isBuffer(data)) return data.length;
-  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
-  return data.byteLength;
 }
 
 function toBuffer(data: RawData): Buffer {
@@ -212,9 +210,15 @@ export class ReconnectingSocket {
     this.all.add(conn);
     ws.on('open', () => {
       if (this.paused) ws.pause();
+      // Plain text frames skip ws's per-message work; everything else still arrives as 'message'.
+      const limit = Math.min(this.opts.maxMessageBytes, this.opts.maxPayloadBytes);
+      tapTextFrames(ws, (buf, start, end, receivedAt) => this.onMessage(conn, buf, start, end, receivedAt), limit);
       this.onOpen(conn);
     });
-    ws.on('message', (data) => this.onMessage(conn, data));
+    ws.on('message', (data) => {
+      const buf = toBuffer(data);
+      this.onMessage(conn, buf, 0, buf.length, performance.now());
+    });
     ws.on('ping', () => (conn.lastActivity = performance.now()));
     ws.on('pong', () => (conn.lastActivity = performance.now()));
     ws.on('error', (error: Error & { code?: string }) => {
@@ -273,23 +277,22 @@ export class ReconnectingSocket {
     if (maxConnectionAgeMs > 0) conn.timers.age = setTimeout(() => this.rotate(conn), maxConnectionAgeMs);
   }
 
-  private onMessage(conn: Conn, data: RawData): void {
+  private onMessage(conn: Conn, buf: Buffer, start: number, end: number, receivedAt: number): void {
     if (this.stopped) return;
-    const receivedAt = performance.now();
     conn.lastActivity = receivedAt;
-    if (conn === this.active && !conn.gotMessage) {
+    if (!conn.gotMessage && conn === this.active) {
       // The connection serves data: failures before this point keep growing the backoff.
       conn.gotMessage = true;
       this.attempt = 0;
       if (this.rotatingFrom) this.retire(this.rotatingFrom);
     }
-    const bytes = byteLength(data);
+    const bytes = end - start;
     if (bytes > this.opts.maxMessageBytes) {
-      const head = toBuffer(data).subarray(0, 120).toString('utf8');
+      const head = buf.toString('utf8', start, Math.min(end, start + 120));
       this.handlers.onOversized(`${bytes} bytes (limit ${this.opts.maxMessageBytes}): ${head}`);
       return;
     }
-    this.handlers.onMessage(toBuffer(data), receivedAt);
+    this.handlers.onMessage(buf, start, end, receivedAt);
   }
 
   private onClose(conn: Conn, code: number, reason: string): void {

@@ -39,7 +39,7 @@ function recorder(): SocketHandlers & { messages: string[]; oversized: string[];
     statuses: [] as { state: FeedState; detail?: string }[],
     opens: 0,
     onOpen: () => void (r.opens += 1),
-    onMessage: (data: Buffer) => void r.messages.push(data.toString('utf8')),
+    onMessage: (buf: Buffer, start: number, end: number) => void r.messages.push(buf.toString('utf8', start, end)),
     onOversized: (sample: string) => void r.oversized.push(sample),
     onStatus: (state: FeedState, detail?: string) => void r.statuses.push({ state, detail }),
   };
