@@ -1,7 +1,7 @@
 import { DuckDBDataChunk, DOUBLE, TIMESTAMP, VARCHAR, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { CandleBook, type CandleBookSnapshot, type CandleWork } from './candle-book';
 import { PreparedCache } from './prepared-cache';
-import type { TickForCandle } from './candle-state';
+import { volumeUnits, type TickForCandle } from './candle-state';
 import { checkTick, type Tick } from './tick';
 import { TickColumns } from './tick-columns';
 import { compareTradeIds } from './trade-order';
@@ -226,7 +226,7 @@ function candleTicks(ticks: readonly Tick[], fresh: readonly number[], micros: r
   for (let k = 0; k < fresh.length; k++) {
     const i = fresh[k];
     const t = ticks[i];
-    out[k] = { micros: micros[i], price: t.price, volume: t.volume, buy: t.side === 'BUY', id: ids[i] };
+    out[k] = { micros: micros[i], price: t.price, units: volumeUnits(t.volume), buy: t.side === 'BUY', id: ids[i] };
   }
   return out;
 }

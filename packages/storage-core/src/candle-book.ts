@@ -1,8 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { candleTable, TIMEFRAMES, type Timeframe } from '@market-data/queries';
+import { candleTable, TIMEFRAME_SECONDS, TIMEFRAMES, type Timeframe } from '@market-data/queries';
 import { updateCandles } from './candles';
 import {
-  bucketOf,
+  bucketOfSize,
   candleFromRow,
   candleParams,
   foldTrade,
@@ -96,8 +96,9 @@ export class CandleBook {
       const rows: CandleAcc[] = [];
       let rebuildFrom = Infinity;
       let cur = this.current.get(tf);
+      const size = TIMEFRAME_SECONDS[tf] * 1_000_000;
       for (const t of trades) {
-        const bucket = bucketOf(t.micros, tf);
+        const bucket = bucketOfSize(t.micros, size);
         if (cur === undefined || bucket > cur.bucketMicros) {
           if (cur) rows.push(cur);
           cur = newCandle(bucket, t);

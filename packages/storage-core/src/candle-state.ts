@@ -1,10 +1,12 @@
-import { TIMEFRAME_SECONDS, type Timeframe } from '@market-data/queries';
 import { compareTradeIds } from './trade-order';
 
 /** Volumes are kept as integers of 1e-12 units: sums are exact and independent of order. */
 const SCALE = 1_000_000_000_000;
-const toUnits = (v: number): bigint => BigInt(Math.round(v * SCALE));
-const fromUnits = (u: bigint): number => Number(u) / SCALE;
+/** A volume in units: an integer, exact as a double (BigInt of it is exact too). */
+export const volumeUnits = (v: number): number => Math.round(v * SCALE);
+const toUnits = (v: number): bigint => BigInt(volumeUnits(v));
+const fromUnits = (u: bigint, rest: number): number => Number(u + BigInt(rest)) / SCALE;
+const SAFE = Number.MAX_SAFE_INTEGER;
 
 /** One candle being built, with the keys of the trades that opened and closed it. */
 export interface CandleAcc {
@@ -13,9 +15,18 @@ export interface CandleAcc {
   high: number;
   low: number;
   close: number;
+  /**
+   * Each sum is `big + rest` units: `rest` takes the trades while it stays an exact integer, and
+   * moves into the BigInt only when one more would pass 2^53. For a 0.001 BTC trade (1e9 units)
+   * that is once every nine million trades instead of a BigInt per trade and timeframe, which was
+   * a tenth of the ingester's storage thread.
+   */
   volume: bigint;
+  volumeRest: number;
   buyVolume: bigint;
+  buyRest: number;
   sellVolume: bigint;
+  sellRest: number;
   count: number;
   openMicros: number;
   openId: string;
@@ -28,14 +39,14 @@ export interface CandleAcc {
 export interface TickForCandle {
   readonly micros: number;
   readonly price: number;
-  readonly volume: number;
+  /** volumeUnits(volume). */
+  readonly units: number;
   readonly buy: boolean;
   readonly id: string;
 }
 
-export function bucketOf(micros: number, timeframe: Timeframe): number {
-  const size = TIMEFRAME_SECONDS[timeframe] * 1_000_000;
-  return Math.floor(micros / size) * size;
+export function bucketOfSize(micros: number, sizeMicros: number): number {
+  return Math.floor(micros / sizeMicros) * sizeMicros;
 }
 
 function earlier(aMicros: number, aId: string, bMicros: number, bId: string): boolean {
@@ -43,7 +54,8 @@ function earlier(aMicros: number, aId: string, bMicros: number, bId: string): bo
 }
 
 export function newCandle(bucketMicros: number, t: TickForCandle): CandleAcc {
-  const units = toUnits(t.volume);
+  const units = t.units <= SAFE ? 0n : BigInt(t.units);
+  const rest = t.units <= SAFE ? t.units : 0;
   return {
     bucketMicros,
     open: t.price,
@@ -51,8 +63,11 @@ export function newCandle(bucketMicros: number, t: TickForCandle): CandleAcc {
     low: t.price,
     close: t.price,
     volume: units,
+    volumeRest: rest,
     buyVolume: t.buy ? units : 0n,
+    buyRest: t.buy ? rest : 0,
     sellVolume: t.buy ? 0n : units,
+    sellRest: t.buy ? 0 : rest,
     count: 1,
     openMicros: t.micros,
     openId: t.id,
@@ -66,10 +81,23 @@ export function newCandle(bucketMicros: number, t: TickForCandle): CandleAcc {
 export function foldTrade(c: CandleAcc, t: TickForCandle): void {
   if (t.price > c.high) c.high = t.price;
   if (t.price < c.low) c.low = t.price;
-  const units = toUnits(t.volume);
-  c.volume += units;
-  if (t.buy) c.buyVolume += units;
-  else c.sellVolume += units;
+  const u = t.units;
+  if (u <= SAFE - c.volumeRest) c.volumeRest += u;
+  else {
+    c.volume += BigInt(c.volumeRest) + BigInt(u);
+    c.volumeRest = 0;
+  }
+  if (t.buy) {
+    if (u <= SAFE - c.buyRest) c.buyRest += u;
+    else {
+      c.buyVolume += BigInt(c.buyRest) + BigInt(u);
+      c.buyRest = 0;
+    }
+  } else if (u <= SAFE - c.sellRest) c.sellRest += u;
+  else {
+    c.sellVolume += BigInt(c.sellRest) + BigInt(u);
+    c.sellRest = 0;
+  }
   c.count++;
   if (earlier(t.micros, t.id, c.openMicros, c.openId)) {
     c.open = t.price;
@@ -93,8 +121,11 @@ export function candleFromRow(row: Record<string, unknown>): CandleAcc | undefin
     low: row.low as number,
     close: row.close as number,
     volume: toUnits(row.volume as number),
+    volumeRest: 0,
     buyVolume: toUnits(row.buy_volume as number),
+    buyRest: 0,
     sellVolume: toUnits(row.sell_volume as number),
+    sellRest: 0,
     count: row.trade_count as number,
     openMicros: row.open_us as number,
     openId: row.open_trade_id as string,
@@ -112,9 +143,9 @@ export function candleParams(c: CandleAcc): (number | string)[] {
     c.high,
     c.low,
     c.close,
-    fromUnits(c.volume),
-    fromUnits(c.buyVolume),
-    fromUnits(c.sellVolume),
+    fromUnits(c.volume, c.volumeRest),
+    fromUnits(c.buyVolume, c.buyRest),
+    fromUnits(c.sellVolume, c.sellRest),
     c.count,
     c.openMicros,
     c.openId,
