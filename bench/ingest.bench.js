@@ -3,6 +3,7 @@
 // WebSocket (a fake exchange in its own process) by the real ingester process.
 //   phase 1: the exchange sends as fast as the ingester takes them -> committed trades/s, CPU, RSS
 //   phase 2: a fixed offered load of 50,000 trades/s -> p50/p99 receipt-to-commit latency
+// Per-thread run and runqueue-wait shares come from /proc/<pid>/task/*/schedstat (thread-sched.js).
 // Flags: --pairs 100 --seconds 20 --rate 50000 --phases max,fixed; after `--`, extra ingester flags
 // (e.g. `-- --storage-threads 4`).
 'use strict';
@@ -14,6 +15,7 @@ const readline = require('node:readline');
 
 const root = path.resolve(__dirname, '..');
 const { numberArg: arg } = require('./cli-args');
+const { startSched } = require('./thread-sched');
 const PAIRS = arg('pairs', 100);
 const SECONDS = arg('seconds', 20);
 const RATE = arg('rate', 50_000);
@@ -165,12 +167,14 @@ async function phase(name, rate, dataDir) {
     const m0 = await scrape(ingester.url);
     const c0 = cpuSeconds(ingester.child.pid);
     const x0 = cpuSeconds(exchange.child.pid);
+    const endSched = startSched(ingester.child.pid);
     const t0 = performance.now();
     let peakRss = 0;
     for (let i = 0; i < SECONDS * 4; i++) {
       await sleep(250);
       peakRss = Math.max(peakRss, rssMiB(ingester.child.pid));
     }
+    const sched = endSched();
     const s1 = await stats(ingester.url);
     const m1 = await scrape(ingester.url);
     const secs = (performance.now() - t0) / 1000;
@@ -189,6 +193,7 @@ async function phase(name, rate, dataDir) {
       receiptToCommitLastTradesMs: s1.receiptToCommitMs,
       batchCommitMs: s1.batchCommitMs,
       openPairs: s1.pool.poolSize,
+      threads: sched,
       caughtUpAfterSec: rate > 0 ? caughtUpSec : undefined,
     };
   } finally {
@@ -222,6 +227,11 @@ async function main() {
       console.log(
         `${r.phase.padEnd(16)} offered=${String(r.offeredPerSec).padStart(6)}/s committed=${String(r.committedPerSec).padStart(7)}/s ` +
           `batches=${r.batchesPerSec}/s cpu=${r.ingesterCpuCores} cores (exchange ${r.exchangeCpuCores}) rss=${r.ingesterPeakRssMiB} MiB receipt->commit p50=${r.receiptToCommitMs.p50} ms p99=${r.receiptToCommitMs.p99} ms (${r.receiptToCommitMs.within50msPct}% within 50 ms)${r.caughtUpAfterSec === undefined ? '' : `; start-up backlog stored after ${r.caughtUpAfterSec ?? 'more than 63'} s`}`,
+      );
+      const t = r.threads;
+      console.log(
+        `${''.padEnd(16)} threads: socket run ${t.mainThread.runPct}% + runqueue wait ${t.mainThread.waitPct}%; ` +
+          `busiest others ${t.busiestOthers.map((o) => `${o.runPct}% + ${o.waitPct}%`).join(', ')}; the rest ${t.restRunPct}%; box busy ${t.boxBusyPct}%`,
       );
     }
     console.log(JSON.stringify({ bench: 'ingest', pairs: PAIRS, results, ingesterFlags: INGESTER_EXTRA }));
