@@ -11,6 +11,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const { WebSocketServer } = require('ws');
 const { frameSize, putTextFrame } = require('./ws-text-frame');
+const { syntheticFrames, MAX_FRAME_BYTES } = require('./synthetic-trade-frames');
 
 const { stringArg: option } = require('./cli-args');
 let rate = Number(option('rate') || 0);
@@ -22,14 +23,11 @@ const server = http.createServer((req, res) => {
   res.end('[]');
 });
 const wss = new WebSocketServer({ server });
-const startTime = Date.UTC(2024, 7, 8, 0, 0);
 let sent = 0;
 
 wss.on('connection', (ws, req) => {
   const streams = new URL(req.url, 'http://x').searchParams.get('streams').split('/');
   const symbols = streams.map((s) => s.split('@')[0].toUpperCase());
-  const ids = symbols.map(() => 1);
-  let price = 60000;
   let k = 0;
   const fileFrame = () => {
     const i = k % symbols.length;
@@ -38,24 +36,27 @@ wss.on('connection', (ws, req) => {
     const [id, p, q, time, maker, type] = row;
     return `{"stream":"${streams[i]}","data":{"e":"trade","E":${Number(time) + 3},"T":${time},"s":"${symbols[i]}","t":${id},"p":"${p}","q":"${q}","X":"${type || 'MARKET'}","m":${maker === 'true'}}}`;
   };
-  const frame = () => {
-    if (fileRows) return fileFrame();
-    const i = k++ % symbols.length;
-    const id = ids[i]++;
-    price += ((id * 7919) % 13) - 6;
-    const t = startTime + Math.floor(id / 10);
-    return `{"stream":"${streams[i]}","data":{"e":"trade","E":${t + 3},"T":${t},"s":"${symbols[i]}","t":${id},"p":"${(price / 10).toFixed(1)}","q":"0.00${1 + (id % 9)}","X":"MARKET","m":${id % 3 === 0}}}`;
-  };
   // Frames are written to the socket in batches, built by hand: the bytes on the wire are the
   // unmasked text frames ws.send would produce, but one socket write per batch instead of one per
   // trade keeps the exchange's own CPU small next to the ingester's (both share the 2 cores).
   const socket = ws._socket;
+  const synthetic = fileRows ? undefined : syntheticFrames(streams, symbols);
   let out = Buffer.allocUnsafe(1 << 20);
   const sendBatch = (count) => {
     let off = 0;
     let n = 0;
+    if (synthetic) {
+      for (; n < count; n++) {
+        if (off + MAX_FRAME_BYTES > out.length) {
+          socket.write(out.subarray(0, off));
+          out = Buffer.allocUnsafe(1 << 20);
+          off = 0;
+        }
+        off = synthetic.next(out, off);
+      }
+    }
     for (; n < count; n++) {
-      const f = frame();
+      const f = fileFrame();
       if (f === undefined) break;
       if (off + frameSize(f) > out.length) {
         socket.write(out.subarray(0, off));
