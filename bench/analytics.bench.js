@@ -18,6 +18,7 @@
 // --live-only (skip the offline run and the probe: a quick iteration on the lag)
 // --analytics-max-delay-ms N (the analytics app's --max-delay-ms: how long it holds a pair's ticks)
 // --analytics-concurrency N (its --concurrency: pairs storing and passing at once)
+// --analytics-memory-limit SIZE (its --memory-limit: DuckDB memory_limit per analytics file)
 // --ingester-storage-threads N (the ingester's --storage-threads); after `--`, any other ingester flags
 'use strict';
 const fs = require('node:fs');
@@ -26,7 +27,7 @@ const path = require('node:path');
 const { sleep, threadCpuSeconds, startExchange, startIngester, startAnalytics, runOffline, runPassProbe, getJson, readMetrics } = require('./analytics-processes');
 const { topFunctions } = require('./analytics-cpu-profile');
 
-const { numberArg: arg } = require('./cli-args');
+const { numberArg: arg, stringArg } = require('./cli-args');
 const flag = (name) => process.argv.includes(`--${name}`);
 const PAIRS = arg('pairs', 100);
 const RATE = arg('rate', 20_000);
@@ -41,6 +42,7 @@ const INGESTER_EXTRA = process.argv.includes('--') ? process.argv.slice(process.
 const LIVE_ONLY = flag('live-only');
 const ANALYTICS_MAX_DELAY_MS = arg('analytics-max-delay-ms', undefined);
 const ANALYTICS_CONCURRENCY = arg('analytics-concurrency', undefined);
+const ANALYTICS_MEMORY_LIMIT = stringArg('analytics-memory-limit', undefined);
 const MINUTE_MS = 60_000;
 const round = (x, digits = 2) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : null);
 
@@ -106,6 +108,7 @@ async function livePhase(dir) {
       [
         ...(ANALYTICS_MAX_DELAY_MS === undefined ? [] : ['--max-delay-ms', String(ANALYTICS_MAX_DELAY_MS)]),
         ...(ANALYTICS_CONCURRENCY === undefined ? [] : ['--concurrency', String(ANALYTICS_CONCURRENCY)]),
+        ...(ANALYTICS_MEMORY_LIMIT === undefined ? [] : ['--memory-limit', ANALYTICS_MEMORY_LIMIT]),
       ],
     );
     procs.push(analytics);
@@ -271,7 +274,7 @@ async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-analytics-'));
   try {
     console.log(
-      `bench:analytics  ${PAIRS} pairs, ${RATE} trades/s, ${SECONDS} s window, wall clock x${TIME_SCALE}, ingester max-delay ${MAX_DELAY_MS ?? 'default (100)'} ms, analytics max-delay ${ANALYTICS_MAX_DELAY_MS ?? 'default'} ms, concurrency ${ANALYTICS_CONCURRENCY ?? 'default'}, node ${process.version}, ${os.cpus().length} cores`,
+      `bench:analytics  ${PAIRS} pairs, ${RATE} trades/s, ${SECONDS} s window, wall clock x${TIME_SCALE}, ingester max-delay ${MAX_DELAY_MS ?? 'default (100)'} ms, analytics max-delay ${ANALYTICS_MAX_DELAY_MS ?? 'default'} ms, concurrency ${ANALYTICS_CONCURRENCY ?? 'default'}, memory-limit ${ANALYTICS_MEMORY_LIMIT ?? 'default (64MB)'}, node ${process.version}, ${os.cpus().length} cores`,
     );
     const live = await livePhase(dir);
     if (LIVE_ONLY) {

@@ -17,6 +17,6 @@ export function composeAnalyticsApp(
   container.register(LOGGER, { useValue: overrides.logger ?? createLogger({ level: config.logLevel, base: { app: 'analytics' } }) });
   container.register(ANALYTICS_METRICS, { useValue: new AnalyticsMetrics() });
   // analytics.duckdb files only: this app never opens a trading file for writing.
-  registerPool(container, { baseDir: config.analyticsDir, maxConnections: config.poolSize, role: 'analytics' });
+  registerPool(container, { baseDir: config.analyticsDir, maxConnections: config.poolSize, memoryLimit: config.memoryLimit, role: 'analytics' });
   return { app: container.resolve(AnalyticsApp), container };
 }

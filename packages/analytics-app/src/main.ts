@@ -22,6 +22,8 @@ Usage:
   --value-area-pct X       value area share (default 0.7)
   --profile-window MIN     market profile window in minutes (default 15)
   --pool-size N            analytics files kept open (default 200)
+  --memory-limit SIZE      DuckDB memory_limit per analytics file, e.g. 32MB (default 64MB);
+                           the app's DuckDB memory is bounded by open files x SIZE
   --retention-interval-ms MS  live mode: retention per pair after a pass at most this often
                            (default 300000, 0 = never; DESIGN.md section 3 policy)
   --max-delay-ms MS        live mode: a pair's ticks wait up to MS to be stored together

@@ -40,6 +40,7 @@ export {
 } from './subscription-protocol';
 // Shared by both apps (which may not import each other) so logs and metrics look the same.
 export { MetricsRegistry, Counter, Gauge, Histogram } from './ops/metrics';
+export { registerProcessMetrics } from './ops/process-metrics';
 export { createLogger, LOGGER, type Logger, type LogLevel } from './ops/logger';
 export { startOpsServer, type OpsRoutes, type OpsServer } from './ops/ops-server';
 export { parseArgs } from './ops/cli-args';

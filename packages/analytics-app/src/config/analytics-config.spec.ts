@@ -27,3 +27,11 @@ describe('buildAnalyticsConfig concurrency (--concurrency)', () => {
     for (const value of ['0', '2.5', 'many']) expect(() => buildAnalyticsConfig({ concurrency: value })).toThrow(/config concurrency/);
   });
 });
+
+describe('buildAnalyticsConfig memoryLimit (--memory-limit)', () => {
+  it('defaults to 64MB per file, takes a size and refuses anything else naming the key', () => {
+    expect(buildAnalyticsConfig({}).memoryLimit).toBe('64MB');
+    expect(buildAnalyticsConfig({ memoryLimit: '16MB' }).memoryLimit).toBe('16MB');
+    for (const value of ['16', 'lots', '-1MB']) expect(() => buildAnalyticsConfig({ memoryLimit: value })).toThrow(/config memoryLimit/);
+  });
+});

@@ -16,6 +16,11 @@ export interface AnalyticsConfig {
   readonly valueAreaPct: number;
   readonly profileWindowMinutes: number;
   readonly poolSize: number;
+  /**
+   * DuckDB memory_limit per analytics file (its buffer pool): with 100 pairs the app's DuckDB
+   * memory is bounded by 100 times this. Default 64MB (storage-core's).
+   */
+  readonly memoryLimit: string;
   /** Live mode: retention per pair at most this often (ms, 0 = never); offline runs keep everything. */
   readonly retentionIntervalMs: number;
   /** Live mode: how long a pair's ticks may wait to be stored with the ones after them (ms); a new minute is stored at once. */
@@ -38,7 +43,14 @@ export const DEFAULT_MAX_DELAY_MS = 1000;
  */
 export const DEFAULT_CONCURRENCY = 3;
 
-const KNOWN = new Set(['dataDir', 'analyticsDir', 'pairs', 'ingester', 'offline', 'listen', 'rowSize', 'valueAreaPct', 'profileWindow', 'poolSize', 'retentionIntervalMs', 'maxDelayMs', 'concurrency', 'logLevel', 'duration', 'config', 'help', 'json', 'pair', 'from']);
+function memoryLimitOf(value: unknown): string {
+  if (value === undefined) return '64MB';
+  const text = String(value);
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i.test(text)) bad('memoryLimit', `must look like 64MB; got ${JSON.stringify(value)}`);
+  return text;
+}
+
+const KNOWN = new Set(['dataDir', 'analyticsDir', 'pairs', 'ingester', 'offline', 'listen', 'rowSize', 'valueAreaPct', 'profileWindow', 'poolSize', 'memoryLimit', 'retentionIntervalMs', 'maxDelayMs', 'concurrency', 'logLevel', 'duration', 'config', 'help', 'json', 'pair', 'from']);
 
 function bad(key: string, message: string): never {
   throw new AnalyticsError('INVALID_CONFIG', `config ${key}: ${message}`, key);
@@ -99,6 +111,7 @@ export function buildAnalyticsConfig(input: Readonly<Record<string, unknown>>): 
     valueAreaPct: input.valueAreaPct === undefined ? 0.7 : num('valueAreaPct', input.valueAreaPct, 0.01, 1),
     profileWindowMinutes: input.profileWindow === undefined ? 15 : num('profileWindow', input.profileWindow, 1, 24 * 60, true),
     poolSize: input.poolSize === undefined ? 200 : num('poolSize', input.poolSize, 1, 100_000, true),
+    memoryLimit: memoryLimitOf(input.memoryLimit),
     retentionIntervalMs: input.retentionIntervalMs === undefined ? 300_000 : num('retentionIntervalMs', input.retentionIntervalMs, 0, 86_400_000, true),
     maxDelayMs: input.maxDelayMs === undefined ? DEFAULT_MAX_DELAY_MS : num('maxDelayMs', input.maxDelayMs, 0, 60_000, true),
     concurrency: input.concurrency === undefined ? DEFAULT_CONCURRENCY : num('concurrency', input.concurrency, 1, 10_000, true),

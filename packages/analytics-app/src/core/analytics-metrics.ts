@@ -1,4 +1,4 @@
-import { MetricsRegistry } from '@market-data/storage-core';
+import { MetricsRegistry, registerProcessMetrics } from '@market-data/storage-core';
 import { TimedSamples } from './timed-samples';
 
 /** What the analytics app exposes on /metrics. */
@@ -15,4 +15,8 @@ export class AnalyticsMetrics {
   readonly lagSamples = new TimedSamples();
   readonly retentionDeleted = this.registry.counter('analytics_retention_deleted_total', 'Rows removed by retention after a pass, by table.');
   readonly reconnects = this.registry.counter('analytics_subscriber_reconnects_total', 'Reconnections to the ingester.');
+
+  constructor() {
+    registerProcessMetrics(this.registry);
+  }
 }

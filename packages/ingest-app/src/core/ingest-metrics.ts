@@ -1,4 +1,4 @@
-import { MetricsRegistry, type Counter, type Gauge, type Histogram } from '@market-data/storage-core';
+import { MetricsRegistry, registerProcessMetrics, type Counter, type Gauge, type Histogram } from '@market-data/storage-core';
 
 /** Every metric the ingester exposes on /metrics, in one place so names stay stable. */
 export class IngestMetrics {
@@ -20,4 +20,8 @@ export class IngestMetrics {
   readonly flushFailures: Counter = this.registry.counter('ingest_flush_failures_total', 'Failed batch writes, by pair.');
   readonly cleanupSeconds: Gauge = this.registry.gauge('ingest_cleanup_duration_seconds', 'Duration of the last retention run over all pairs.');
   readonly cleanupDeleted: Counter = this.registry.counter('ingest_cleanup_rows_deleted_total', 'Rows deleted by retention, by table.');
+
+  constructor() {
+    registerProcessMetrics(this.registry);
+  }
 }
