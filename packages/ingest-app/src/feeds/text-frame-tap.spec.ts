@@ -1,6 +1,6 @@
 import { mulberry32 } from '@market-data/testing';
 import WebSocket from 'ws';
-import { TextFrameTap } from './text-frame-tap';
+import { receiverMode, TextFrameTap } from './text-frame-tap';
 
 type Event = readonly [kind: string, payload: string];
 
@@ -85,7 +85,7 @@ async function viaTap(chunks: Buffer[], maxTextBytes: number): Promise<{ events:
       events.push(['text', buf.toString('latin1', start, end)]);
     },
     maxTextBytes,
-    () => (receiver._errored || !receiver.writable ? 'done' : state.open ? 'tap' : 'ws'),
+    receiverMode(receiver, () => state.open),
   );
   for (const c of chunks) if (state.open && !receiver._errored) tap.write(c);
   await settled();

@@ -95,8 +95,24 @@ export class TextFrameTap {
   }
 }
 
-interface WsInternals {
-  _receiver?: { write?: (chunk: Buffer) => boolean; readonly _errored?: boolean; readonly writable?: boolean };
+/** The part of ws's receiver the tap uses (ws 8.23.0). */
+export interface WsReceiver {
+  write?: (chunk: Buffer) => boolean;
+  readonly _errored?: boolean;
+  readonly writable?: boolean;
+}
+
+/**
+ * What the tap may do, from the receiver's state and whether the socket is open. ws marks a
+ * protocol error at once and reports it a tick later, and ends its receiver at a close frame:
+ * either way it reads nothing after that point. Closing from our side, it still reads until the
+ * exchange's close frame.
+ */
+export function receiverMode(receiver: WsReceiver, isOpen: () => boolean): () => TapMode {
+  return () => {
+    if (receiver._errored === true || receiver.writable === false) return 'done';
+    return isOpen() ? 'tap' : 'ws';
+  };
 }
 
 /**
@@ -105,18 +121,11 @@ interface WsInternals {
  * as expected, e.g. after an upgrade of ws; the pinned version is covered by the tests.
  */
 export function tapTextFrames(ws: WebSocket, onText: TextSink, maxTextBytes: number): boolean {
-  const receiver = (ws as unknown as WsInternals)._receiver;
+  const receiver = (ws as unknown as { _receiver?: WsReceiver })._receiver;
   const write = receiver?.write;
   if (!receiver || typeof write !== 'function' || ws.readyState !== ws.OPEN) return false;
   const pass = write.bind(receiver) as (bytes: Buffer) => boolean;
-  // ws marks a protocol error at once and reports it a tick later, and ends its receiver at a close
-  // frame: either way it reads nothing after that point. Closing from our side, it still reads
-  // until the exchange's close frame.
-  const mode = (): TapMode => {
-    if (receiver._errored === true || receiver.writable === false) return 'done';
-    return ws.readyState === ws.OPEN ? 'tap' : 'ws';
-  };
-  const tap = new TextFrameTap(pass, onText, maxTextBytes, mode);
+  const tap = new TextFrameTap(pass, onText, maxTextBytes, receiverMode(receiver, () => ws.readyState === ws.OPEN));
   receiver.write = (chunk: Buffer) => tap.write(chunk);
   return true;
 }
