@@ -50,11 +50,17 @@ function syntheticFrames(streams, symbols) {
   const heads = symbols.map(() => ({ t: -1, bytes: Buffer.alloc(0) }));
   let price = 60000;
   let k = 0;
-  const next = (out, off) => {
-    const i = k++ % symbols.length;
-    const id = ids[i]++;
+  let i = 0;
+  let id = 0;
+  /** Moves the market one trade on: i, id and price are then the trade's. */
+  const step = () => {
+    i = k++ % symbols.length;
+    id = ids[i]++;
     price += ((id * 7919) % 13) - 6;
     if (price < 0) throw new Error('synthetic price walked below zero');
+  };
+  const next = (out, off) => {
+    step();
     const t = START_TIME + Math.floor(id / 10);
     const head = heads[i];
     if (head.t !== t) {
@@ -82,11 +88,9 @@ function syntheticFrames(streams, symbols) {
     out[start + 3] = len & 0xff;
     return off;
   };
-  /** The same trades as next() would write, as text (for the spec). */
+  /** The same trades as next() would write, as text (for the self-check below). */
   const nextText = () => {
-    const i = k++ % symbols.length;
-    const id = ids[i]++;
-    price += ((id * 7919) % 13) - 6;
+    step();
     return frameText(streams[i], symbols[i], id, price);
   };
   return { next, nextText };
