@@ -4,7 +4,7 @@
 //   phase 1: the exchange sends as fast as the ingester takes them -> committed trades/s, CPU, RSS
 //   phase 2: a fixed offered load of 50,000 trades/s -> p50/p99 receipt-to-commit latency
 // Per-thread run and runqueue-wait shares come from /proc/<pid>/task/*/schedstat (thread-sched.js).
-// Flags: --pairs 100 --seconds 20 --rate 50000 --phases max,fixed; after `--`, extra ingester flags
+// Flags: --pairs 100 --seconds 20 --rate 50000 --phases max,fixed --series; after `--`, extra ingester flags
 // (e.g. `-- --storage-threads 4`).
 'use strict';
 const { spawn } = require('node:child_process');
@@ -21,6 +21,9 @@ const SECONDS = arg('seconds', 20);
 const RATE = arg('rate', 50_000);
 const PHASES = (process.argv.includes('--phases') ? process.argv[process.argv.indexOf('--phases') + 1] : 'max,fixed').split(',');
 const INGESTER_EXTRA = process.argv.includes('--') ? process.argv.slice(process.argv.indexOf('--') + 1) : [];
+// --series: also each second's batches and receipt-to-commit p50/p99, to see whether a phase's
+// tail is spread out or comes in bursts.
+const SERIES = process.argv.slice(0, process.argv.includes('--') ? process.argv.indexOf('--') : undefined).includes('--series');
 const TICKS = os.constants ? 100 : 100; // USER_HZ on Linux
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -170,9 +173,17 @@ async function phase(name, rate, dataDir) {
     const endSched = startSched(ingester.child.pid);
     const t0 = performance.now();
     let peakRss = 0;
+    const series = [];
+    let mPrev = m0;
     for (let i = 0; i < SECONDS * 4; i++) {
       await sleep(250);
       peakRss = Math.max(peakRss, rssMiB(ingester.child.pid));
+      if (SERIES && i % 4 === 3) {
+        const m = await scrape(ingester.url);
+        const l = phaseLatency(mPrev, m);
+        series.push({ sec: (i + 1) / 4, batches: m.batches - mPrev.batches, trades: l.trades, p50: l.p50, p99: l.p99 });
+        mPrev = m;
+      }
     }
     const sched = endSched();
     const s1 = await stats(ingester.url);
@@ -195,6 +206,7 @@ async function phase(name, rate, dataDir) {
       openPairs: s1.pool.poolSize,
       threads: sched,
       caughtUpAfterSec: rate > 0 ? caughtUpSec : undefined,
+      ...(SERIES ? { series } : {}),
     };
   } finally {
     const stopAt = performance.now();
@@ -233,6 +245,7 @@ async function main() {
         `${''.padEnd(16)} threads: socket run ${t.mainThread.runPct}% + runqueue wait ${t.mainThread.waitPct}%; ` +
           `busiest others ${t.busiestOthers.map((o) => `${o.runPct}% + ${o.waitPct}%`).join(', ')}; the rest ${t.restRunPct}%; box busy ${t.boxBusyPct}%`,
       );
+      for (const x of r.series ?? []) console.log(`${''.padEnd(16)} ${String(x.sec).padStart(5)} s  batches ${String(x.batches).padStart(5)}  trades ${String(x.trades).padStart(7)}  p50 ${x.p50} ms  p99 ${x.p99} ms`);
     }
     console.log(JSON.stringify({ bench: 'ingest', pairs: PAIRS, results, ingesterFlags: INGESTER_EXTRA }));
   } finally {
