@@ -7,6 +7,7 @@ export {
   isPairDatabaseOpen,
   DEFAULT_THREADS,
   DEFAULT_MEMORY_LIMIT,
+  APP_MEMORY_LIMIT_PATTERN,
   type OpenPairOptions,
   type PairDatabase,
 } from './open-pair-database';

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { toPairKey, type PairKey } from '@market-data/storage-core';
+import { APP_MEMORY_LIMIT_PATTERN, DEFAULT_MEMORY_LIMIT, toPairKey, type PairKey } from '@market-data/storage-core';
 import { AnalyticsError } from '../errors';
 
 export interface AnalyticsConfig {
@@ -44,9 +44,9 @@ export const DEFAULT_MAX_DELAY_MS = 1000;
 export const DEFAULT_CONCURRENCY = 3;
 
 function memoryLimitOf(value: unknown): string {
-  if (value === undefined) return '64MB';
+  if (value === undefined) return DEFAULT_MEMORY_LIMIT;
   const text = String(value);
-  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i.test(text)) bad('memoryLimit', `must look like 64MB; got ${JSON.stringify(value)}`);
+  if (!APP_MEMORY_LIMIT_PATTERN.test(text)) bad('memoryLimit', `must look like 64MB; got ${JSON.stringify(value)}`);
   return text;
 }
 

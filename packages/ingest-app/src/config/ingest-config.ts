@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { toPairKey, type PairKey } from '@market-data/storage-core';
+import { APP_MEMORY_LIMIT_PATTERN, DEFAULT_MEMORY_LIMIT, toPairKey, type PairKey } from '@market-data/storage-core';
 import { IngestError } from '../errors';
 
 export type SourceKind = 'live' | 'replay' | 'synthetic';
@@ -50,7 +50,7 @@ export const DEFAULT_CONFIG: IngestConfig = {
   poolSize: 200,
   storageThreads: 2,
   threads: 1,
-  memoryLimit: '64MB',
+  memoryLimit: DEFAULT_MEMORY_LIMIT,
   retentionIntervalMs: 5 * 60_000,
   logLevel: 'info',
   durationSec: 0,
@@ -171,7 +171,7 @@ export function buildConfig(input: Readonly<Record<string, unknown>>): IngestCon
   const binanceStream = (input.binanceStream ?? d.binanceStream) as IngestConfig['binanceStream'];
   if (binanceStream !== 'trade' && binanceStream !== 'aggTrade') bad('binanceStream', 'must be trade or aggTrade');
   const memoryLimit = String(input.memoryLimit ?? d.memoryLimit);
-  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i.test(memoryLimit)) bad('memoryLimit', `must look like 64MB; got ${JSON.stringify(input.memoryLimit)}`);
+  if (!APP_MEMORY_LIMIT_PATTERN.test(memoryLimit)) bad('memoryLimit', `must look like 64MB; got ${JSON.stringify(input.memoryLimit)}`);
   const dataDir = input.dataDir ?? d.dataDir;
   if (typeof dataDir !== 'string' || dataDir === '') bad('dataDir', 'must be a directory path');
   return {
