@@ -11,9 +11,7 @@ module.exports = (projectDir) => ({
     '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(projectDir, 'tsconfig.json')}],
   },
   moduleNameMapper: {
-    '^@market-data/(storage-core|pool|queries)$': path.join(__dirname, 'packages/$1/src/index.ts'),
-    // Test-only helpers shared by both apps' process tests (not a package, never published).
-    '^@market-data/testing$': path.join(__dirname, 'scripts/testing/index.ts'),
+    '^@market-data/(storage-core|pool|queries|client|runtime|testing)$': path.join(__dirname, 'packages/$1/src/index.ts'),
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 30000,

@@ -8,5 +8,3 @@ export {
 export { CONNECTION_POOL, type ConnectionPool, type PairInput, type PoolStats } from './tokens';
 export { getPool, resetDefaultPool, DATA_DIR_ENV } from './default-pool';
 export { registerPool } from './register-pool';
-export { LruMap } from './lru';
-export { KeyedLock } from './keyed-lock';

@@ -1,3 +1,4 @@
 export * from './child-app';
 export * from './realdata';
 export * from './seeded-random';
+export { TestingError, type TestingErrorCode } from './errors';

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 
-const ROOT = path.resolve(__dirname, '../..');
+const ROOT = path.resolve(__dirname, '../../..');
 export const INGEST_MAIN = path.join(ROOT, 'packages/ingest-app/dist/main.js');
 export const ANALYTICS_MAIN = path.join(ROOT, 'packages/analytics-app/dist/main.js');
 export const FAKE_EXCHANGE = path.join(ROOT, 'bench/fake-exchange-process.js');

@@ -1,0 +1,1 @@
+export { ClientError, type ClientErrorCode } from './errors';

@@ -1,0 +1,14 @@
+/** Stable codes for everything `@market-data/runtime` rejects. */
+export type RuntimeErrorCode = 'INVALID_CONFIG' | 'LISTEN_FAILED' | 'UNAUTHORIZED_LISTENER';
+
+/** The one error class of this package: bad configuration or a listener that cannot start. */
+export class RuntimeError extends Error {
+  override readonly name = 'RuntimeError';
+  constructor(
+    readonly code: RuntimeErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,1 @@
+export { RuntimeError, type RuntimeErrorCode } from './errors';

@@ -1,0 +1,13 @@
+/** Stable codes for what the test helpers refuse (a server that will not start, a missing binary). */
+export type TestingErrorCode = 'SERVER_START_FAILED' | 'BINARY_MISSING' | 'TIMEOUT';
+
+/** The one error class of this package. */
+export class TestingError extends Error {
+  override readonly name = 'TestingError';
+  constructor(
+    readonly code: TestingErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
