@@ -14,7 +14,7 @@ export function calculateCvdQuery(options?: CvdOptions): SqlQuery {
   const params = new SqlParams();
   const volumes = windowVolumesSql(params, optionsObject('options', options));
   return {
-    sql: `SELECT buy_volume, sell_volume, buy_volume - sell_volume AS cvd FROM (${volumes}) AS window_volumes`,
+    sql: `SELECT buy_volume, sell_volume, cvd FROM (${volumes}) AS window_volumes`,
     params: params.toArray(),
   };
 }

@@ -6,7 +6,7 @@ import { optionsObject } from './validate';
 export type OrderFlowImbalanceOptions = TickWindowOptions;
 
 /**
- * Order-flow imbalance over a trailing window: one row `buy_volume, sell_volume, imbalance_ratio`
+ * Order-flow imbalance over a trailing window: one row `buy_volume, sell_volume, cvd, imbalance_ratio`
  * where the ratio is buy / sell volume, NULL when there is no sell volume (a ratio against
  * nothing is undefined, not infinite).
  */
@@ -14,7 +14,7 @@ export function calculateOrderFlowImbalanceQuery(options?: OrderFlowImbalanceOpt
   const params = new SqlParams();
   const volumes = windowVolumesSql(params, optionsObject('options', options));
   return {
-    sql: `SELECT buy_volume, sell_volume,
+    sql: `SELECT buy_volume, sell_volume, cvd,
     CASE WHEN sell_volume > 0 THEN buy_volume / sell_volume END AS imbalance_ratio
   FROM (${volumes}) AS window_volumes`,
     params: params.toArray(),

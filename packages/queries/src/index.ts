@@ -15,7 +15,15 @@ export {
 } from './market-profile';
 export { marketProfileHistogramQuery, type MarketProfileHistogramOptions } from './market-profile-histogram';
 export * from './market-profile-from-histogram';
-export { EXACT_VOLUME_SCALE, doubleToExactVolume, exactVolumeToDouble, parseExactVolume } from './exact-volume';
+export {
+  EXACT_VOLUME_SCALE,
+  doubleToExactVolume,
+  exactVolumeToDouble,
+  exactVolumeToText,
+  parseExactVolume,
+  parseSignedExactVolume,
+  signedExactVolumeToDouble,
+} from './exact-volume';
 export { profileRowIndex, profileRowPrice } from './profile-row';
 export * from './fvg';
 export * from './fvg-from-candles';

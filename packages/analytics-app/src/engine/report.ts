@@ -112,7 +112,7 @@ export async function buildPairReport(conn: DuckDBConnection, pair = '-', option
   return {
     pair,
     clock,
-    window: { lookbackMinutes, buyVolume, sellVolume, cvd: buyVolume - sellVolume, imbalanceRatio: nullableNum(win?.imbalance_ratio) },
+    window: { lookbackMinutes, buyVolume, sellVolume, cvd: num(win?.cvd ?? 0), imbalanceRatio: nullableNum(win?.imbalance_ratio) },
     orderFlow:
       flow === undefined
         ? null
