@@ -11,8 +11,8 @@ export {
   type OpenPairOptions,
   type PairDatabase,
 } from './open-pair-database';
-export { executeQuery, executeInsert, type Query, type Row } from './execute';
-export { executeCachedQuery, executeCachedInsert, STATEMENT_CACHE_SIZE } from './statement-cache';
+export { executeQuery, executeRead, executeInsert, type Query, type Row } from './execute';
+export { executeCachedQuery, executeCachedRead, executeCachedInsert, STATEMENT_CACHE_SIZE } from './statement-cache';
 export { checkTick, TRADE_ID_PATTERN, type Tick } from './tick';
 export { appendTicks, flushCandles, DEDUPE_MARGIN_MICROS, type AppendResult, type AppendOptions } from './append-ticks';
 export { CANDLE_FLUSH_MS } from './candle-book';

@@ -1,5 +1,5 @@
 import { getTicksAfterQuery } from '@market-data/queries';
-import { executeQuery, openPairDatabase, pairId, REPLAY_OVERLAP_MS, StorageError, type PairKey, type TickRow } from '@market-data/storage-core';
+import { executeRead, openPairDatabase, pairId, REPLAY_OVERLAP_MS, StorageError, type PairKey, type TickRow } from '@market-data/storage-core';
 import { AnalyticsError } from '../errors';
 
 const PAGE_ROWS = 50_000;
@@ -35,12 +35,12 @@ export async function readStoredTicks(
     let afterTradeId: string | undefined;
     let total = 0;
     for (;;) {
-      const page = await executeQuery(db.connection, getTicksAfterQuery({ after, afterTradeId, limit: PAGE_ROWS }));
+      const page = await executeRead(db.connection, getTicksAfterQuery({ after, afterTradeId, limit: PAGE_ROWS }));
       if (page.length === 0) break;
-      await onPage(page.map((r) => [(r.us as number) / 1000, r.price as number, r.volume as number, r.side as 'BUY' | 'SELL', r.trade_id as string]));
+      await onPage(page.map((r) => [r.timeUs / 1000, r.price, r.volume, r.side, r.tradeId]));
       total += page.length;
-      after = (page[page.length - 1].us as number) / 1000;
-      afterTradeId = page[page.length - 1].trade_id as string;
+      after = page[page.length - 1].timeUs / 1000;
+      afterTradeId = page[page.length - 1].tradeId;
       if (page.length < PAGE_ROWS) break;
     }
     return total;
