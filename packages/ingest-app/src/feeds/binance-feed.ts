@@ -8,7 +8,7 @@ import { checkFeedUrl, checkPositive, normalizeSymbols } from './feed-options';
 import type { IdRange } from './id-ranges';
 import { ReconnectingSocket, type SocketOptions } from './reconnecting-socket';
 import { sampleOf } from './reject-sample';
-import { TradeSequence, type DetectedGap } from './trade-sequence';
+import { NEW_TRADE, TradeSequence, type DetectedGap, type SequenceRebase, type SequenceVerdict, type TradeSequenceOptions } from './trade-sequence';
 import { checkTrade } from './validate-trade';
 
 export interface BinanceFeedOptions extends SocketOptions {
@@ -38,6 +38,8 @@ export interface BinanceFeedOptions extends SocketOptions {
   readonly apiKey?: string;
   /** Wall clock for the "absurd timestamp" check. Default Date.now. */
   readonly now?: () => number;
+  /** Bounds on plausible id jumps and how a reset is confirmed (see TradeSequence). */
+  readonly sequence?: TradeSequenceOptions;
 }
 
 /** Binance cuts every connection at 24 h; rotate 10 minutes before. */
@@ -52,6 +54,8 @@ interface SymbolState {
   readonly sequence: TradeSequence;
   readonly pair: { readonly exchange: 'binance'; readonly marketType: BinanceMarket; readonly symbol: string };
   batch: Trade[];
+  /** Trades the sequence holds aside (ids that do not continue it); undefined for one that is not delivered anyway. */
+  held: (Trade | undefined)[];
 }
 
 function isObject(value: unknown): value is Json {
@@ -102,7 +106,9 @@ export class BinanceFeed implements Feed {
     this.name = options.name ?? `binance-${this.market}`;
     this.now = options.now ?? Date.now;
     const symbols = normalizeSymbols(options.symbols, /^[A-Z0-9]{1,32}$/);
-    this.symbols = new Map(symbols.map((s) => [s, { sequence: new TradeSequence(), pair: { exchange: 'binance', marketType: this.market, symbol: s }, batch: [] }]));
+    this.symbols = new Map(
+      symbols.map((s) => [s, { sequence: new TradeSequence(options.sequence), pair: { exchange: 'binance', marketType: this.market, symbol: s }, batch: [], held: [] }]),
+    );
     const wsUrl = checkFeedUrl(options.wsUrl ?? BINANCE_ENDPOINTS[this.market].ws, ['ws:', 'wss:'], 'wsUrl');
     const restUrl = checkFeedUrl(options.restUrl ?? BINANCE_ENDPOINTS[this.market].rest, ['http:', 'https:'], 'restUrl');
     const limit = BINANCE_MAX_STREAMS[this.market];
@@ -155,6 +161,11 @@ export class BinanceFeed implements Feed {
     this.abort.abort();
     await Promise.all(this.sockets.map(({ socket }) => socket.stop()));
     await this.backfills;
+    // Trades still held aside were never confirmed: say so rather than drop them silently.
+    for (const state of this.symbols.values()) {
+      const held = state.held.splice(0, state.sequence.dropHeld());
+      for (const trade of held) if (trade) this.sink?.reject('bad_trade_id', sampleOf(`implausible id, unconfirmed at stop: ${JSON.stringify(trade)}`));
+    }
   }
 
   private reject(reason: RejectReason, text: string): void {
@@ -205,20 +216,89 @@ export class BinanceFeed implements Feed {
     if (nonMarket && data.X === undefined) return this.rejectMessage('missing_field');
     const time = typeof data.T === 'number' && Number.isFinite(data.T) ? data.T : undefined;
     const verdict = sequence.observe(id, time);
-    if (verdict.kind === 'duplicate') return;
-    if (verdict.gap) this.scheduleBackfill(pair.symbol, sequence, verdict.gap);
+    // The common verdict is the shared plain one; everything else is rare and handled apart.
+    if (verdict !== NEW_TRADE && !this.onVerdict(state, verdict, data, id, receivedAt, nonMarket)) return;
     if (nonMarket) return this.rejectMessage('non_market_trade');
     // One clock read per socket read, not per trade: the "a day ahead" bound needs no more.
     if (!this.deliveryQueued) this.wallClock = this.now();
     const check = checkTrade(pair, { tradeId: id, price: data.p, volume: data.q, side: sideOf(data.m), timestamp: data.T }, receivedAt, this.wallClock);
     if (!check.ok) return this.rejectMessage(check.reason);
+    this.push(state, check.trade);
+  }
+
+  /** Hands a trade to the next delivery of its symbol. */
+  private push(state: SymbolState, trade: Trade): void {
     // One socket read carries hundreds of frames, all emitted before any microtask runs: handing
     // them to the sink once per symbol per read keeps routing and counting off the per-trade path.
-    if (state.batch.push(check.trade) === 1) this.ready.push(state);
+    if (state.batch.push(trade) === 1) this.ready.push(state);
     if (!this.deliveryQueued) {
       this.deliveryQueued = true;
       queueMicrotask(this.deliver);
     }
+  }
+
+  /**
+   * The rare verdicts: duplicates, gaps, trades held aside or dropped as outliers, id resets.
+   * Returns true when the trade goes on to be validated and delivered.
+   */
+  private onVerdict(state: SymbolState, verdict: SequenceVerdict, data: TradeData, id: number, receivedAt: number, nonMarket: boolean): boolean {
+    switch (verdict.kind) {
+      case 'duplicate':
+        return false;
+      case 'held':
+        if (verdict.refuted) this.dropHeld(state, verdict.refuted, id);
+        state.held.push(nonMarket ? undefined : this.validate(state, data, id, receivedAt));
+        return false;
+      case 'rebased':
+        this.onRebase(state, verdict.rebase);
+        return true;
+      case 'new':
+        if (verdict.refuted) this.dropHeld(state, verdict.refuted, id);
+        if (verdict.gap) this.scheduleBackfill(state.pair.symbol, state.sequence, verdict.gap);
+        return true;
+    }
+  }
+
+  /** A held trade checked now (rejected now if bad), to be delivered if its run is confirmed. */
+  private validate(state: SymbolState, data: TradeData, id: number, receivedAt: number): Trade | undefined {
+    const check = checkTrade(state.pair, { tradeId: id, price: data.p, volume: data.q, side: sideOf(data.m), timestamp: data.T }, receivedAt, this.now());
+    if (check.ok) return check.trade;
+    this.rejectMessage(check.reason);
+    return undefined;
+  }
+
+  /** The held trades were outliers: the sequence went on from where it was. */
+  private dropHeld(state: SymbolState, count: number, nextId: number): void {
+    const dropped = state.held.splice(0, count);
+    const ids = dropped.map((t) => t?.tradeId ?? '?').join(', ');
+    const last = state.sequence.last;
+    for (const trade of dropped) if (trade) this.reject('bad_trade_id', `implausible id, dropped: ${JSON.stringify(trade)}`);
+    this.alert(state, 'id_outlier', `dropped ${count} trade(s) with ids that did not continue the sequence (${ids}); the next trade ${nextId} continued it${last ? ` from ${last.id}` : ''}`);
+  }
+
+  /** The exchange restarted its ids: deliver the held trades, report the reset, follow the new run. */
+  private onRebase(state: SymbolState, rebase: SequenceRebase): void {
+    const held = state.held.splice(0);
+    const { pair } = state;
+    const at = (time?: number): string => (time === undefined ? 'unknown time' : new Date(time).toISOString());
+    this.alert(state, 'id_reset', `trade ids restarted: ${rebase.toId} (${at(rebase.toTime)}) after ${rebase.fromId} (${at(rebase.fromTime)}); following the new ids`);
+    if (!this.stopped) {
+      this.sink?.gap({
+        type: 'gap',
+        ...pair,
+        fromId: '',
+        toId: '',
+        fromTime: rebase.fromTime,
+        toTime: rebase.toTime,
+        backfilled: false,
+        reason: `trade ids restarted (${rebase.fromId} -> ${rebase.toId}): trades between these times may be missing and cannot be named by id`,
+      });
+    }
+    for (const trade of held) if (trade) this.push(state, trade);
+  }
+
+  private alert(state: SymbolState, kind: 'id_reset' | 'id_outlier', detail: string): void {
+    if (!this.stopped) this.sink?.alert?.({ type: 'alert', ...state.pair, kind, active: true, detail });
   }
 
   private deliverReady(): void {

@@ -40,6 +40,10 @@ export class IdRanges {
     this.runs = merged.sort((a, b) => a.from - b.from);
   }
 
+  clear(): void {
+    this.runs = [];
+  }
+
   has(id: number): boolean {
     return this.runs.some((r) => r.from <= id && id <= r.to);
   }
