@@ -1,14 +1,14 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { IngestError } from '../errors';
 import { BinanceBackfill } from './binance-backfill';
+import { BinanceGapFiller } from './binance-gap-filler';
 import { BinanceFrameReader, type BinanceTradeFields } from './binance-frame';
 import { BINANCE_ENDPOINTS, BINANCE_MAX_STREAMS, planConnections, type BinanceMarket, type BinanceStream } from './binance-streams';
-import type { Feed, FeedSink, RejectReason, Trade, TradeGap } from './feed';
+import type { Feed, FeedSink, RejectReason, Trade } from './feed';
 import { checkFeedUrl, checkPositive, normalizeSymbols } from './feed-options';
-import type { IdRange } from './id-ranges';
 import { ReconnectingSocket, type SocketOptions } from './reconnecting-socket';
 import { sampleOf } from './reject-sample';
-import { NEW_TRADE, TradeSequence, type DetectedGap, type SequenceRebase, type SequenceVerdict, type TradeSequenceOptions } from './trade-sequence';
+import { RestWeightBudget } from './rest-weight-budget';
+import { NEW_TRADE, TradeSequence, type SequenceRebase, type SequenceVerdict, type TradeSequenceOptions } from './trade-sequence';
 import { checkTrade } from './validate-trade';
 
 export interface BinanceFeedOptions extends SocketOptions {
@@ -36,11 +36,22 @@ export interface BinanceFeedOptions extends SocketOptions {
   readonly restTimeoutMs?: number;
   /** Optional X-MBX-APIKEY header for REST calls. */
   readonly apiKey?: string;
+  /**
+   * REST request weight per minute the backfills of this feed may spend. Default half of
+   * Binance's per-IP limit (spot 3,000 of 6,000; USD-M 1,200 of 2,400), leaving the rest to
+   * anything else on the same address.
+   */
+  readonly restWeightPerMinute?: number;
+  /** A budget shared with other feeds of the same market and address (overrides restWeightPerMinute). */
+  readonly restBudget?: RestWeightBudget;
   /** Wall clock for the "absurd timestamp" check. Default Date.now. */
   readonly now?: () => number;
   /** Bounds on plausible id jumps and how a reset is confirmed (see TradeSequence). */
   readonly sequence?: TradeSequenceOptions;
 }
+
+/** Half of Binance's published REQUEST_WEIGHT per minute and IP (spot 6,000, USD-M 2,400). */
+export const BINANCE_DEFAULT_REST_WEIGHT: Readonly<Record<BinanceMarket, number>> = { spot: 3000, usdm: 1200 };
 
 /** Binance cuts every connection at 24 h; rotate 10 minutes before. */
 export const BINANCE_MAX_CONNECTION_AGE_MS = 23 * 60 * 60 * 1000 + 50 * 60 * 1000;
@@ -86,8 +97,7 @@ export class BinanceFeed implements Feed {
   private readonly deliver = (): void => this.deliverReady();
   private readonly frames = new BinanceFrameReader();
   private readonly sockets: { readonly label: string; readonly socket: ReconnectingSocket }[] = [];
-  private readonly backfiller: BinanceBackfill;
-  private readonly abort = new AbortController();
+  private readonly gaps: BinanceGapFiller;
   private readonly now: () => number;
   private sink?: FeedSink;
   private wallClock = 0;
@@ -96,7 +106,6 @@ export class BinanceFeed implements Feed {
   private messageStart = 0;
   private messageEnd = 0;
   private stopped = false;
-  private backfills: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: BinanceFeedOptions) {
     if (options.market !== 'spot' && options.market !== 'usdm') throw new IngestError('INVALID_CONFIG', 'market must be spot or usdm', 'market');
@@ -129,14 +138,30 @@ export class BinanceFeed implements Feed {
       );
       this.sockets.push({ label, socket });
     });
-    this.backfiller = new BinanceBackfill({
+    const backfill =
+      options.backfill === false
+        ? undefined
+        : new BinanceBackfill({
+            market: this.market,
+            stream: this.stream,
+            restUrl,
+            timeoutMs: options.restTimeoutMs ?? 10_000,
+            apiKey: options.apiKey,
+            now: this.now,
+            onReject: (reason, sample) => this.reject(reason, sample),
+            budget: options.restBudget ?? new RestWeightBudget(checkPositive(options.restWeightPerMinute ?? BINANCE_DEFAULT_REST_WEIGHT[this.market], 'restWeightPerMinute')),
+          });
+    this.gaps = new BinanceGapFiller({
       market: this.market,
-      stream: this.stream,
-      restUrl,
-      timeoutMs: options.restTimeoutMs ?? 10_000,
-      apiKey: options.apiKey,
-      now: this.now,
-      onReject: (reason, sample) => this.reject(reason, sample),
+      backfill,
+      delayMs: options.backfillDelayMs ?? 1000,
+      maxTrades: options.backfillMaxTrades ?? 50_000,
+      deliver: (trades) => {
+        if (!this.stopped) this.sink?.trades(trades);
+      },
+      report: (gap) => {
+        if (!this.stopped) this.sink?.gap(gap);
+      },
     });
   }
 
@@ -158,9 +183,8 @@ export class BinanceFeed implements Feed {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.abort.abort();
     await Promise.all(this.sockets.map(({ socket }) => socket.stop()));
-    await this.backfills;
+    await this.gaps.stop();
     // Trades still held aside were never confirmed: say so rather than drop them silently.
     for (const state of this.symbols.values()) {
       const held = state.held.splice(0, state.sequence.dropHeld());
@@ -254,7 +278,7 @@ export class BinanceFeed implements Feed {
         return true;
       case 'new':
         if (verdict.refuted) this.dropHeld(state, verdict.refuted, id);
-        if (verdict.gap) this.scheduleBackfill(state.pair.symbol, state.sequence, verdict.gap);
+        if (verdict.gap) this.gaps.schedule(state.pair.symbol, state.sequence, verdict.gap);
         return true;
     }
   }
@@ -309,70 +333,5 @@ export class BinanceFeed implements Feed {
       this.sink?.trades(batch);
     }
     this.ready.length = 0;
-  }
-
-  private scheduleBackfill(symbol: string, sequence: TradeSequence, gap: DetectedGap): void {
-    this.backfills = this.backfills.then(() => this.backfill(symbol, sequence, gap)).catch(() => undefined);
-  }
-
-  /** Runs one gap at a time: REST weight limits make parallel backfills a bad idea anyway. */
-  private async backfill(symbol: string, sequence: TradeSequence, gap: DetectedGap): Promise<void> {
-    const delayMs = this.options.backfillDelayMs ?? 1000;
-    if (delayMs > 0) await sleep(delayMs, undefined, { signal: this.abort.signal }).catch(() => undefined);
-    if (this.stopped) return;
-    const regions = sequence.missing.within(gap.from, gap.to);
-    if (regions.length === 0) return;
-    const from = regions[0].from;
-    const to = regions[regions.length - 1].to;
-    const maxTrades = this.options.backfillMaxTrades ?? 50_000;
-    const fillTo = Math.min(to, from + maxTrades - 1);
-    const unfilled: { from: number; to: number; reason: string }[] = [];
-    let path = '';
-    if (this.options.backfill === false) {
-      unfilled.push({ from, to, reason: 'backfill disabled' });
-    } else {
-      const result = await this.backfiller.fill({ symbol, from, to: fillTo, afterTime: gap.afterTime, beforeTime: gap.beforeTime }, this.abort.signal);
-      if (this.stopped) return;
-      path = this.backfiller.path;
-      const delivered: Trade[] = [];
-      for (const trade of result.trades) {
-        const id = Number(trade.tradeId);
-        if (!sequence.missing.has(id)) continue;
-        sequence.missing.delete(id);
-        delivered.push(trade);
-      }
-      for (const r of result.notMarket) sequence.missing.delete(r.from, r.to);
-      if (delivered.length > 0) this.sink?.trades(delivered);
-      unfilled.push(...result.unfilled);
-      if (fillTo < to) unfilled.push({ from: fillTo + 1, to, reason: `gap larger than backfillMaxTrades (${maxTrades})` });
-    }
-    for (const region of regions) this.report(symbol, sequence, region, gap, unfilled, path);
-  }
-
-  /** Reports one region of a gap as runs: recovered ones, then the rest with the reason it stayed missing. */
-  private report(symbol: string, sequence: TradeSequence, region: IdRange, gap: DetectedGap, unfilled: readonly { from: number; to: number; reason: string }[], path: string): void {
-    const base = { type: 'gap' as const, exchange: 'binance', marketType: this.market, symbol, fromTime: gap.afterTime, toTime: gap.beforeTime };
-    const runs: { from: number; to: number; backfilled: boolean; reason: string }[] = [];
-    let cursor = region.from;
-    for (const missing of sequence.missing.within(region.from, region.to)) {
-      if (missing.from > cursor) runs.push({ from: cursor, to: missing.from - 1, backfilled: true, reason: `backfilled from ${path}` });
-      for (let id = missing.from; id <= missing.to; ) {
-        const known = unfilled.find((u) => u.from <= id && id <= u.to);
-        const next = known ? Math.min(known.to, missing.to) : Math.min(missing.to, ...unfilled.filter((u) => u.from > id).map((u) => u.from - 1));
-        const reason = known?.reason ?? `not returned by ${path}`;
-        const last = runs[runs.length - 1];
-        if (last && !last.backfilled && last.reason === reason && last.to + 1 === id) last.to = next;
-        else runs.push({ from: id, to: next, backfilled: false, reason });
-        id = next + 1;
-      }
-      cursor = missing.to + 1;
-    }
-    if (cursor <= region.to) runs.push({ from: cursor, to: region.to, backfilled: true, reason: `backfilled from ${path}` });
-    // Given up now: a very late live copy of these ids is dropped as a duplicate; the report stands.
-    sequence.missing.delete(region.from, region.to);
-    for (const run of runs) {
-      const report: TradeGap = { ...base, fromId: String(run.from), toId: String(run.to), backfilled: run.backfilled, reason: run.reason };
-      if (!this.stopped) this.sink?.gap(report);
-    }
   }
 }
