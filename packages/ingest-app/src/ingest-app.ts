@@ -4,6 +4,7 @@ import { pairDatabasePath, pairId, startOpsServer } from '@market-data/storage-c
 import type { IngestConfig } from './config/ingest-config';
 import type { Feed } from './feeds/feed';
 import { IngestService } from './core/ingest-service';
+import { FeedResumeStore } from './feeds/feed-resume-store';
 
 import type { IngestMetrics } from './core/ingest-metrics';
 import { LOGGER, type Logger } from '@market-data/storage-core';
@@ -52,7 +53,7 @@ export class IngestApp {
     const store = this.store;
     this.tickerplant = new WsTickerplant({ query: (pair, query) => store.query(pair, query), pairs: () => this.service?.pairs() ?? [], logger: this.logger });
     this.service = new IngestService(
-      { store, metrics: this.metrics, logger: this.logger, tickerplant: this.tickerplant },
+      { store, metrics: this.metrics, logger: this.logger, tickerplant: this.tickerplant, resume: new FeedResumeStore(store, this.config.dataDir) },
       {
         maxBatch: this.config.batch.maxBatch,
         maxDelayMs: this.config.batch.maxDelayMs,

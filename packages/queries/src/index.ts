@@ -26,3 +26,4 @@ export * from './state-updates';
 export * from './candles-from-ticks';
 export { TRADE_ID_NUMBER_SQL, tradeOrderSql } from './trade-order';
 export { getTicksAfterQuery, DEFAULT_PAGE_ROWS, type TicksAfterOptions } from './ticks-after';
+export { getLastTradeQuery, type LastTrade } from './last-trade';

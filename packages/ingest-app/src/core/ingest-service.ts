@@ -1,5 +1,6 @@
 import { pairId, pairKey, type PairKey, type RetentionPolicy } from '@market-data/storage-core';
-import type { Feed, FeedSink, FeedState, PairAlert, RejectReason, Trade, TradeGap } from '../feeds/feed';
+import type { Feed, FeedPair, FeedSink, FeedState, PairAlert, PendingGap, RejectReason, StoredTrade, Trade, TradeGap } from '../feeds/feed';
+import type { FeedResumeStore } from '../feeds/feed-resume-store';
 import { PairAlerts, type ActiveAlert } from './pair-alerts';
 import { FlushSlots } from '../storage/flush-slots';
 import { PairWriter, type PairWriterOptions } from '../storage/pair-writer';
@@ -13,6 +14,8 @@ export interface IngestServiceDeps {
   readonly metrics: IngestMetrics;
   readonly logger: Logger;
   readonly tickerplant?: Tickerplant;
+  /** What restarted feeds continue from (last stored trades, gaps left pending); absent = feeds start cold. */
+  readonly resume?: Pick<FeedResumeStore, 'lastStored' | 'pendingGaps' | 'savePendingGaps'>;
 }
 
 export interface IngestServiceOptions extends PairWriterOptions {
@@ -118,6 +121,32 @@ export class IngestService implements FeedSink {
 
   alert(alert: PairAlert): void {
     this.alerts.report(`${alert.exchange}:${alert.marketType}:${alert.symbol}`, alert);
+  }
+
+  async lastStored(pair: FeedPair): Promise<StoredTrade | undefined> {
+    try {
+      return await this.deps.resume?.lastStored(pair);
+    } catch (err) {
+      this.deps.logger.warn('last stored trade unreadable; the feed starts without it', { pair: `${pair.exchange}:${pair.marketType}:${pair.symbol}`, err });
+      return undefined;
+    }
+  }
+
+  async pendingGaps(pair: FeedPair): Promise<PendingGap[]> {
+    try {
+      const gaps = (await this.deps.resume?.pendingGaps(pair)) ?? [];
+      if (gaps.length > 0) this.deps.logger.info('gaps left by the last run, to backfill now', { pair: `${pair.exchange}:${pair.marketType}:${pair.symbol}`, gaps });
+      return gaps;
+    } catch (err) {
+      this.deps.logger.error('pending gaps of the last run unreadable', { pair: `${pair.exchange}:${pair.marketType}:${pair.symbol}`, err });
+      return [];
+    }
+  }
+
+  async savePendingGaps(pair: FeedPair, gaps: readonly PendingGap[]): Promise<void> {
+    if (!this.deps.resume) throw new Error('no place to persist pending gaps');
+    await this.deps.resume.savePendingGaps(pair, gaps);
+    if (gaps.length > 0) this.deps.logger.warn('gaps not yet backfilled at stop, persisted for the next start', { pair: `${pair.exchange}:${pair.marketType}:${pair.symbol}`, gaps });
   }
 
   status(status: { feed: string; state: FeedState; detail?: string }): void {

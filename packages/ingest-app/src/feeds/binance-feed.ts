@@ -169,7 +169,24 @@ export class BinanceFeed implements Feed {
   async start(sink: FeedSink): Promise<void> {
     if (this.sink) throw new IngestError('INVALID_CONFIG', `${this.name} was already started`, 'feed');
     this.sink = sink;
+    await Promise.all([...this.symbols.values()].map((state) => this.resumeFrom(sink, state)));
     await Promise.all(this.sockets.map(({ socket }) => socket.start()));
+  }
+
+  /**
+   * Continues where the last run stopped, before any live trade: the newest stored trade seeds
+   * the id sequence (so the first live trade opens the gap of the downtime, backfilled like any
+   * other), and gaps the last run left pending are backfilled now.
+   */
+  private async resumeFrom(sink: FeedSink, state: SymbolState): Promise<void> {
+    const [last, pending] = await Promise.all([sink.lastStored?.(state.pair), sink.pendingGaps?.(state.pair)]);
+    const id = last === undefined ? Number.NaN : Number(last.tradeId);
+    // Only an id of this stream's kind can seed it (a canonical integer; aggregate ids for aggTrade).
+    if (last !== undefined && Number.isSafeInteger(id) && id >= 0 && String(id) === last.tradeId) state.sequence.seed(id, last.timestamp);
+    for (const gap of pending ?? []) {
+      state.sequence.missing.add(gap.fromId, gap.toId);
+      this.gaps.schedule(state.pair.symbol, state.sequence, { from: gap.fromId, to: gap.toId, afterTime: gap.afterTime, beforeTime: gap.beforeTime });
+    }
   }
 
   pause(): void {
@@ -185,10 +202,36 @@ export class BinanceFeed implements Feed {
     this.stopped = true;
     await Promise.all(this.sockets.map(({ socket }) => socket.stop()));
     await this.gaps.stop();
+    await Promise.all([...this.symbols.values()].map((state) => this.persistPending(state)));
     // Trades still held aside were never confirmed: say so rather than drop them silently.
     for (const state of this.symbols.values()) {
       const held = state.held.splice(0, state.sequence.dropHeld());
       for (const trade of held) if (trade) this.sink?.reject('bad_trade_id', sampleOf(`implausible id, unconfirmed at stop: ${JSON.stringify(trade)}`));
+    }
+  }
+
+  /** Gaps not backfilled yet are saved for the next start; if they cannot be, they are reported unfilled. */
+  private async persistPending(state: SymbolState): Promise<void> {
+    const pending = this.gaps.pending(state.pair.symbol);
+    let failure: string;
+    try {
+      if (!this.sink?.savePendingGaps) throw new Error('the sink cannot persist them');
+      await this.sink.savePendingGaps(state.pair, pending);
+      return;
+    } catch (error) {
+      failure = error instanceof Error ? error.message : String(error);
+    }
+    for (const gap of pending) {
+      this.sink?.gap({
+        type: 'gap',
+        ...state.pair,
+        fromId: String(gap.fromId),
+        toId: String(gap.toId),
+        fromTime: gap.afterTime,
+        toTime: gap.beforeTime,
+        backfilled: false,
+        reason: `feed stopped before the backfill; not persisted (${failure})`,
+      });
     }
   }
 

@@ -50,6 +50,8 @@ interface SymbolState {
   last?: { readonly id: string; readonly time: number };
   /** Set after a reconnect: the last trade before it, until the first trade after it arrives. */
   reconnectedAfter?: { readonly id: string; readonly time: number };
+  /** Why trades may be missing before the next one: a reconnect, or a restart of the ingester. */
+  gapCause?: 'reconnected' | 'restarted';
 }
 
 /**
@@ -96,6 +98,16 @@ export class BybitFeed implements Feed {
   async start(sink: FeedSink): Promise<void> {
     if (this.sink) throw new IngestError('INVALID_CONFIG', `${this.name} was already started`, 'feed');
     this.sink = sink;
+    // What the last run stored: the first trade of this run then reports the downtime as a gap.
+    await Promise.all(
+      [...this.symbols].map(async ([symbol, state]) => {
+        const last = await sink.lastStored?.({ exchange: 'bybit', marketType: this.category, symbol });
+        if (last === undefined || state.last) return;
+        state.last = { id: last.tradeId, time: last.timestamp };
+        state.reconnectedAfter = state.last;
+        state.gapCause = 'restarted';
+      }),
+    );
     await this.socket.start();
   }
 
@@ -146,7 +158,10 @@ export class BybitFeed implements Feed {
 
   private markReconnect(): void {
     for (const state of this.symbols.values()) {
-      if (state.last && !state.reconnectedAfter) state.reconnectedAfter = state.last;
+      if (state.last && !state.reconnectedAfter) {
+        state.reconnectedAfter = state.last;
+        state.gapCause = 'reconnected';
+      }
     }
   }
 
@@ -219,7 +234,7 @@ export class BybitFeed implements Feed {
         fromTime: before.time,
         toTime: trade.timestamp,
         backfilled: false,
-        reason: `reconnected: trades after ${before.id} and before ${trade.tradeId} may be missing; Bybit trade ids are not sequential and cannot be backfilled`,
+        reason: `${state.gapCause === 'restarted' ? 'ingester restarted' : 'reconnected'}: trades after ${before.id} and before ${trade.tradeId} may be missing; Bybit trade ids are not sequential and cannot be backfilled`,
       });
     }
     if (!state.last || trade.timestamp >= state.last.time) state.last = { id: trade.tradeId, time: trade.timestamp };
