@@ -8,10 +8,11 @@ import { checkFeedUrl, checkPositive, normalizeSymbols } from './feed-options';
 import { ReconnectingSocket, type SocketOptions } from './reconnecting-socket';
 import { sampleOf } from './reject-sample';
 import { RestWeightBudget } from './rest-weight-budget';
+import { LIVENESS_DEFAULTS, StreamStaleness, type FeedLivenessOptions } from './stream-staleness';
 import { NEW_TRADE, TradeSequence, type SequenceRebase, type SequenceVerdict, type TradeSequenceOptions } from './trade-sequence';
 import { checkTrade } from './validate-trade';
 
-export interface BinanceFeedOptions extends SocketOptions {
+export interface BinanceFeedOptions extends SocketOptions, FeedLivenessOptions {
   readonly market: BinanceMarket;
   readonly symbols: readonly string[];
   /** WebSocket base; `/stream?streams=...` is appended. Default per market (see BINANCE_ENDPOINTS). */
@@ -53,6 +54,13 @@ export interface BinanceFeedOptions extends SocketOptions {
 /** Half of Binance's published REQUEST_WEIGHT per minute and IP (spot 6,000, USD-M 2,400). */
 export const BINANCE_DEFAULT_REST_WEIGHT: Readonly<Record<BinanceMarket, number>> = { spot: 3000, usdm: 1200 };
 
+/**
+ * A Binance stream with no trade for a minute is stale. Busy symbols trade many times a second;
+ * the bound is how long a silently dead stream goes unnoticed, and quiet symbols are handled by
+ * doubling it per replacement (see StreamStaleness), not by a longer first bound.
+ */
+export const BINANCE_STALE_DATA_MS = LIVENESS_DEFAULTS.staleDataMs;
+
 /** Binance cuts every connection at 24 h; rotate 10 minutes before. */
 export const BINANCE_MAX_CONNECTION_AGE_MS = 23 * 60 * 60 * 1000 + 50 * 60 * 1000;
 
@@ -67,6 +75,10 @@ interface SymbolState {
   batch: Trade[];
   /** Trades the sequence holds aside (ids that do not continue it); undefined for one that is not delivered anyway. */
   held: (Trade | undefined)[];
+  /** Receipt time of the symbol's newest trade message (see StreamStaleness). */
+  lastDataAt: number;
+  /** The connection that carries the symbol's stream. */
+  socket?: ReconnectingSocket;
 }
 
 function isObject(value: unknown): value is Json {
@@ -98,6 +110,7 @@ export class BinanceFeed implements Feed {
   private readonly frames = new BinanceFrameReader();
   private readonly sockets: { readonly label: string; readonly socket: ReconnectingSocket }[] = [];
   private readonly gaps: BinanceGapFiller;
+  private readonly staleness: StreamStaleness;
   private readonly now: () => number;
   private sink?: FeedSink;
   private wallClock = 0;
@@ -116,8 +129,17 @@ export class BinanceFeed implements Feed {
     this.now = options.now ?? Date.now;
     const symbols = normalizeSymbols(options.symbols, /^[A-Z0-9]{1,32}$/);
     this.symbols = new Map(
-      symbols.map((s) => [s, { sequence: new TradeSequence(options.sequence), pair: { exchange: 'binance', marketType: this.market, symbol: s }, batch: [], held: [] }]),
+      symbols.map((s) => [
+        s,
+        { sequence: new TradeSequence(options.sequence), pair: { exchange: 'binance', marketType: this.market, symbol: s }, batch: [], held: [], lastDataAt: 0 },
+      ]),
     );
+    this.staleness = new StreamStaleness({
+      staleAfterMs: options.staleDataMs ?? BINANCE_STALE_DATA_MS,
+      maxStaleAfterMs: options.maxStaleDataMs ?? LIVENESS_DEFAULTS.maxStaleDataMs,
+      onStale: (symbol, info) => this.onStale(symbol, info),
+      onFresh: (symbol, info) => this.onFresh(symbol, info),
+    });
     const wsUrl = checkFeedUrl(options.wsUrl ?? BINANCE_ENDPOINTS[this.market].ws, ['ws:', 'wss:'], 'wsUrl');
     const restUrl = checkFeedUrl(options.restUrl ?? BINANCE_ENDPOINTS[this.market].rest, ['http:', 'https:'], 'restUrl');
     const limit = BINANCE_MAX_STREAMS[this.market];
@@ -137,6 +159,11 @@ export class BinanceFeed implements Feed {
         },
       );
       this.sockets.push({ label, socket });
+      for (const symbol of plan.symbols) {
+        const state = this.symbols.get(symbol) as SymbolState;
+        state.socket = socket;
+        this.staleness.add(symbol, state);
+      }
     });
     const backfill =
       options.backfill === false
@@ -169,69 +196,33 @@ export class BinanceFeed implements Feed {
   async start(sink: FeedSink): Promise<void> {
     if (this.sink) throw new IngestError('INVALID_CONFIG', `${this.name} was already started`, 'feed');
     this.sink = sink;
-    await Promise.all([...this.symbols.values()].map((state) => this.resumeFrom(sink, state)));
+    // Before any live trade: continue each symbol from what the last run stored and left pending.
+    await Promise.all([...this.symbols.values()].map((state) => this.gaps.restore(sink, state.pair, state.sequence)));
     await Promise.all(this.sockets.map(({ socket }) => socket.start()));
-  }
-
-  /**
-   * Continues where the last run stopped, before any live trade: the newest stored trade seeds
-   * the id sequence (so the first live trade opens the gap of the downtime, backfilled like any
-   * other), and gaps the last run left pending are backfilled now.
-   */
-  private async resumeFrom(sink: FeedSink, state: SymbolState): Promise<void> {
-    const [last, pending] = await Promise.all([sink.lastStored?.(state.pair), sink.pendingGaps?.(state.pair)]);
-    const id = last === undefined ? Number.NaN : Number(last.tradeId);
-    // Only an id of this stream's kind can seed it (a canonical integer; aggregate ids for aggTrade).
-    if (last !== undefined && Number.isSafeInteger(id) && id >= 0 && String(id) === last.tradeId) state.sequence.seed(id, last.timestamp);
-    for (const gap of pending ?? []) {
-      state.sequence.missing.add(gap.fromId, gap.toId);
-      this.gaps.schedule(state.pair.symbol, state.sequence, { from: gap.fromId, to: gap.toId, afterTime: gap.afterTime, beforeTime: gap.beforeTime });
-    }
+    if (!this.stopped) this.staleness.start();
   }
 
   pause(): void {
+    this.staleness.pause();
     for (const { socket } of this.sockets) socket.pause();
   }
 
   resume(): void {
+    this.staleness.resume();
     for (const { socket } of this.sockets) socket.resume();
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.staleness.stop();
     await Promise.all(this.sockets.map(({ socket }) => socket.stop()));
     await this.gaps.stop();
-    await Promise.all([...this.symbols.values()].map((state) => this.persistPending(state)));
+    await Promise.all([...this.symbols.values()].map((state) => (this.sink ? this.gaps.persist(this.sink, state.pair) : undefined)));
     // Trades still held aside were never confirmed: say so rather than drop them silently.
     for (const state of this.symbols.values()) {
       const held = state.held.splice(0, state.sequence.dropHeld());
       for (const trade of held) if (trade) this.sink?.reject('bad_trade_id', sampleOf(`implausible id, unconfirmed at stop: ${JSON.stringify(trade)}`));
-    }
-  }
-
-  /** Gaps not backfilled yet are saved for the next start; if they cannot be, they are reported unfilled. */
-  private async persistPending(state: SymbolState): Promise<void> {
-    const pending = this.gaps.pending(state.pair.symbol);
-    let failure: string;
-    try {
-      if (!this.sink?.savePendingGaps) throw new Error('the sink cannot persist them');
-      await this.sink.savePendingGaps(state.pair, pending);
-      return;
-    } catch (error) {
-      failure = error instanceof Error ? error.message : String(error);
-    }
-    for (const gap of pending) {
-      this.sink?.gap({
-        type: 'gap',
-        ...state.pair,
-        fromId: String(gap.fromId),
-        toId: String(gap.toId),
-        fromTime: gap.afterTime,
-        toTime: gap.beforeTime,
-        backfilled: false,
-        reason: `feed stopped before the backfill; not persisted (${failure})`,
-      });
     }
   }
 
@@ -275,6 +266,7 @@ export class BinanceFeed implements Feed {
     // Binance sends symbols in upper case; fold only when a lookup misses.
     const state = this.symbols.get(data.s) ?? this.symbols.get(data.s.toUpperCase());
     if (!state) return this.rejectMessage('unknown_symbol');
+    state.lastDataAt = receivedAt;
     const { sequence, pair } = state;
     const id = this.stream === 'trade' ? data.t : data.a;
     if (id === undefined) return this.rejectMessage('missing_field');
@@ -366,6 +358,22 @@ export class BinanceFeed implements Feed {
 
   private alert(state: SymbolState, kind: 'id_reset' | 'id_outlier', detail: string): void {
     if (!this.stopped) this.sink?.alert?.({ type: 'alert', ...state.pair, kind, active: true, detail });
+  }
+
+  /** No trade on the symbol's stream for its bound: report it (once) and replace its connection. */
+  private onStale(symbol: string, info: { readonly ageMs: number; readonly first: boolean; readonly nextCheckMs: number }): void {
+    const state = this.symbols.get(symbol);
+    if (!state || this.stopped) return;
+    const stream = `${symbol.toLowerCase()}@${this.stream}`;
+    const detail = `no trade on ${stream} for ${Math.round(info.ageMs / 1000)} s`;
+    if (info.first) this.sink?.alert?.({ type: 'alert', ...state.pair, kind: 'stale', active: true, detail, ageMs: Math.round(info.ageMs) });
+    state.socket?.refresh(`${detail}; next check in ${Math.round(info.nextCheckMs / 1000)} s`);
+  }
+
+  private onFresh(symbol: string, info: { readonly staleForMs: number }): void {
+    const state = this.symbols.get(symbol);
+    if (!state || this.stopped) return;
+    this.sink?.alert?.({ type: 'alert', ...state.pair, kind: 'stale', active: false, detail: `trades again after ${Math.round(info.staleForMs / 1000)} s stale` });
   }
 
   private deliverReady(): void {

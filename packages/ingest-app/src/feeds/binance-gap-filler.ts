@@ -1,6 +1,6 @@
 import type { BinanceBackfill, BackfillResult } from './binance-backfill';
 import type { BinanceMarket } from './binance-streams';
-import type { PendingGap, Trade, TradeGap } from './feed';
+import type { FeedPair, FeedSink, PendingGap, Trade, TradeGap } from './feed';
 import { IdRanges, type IdRange } from './id-ranges';
 import type { DetectedGap, TradeSequence } from './trade-sequence';
 
@@ -101,6 +101,49 @@ export class BinanceGapFiller {
       for (const r of e.sequence.missing.within(e.gap.from, e.gap.to)) out.push({ fromId: r.from, toId: r.to, afterTime: e.gap.afterTime, beforeTime: e.gap.beforeTime });
     }
     return out;
+  }
+
+  /**
+   * Continues a symbol where the last run stopped, before any live trade: its newest stored trade
+   * seeds the id sequence (so the first live trade opens the gap of the downtime, backfilled like
+   * any other), and the gaps the last run left pending are scheduled now.
+   */
+  async restore(sink: FeedSink, pair: FeedPair, sequence: TradeSequence): Promise<void> {
+    const [last, pending] = await Promise.all([sink.lastStored?.(pair), sink.pendingGaps?.(pair)]);
+    const id = last === undefined ? Number.NaN : Number(last.tradeId);
+    // Only an id of this stream's kind can seed it (a canonical integer; aggregate ids for aggTrade).
+    if (last !== undefined && Number.isSafeInteger(id) && id >= 0 && String(id) === last.tradeId) sequence.seed(id, last.timestamp);
+    for (const gap of pending ?? []) {
+      sequence.missing.add(gap.fromId, gap.toId);
+      this.schedule(pair.symbol, sequence, { from: gap.fromId, to: gap.toId, afterTime: gap.afterTime, beforeTime: gap.beforeTime });
+    }
+  }
+
+  /** After stop: saves the symbol's unreported gaps for the next start, or reports them unfilled when that fails. */
+  async persist(sink: FeedSink, pair: FeedPair): Promise<void> {
+    const pending = this.pending(pair.symbol);
+    let failure: string;
+    try {
+      if (!sink.savePendingGaps) throw new Error('the sink cannot persist them');
+      await sink.savePendingGaps(pair, pending);
+      return;
+    } catch (error) {
+      failure = error instanceof Error ? error.message : String(error);
+    }
+    for (const gap of pending) {
+      sink.gap({
+        type: 'gap',
+        exchange: pair.exchange,
+        marketType: pair.marketType,
+        symbol: pair.symbol,
+        fromId: String(gap.fromId),
+        toId: String(gap.toId),
+        fromTime: gap.afterTime,
+        toTime: gap.beforeTime,
+        backfilled: false,
+        reason: `feed stopped before the backfill; not persisted (${failure})`,
+      });
+    }
   }
 
   /** Stops fetching; resolves once no fill runs. Unreported gaps stay pending. */
