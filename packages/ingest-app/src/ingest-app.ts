@@ -26,6 +26,7 @@ export class IngestApp {
   private retentionTimer: NodeJS.Timeout | undefined;
   private feeds: Feed[] = [];
   private stopped: Promise<void> | undefined;
+  private readonly inputFailures: string[] = [];
 
   constructor(
     @inject(INGEST_CONFIG) private readonly config: IngestConfig,
@@ -43,9 +44,24 @@ export class IngestApp {
     return this.service;
   }
 
-  /** Resolves when every finite feed (replay, bounded synthetic) has delivered everything. */
+  /**
+   * Resolves when every finite feed (replay, bounded synthetic) has delivered everything it could.
+   * A feed that failed (a truncated or unreadable file) is logged and counted in `exitCode`
+   * instead of rejecting, so that the app still stops cleanly and stores what was read.
+   */
   feedsDone(): Promise<void> {
-    return Promise.all(this.feeds.map((f) => f.done ?? new Promise<void>(() => undefined))).then(() => undefined);
+    const settled = this.feeds.map((f) =>
+      (f.done ?? new Promise<void>(() => undefined)).catch((err: unknown) => {
+        this.inputFailures.push(err instanceof Error ? err.message : String(err));
+        this.logger.error('input not read completely', { feed: f.name, err: err instanceof Error ? err.message : String(err) });
+      }),
+    );
+    return Promise.all(settled).then(() => undefined);
+  }
+
+  /** 0, or 1 when a finite feed could not read all of its input (see feedsDone). */
+  get exitCode(): number {
+    return this.inputFailures.length > 0 ? 1 : 0;
   }
 
   async start(): Promise<void> {

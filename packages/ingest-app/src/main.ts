@@ -62,7 +62,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     durationSec: config.durationSec,
     finished: config.source === 'replay' ? () => app.feedsDone() : undefined,
   });
-  return 0;
+  // Non-zero when a replay could not read all of its input (logged; what was read is stored).
+  return app.exitCode;
 }
 
 if (require.main === module) {

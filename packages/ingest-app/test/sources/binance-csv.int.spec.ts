@@ -169,7 +169,7 @@ describe('Binance CSV files (real files in a temp dir)', () => {
     expect(sink.rejectCounts()).toEqual({ unexpected_message: 1 });
   });
 
-  it('refuses with typed errors: a header of the other layout, a missing file, a corrupt archive, a multi-entry zip', async () => {
+  it('refuses with typed errors: a header of the other layout, a missing file, a truncated or damaged archive, a multi-entry zip', async () => {
     const trades = writeText(dir, 'trades.csv', 'id,price,qty,quote_qty,time,is_buyer_maker\n1,1,1,1,1680652700452,true\n');
     const asAgg = new ReplayFeed({ files: [{ path: trades, ...PAIR, format: 'binance-aggtrades' }] });
     const sink = new CollectingSink();
@@ -187,7 +187,17 @@ describe('Binance CSV files (real files in a temp dir)', () => {
     const corrupt = new ReplayFeed({ files: [{ path: truncated, ...PAIR }] });
     const corruptSink = new CollectingSink();
     await corrupt.start(corruptSink).catch(() => undefined);
-    await expect(corrupt.done).rejects.toMatchObject({ code: 'INVALID_CONFIG', key: 'files[0].path' });
+    // A truncated archive is read up to its cut (see replay-truncated.int.spec.ts), then reported.
+    await expect(corrupt.done).rejects.toMatchObject({ code: 'TRUNCATED_INPUT' });
+    expect(corruptSink.all.length).toBeGreaterThan(0);
+    // Damaged data inside the archive (not a clean cut) is a file that cannot be read.
+    const damaged = path.join(dir, 'damaged.csv.gz');
+    const bytes = Buffer.from(gz);
+    for (let i = 20; i < 60; i++) bytes[i] ^= 0xff;
+    fs.writeFileSync(damaged, bytes);
+    const broken = new ReplayFeed({ files: [{ path: damaged, ...PAIR }] });
+    await broken.start(new CollectingSink()).catch(() => undefined);
+    await expect(broken.done).rejects.toMatchObject({ code: 'INVALID_CONFIG', key: 'files[0].path' });
 
     const twoEntries = writeZip(dir, 'two.zip', 'a.csv', good, { declaredEntries: 2 });
     expect(await codeOf(new ReplayFeed({ files: [{ path: twoEntries, ...PAIR }] }).start(new CollectingSink()))).toBe('INVALID_CONFIG');
