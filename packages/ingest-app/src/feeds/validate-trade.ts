@@ -1,4 +1,4 @@
-import { isPlausibleTradeTime, isStorablePrice, isStorableVolume, tradeIdText } from '@market-data/storage-core';
+import * as tradeRule from '@market-data/storage-core';
 import { decimalTextValue } from './decimal-text';
 import type { RejectReason, Side, Trade } from './feed';
 
@@ -9,6 +9,10 @@ export interface RawTradeFields {
   readonly side: unknown;
   readonly timestamp: unknown;
 }
+
+// Bound once: a named import compiles to a property read through the package's re-export getter on
+// every call, and checkTrade runs once per trade on the socket thread.
+const { isPlausibleTradeTime, isStorablePrice, isStorableVolume, tradeIdText } = tradeRule;
 
 export type TradeCheck = { readonly ok: true; readonly trade: Trade } | { readonly ok: false; readonly reason: RejectReason };
 
