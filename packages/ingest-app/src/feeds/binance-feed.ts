@@ -306,6 +306,7 @@ export class BinanceFeed implements Feed {
         return false;
       case 'held':
         if (verdict.refuted) this.dropHeld(state, verdict.refuted, id);
+        if (nonMarket) this.rejectMessage('non_market_trade');
         state.held.push(nonMarket ? undefined : this.validate(state, data, id, receivedAt));
         return false;
       case 'rebased':
