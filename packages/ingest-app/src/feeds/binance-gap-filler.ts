@@ -68,10 +68,11 @@ function merge(runs: Run[]): Run[] {
  * (see `pending`), for the feed to persist.
  *
  * What a report says about an id is what happened to it:
- * - backfilled: true, "backfilled from <path>": the REST listing returned it and it was delivered;
- * - backfilled: true, "arrived late on the live stream": a late copy came before the fetch;
+ * - backfilled: true, "backfilled from <path>": the REST listing returned it and it was delivered
+ *   (only those: an id the listing did not return is never reported backfilled);
  * - backfilled: false, with why: not returned (the listing skipped it or the call failed),
  *   aggregated (USD-M per-trade quantities not available), beyond backfillMaxTrades, disabled.
+ * Ids whose late copies came on the live stream before the report were never lost and are left out.
  */
 export class BinanceGapFiller {
   private readonly entries = new Set<Entry>();
@@ -194,19 +195,15 @@ export class BinanceGapFiller {
 
   private report(entry: Entry, regions: readonly IdRange[], delivered: IdRanges, notMarket: readonly IdRange[], unfilled: readonly { from: number; to: number; reason: string }[], path: string): void {
     const { symbol, sequence, gap } = entry;
-    const region = IdRanges.of(regions);
-    // Still missing now: neither delivered nor come live meanwhile.
+    // Still missing now: neither delivered nor come live meanwhile. Ids that came live while the
+    // fetch ran were never lost and are not part of the report (as those that came during the delay).
     const missing = IdRanges.of(regions.flatMap((r) => sequence.missing.within(r.from, r.to)));
-    const late = IdRanges.of(region.list());
-    late.deleteAll(missing.list());
-    late.deleteAll(delivered.list());
     const uncovered = IdRanges.of(missing.list());
     uncovered.deleteAll(notMarket);
     const notMarketMissing = IdRanges.of(missing.list());
     notMarketMissing.deleteAll(uncovered.list());
     const runs: Run[] = merge([
       ...delivered.list().map((r) => ({ ...r, backfilled: true, reason: `backfilled from ${path}` })),
-      ...late.list().map((r) => ({ ...r, backfilled: true, reason: 'arrived late on the live stream' })),
       ...notMarketMissing.list().map((r) => ({
         ...r,
         backfilled: false,
