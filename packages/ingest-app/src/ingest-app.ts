@@ -4,6 +4,7 @@ import { pairDatabasePath, pairId, startOpsServer } from '@market-data/storage-c
 import type { IngestConfig } from './config/ingest-config';
 import type { Feed } from './feeds/feed';
 import { IngestService } from './core/ingest-service';
+import { FeedResumeStore } from './feeds/feed-resume-store';
 
 import type { IngestMetrics } from './core/ingest-metrics';
 import { LOGGER, type Logger } from '@market-data/storage-core';
@@ -25,6 +26,7 @@ export class IngestApp {
   private retentionTimer: NodeJS.Timeout | undefined;
   private feeds: Feed[] = [];
   private stopped: Promise<void> | undefined;
+  private readonly inputFailures: string[] = [];
 
   constructor(
     @inject(INGEST_CONFIG) private readonly config: IngestConfig,
@@ -42,9 +44,24 @@ export class IngestApp {
     return this.service;
   }
 
-  /** Resolves when every finite feed (replay, bounded synthetic) has delivered everything. */
+  /**
+   * Resolves when every finite feed (replay, bounded synthetic) has delivered everything it could.
+   * A feed that failed (a truncated or unreadable file) is logged and counted in `exitCode`
+   * instead of rejecting, so that the app still stops cleanly and stores what was read.
+   */
   feedsDone(): Promise<void> {
-    return Promise.all(this.feeds.map((f) => f.done ?? new Promise<void>(() => undefined))).then(() => undefined);
+    const settled = this.feeds.map((f) =>
+      (f.done ?? new Promise<void>(() => undefined)).catch((err: unknown) => {
+        this.inputFailures.push(err instanceof Error ? err.message : String(err));
+        this.logger.error('input not read completely', { feed: f.name, err: err instanceof Error ? err.message : String(err) });
+      }),
+    );
+    return Promise.all(settled).then(() => undefined);
+  }
+
+  /** 0, or 1 when a finite feed could not read all of its input (see feedsDone). */
+  get exitCode(): number {
+    return this.inputFailures.length > 0 ? 1 : 0;
   }
 
   async start(): Promise<void> {
@@ -52,7 +69,7 @@ export class IngestApp {
     const store = this.store;
     this.tickerplant = new WsTickerplant({ query: (pair, query) => store.query(pair, query), pairs: () => this.service?.pairs() ?? [], logger: this.logger });
     this.service = new IngestService(
-      { store, metrics: this.metrics, logger: this.logger, tickerplant: this.tickerplant },
+      { store, metrics: this.metrics, logger: this.logger, tickerplant: this.tickerplant, resume: new FeedResumeStore(store, this.config.dataDir) },
       {
         maxBatch: this.config.batch.maxBatch,
         maxDelayMs: this.config.batch.maxDelayMs,

@@ -29,6 +29,9 @@ Usage: market-data-ingest [--config file.json] [flags]
   --retention-interval-ms MS        retention schedule (default 300000; 0 = off)
   --binance-stream trade|aggTrade   Binance stream kind (default trade)
   --stale-timeout-ms MS     reconnect a feed silent this long (default 30000)
+  --stale-data-ms MS        a live symbol with no trade this long is stale: reported in
+                            /healthz and its connection replaced; quiet symbols are
+                            retried at a doubling bound (default 60000; 0 = off)
   --binance-spot-ws URL --binance-spot-rest URL --binance-usdm-ws URL --binance-usdm-rest URL
   --bybit-spot-ws URL --bybit-linear-ws URL          endpoint overrides
   --duration SEC            stop after SEC seconds
@@ -59,7 +62,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     durationSec: config.durationSec,
     finished: config.source === 'replay' ? () => app.feedsDone() : undefined,
   });
-  return 0;
+  // Non-zero when a replay could not read all of its input (logged; what was read is stored).
+  return app.exitCode;
 }
 
 if (require.main === module) {

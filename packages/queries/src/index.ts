@@ -40,3 +40,4 @@ export * from './state-updates';
 export * from './candles-from-ticks';
 export { TRADE_ID_NUMBER_SQL, tradeOrderSql } from './trade-order';
 export { getTicksAfterQuery, decodeTickPageRow, DEFAULT_PAGE_ROWS, type TicksAfterOptions, type TickPageRow } from './ticks-after';
+export { getLastTradeQuery, decodeLastTrade, type LastTrade } from './last-trade';

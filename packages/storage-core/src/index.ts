@@ -13,7 +13,19 @@ export {
 } from './open-pair-database';
 export { executeQuery, executeRead, executeInsert, type Query, type Row } from './execute';
 export { executeCachedQuery, executeCachedRead, executeCachedInsert, STATEMENT_CACHE_SIZE } from './statement-cache';
-export { checkTick, TRADE_ID_PATTERN, type Tick } from './tick';
+export {
+  checkTick,
+  isPlausibleTradeTime,
+  isStorablePrice,
+  isStorableVolume,
+  tradeIdText,
+  TRADE_ID_PATTERN,
+  TRADE_TIME_MIN_MS,
+  TRADE_TIME_MAX_AHEAD_MS,
+  MAX_TRADE_PRICE,
+  MAX_TRADE_VOLUME,
+  type Tick,
+} from './tick';
 export { appendTicks, flushCandles, DEDUPE_MARGIN_MICROS, type AppendResult, type AppendOptions } from './append-ticks';
 export { CANDLE_FLUSH_MS } from './candle-book';
 export { compareTradeIds } from './trade-order';

@@ -34,6 +34,8 @@ export interface IngestConfig {
   readonly endpoints: Readonly<Record<EndpointKey, string | undefined>>;
   readonly binanceStream: 'trade' | 'aggTrade';
   readonly staleTimeoutMs: number;
+  /** A live symbol with no trade this long is stale (alert, connection replaced); 0 = off. */
+  readonly staleDataMs: number;
   readonly replay: { readonly files: readonly ReplayFileConfig[]; readonly speed: number };
   readonly synthetic: { readonly seed: number; readonly tradesPerSecond: number; readonly realtime: boolean };
 }
@@ -57,6 +59,7 @@ export const DEFAULT_CONFIG: IngestConfig = {
   endpoints: Object.fromEntries(ENDPOINT_KEYS.map((k) => [k, undefined])) as Record<EndpointKey, undefined>,
   binanceStream: 'trade',
   staleTimeoutMs: 30_000,
+  staleDataMs: 60_000,
   replay: { files: [], speed: 0 },
   synthetic: { seed: 42, tradesPerSecond: 50, realtime: true },
 };
@@ -131,7 +134,7 @@ function parseReplayFile(key: string, value: unknown): ReplayFileConfig {
 
 const KNOWN_KEYS = new Set([
   'dataDir', 'source', 'pairs', 'listen', 'maxBatch', 'maxDelayMs', 'maxConcurrentFlushes', 'poolSize', 'storageThreads', 'threads', 'memoryLimit',
-  'retentionIntervalMs', 'logLevel', 'duration', 'binanceStream', 'staleTimeoutMs', 'replayFiles', 'speed', 'seed', 'rate',
+  'retentionIntervalMs', 'logLevel', 'duration', 'binanceStream', 'staleTimeoutMs', 'staleDataMs', 'replayFiles', 'speed', 'seed', 'rate',
   'realtime', 'endpoints', 'config', 'help',
 ]);
 
@@ -194,6 +197,7 @@ export function buildConfig(input: Readonly<Record<string, unknown>>): IngestCon
     endpoints,
     binanceStream,
     staleTimeoutMs: input.staleTimeoutMs === undefined ? d.staleTimeoutMs : int('staleTimeoutMs', input.staleTimeoutMs, 100, 3_600_000),
+    staleDataMs: input.staleDataMs === undefined ? d.staleDataMs : int('staleDataMs', input.staleDataMs, 0, 3_600_000),
     replay: { files: replayFiles, speed: input.speed === undefined ? 0 : num('speed', input.speed, 0, 1e9) },
     synthetic: {
       seed: input.seed === undefined ? d.synthetic.seed : int('seed', input.seed, 0, 2 ** 32 - 1),

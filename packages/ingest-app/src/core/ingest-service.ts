@@ -1,5 +1,7 @@
 import { pairId, pairKey, type PairKey, type RetentionPolicy } from '@market-data/storage-core';
-import type { Feed, FeedSink, FeedState, RejectReason, Trade, TradeGap } from '../feeds/feed';
+import type { Feed, FeedPair, FeedSink, FeedState, PairAlert, PendingGap, RejectReason, StoredTrade, Trade, TradeGap } from '../feeds/feed';
+import type { FeedResumeStore } from '../feeds/feed-resume-store';
+import { PairAlerts, type ActiveAlert } from './pair-alerts';
 import { FlushSlots } from '../storage/flush-slots';
 import { PairWriter, type PairWriterOptions } from '../storage/pair-writer';
 import type { PairStore } from '../storage/pair-store';
@@ -12,6 +14,8 @@ export interface IngestServiceDeps {
   readonly metrics: IngestMetrics;
   readonly logger: Logger;
   readonly tickerplant?: Tickerplant;
+  /** What restarted feeds continue from (last stored trades, gaps left pending); absent = feeds start cold. */
+  readonly resume?: Pick<FeedResumeStore, 'lastStored' | 'pendingGaps' | 'savePendingGaps'>;
 }
 
 export interface IngestServiceOptions extends PairWriterOptions {
@@ -34,6 +38,9 @@ export interface PairHealth {
   readonly pending: number;
   readonly setAside: boolean;
   readonly lastError?: string;
+  /** False while the pair is set aside or has an alert (stale stream, id reset or outlier). */
+  readonly ok: boolean;
+  readonly alerts?: readonly ActiveAlert[];
 }
 
 /**
@@ -53,12 +60,16 @@ export class IngestService implements FeedSink {
   private paused = false;
   private pressureTimer: NodeJS.Timeout | undefined;
   private readonly slots: FlushSlots | undefined;
+  private readonly alerts: PairAlerts;
 
   constructor(
     private readonly deps: IngestServiceDeps,
     private readonly options: IngestServiceOptions,
   ) {
     this.slots = options.maxConcurrentFlushes === undefined ? undefined : new FlushSlots(options.maxConcurrentFlushes);
+    const raised = deps.metrics.registry.counter('ingest_pair_alerts_total', 'Pair alerts raised by feeds (stale stream, id reset, id outlier), by pair and kind.');
+    this.alerts = new PairAlerts({ logger: deps.logger, count: (pair, kind) => raised.inc({ pair, kind }) });
+    deps.metrics.registry.gauge('ingest_pairs_stale', 'Pairs whose stream is stale now (no trade for longer than its bound).', (set) => set({}, this.alerts.staleCount()));
   }
 
   /** Registers pairs up front so health and '*' subscribers see them before their first trade. */
@@ -106,6 +117,36 @@ export class IngestService implements FeedSink {
     if (this.gapLog.length > 1000) this.gapLog.shift();
     this.deps.metrics.gaps.inc({ pair: `${gap.exchange}:${gap.marketType}:${gap.symbol}`, backfilled: String(gap.backfilled) });
     this.deps.logger.warn(gap.backfilled ? 'trade gap backfilled' : 'trade gap not filled', { ...gap });
+  }
+
+  alert(alert: PairAlert): void {
+    this.alerts.report(`${alert.exchange}:${alert.marketType}:${alert.symbol}`, alert);
+  }
+
+  async lastStored(pair: FeedPair): Promise<StoredTrade | undefined> {
+    try {
+      return await this.deps.resume?.lastStored(pair);
+    } catch (err) {
+      this.deps.logger.warn('last stored trade unreadable; the feed starts without it', { pair: `${pair.exchange}:${pair.marketType}:${pair.symbol}`, err });
+      return undefined;
+    }
+  }
+
+  async pendingGaps(pair: FeedPair): Promise<PendingGap[]> {
+    try {
+      const gaps = (await this.deps.resume?.pendingGaps(pair)) ?? [];
+      if (gaps.length > 0) this.deps.logger.info('gaps left by the last run, to backfill now', { pair: `${pair.exchange}:${pair.marketType}:${pair.symbol}`, gaps });
+      return gaps;
+    } catch (err) {
+      this.deps.logger.error('pending gaps of the last run unreadable', { pair: `${pair.exchange}:${pair.marketType}:${pair.symbol}`, err });
+      return [];
+    }
+  }
+
+  async savePendingGaps(pair: FeedPair, gaps: readonly PendingGap[]): Promise<void> {
+    if (!this.deps.resume) throw new Error('no place to persist pending gaps');
+    await this.deps.resume.savePendingGaps(pair, gaps);
+    if (gaps.length > 0) this.deps.logger.warn('gaps not yet backfilled at stop, persisted for the next start', { pair: `${pair.exchange}:${pair.marketType}:${pair.symbol}`, gaps });
   }
 
   status(status: { feed: string; state: FeedState; detail?: string }): void {
@@ -156,17 +197,22 @@ export class IngestService implements FeedSink {
 
   health(): { ok: boolean; feeds: Record<string, unknown>; pairs: PairHealth[]; gaps: readonly TradeGap[] } {
     const now = Date.now();
-    const pairs = [...this.writers.entries()].map(([id, w]) => ({
-      pair: id,
-      lastTradeAgeMs: w.lastTradeAt === undefined ? null : now - w.lastTradeAt,
-      lastCommitAgeMs: w.lastCommitAt === undefined ? null : now - w.lastCommitAt,
-      pending: w.pending,
-      setAside: w.setAside,
-      ...(this.lastErrors.has(id) ? { lastError: this.lastErrors.get(id) } : {}),
-    }));
+    const pairs = [...this.writers.entries()].map(([id, w]): PairHealth => {
+      const alerts = this.alerts.active(id);
+      return {
+        pair: id,
+        ok: !w.setAside && alerts.length === 0,
+        lastTradeAgeMs: w.lastTradeAt === undefined ? null : now - w.lastTradeAt,
+        lastCommitAgeMs: w.lastCommitAt === undefined ? null : now - w.lastCommitAt,
+        pending: w.pending,
+        setAside: w.setAside,
+        ...(this.lastErrors.has(id) ? { lastError: this.lastErrors.get(id) } : {}),
+        ...(alerts.length > 0 ? { alerts } : {}),
+      };
+    });
     const feeds = Object.fromEntries([...this.feedStates].map(([name, s]) => [name, { state: s.state, detail: s.detail, sinceMs: now - s.since }]));
     const feedsOk = [...this.feedStates.values()].every((s) => s.state === 'open' || s.state === 'done' || s.state === 'idle');
-    return { ok: feedsOk && pairs.every((p) => !p.setAside), feeds, pairs, gaps: this.gapLog.slice(-100) };
+    return { ok: feedsOk && pairs.every((p) => p.ok), feeds, pairs, gaps: this.gapLog.slice(-100) };
   }
 
   // Internals ----------------------------------------------------------------------------------

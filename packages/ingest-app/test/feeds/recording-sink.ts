@@ -1,4 +1,4 @@
-import type { FeedSink, FeedStatus, RejectReason, Trade, TradeGap } from '../../src/feeds/feed';
+import type { FeedSink, FeedStatus, PairAlert, RejectReason, Trade, TradeGap } from '../../src/feeds/feed';
 
 /** A FeedSink that keeps everything it is given, for assertions, plus a poll-until helper. */
 export class RecordingSink implements FeedSink {
@@ -6,6 +6,7 @@ export class RecordingSink implements FeedSink {
   readonly rejected: { readonly reason: RejectReason; readonly sample: string }[] = [];
   readonly gaps: TradeGap[] = [];
   readonly statuses: FeedStatus[] = [];
+  readonly alerts: PairAlert[] = [];
 
   trades(batch: Trade[]): void {
     this.received.push(...batch);
@@ -18,6 +19,9 @@ export class RecordingSink implements FeedSink {
   }
   status(status: FeedStatus): void {
     this.statuses.push(status);
+  }
+  alert(alert: PairAlert): void {
+    this.alerts.push(alert);
   }
 
   count(reason: RejectReason): number {
