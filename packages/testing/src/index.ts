@@ -4,3 +4,5 @@ export * from './seeded-random';
 export { TestingError, type TestingErrorCode } from './errors';
 export * from './nats-server';
 export { freePort } from './free-port';
+export * from './nats-tls';
+export * from './nats-jwt';

@@ -1,4 +1,5 @@
-import { DeliverPolicy, type Consumer, type ConsumerMessages, type JetStreamClient, type OrderedConsumerOptions } from '@nats-io/jetstream';
+import { errors } from '@nats-io/transport-node';
+import { DeliverPolicy, JetStreamApiCodes, JetStreamApiError, type Consumer, type ConsumerMessages, type JetStreamClient, type OrderedConsumerOptions } from '@nats-io/jetstream';
 import { ClientError } from '../errors';
 import { marketDataStreams, type MarketDataStreams } from './streams';
 import { parseBusPair, tradesSubject } from './subjects';
@@ -50,6 +51,8 @@ export interface TradeConsumerOptions {
   /** A transient failure (server restart, lost connection); consumption resumes from the cursor. */
   readonly onRetry?: (error: unknown) => void;
 }
+
+const RECOVERABLE = new Set<number>([JetStreamApiCodes.ConsumerNotFound, JetStreamApiCodes.StreamNotFound]);
 
 function checkStart(start: TradeStart): void {
   const ok =
@@ -123,7 +126,9 @@ export async function* consumeTrades(js: JetStreamClient, options: TradeConsumer
         }
       } catch (err) {
         if (signal?.aborted) break;
-        if (!isTransientBusError(err)) {
+        if (err instanceof errors.ClosedConnectionError) throw new ClientError('CLOSED', `consume ${pair.id}: the bus connection is closed`, { cause: err });
+        // A consumer lost with a server restart, or a stream still recovering, is recreated.
+        if (!isTransientBusError(err) && !(err instanceof JetStreamApiError && RECOVERABLE.has(err.code))) {
           throw new ClientError('BUS_UNAVAILABLE', `consume ${pair.id}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
         }
         options.onRetry?.(err);
