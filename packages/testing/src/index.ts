@@ -6,3 +6,4 @@ export * from './nats-server';
 export { freePort } from './free-port';
 export * from './nats-tls';
 export * from './nats-jwt';
+export * from './nats-proxy';
