@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { nkeys, type NatsConnection } from '@nats-io/transport-node';
 import { freePort, makeTestCertificates, makeTestOperator, NatsServer, type TestCertificates } from '@market-data/testing';
-import { ClientError, connectBus, ensureMarketDataStreams, TradePublisher } from '@market-data/client';
+import { ClientError, connectBus, ensureMarketDataStreams, TradePublisher } from '../src';
 import { trades } from './nats-support';
 
 describe('connectBus against real nats-servers', () => {

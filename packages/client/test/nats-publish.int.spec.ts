@@ -1,5 +1,5 @@
 import { headers } from '@nats-io/transport-node';
-import { ClientError, consumeTrades, TradePublisher, WRITER_HEADER } from '@market-data/client';
+import { ClientError, consumeTrades, TradePublisher, WRITER_HEADER } from '../src';
 import { collect, ids, startBus, trades, type Bus } from './nats-support';
 
 const PAIR = 'binance:spot:BTCUSDT';

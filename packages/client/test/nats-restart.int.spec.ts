@@ -1,4 +1,4 @@
-import { consumeTrades, TradePublisher, type TradeBatch } from '@market-data/client';
+import { consumeTrades, TradePublisher, type TradeBatch } from '../src';
 import { collect, ids, startBus, trades, type Bus } from './nats-support';
 
 const PAIRS = ['binance:spot:BTCUSDT', 'binance:futures:ETHUSDT'];

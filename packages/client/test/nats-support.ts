@@ -1,7 +1,7 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { NatsServer, type NatsServerOptions } from '@market-data/testing';
-import { connectBus, ensureMarketDataStreams, type BusTradeRow, type MarketDataStreams, type MarketDataStreamsOptions, type TradeBatch } from '@market-data/client';
+import { connectBus, ensureMarketDataStreams, type BusTradeRow, type MarketDataStreams, type MarketDataStreamsOptions, type TradeBatch } from '../src';
 
 export interface Bus {
   readonly server: NatsServer;

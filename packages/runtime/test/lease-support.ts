@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectBus } from '@market-data/client';
-import { PairLeaseManager, type LeaseEvent, type PairLeaseOptions } from '@market-data/runtime';
+import { PairLeaseManager, type LeaseEvent, type PairLeaseOptions } from '../src';
 
 export const pairs = (n: number): string[] => Array.from({ length: n }, (_, i) => `binance:spot:P${String(i).padStart(2, '0')}USDT`);
 

@@ -1,5 +1,5 @@
 import { NatsProxy, NatsServer } from '@market-data/testing';
-import { assignPairs, PairLeaseManager, RuntimeError } from '@market-data/runtime';
+import { assignPairs, PairLeaseManager, RuntimeError } from '../src';
 import { connectBus } from '@market-data/client';
 import { FAST, pairs, startNode, until, Writers, type TestNode } from './lease-support';
 

@@ -160,14 +160,14 @@ export class NatsServer {
   /** Kills the process with SIGKILL (as a crash would) and waits for it; the store stays for restart(). */
   async kill(): Promise<void> {
     if (!this.running) return;
-    this.child!.kill('SIGKILL');
+    this.child?.kill('SIGKILL');
     await this.exited;
   }
 
   /** Graceful shutdown (SIGTERM), keeping the store for restart(). */
   async shutdown(timeoutMs = 10_000): Promise<void> {
     if (!this.running) return;
-    this.child!.kill('SIGTERM');
+    this.child?.kill('SIGTERM');
     const timer = setTimeout(() => this.child?.kill('SIGKILL'), timeoutMs);
     try {
       await this.exited;

@@ -7,3 +7,5 @@ export { compareTradeIds, compareTradePositions, type TradePosition } from './tr
 export * from './trade-publisher';
 export * from './trade-consumer';
 export { isTransientBusError } from './transient';
+export * from './tokens';
+export * from './register-nats-bus';

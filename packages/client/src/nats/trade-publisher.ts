@@ -139,11 +139,12 @@ export class TradePublisher {
       const fresh = dropKnown(rows.slice(start, start + this.maxRows), state.last);
       skipped += Math.min(this.maxRows, rows.length - start) - fresh.length;
       start += this.maxRows;
-      if (fresh.length === 0) continue;
       for (;;) {
+        const first = fresh[0];
+        const last = fresh[fresh.length - 1];
+        if (!first || !last) break;
         try {
-          const ack = await this.send(pair, fresh, committedAt, state, deadline);
-          const last = fresh[fresh.length - 1]!;
+          const ack = await this.send(pair, fresh, first, last, committedAt, state, deadline);
           state = { lastSeq: Math.max(state.lastSeq, ack.seq), last: { timeMs: last[0], tradeId: last[4] }, writer: this.options.writerId };
           this.states.set(pair.id, state);
           messages++;
@@ -166,7 +167,6 @@ export class TradePublisher {
           state = seen;
           const again = dropKnown(fresh, state.last);
           skipped += fresh.length - again.length;
-          if (again.length === 0) break;
           fresh.splice(0, fresh.length, ...again);
         }
       }
@@ -174,9 +174,7 @@ export class TradePublisher {
     return { published, skipped, messages, duplicates, lastSeq: state.lastSeq };
   }
 
-  private async send(pair: BusPair, rows: BusTradeRow[], committedAt: number, state: PairBusState, deadline: number) {
-    const first = rows[0]!;
-    const last = rows[rows.length - 1]!;
+  private async send(pair: BusPair, rows: BusTradeRow[], first: BusTradeRow, last: BusTradeRow, committedAt: number, state: PairBusState, deadline: number) {
     const msgID = `${pair.id}|${first[4]}|${last[4]}`;
     const h = headers();
     h.set(WRITER_HEADER, this.options.writerId);
@@ -226,8 +224,10 @@ export class TradePublisher {
 }
 
 function inTradeOrder(rows: readonly BusTradeRow[]): readonly BusTradeRow[] {
-  for (let i = 1; i < rows.length; i++) {
-    if (comparePositionsOf(rows[i - 1]!, rows[i]!) > 0) return [...rows].sort(comparePositionsOf);
+  let prev: BusTradeRow | undefined;
+  for (const row of rows) {
+    if (prev && comparePositionsOf(prev, row) > 0) return [...rows].sort(comparePositionsOf);
+    prev = row;
   }
   return rows;
 }

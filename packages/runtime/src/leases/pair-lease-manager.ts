@@ -6,6 +6,7 @@ import type { LeaseEvent, LeaseEventListener, LeaseHandlers, AcquiredVia } from 
 import { checkLeaseOptions, type PairLeaseOptions, type ResolvedLeaseOptions } from './lease-options';
 import { isConflict, LeaseStore, type BucketSnapshot } from './lease-store';
 import { assignPairs } from './rendezvous';
+import type { PairLeases } from './tokens';
 
 interface Held {
   revision: number;
@@ -43,7 +44,7 @@ const now = (): number => performance.now();
  * this node stops (handlers.lost, synchronously, from a timer) at least `safetyMargin` before
  * anyone can start. isHeld() checks the same bound for writers that check before each write.
  */
-export class PairLeaseManager {
+export class PairLeaseManager implements PairLeases {
   private readonly o: ResolvedLeaseOptions;
   private readonly instance = randomUUID();
   private readonly startedAt = Date.now();
@@ -148,6 +149,11 @@ export class PairLeaseManager {
     this.stopWatch?.();
   }
 
+  private get bucket(): LeaseStore {
+    if (!this.store) throw new RuntimeError('LEASES_UNAVAILABLE', 'leases: start() first');
+    return this.store;
+  }
+
   private record() {
     return { node: this.o.nodeId, startedAt: this.startedAt, held: this.held.size, instance: this.instance };
   }
@@ -184,11 +190,11 @@ export class PairLeaseManager {
       do {
         this.again = false;
         if (this.stopped) break;
-        await this.store!.heartbeat(this.record()).catch((error: unknown) => this.emit({ type: 'error', phase: 'heartbeat', error }));
+        await this.bucket.heartbeat(this.record()).catch((error: unknown) => this.emit({ type: 'error', phase: 'heartbeat', error }));
         await Promise.all([...this.held.keys()].map((pair) => this.serial(pair, () => this.renew(pair))));
         let snap: BucketSnapshot;
         try {
-          snap = await this.store!.snapshot();
+          snap = await this.bucket.snapshot();
         } catch (error) {
           this.emit({ type: 'error', phase: 'snapshot', error });
           break;
@@ -209,7 +215,7 @@ export class PairLeaseManager {
     if (!h) return;
     const sent = now();
     try {
-      const revision = await this.store!.renew(pair, { node: this.o.nodeId, since: h.since }, h.revision);
+      const revision = await this.bucket.renew(pair, { node: this.o.nodeId, since: h.since }, h.revision);
       if (this.held.get(pair) !== h) return;
       h.revision = revision;
       h.validUntil = sent + this.o.ttlMs - this.o.safetyMarginMs;
@@ -288,7 +294,7 @@ export class PairLeaseManager {
       const sent = now();
       let rev: number | undefined;
       try {
-        rev = await this.store!.claim(pair, { node: this.o.nodeId, since: Date.now() }, revision);
+        rev = await this.bucket.claim(pair, { node: this.o.nodeId, since: Date.now() }, revision);
       } catch (error) {
         this.emit({ type: 'error', phase: 'acquire', pair, error });
         return;
@@ -307,7 +313,7 @@ export class PairLeaseManager {
   private freeStale(pair: string, revision: number): Promise<void> {
     return this.serial(pair, async () => {
       if (this.held.has(pair)) return;
-      await this.store!.release(pair, revision).catch((error: unknown) => this.emit({ type: 'error', phase: 'release', pair, error }));
+      await this.bucket.release(pair, revision).catch((error: unknown) => this.emit({ type: 'error', phase: 'release', pair, error }));
     });
   }
 
@@ -352,7 +358,7 @@ export class PairLeaseManager {
       this.armDeadline();
       this.lastHolder.set(pair, this.o.nodeId);
       try {
-        await this.store!.release(pair, h.revision);
+        await this.bucket.release(pair, h.revision);
       } catch (error) {
         // It lapses with the TTL instead.
         this.emit({ type: 'error', phase: 'release', pair, error });

@@ -23,8 +23,10 @@ export function assignPairs(pairs: readonly string[], nodes: readonly string[]):
     const ranked = members
       .map((node) => ({ node, score: rendezvousScore(pair, node) }))
       .sort((a, b) => b.score - a.score || (a.node < b.node ? -1 : 1));
-    const pick = ranked.find((r) => load.get(r.node)! < cap)!;
-    load.set(pick.node, load.get(pick.node)! + 1);
+    // Some node is always below the cap: the caps add up to at least the number of pairs.
+    const pick = ranked.find((r) => (load.get(r.node) ?? 0) < cap) ?? ranked[0];
+    if (!pick) break;
+    load.set(pick.node, (load.get(pick.node) ?? 0) + 1);
     out.set(pair, pick.node);
   }
   return out;
