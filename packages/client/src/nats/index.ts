@@ -6,6 +6,7 @@ export * from './trade-batch-codec';
 export { compareTradeIds, compareTradePositions, type TradePosition } from './trade-order';
 export * from './trade-publisher';
 export * from './trade-consumer';
+export * from './trade-consumer-group';
 export { isTransientBusError } from './transient';
 export * from './tokens';
 export * from './register-nats-bus';

@@ -103,6 +103,8 @@ export async function* consumeTrades(js: JetStreamClient, options: TradeConsumer
         if (start === 'new') start = { afterSeq: (await (await js.jetstreamManager()).streams.info(streams.trades.name)).state.last_seq };
         consumer ??= await js.consumers.get(streams.trades.name, orderedOptions(subject, start));
         messages = await consumer.fetch({ max_messages: maxMessages, expires });
+        // Aborted while the pull was being set up: stop it now, not when it expires.
+        if (signal?.aborted) break;
         for await (const m of messages) {
           if (signal?.aborted) break;
           start = { afterSeq: m.seq };
