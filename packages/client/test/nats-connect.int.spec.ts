@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { nkeys, type NatsConnection } from '@nats-io/transport-node';
 import { freePort, makeTestCertificates, makeTestOperator, NatsServer, type TestCertificates } from '@market-data/testing';
-import { ClientError, connectBus, ensureMarketDataStreams, TradePublisher } from '../src';
+import { BusStatus, ClientError, connectBus, ensureMarketDataStreams, TradePublisher } from '../src';
 import { trades } from './nats-support';
 
 describe('connectBus against real nats-servers', () => {
@@ -58,6 +58,23 @@ describe('connectBus against real nats-servers', () => {
     const jsm = await jetstreamManager(nc);
     await ensureMarketDataStreams(jsm, { trades: { maxBytes: 1 << 24 }, candles: false });
     expect((await jsm.streams.info('MD_TRADES')).config.subjects).toEqual(['md.trades.>']);
+  });
+
+  it('BusStatus follows the connection through a server restart, then its close', async () => {
+    const s = await start();
+    const nc = keep(await connectBus({ servers: s.url, reconnectWaitMs: 100 }));
+    const status = new BusStatus(nc);
+    expect(status.snapshot()).toMatchObject({ state: 'connected', server: `127.0.0.1:${s.port}`, disconnects: 0 });
+    await s.kill();
+    for (let i = 0; i < 100 && status.snapshot().state !== 'reconnecting'; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(status.snapshot()).toMatchObject({ state: 'reconnecting', server: undefined, disconnects: 1 });
+    await s.restart();
+    for (let i = 0; i < 250 && status.snapshot().state !== 'connected'; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(status.snapshot()).toMatchObject({ state: 'connected', reconnects: 1 });
+    await nc.close();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(status.snapshot().state).toBe('closed');
+    status.stop();
   });
 
   it('user and password (as options or in the URL); a wrong password is BUS_AUTH at once', async () => {

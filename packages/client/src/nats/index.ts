@@ -1,5 +1,6 @@
 export * from './bus-options';
 export * from './connect-bus';
+export * from './bus-status';
 export * from './subjects';
 export * from './streams';
 export * from './trade-batch-codec';
