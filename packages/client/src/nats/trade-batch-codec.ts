@@ -30,10 +30,13 @@ export function encodeTradeBatch(rows: readonly BusTradeRow[], committedAt: numb
   return encoder.encode(JSON.stringify(payload));
 }
 
-/** Checks one row, so that bad rows never reach a publish or a consumer's table. */
-export function checkTradeRow(row: unknown, index: number): BusTradeRow {
+/**
+ * Checks one row, so that bad rows never reach a publish (INVALID_TRADE) or a consumer's table
+ * (BUS_DECODE, the default).
+ */
+export function checkTradeRow(row: unknown, index: number, code: 'BUS_DECODE' | 'INVALID_TRADE' = 'BUS_DECODE'): BusTradeRow {
   const bad = (what: string): never => {
-    throw new ClientError('BUS_DECODE', `trade row ${index}: ${what}; got ${JSON.stringify(row)?.slice(0, 200)}`);
+    throw new ClientError(code, `trade row ${index}: ${what}; got ${JSON.stringify(row)?.slice(0, 200)}`);
   };
   if (!Array.isArray(row) || row.length !== 5) return bad('expected [timeMs, price, volume, side, tradeId]');
   const [t, p, v, s, id] = row as unknown[];
@@ -58,6 +61,6 @@ export function decodeTradeBatch(data: Uint8Array): TradeBatchPayload {
   if (v !== 1) throw new ClientError('BUS_DECODE', `trade batch version ${JSON.stringify(v)} is not supported (expected 1)`);
   if (typeof committedAt !== 'number' || !Number.isFinite(committedAt)) throw new ClientError('BUS_DECODE', 'trade batch committedAt must be epoch ms');
   if (!Array.isArray(rows)) throw new ClientError('BUS_DECODE', 'trade batch rows must be an array');
-  rows.forEach(checkTradeRow);
+  rows.forEach((row, i) => checkTradeRow(row, i));
   return { v: 1, committedAt, rows: rows as BusTradeRow[] };
 }

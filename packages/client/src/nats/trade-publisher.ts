@@ -90,9 +90,9 @@ export class TradePublisher {
   }
 
   /** Publishes one acknowledged batch of `pair` (`exchange:marketType:symbol`). */
-  publish(pair: string, rows: readonly BusTradeRow[], committedAt: number = Date.now()): Promise<TradePublishResult> {
+  async publish(pair: string, rows: readonly BusTradeRow[], committedAt: number = Date.now()): Promise<TradePublishResult> {
     const p = parseBusPair(pair);
-    rows.forEach(checkTradeRow);
+    rows.forEach((row, i) => checkTradeRow(row, i, 'INVALID_TRADE'));
     return this.serial(p.id, () => this.publishNow(p, rows, committedAt));
   }
 
@@ -100,7 +100,7 @@ export class TradePublisher {
    * Reads the pair's newest message from the stream and starts from it (a new owner after a
    * takeover, a restart). publish() does this by itself the first time it meets a pair.
    */
-  resume(pair: string): Promise<PairBusState> {
+  async resume(pair: string): Promise<PairBusState> {
     const p = parseBusPair(pair);
     return this.serial(p.id, () => this.readState(p, Date.now() + this.retryForMs));
   }

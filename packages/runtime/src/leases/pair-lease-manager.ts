@@ -300,6 +300,11 @@ export class PairLeaseManager implements PairLeases {
         return;
       }
       if (rev === undefined) return;
+      if (this.stopped) {
+        // Won while stopping: give it back now rather than leave it to the TTL.
+        await this.bucket.release(pair, rev).catch(() => undefined);
+        return;
+      }
       this.absentTicks.delete(pair);
       const h: Held = { revision: rev, validUntil: sent + this.o.ttlMs - this.o.safetyMarginMs, since: Date.now(), phase: 'acquiring' };
       this.held.set(pair, h);
