@@ -40,6 +40,14 @@ describe('ensureMarketDataStreams against a real nats-server', () => {
     expect((await jsm.streams.info('MD_TRADES')).config.storage).toBe(StorageType.Memory);
   });
 
+  it('by default: MD_TRADES only; its 8 GiB do not fit a server with 2 GiB of file store, and the error says so', async () => {
+    const err = await ensureMarketDataStreams(jsm).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'BUS_STREAM' });
+    expect((err as Error).message).toContain('insufficient storage');
+    await ensureMarketDataStreams(jsm, { trades: { maxBytes: 1 << 30 } });
+    await expect(jsm.streams.info('MD_CANDLES')).rejects.toThrow();
+  });
+
   it('rejects settings the server would refuse, before asking it', async () => {
     await expect(ensureMarketDataStreams(jsm, { trades: { maxAgeMs: 60_000, duplicateWindowMs: 120_000 } })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
     await expect(ensureMarketDataStreams(jsm, { trades: { name: 'MD.TRADES' } })).rejects.toMatchObject({ code: 'INVALID_OPTION' });

@@ -55,7 +55,10 @@ export const DEFAULT_CANDLES_STREAM: BusStreamSettings = {
 export interface MarketDataStreamsOptions {
   readonly subjectPrefix?: string;
   readonly trades?: Partial<BusStreamSettings>;
-  /** false: no candles stream. */
+  /**
+   * Closed candles on `md.candles.<tf>.<exchange>.<marketType>.<symbol>`: reserved, created only
+   * when given (nothing publishes candles yet, and a stream's max bytes is reserved on the server).
+   */
   readonly candles?: Partial<BusStreamSettings> | false;
 }
 
@@ -71,7 +74,7 @@ export function marketDataStreams(options: MarketDataStreamsOptions = {}): Marke
   return {
     subjectPrefix,
     trades: checkSettings({ ...DEFAULT_TRADES_STREAM, ...options.trades }),
-    candles: options.candles === false ? undefined : checkSettings({ ...DEFAULT_CANDLES_STREAM, ...options.candles }),
+    candles: options.candles === undefined || options.candles === false ? undefined : checkSettings({ ...DEFAULT_CANDLES_STREAM, ...options.candles }),
   };
 }
 
