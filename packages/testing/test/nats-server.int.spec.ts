@@ -88,7 +88,11 @@ describe('NatsServer (a real nats-server for tests)', () => {
     const proxy = await NatsProxy.start({ port: server.port });
     const nc = await connect({ servers: proxy.url, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
     try {
-      const sub = nc.subscribe('echo', { callback: (_e, m) => m.respond(m.data) });
+      const sub = nc.subscribe('echo', {
+        callback: (_e, m) => {
+          m.respond(m.data);
+        },
+      });
       const other = await connect({ servers: server.url });
       expect((await other.request('echo', 'a', { timeout: 1000 })).string()).toBe('a');
       proxy.cut();
