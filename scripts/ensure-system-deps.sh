@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The tests run against real servers and a real browser (DESIGN.md sections 7 and 8): nats-server
-# and headless Chromium (and openssl for test certificates), from Debian's packages. Installs whichever is missing; a no-op otherwise.
+# and headless Chromium (and openssl for test certificates), from Debian's packages. Installs
+# whichever is missing; a no-op otherwise.
 set -euo pipefail
 need=()
 command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need+=(nats-server)
