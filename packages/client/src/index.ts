@@ -1,1 +1,2 @@
 export { ClientError, type ClientErrorCode } from './errors';
+export * from './nats';

@@ -1,5 +1,10 @@
 /** Stable codes for everything `@market-data/runtime` rejects. */
-export type RuntimeErrorCode = 'INVALID_CONFIG' | 'LISTEN_FAILED' | 'UNAUTHORIZED_LISTENER';
+export type RuntimeErrorCode =
+  | 'INVALID_CONFIG'
+  | 'LISTEN_FAILED'
+  | 'UNAUTHORIZED_LISTENER'
+  // leases/: the lease bucket cannot be created or read (the bus is down or refuses JetStream).
+  | 'LEASES_UNAVAILABLE';
 
 /** The one error class of this package: bad configuration or a listener that cannot start. */
 export class RuntimeError extends Error {

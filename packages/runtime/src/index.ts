@@ -1,1 +1,2 @@
 export { RuntimeError, type RuntimeErrorCode } from './errors';
+export * from './leases';
