@@ -160,6 +160,32 @@ describe('SyntheticFeed (simulated clock)', () => {
     }
   });
 
+  it('ranges around its start price: bursts lean back towards it', async () => {
+    // Largest distance from the start over six simulated hours, for eight seeds.
+    const excursions: number[] = [];
+    for (let seed = 1; seed <= 8; seed++) {
+      let start: number | undefined;
+      let max = 0;
+      const feed = new SyntheticFeed({ pairs: ['synthetic:spot:BTCUSDT'], seed, tradesPerSecond: 1, durationMs: 6 * 3600_000 });
+      await feed.start({
+        trades: (batch) => {
+          for (const t of batch) {
+            start ??= t.price;
+            max = Math.max(max, Math.abs(Math.log(t.price / start)));
+          }
+        },
+        reject: () => undefined,
+        gap: () => undefined,
+        status: () => undefined,
+      });
+      await feed.done;
+      excursions.push(max);
+    }
+    excursions.sort((a, b) => a - b);
+    // Without the lean, directed bursts walk away: a median of about 10 % here.
+    expect((excursions[3] + excursions[4]) / 2).toBeLessThan(0.05);
+  });
+
   it('any number of pairs; refuses bad options with typed errors', async () => {
     const pairs = Array.from({ length: 200 }, (_, i) => `synthetic:spot:P${i}USDT`);
     const sink = new CollectingSink();
