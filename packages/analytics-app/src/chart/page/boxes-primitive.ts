@@ -107,13 +107,13 @@ class BoxesRenderer implements IPrimitivePaneRenderer {
     const fillY = b.fillY ?? b.top;
     const bullish = b.type === 'bullish';
     const [openTop, openBottom] = bullish ? [fillY, b.top + height] : [b.top, fillY];
-    ctx.fillStyle = rgba(b.color, 0.07);
+    ctx.fillStyle = rgba(b.color, 0.05);
     ctx.fillRect(b.left, b.top, width, height);
     if (b.status !== 'filled' && openBottom > openTop) {
-      ctx.fillStyle = rgba(b.color, 0.3);
+      ctx.fillStyle = rgba(b.color, 0.2);
       ctx.fillRect(b.left, openTop, width, openBottom - openTop);
     }
-    ctx.strokeStyle = rgba(b.color, b.status === 'filled' ? 0.35 : 0.7);
+    ctx.strokeStyle = rgba(b.color, b.status === 'filled' ? 0.3 : 0.6);
     ctx.lineWidth = 1;
     dashed(ctx, [3, 3], b.left, b.top, width, height);
   }

@@ -96,6 +96,8 @@ export class ChartView {
   private byTime = new Map<number, ChartCandle>();
   private decimals = 2;
   private layers: Layers = { profile: true, gaps: true, zones: true };
+  /** Refit as bars arrive until the reader scrolls or zooms (a chart opened on two bars should not stay zoomed on them). */
+  private autoFit = true;
 
   constructor(
     container: HTMLElement,
@@ -150,6 +152,9 @@ export class ChartView {
     this.candles.attachPrimitive(this.boxes);
     this.candles.attachPrimitive(this.profile);
     this.chart.subscribeCrosshairMove((param) => this.showLegend(param));
+    for (const event of ['wheel', 'mousedown', 'touchstart', 'keydown'] as const) {
+      container.addEventListener(event, () => (this.autoFit = false), { passive: true });
+    }
   }
 
   /** New data for the shown pair; `reset` (another pair or timeframe) also refits the view. */
@@ -179,7 +184,8 @@ export class ChartView {
       this.cvd.setData(data.candles.map(cvdPoint));
     }
     this.drawOverlays();
-    if (reset) this.fit();
+    if (reset) this.autoFit = true;
+    if (this.autoFit) this.fit();
     this.showLegend(null);
   }
 
@@ -269,8 +275,14 @@ export class ChartView {
     }
     const count = <T extends { status: string }>(list: readonly T[], status: string): number => list.filter((x) => x.status === status).length;
     const parts: string[] = [];
-    if (this.layers.gaps) parts.push(`FVG <b>${count(data.gaps, 'open') + count(data.gaps, 'partial')}</b> open <span class="muted">${count(data.gaps, 'filled')} filled</span>`);
-    if (this.layers.zones) parts.push(`Zones <b>${count(data.zones, 'active')}</b> active <b>${count(data.zones, 'tested')}</b> tested <span class="muted">${count(data.zones, 'broken')} broken</span>`);
+    if (this.layers.gaps) {
+      parts.push(`FVG <b class="gap">${count(data.gaps, 'open') + count(data.gaps, 'partial')} open</b><span class="muted">· ${count(data.gaps, 'filled')} filled</span>`);
+    }
+    if (this.layers.zones) {
+      parts.push(
+        `Zones <b class="zone">${count(data.zones, 'active')} active</b><span class="muted">·</span> <b class="zone">${count(data.zones, 'tested')} tested</b><span class="muted">· ${count(data.zones, 'broken')} broken</span>`,
+      );
+    }
     if (parts.length > 0) rows.push(parts.join(' &nbsp; '));
     this.legend.innerHTML = rows.map((r) => `<div>${r}</div>`).join('');
   }

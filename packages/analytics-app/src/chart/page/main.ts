@@ -21,6 +21,8 @@ interface ChartProbe {
 declare global {
   interface Window {
     __chart: ChartProbe;
+    /** boot.ts: the first requests, made before the modules loaded. */
+    __chartBoot?: { pairs: Promise<Response>; key: string | null; data: Promise<Response> | null };
   }
 }
 
@@ -73,8 +75,8 @@ function showError(message: string | null): void {
   banner.hidden = message === null;
 }
 
-async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url, { cache: 'no-store' });
+async function getJson<T>(url: string, early?: Promise<Response> | null): Promise<T> {
+  const res = await (early ?? fetch(url, { cache: 'no-store' }));
   const body = (await res.json()) as T & { error?: string };
   if (!res.ok) throw new Error(body.error ?? `${res.status} ${res.statusText}`);
   return body;
@@ -117,9 +119,13 @@ function load(): Promise<void> {
       const { pair, timeframe } = probe;
       if (pair === null) return;
       try {
-        const data = await getJson<ChartData>(`../api/chart/data?${new URLSearchParams({ pair, timeframe })}`);
-        if (pair !== probe.pair || timeframe !== probe.timeframe) continue;
         const key = `${pair} ${timeframe}`;
+        // The first load takes the request boot.js made, if it was for this pair and timeframe.
+        const boot = window.__chartBoot;
+        const early = boot?.key === key ? boot.data : null;
+        if (boot) boot.data = null;
+        const data = await getJson<ChartData>(`../api/chart/data?${new URLSearchParams({ pair, timeframe })}`, early);
+        if (pair !== probe.pair || timeframe !== probe.timeframe) continue;
         view.setData(data, key !== shown);
         shown = key;
         probe.loads++;
@@ -184,7 +190,7 @@ function connect(): void {
 remember();
 void (async () => {
   try {
-    showPairs((await getJson<ChartPairs>('../api/chart/pairs')).pairs);
+    showPairs((await getJson<ChartPairs>('../api/chart/pairs', window.__chartBoot?.pairs)).pairs);
     remember();
     await load();
   } catch (err) {
