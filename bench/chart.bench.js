@@ -77,6 +77,7 @@ async function main() {
 
     const ours = [];
     const bare = [];
+    const breakdown = [];
     let weight;
     const target = `${url}/chart/?pair=${encodeURIComponent(PAIR)}&timeframe=${TIMEFRAME}`;
     for (let i = 0; i < LOADS + 1; i++) {
@@ -93,6 +94,13 @@ async function main() {
       await page.waitForFunction(() => window.__chart && window.__chart.firstPaintMs !== null, null, { timeout: 30_000 });
       const firstPaint = await page.evaluate('window.__chart.firstPaintMs');
       const candles = await page.evaluate('window.__chart.drawn().candles');
+      // Where the time went: the page's HTML and scripts parsed (DOMContentLoaded), the data request, the server's part of it.
+      const parts = await page.evaluate(() => {
+        const nav = performance.getEntriesByType('navigation')[0];
+        const data = performance.getEntriesByType('resource').find((e) => e.name.includes('/api/chart/data'));
+        const server = Object.fromEntries((data?.serverTiming ?? []).map((t) => [t.name, t.duration]));
+        return { dcl: nav.domContentLoadedEventEnd, dataStart: data?.startTime, dataEnd: data?.responseEnd, wait: server.wait, read: server.read };
+      });
       page.off('requestfinished', onFinished);
       await page.goto('http://reference.invalid/');
       await page.waitForFunction(() => window.__paint !== undefined, null, { timeout: 30_000 });
@@ -101,6 +109,7 @@ async function main() {
       if (i === 0) continue;
       ours.push(firstPaint);
       bare.push(referencePaint);
+      breakdown.push(parts);
       weight ??= { responses, candles };
     }
 
@@ -116,6 +125,8 @@ async function main() {
     console.log(`  first paint (navigation start -> first drawn chart): median ${median(ours).toFixed(0)} ms, p90 ${quantile(sortedOurs, 0.9).toFixed(0)} ms, max ${sortedOurs[sortedOurs.length - 1].toFixed(0)} ms`);
     console.log(`  reference, bare lightweight-charts page with the same candles: median ${median(bare).toFixed(0)} ms, p90 ${quantile(sortedBare, 0.9).toFixed(0)} ms`);
     console.log(`  ratio page / reference (medians): ${(median(ours) / median(bare)).toFixed(2)}`);
+    const m = (key) => median(breakdown.map((b) => b[key] ?? NaN)).toFixed(0);
+    console.log(`  medians: DOMContentLoaded ${m('dcl')} ms; data request ${m('dataStart')} -> ${m('dataEnd')} ms, in the app: wait for the pair ${m('wait')} ms + reads ${m('read')} ms`);
     console.log(`  page weight: ${weight.responses.length} responses, ${kb(sent)} sent (bodies as sent + headers); page files ${files.length}: ${kb(raw.reduce((s, b) => s + b, 0))} raw`);
     for (const [i, r] of files.entries()) console.log(`    ${new URL(r.url).pathname.padEnd(32)} ${kb(raw[i]).padStart(9)} raw  ${kb(r.sent).padStart(9)} sent ${r.encoding}`);
     console.log(`  target: first paint under 1000 ms -> ${quantile(sortedOurs, 0.9) < 1000 ? 'met' : 'NOT met'} (p90)`);

@@ -6,7 +6,7 @@ import { AnalyticsError } from '../errors';
 import { ChartEvents, type ChartEventsOptions } from './chart-events';
 import { readChartData } from './chart-reads';
 import { parseChartRequest, type ChartRequest } from './chart-request';
-import type { ChartPairs, ChartTimeframe } from './page/chart-data';
+import type { ChartData, ChartPairs, ChartTimeframe } from './page/chart-data';
 import { defaultPageDir, StaticAssets, type StaticAsset } from './static-assets';
 
 /** The ops server's raw-handler interface: answer the request and return true, or leave it (false). */
@@ -33,13 +33,14 @@ const PAGE_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
-function json(res: ServerResponse, status: number, body: unknown, head: boolean): void {
+function json(res: ServerResponse, status: number, body: unknown, head: boolean, extra: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
+    ...extra,
   });
   res.end(head ? undefined : text);
 }
@@ -164,8 +165,18 @@ export class ChartServer {
       return;
     }
     const { pair, timeframe } = request;
-    this.deps.withConnection(pair, (conn) => readChartData(conn, pair, timeframe)).then(
-      (data) => json(res, 200, data, head),
+    const started = performance.now();
+    let waited = 0;
+    const read = (conn: DuckDBConnection): Promise<ChartData> => {
+      waited = performance.now() - started;
+      return readChartData(conn, pair, timeframe);
+    };
+    this.deps.withConnection(pair, read).then(
+      (data) => {
+        // The wait for the pair's connection and the reads, for dev tools and bench:chart.
+        const timing = `wait;dur=${waited.toFixed(1)}, read;dur=${(performance.now() - started - waited).toFixed(1)}`;
+        json(res, 200, data, head, { 'server-timing': timing });
+      },
       (err: unknown) => {
         this.deps.logger?.error('chart data failed', { pair, timeframe, err });
         json(res, 500, { error: `reading ${pair} failed: ${err instanceof Error ? err.message : String(err)}` }, head);

@@ -96,7 +96,8 @@ async function addCvd(conn: DuckDBConnection, timeframe: Timeframe, candles: Cha
     sql: 'SELECT epoch_ms(timestamp) AS t, cvd FROM order_flow WHERE timestamp >= make_timestamp($1::BIGINT) ORDER BY timestamp',
     params: [candles[0].time * 1000],
   });
-  const [newest] = await executeQuery(conn, 'SELECT epoch_ms(timestamp) AS t, cvd FROM order_flow ORDER BY timestamp DESC LIMIT 1');
+  // The newest order_flow row: the last of those, unless no minute since the first candle has one.
+  const [newest] = flow.length > 0 ? flow.slice(-1) : await executeQuery(conn, 'SELECT epoch_ms(timestamp) AS t, cvd FROM order_flow ORDER BY timestamp DESC LIMIT 1');
   const processedUntil = newest === undefined ? -Infinity : num(newest.t) + MINUTE_MS;
   const base = newest === undefined ? 0 : num(newest.cvd);
   const since = newest === undefined ? candles[0].time : processedUntil;

@@ -213,7 +213,7 @@ describe('the chart page in headless Chromium', () => {
     const page = await browser.context.newPage();
     await page.goto(`${url}/chart/?pair=${pair}`);
     const first = await waitForDrawn(page, 'first paint', (x, p) => p.firstPaintMs !== null && x.candles > 0, 30_000);
-    await until(async () => ((await health(url)).newest?.[pair] ?? 0) > start + 40 * MINUTE, 120_000, 'forty synthetic minutes');
+    await until(async () => ((await health(url)).newest?.[pair] ?? 0) > start + 30 * MINUTE, 120_000, 'thirty synthetic minutes');
     ingest.kill('SIGTERM');
     expect((await ingest.exited).code).toBe(0);
     // Settled: what the app serves is what the page draws.
@@ -226,7 +226,7 @@ describe('the chart page in headless Chromium', () => {
     }, 60_000, 'the page to show the settled data');
     if (!d || !data) throw new Error('unreachable');
     expect(first.candles).toBeLessThan(d.candles);
-    expect(d.candles).toBeGreaterThanOrEqual(40);
+    expect(d.candles).toBeGreaterThanOrEqual(30);
     const p = data.profile;
     expect(p?.rows.length).toBeGreaterThanOrEqual(20);
     expect(d.profile?.rows).toBe(p?.rows.length);
