@@ -147,7 +147,12 @@ export class ChartServer {
       const body: ChartPairs = { pairs: this.deps.pairs(), timeframes: TIMEFRAMES as readonly ChartTimeframe[] };
       json(res, 200, body, head);
     } else if (route === 'events') {
-      this.events.attach(res);
+      if (head) {
+        res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' });
+        res.end();
+      } else {
+        this.events.attach(res);
+      }
     } else if (route === 'data') {
       this.serveData(res, query, head);
     } else {

@@ -216,6 +216,9 @@ describe('chart endpoints on the ops listener', () => {
       chart.events.pairsChanged();
       expect(await pairs).toBe(`event: pairs\ndata: {"pairs":["${ID}"]}\n\n`);
       expect(chart.events.clientCount).toBe(1);
+      // HEAD answers the headers and ends: no stream is held open for it.
+      const head = await fetch(`${server.url}/api/chart/events`, { method: 'HEAD' });
+      expect([head.status, head.headers.get('content-type'), chart.events.clientCount]).toEqual([200, 'text/event-stream; charset=utf-8', 1]);
     } finally {
       res.destroy();
     }
