@@ -4,6 +4,7 @@ import { CONNECTION_POOL, type ConnectionPool } from '@market-data/pool';
 import { listPairs, LOGGER, pairId, startOpsServer, toPairKey, type Logger, type PairKey } from '@market-data/storage-core';
 import type { AnalyticsConfig } from './config/analytics-config';
 import type { AnalyticsMetrics } from './core/analytics-metrics';
+import { ChartServer } from './chart/chart-handler';
 import { AnalyticsRunner } from './core/analytics-runner';
 import { PairQueues } from './core/pair-queues';
 import { readStoredTicks } from './core/offline-source';
@@ -19,9 +20,12 @@ import { TickSubscriber } from './subscriber/tick-subscriber';
 export class AnalyticsApp {
   private readonly runner: AnalyticsRunner;
   private readonly queues: PairQueues;
+  private readonly chart: ChartServer;
   private subscriber: TickSubscriber | undefined;
   private http: { url: string; close(): Promise<void> } | undefined;
   private known = new Set<string>();
+  /** Pairs with an analytics file when the app started: the chart shows them while the ingester is away. */
+  private stored: readonly string[] = [];
   private subscriberState = 'idle';
   private stopped: Promise<void> | undefined;
 
@@ -42,8 +46,10 @@ export class AnalyticsApp {
       },
     );
     for (const p of config.pairs) this.known.add(pairId(p));
+    this.chart = new ChartServer({ pairs: () => this.chartPairs(), withConnection: (pair, fn) => this.withConnection(toPairKey(pair), fn), logger });
     this.queues = new PairQueues(
-      (pair, rows, committedAt) => this.runner.apply(pair, rows, committedAt),
+      // The chart pages refetch a pair once its new trades (and any pass they closed) are stored.
+      (pair, rows, committedAt) => this.runner.apply(pair, rows, committedAt).then(() => this.chart.events.changed(pair)),
       (pair, err) => this.logger.error('storing ticks failed', { pair, err }),
       { holdMs: config.maxDelayMs, concurrency: config.concurrency },
     );
@@ -55,12 +61,14 @@ export class AnalyticsApp {
 
   /** Starts the ops listener and, in live mode, the subscription. */
   async start(): Promise<void> {
+    this.stored = listPairs(this.config.analyticsDir, 'analytics').map(pairId);
     this.http = await startOpsServer(this.config.listen.host, this.config.listen.port, {
       metrics: () => this.metrics.registry.render(),
       health: () => this.health(),
       routes: { '/report': async () => this.reports(), '/stats': async (query) => this.stats(query.get('since')) },
+      raw: [this.chart.handle],
     });
-    this.logger.info('analytics listening', { url: this.http.url, mode: this.config.ingester ? 'live' : 'offline', ingester: this.config.ingester });
+    this.logger.info('analytics listening', { url: this.http.url, chart: `${this.http.url}/chart/`, mode: this.config.ingester ? 'live' : 'offline', ingester: this.config.ingester });
     if (!this.config.ingester) return;
     this.subscriber = new TickSubscriber({
       url: this.config.ingester,
@@ -71,7 +79,11 @@ export class AnalyticsApp {
         return this.runner.cursor(this.pairs());
       },
       onTicks: (pair, rows, _replay, committedAt) => this.queues.push(pair, rows, committedAt),
-      onPairs: (pairs) => pairs.forEach((p) => this.known.add(p)),
+      onPairs: (pairs) => {
+        const before = this.known.size;
+        pairs.forEach((p) => this.known.add(p));
+        if (this.known.size > before) this.chart.events.pairsChanged();
+      },
       onState: (state, detail) => {
         if (state === 'reconnecting' && this.subscriberState !== 'reconnecting') this.metrics.reconnects.inc();
         this.subscriberState = state;
@@ -143,12 +155,17 @@ export class AnalyticsApp {
       await this.queues.idle();
       this.logger.info('in-flight batches and passes finished', { ms: ms() });
       await this.runner.flushCandles(this.pairs());
+      this.chart.close();
       await this.http?.close();
       this.logger.info('open candles written', { ms: ms() });
       await this.pool.closeAll();
       this.logger.info('analytics stopped', { ms: ms() });
     })();
     return this.stopped;
+  }
+
+  private chartPairs(): string[] {
+    return [...new Set([...this.known, ...this.stored])].sort();
   }
 
   private pairs(): PairKey[] {

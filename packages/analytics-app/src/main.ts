@@ -18,7 +18,7 @@ Usage:
   --offline                no ingester: read trading.duckdb files read-only, compute, exit
   --listen HOST:PORT       /metrics, /healthz, /report (default 127.0.0.1:8091)
   --row-size P=R           market profile row size for pair P (repeatable; default: a nice
-                           number near price/2000)
+                           number near price/5000)
   --value-area-pct X       value area share (default 0.7)
   --profile-window MIN     market profile window in minutes (default 15)
   --pool-size N            analytics files kept open (default 200)

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { appendTicks, openPairDatabase, pairId, type PairDatabase, type TickRow } from '@market-data/storage-core';
 import { AnalyticsMetrics } from '../../src/core/analytics-metrics';
 import { AnalyticsRunner } from '../../src/core/analytics-runner';
-import { runAnalyticsPass, type AnalyticsOptions } from '../../src/engine';
+import { ROW_SIZE_DIVISOR, runAnalyticsPass, type AnalyticsOptions } from '../../src/engine';
 import { ProfileMemory } from '../../src/engine/profile-memory';
 import { analyticsTables, MINUTE, PAIR, SILENT_LOGGER, T0 } from './support';
 import { mulberry32 as random } from '@market-data/testing';
@@ -12,13 +12,14 @@ import { mulberry32 as random } from '@market-data/testing';
 /**
  * Live-like trades: 40 to 160 a minute with sub-millisecond times (some shared, some a fraction of
  * a microsecond off a minute's edge), exchange-like volumes (zero now and then), and a price that
- * walks across 141.4, where niceRowSize switches between 0.05 and 0.1: windows then need minutes
- * at a row size other than the one they were first built at.
+ * climbs across 353.55 (sqrt(0.05 x 0.1) x ROW_SIZE_DIVISOR) in its first minutes, where niceRowSize
+ * switches from 0.05 to 0.1: windows then need minutes at a row size other than the one they were
+ * first built at.
  */
 function market(minutes: number): TickRow[] {
   const rand = random(99);
   const out: TickRow[] = [];
-  let price = 139;
+  let price = Math.round(Math.sqrt(0.05 * 0.1) * ROW_SIZE_DIVISOR * 100) / 100 - 24;
   let id = 1_000;
   for (let m = 0; m < minutes; m++) {
     const n = 40 + Math.floor(rand() * 120);

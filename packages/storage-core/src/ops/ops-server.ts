@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 
@@ -9,6 +9,8 @@ export interface OpsRoutes {
   routes?: Record<string, (query: URLSearchParams) => Promise<unknown>>;
   /** WebSocket upgrades by path (e.g. '/subscribe'). */
   upgrades?: Record<string, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
+  /** Asked first, in order, for every request (static files, server-sent events): true = answered. */
+  raw?: readonly ((req: IncomingMessage, res: ServerResponse, url: URL) => boolean)[];
 }
 
 export interface OpsServer {
@@ -28,6 +30,7 @@ export async function startOpsServer(host: string, port: number, routes: OpsRout
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
+    for (const handle of routes.raw ?? []) if (handle(req, res, url)) return;
     if (req.method !== 'GET') return json(405, { error: 'GET only' });
     if (url.pathname === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
