@@ -11,6 +11,9 @@ export {
   type OpenPairOptions,
   type PairDatabase,
 } from './open-pair-database';
+export { shareInstance, SharedInstance, type SharedInstanceOptions } from './shared-instance';
+export { needsReattach } from './attachment';
+export { memoryLimitBytes, divideMemoryLimit } from './memory-limit';
 export { executeQuery, executeInsert, type Query, type Row } from './execute';
 export { executeCachedQuery, executeCachedInsert, STATEMENT_CACHE_SIZE } from './statement-cache';
 export { checkTick, TRADE_ID_PATTERN, type Tick } from './tick';

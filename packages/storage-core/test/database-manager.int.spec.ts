@@ -112,7 +112,7 @@ describe('DatabaseManager', () => {
 });
 
 describe('openPairDatabase', () => {
-  it('bounds threads and memory per instance and records the schema version', async () => {
+  it('bounds the threads and memory of the instance the file is attached to, and records the schema version', async () => {
     const db = await openPairDatabase(dir.path, pairKey('binance', 'spot', 'BTCUSDT'), { threads: 2, memoryLimit: '48MB' });
     try {
       const [row] = await executeQuery(db.connection, "SELECT current_setting('threads') AS t, current_setting('memory_limit') AS m");
