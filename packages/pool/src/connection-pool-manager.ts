@@ -1,5 +1,15 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { openPairDatabase, pairId, type PairDatabase, type PairKey } from '@market-data/storage-core';
+import {
+  needsReattach,
+  openPairDatabase,
+  pairId,
+  shareInstance,
+  StorageError,
+  type PairDatabase,
+  type PairKey,
+  type SharedInstance,
+  type SharedInstanceOptions,
+} from '@market-data/storage-core';
 import { PoolError } from './errors';
 import { KeyedLock } from './keyed-lock';
 import { LruMap } from './lru';
@@ -16,6 +26,8 @@ interface Entry {
   db: PairDatabase | undefined;
   users: number;
   pins: number;
+  /** DuckDB invalidated the attached file (a failed checkpoint): detach it once idle, so the next claim re-attaches. */
+  broken: boolean;
 }
 
 type ClaimKind = 'acquire' | 'pin';
@@ -33,7 +45,11 @@ interface Waiter {
 /**
  * Keeps at most `maxConnections` pair files open, least recently acquired idle ones closed first.
  *
- * A pair file is opened once per process (a second DuckDB instance on the same file loses data on
+ * Open files are ATTACHed to one shared DuckDB instance (storage-core's, for this pool's threads
+ * and memoryLimit), which the pool holds from construction to `closeAll`: opening attaches,
+ * evicting detaches, and one memory_limit bounds every file the pool has open.
+ *
+ * A pair file is opened once per process (a second open of the same file loses data on
  * checkpoint), so every user of a pair shares its one connection; the pool counts users and
  * never closes a file that is acquired or pinned.
  */
@@ -55,14 +71,23 @@ export class ConnectionPoolManager implements ConnectionPool {
   private finishClose: (() => void) | undefined;
   private readonly closeErrors: unknown[] = [];
   private checkpointing = false;
+  /** The shared instance the default opener attaches to; none with a custom `open`. */
+  private readonly instance: SharedInstance | undefined;
 
   constructor(options: ConnectionPoolOptions) {
     const resolved = resolvePoolOptions(options);
     this.baseDir = resolved.baseDir;
     this.maxConnections = resolved.maxConnections;
     this.acquireTimeoutMs = resolved.acquireTimeoutMs;
-    const { role, threads, memoryLimit, readOnly } = options;
-    this.openFn = options.open ?? ((pair) => openPairDatabase(this.baseDir, pair, { role, threads, memoryLimit, readOnly }));
+    const { role, threads, memoryLimit, tempDirectory, readOnly } = options;
+    if (options.open) {
+      this.openFn = options.open;
+    } else {
+      // Held for the pool's life: creating an instance costs ~25 ms, too much for every eviction.
+      const instance = shareInstanceOrThrow({ threads, memoryLimit, tempDirectory });
+      this.instance = instance;
+      this.openFn = (pair) => openPairDatabase(this.baseDir, pair, { role, readOnly, instance });
+    }
     this.onCloseError =
       options.onCloseError ??
       ((error, pair) => process.emitWarning(`closing ${pairId(pair)} failed: ${error instanceof Error ? error.message : String(error)}`, 'PoolWarning'));
@@ -89,7 +114,10 @@ export class ConnectionPoolManager implements ConnectionPool {
       throw new PoolError('NOT_ACQUIRED', 'release() of a connection this pool has not handed out (or released more often than acquired)');
     }
     entry.users--;
-    if (entry.users === 0) this.settle();
+    if (entry.users === 0) {
+      if (entry.broken && entry.pins === 0 && !this.closing) this.closeEntry(entry);
+      this.settle();
+    }
   }
 
   /** Acquires the pair, runs `fn`, and releases, whether `fn` returns or throws. */
@@ -102,6 +130,9 @@ export class ConnectionPoolManager implements ConnectionPool {
       const db = await this.claim(key, 'acquire');
       try {
         return await fn(db.connection, key);
+      } catch (error) {
+        if (needsReattach(error)) this.markBroken(db);
+        throw error;
       } finally {
         this.release(db.connection);
       }
@@ -123,7 +154,10 @@ export class ConnectionPoolManager implements ConnectionPool {
       throw new PoolError('NOT_PINNED', `unpin() of ${typeof pair === 'string' ? pair : pairId(pair)}, which is not pinned`);
     }
     entry.pins--;
-    if (entry.pins === 0) this.settle();
+    if (entry.pins === 0) {
+      if (entry.broken && entry.users === 0 && !this.closing) this.closeEntry(entry);
+      this.settle();
+    }
   }
 
   /** Whether the pair holds a slot (open, or being opened). */
@@ -207,6 +241,11 @@ export class ConnectionPoolManager implements ConnectionPool {
     return this.closeAll();
   }
 
+  private markBroken(db: PairDatabase): void {
+    const entry = this.byConnection.get(db.connection);
+    if (entry !== undefined) entry.broken = true;
+  }
+
   private closedError(): PoolError {
     return new PoolError('POOL_CLOSED', 'the connection pool is closed');
   }
@@ -257,6 +296,7 @@ export class ConnectionPoolManager implements ConnectionPool {
       db: undefined,
       users: 0,
       pins: 0,
+      broken: false,
       ready: opened.then(
         (db) => {
           entry.db = db;
@@ -335,6 +375,7 @@ export class ConnectionPoolManager implements ConnectionPool {
     if (this.entries.size === 0 && this.finishClose) {
       const finish = this.finishClose;
       this.finishClose = undefined;
+      this.instance?.release();
       finish();
     }
   }
@@ -357,5 +398,17 @@ export class ConnectionPoolManager implements ConnectionPool {
         }
       }
     }
+  }
+}
+
+/** storage-core's hold on the shared instance, its option errors reported as the pool's own. */
+function shareInstanceOrThrow(options: SharedInstanceOptions): SharedInstance {
+  try {
+    return shareInstance(options);
+  } catch (error) {
+    if (error instanceof StorageError && error.code === 'INVALID_OPTION') {
+      throw new PoolError('INVALID_OPTION', `${error.field ?? 'options'}: ${error.message}`, { cause: error });
+    }
+    throw error;
   }
 }

@@ -15,6 +15,7 @@ const COMPARED: readonly (keyof ConnectionPoolOptions)[] = [
   'role',
   'threads',
   'memoryLimit',
+  'tempDirectory',
   'readOnly',
   'open',
   'onCloseError',

@@ -5,19 +5,21 @@ import { PoolError } from './errors';
 export interface ConnectionPoolOptions {
   /** The data directory: files live at `<baseDir>/<exchange>/<marketType>/<symbol>/<role>.duckdb`. */
   readonly baseDir: string;
-  /** Open pair files at most (default 200); each costs about 2.7 MB RSS plus its memory limit in use. */
+  /** Open pair files at most (default 200); each costs about 0.2 MiB RSS idle, all of them share one memoryLimit. */
   readonly maxConnections?: number;
   /** How long an acquire may wait for a free slot before ACQUIRE_TIMEOUT (default 30 s; the open itself is not limited). */
   readonly acquireTimeoutMs?: number;
   /** Which file of the pair folder to open (default `trading`). */
   readonly role?: DatabaseRole;
-  /** DuckDB threads per file (storage-core default 1). */
+  /** DuckDB threads of the shared instance the files are attached to (storage-core default 1). */
   readonly threads?: number;
-  /** DuckDB memory_limit per file (storage-core default). */
+  /** DuckDB memory_limit of that instance, for all the pool's open files together (storage-core default). */
   readonly memoryLimit?: string;
+  /** Where that instance spills beyond memoryLimit (default: a fresh folder under the OS temp dir). */
+  readonly tempDirectory?: string;
   /** Open files read-only (no schema creation, no write lock). */
   readonly readOnly?: boolean;
-  /** Replaces the default opener (`openPairDatabase(baseDir, pair, {role, threads, memoryLimit, readOnly})`). */
+  /** Replaces the default opener (`openPairDatabase(baseDir, pair, {role, readOnly, instance})`, the pool's shared instance). */
   readonly open?: (pair: PairKey) => Promise<PairDatabase>;
   /** Called when closing an evicted or released file fails; default: `process.emitWarning`. */
   readonly onCloseError?: (error: unknown, pair: PairKey) => void;
