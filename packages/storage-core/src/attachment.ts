@@ -39,19 +39,27 @@ function runSync(statement: DuckDBPreparedStatement): void {
   while (pending.runTask() !== DuckDBPendingResultState.RESULT_READY);
 }
 
+export interface AttachOptions {
+  /** Attach without a write lock; nothing is created. */
+  readonly readOnly: boolean;
+  /** Block size of a file this attach creates (DuckDB fixes it at creation); undefined: DuckDB's 256 KiB. */
+  readonly blockSize: number | undefined;
+}
+
 /**
- * Attaches `file` to `instance` as `catalog` (read-only: no write lock, nothing created) and
- * returns a connection that USEs it. The DETACH is prepared now, on a second connection that is
+ * Attaches `file` to `instance` as `catalog` and returns a connection that USEs it. The DETACH is prepared now, on a second connection that is
  * used for nothing else: a DETACH on the pair's own connection would be refused while that
  * connection holds uncommitted work, and closing it first rolls that work back.
  */
-export async function attachFile(instance: DuckDBInstance, file: string, catalog: string, readOnly: boolean): Promise<Attachment> {
+export async function attachFile(instance: DuckDBInstance, file: string, catalog: string, options: AttachOptions): Promise<Attachment> {
+  const { readOnly, blockSize } = options;
+  const attachOptions = [readOnly ? 'READ_ONLY' : undefined, blockSize === undefined ? undefined : `BLOCK_SIZE ${blockSize}`].filter(Boolean);
   const connection = await instance.connect();
   let closer: DuckDBConnection | undefined;
   let detachStatement: DuckDBPreparedStatement | undefined;
   let attached = false;
   try {
-    await connection.run(`ATTACH ${quoteString(file)} AS ${quoteIdentifier(catalog)}${readOnly ? ' (READ_ONLY)' : ''}`);
+    await connection.run(`ATTACH ${quoteString(file)} AS ${quoteIdentifier(catalog)}${attachOptions.length > 0 ? ` (${attachOptions.join(', ')})` : ''}`);
     attached = true;
     closer = await instance.connect();
     detachStatement = await closer.prepare(`DETACH ${quoteIdentifier(catalog)}`);

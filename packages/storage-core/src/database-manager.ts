@@ -31,7 +31,7 @@ export class DatabaseManager {
     }
     this.baseDir = path.resolve(options.baseDir);
     this.instance = options.instance?.retain() ?? shareInstance(options);
-    this.options = { role: options.role, readOnly: options.readOnly, instance: this.instance };
+    this.options = { role: options.role, readOnly: options.readOnly, blockSize: options.blockSize, instance: this.instance };
   }
 
   get role(): DatabaseRole {

@@ -5,6 +5,7 @@ export { createAllTables, SCHEMA_VERSION } from './schema';
 export {
   openPairDatabase,
   isPairDatabaseOpen,
+  NEW_FILE_BLOCK_SIZE,
   DEFAULT_THREADS,
   DEFAULT_MEMORY_LIMIT,
   APP_MEMORY_LIMIT_PATTERN,

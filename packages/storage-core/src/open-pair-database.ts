@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { releaseTickWriter } from './append-ticks';
@@ -16,6 +16,11 @@ export interface OpenPairOptions extends SharedInstanceOptions {
   readonly role?: DatabaseRole;
   /** Attach without a write lock, so several readers (or a reader beside nobody) can share the file. */
   readonly readOnly?: boolean;
+  /**
+   * Block size in bytes of a file this open creates (a power of two, 16384..262144; an existing
+   * file keeps its own). Default NEW_FILE_BLOCK_SIZE; see there.
+   */
+  readonly blockSize?: number;
   /**
    * The shared instance to attach to (a hold from shareInstance; the pair takes its own hold).
    * Default: this thread's instance for `threads`, `memoryLimit` and `tempDirectory`.
@@ -42,6 +47,14 @@ export interface PairDatabase {
  * checkpoint (DESIGN.md section 5), so a second open is refused instead of attempted.
  */
 const openPaths = new Set<string>();
+
+/**
+ * Block size of new pair files: 16 KiB instead of DuckDB's 256 KiB. Every table being appended to
+ * keeps its newest rows in in-memory blocks of that size until a checkpoint, and those stay in
+ * the shared instance's memory: with 256 KiB blocks, 200 pairs written a little each held about
+ * 100 MiB of mostly empty blocks and exhausted a 128MB limit (`npm run bench:storage`).
+ */
+export const NEW_FILE_BLOCK_SIZE = 16_384;
 let attachments = 0;
 
 export function isPairDatabaseOpen(file: string): boolean {
@@ -59,6 +72,14 @@ function detachedAnyway(err: unknown): boolean {
 function closeFailed(file: string, err: unknown, outcome: string): StorageError {
   const reason = err instanceof Error ? err.message : String(err);
   return new StorageError('CLOSE_FAILED', `closing ${file} failed (${outcome}): ${reason}`, undefined, { cause: err });
+}
+
+function blockSizeOf(options: OpenPairOptions): number {
+  const size = options.blockSize ?? NEW_FILE_BLOCK_SIZE;
+  if (!Number.isInteger(size) || size < 16_384 || size > 262_144 || (size & (size - 1)) !== 0) {
+    throw new StorageError('INVALID_OPTION', `blockSize must be a power of two 16384..262144; got ${size}`, 'blockSize');
+  }
+  return size;
 }
 
 function holdInstance(options: OpenPairOptions): SharedInstance {
@@ -84,6 +105,7 @@ export async function openPairDatabase(baseDir: string, pair: PairKey, options: 
   const role = options.role ?? 'trading';
   const file = pairDatabasePath(baseDir, safe, role);
   const readOnly = options.readOnly === true;
+  const blockSize = blockSizeOf(options);
   const hold = holdInstance(options);
   if (openPaths.has(file)) {
     hold.release();
@@ -97,7 +119,9 @@ export async function openPairDatabase(baseDir: string, pair: PairKey, options: 
   try {
     if (!readOnly) mkdirSync(path.dirname(file), { recursive: true });
     instance = await hold.instance();
-    attachment = await attachFile(instance, file, catalog, readOnly);
+    // Only a file this open creates takes the block size: DuckDB refuses a mismatch on an existing one.
+    const creates = !readOnly && !existsSync(file);
+    attachment = await attachFile(instance, file, catalog, { readOnly, blockSize: creates && blockSize !== 262_144 ? blockSize : undefined });
     if (!readOnly) await createAllTables(attachment.connection);
   } catch (err) {
     try {

@@ -20,7 +20,13 @@ export interface SharedInstanceOptions {
 }
 
 export const DEFAULT_THREADS = 1;
-export const DEFAULT_MEMORY_LIMIT = '64MB';
+/**
+ * For every file attached to one instance together. Until a checkpoint DuckDB keeps each written
+ * file's newest rows and the version data of its upserts in memory, some of it in blocks it cannot
+ * spill: about 1 MiB per pair writing ticks and candles, and a hundred such pairs failed commits
+ * with Out of Memory under 128MB. Beyond this limit DuckDB spills to the temp directory.
+ */
+export const DEFAULT_MEMORY_LIMIT = '256MB';
 
 interface Settings {
   readonly threads: number;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { appendTicks, DatabaseManager, executeQuery, flushCandles, openPairDatabase, pairKey, shareInstance, type PairDatabase, type Tick } from '../src';
+import { appendTicks, DatabaseManager, executeQuery, flushCandles, NEW_FILE_BLOCK_SIZE, openPairDatabase, pairKey, shareInstance, type PairDatabase, type Tick } from '../src';
 import { useTempDir } from './temp-dir';
 
 const dir = useTempDir();
@@ -113,6 +113,32 @@ describe('pair files attached to one shared instance', () => {
       }
     } finally {
       hold.release();
+    }
+  });
+
+  it('creates new files with 16 KiB blocks and keeps the block size of existing ones', async () => {
+    const blockSize = async (db: PairDatabase): Promise<unknown> =>
+      (await executeQuery(db.connection, { sql: 'SELECT block_size AS b FROM pragma_database_size() WHERE database_name = $1', params: [db.catalog] }))[0].b;
+    const fresh = await openPairDatabase(dir.path, pairKey('x', 'y', 'NEW'));
+    const big = await openPairDatabase(dir.path, pairKey('x', 'y', 'BIG'), { blockSize: 262_144 });
+    try {
+      expect([await blockSize(fresh), await blockSize(big)]).toEqual([NEW_FILE_BLOCK_SIZE, 262_144]);
+      expect(NEW_FILE_BLOCK_SIZE).toBe(16_384);
+      await big.connection.run("INSERT INTO ticks VALUES (NOW(), 1, 1, 'BUY', 'kept')");
+    } finally {
+      fresh.close();
+      big.close();
+    }
+    // A file made with DuckDB's default blocks (every file before this layout) opens as it is.
+    const again = await openPairDatabase(dir.path, pairKey('x', 'y', 'BIG'));
+    try {
+      expect(await blockSize(again)).toBe(262_144);
+      expect(await executeQuery(again.connection, 'SELECT trade_id FROM ticks')).toEqual([{ trade_id: 'kept' }]);
+    } finally {
+      again.close();
+    }
+    for (const bad of [1000, 8192, 524_288, 20_000]) {
+      await expect(openPairDatabase(dir.path, pairKey('x', 'y', 'Z'), { blockSize: bad })).rejects.toMatchObject({ code: 'INVALID_OPTION', field: 'blockSize' });
     }
   });
 
