@@ -19,6 +19,7 @@ const COMPARED: readonly (keyof ConnectionPoolOptions)[] = [
   'readOnly',
   'open',
   'onCloseError',
+  'checkpointIntervalMs',
 ];
 
 function sameOptions(a: ConnectionPoolOptions, b: ConnectionPoolOptions): boolean {

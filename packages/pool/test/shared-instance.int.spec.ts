@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { appendTicks, pairDatabasePath, pairKey } from '@market-data/storage-core';
 import { ConnectionPoolManager } from '../src';
 import { attachedPaths, countingOpener, insertTicks, makeImmutable, makeTempDir, removeTempDir, tradeIds } from './support';
@@ -49,6 +50,31 @@ describe('ConnectionPoolManager over one shared DuckDB instance (real files)', (
     expect(await pool.withConnection('binance:spot:BAD', (conn) => tradeIds(conn))).toHaveLength(100);
     expect(await pool.withConnection('binance:spot:GOOD', (conn) => tradeIds(conn))).toHaveLength(100);
     expect(opener.opens).toEqual(['binance:spot:GOOD', 'binance:spot:BAD', 'binance:spot:BAD']);
+  });
+
+  it('checkpoints the pairs used since their last checkpoint, skipping those in use, so their WAL and memory are released', async () => {
+    pool = new ConnectionPoolManager({ baseDir: dir, maxConnections: 5, checkpointIntervalMs: 0 });
+    for (const symbol of ['AAA', 'BBB', 'CCC']) await pool.withConnection(`binance:spot:${symbol}`, (conn) => insertTicks(conn, symbol, 50));
+    for (const symbol of ['AAA', 'BBB', 'CCC']) expect(existsSync(`${file(symbol)}.wal`)).toBe(true);
+    const held = await pool.acquire('binance:spot:BBB');
+    try {
+      await pool.checkpointUsed();
+      expect([existsSync(`${file('AAA')}.wal`), existsSync(`${file('BBB')}.wal`), existsSync(`${file('CCC')}.wal`)]).toEqual([false, true, false]);
+    } finally {
+      pool.release(held);
+    }
+    await pool.checkpointUsed();
+    expect(existsSync(`${file('BBB')}.wal`)).toBe(false);
+    expect(await pool.withConnection('binance:spot:BBB', (conn) => tradeIds(conn))).toHaveLength(50);
+  });
+
+  it('runs that checkpoint by itself every checkpointIntervalMs', async () => {
+    pool = new ConnectionPoolManager({ baseDir: dir, checkpointIntervalMs: 50 });
+    await pool.withConnection('binance:spot:AAA', (conn) => insertTicks(conn, 'AAA', 10));
+    expect(existsSync(`${file('AAA')}.wal`)).toBe(true);
+    for (let i = 0; i < 200 && existsSync(`${file('AAA')}.wal`); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(existsSync(`${file('AAA')}.wal`)).toBe(false);
+    expect(pool.getPoolStats()).toMatchObject({ poolSize: 1, hits: 0, misses: 1, activePairs: 0 });
   });
 
   it('refuses bad instance settings with its own INVALID_OPTION', () => {
