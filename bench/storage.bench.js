@@ -81,7 +81,7 @@ async function writeThroughput(options) {
       for (const name of order) {
         const sample = await runVariant(name, pairs, slices, options, batch);
         samples[name].push(sample);
-        process.stderr.write(`  pairs=${pairs} round=${round + 1} ${name}: ${Math.round(sample.rowsPerSec)} rows/s, ${round(sample.cpuUsPerRow, 2)} µs CPU/row (${sample.rows} rows)\n`);
+        process.stderr.write(`  pairs=${pairs} round=${round + 1} ${name}: ${Math.round(sample.rowsPerSec)} rows/s, ${sample.cpuUsPerRow.toFixed(2)} µs CPU/row (${sample.rows} rows)\n`);
       }
     }
     const best = (name) => Math.max(...samples[name].map((s) => s.rowsPerSec));
