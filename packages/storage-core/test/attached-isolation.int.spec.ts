@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { appendTicks, DatabaseManager, executeQuery, pairDatabasePath, pairKey, type PairDatabase, type PairKey, type Tick } from '../src';
+import { appendTicks, DatabaseManager, executeQuery, isPairDatabaseOpen, pairDatabasePath, pairKey, type PairDatabase, type PairKey, type Tick } from '../src';
 import { makeImmutable } from './immutable';
 import { useTempDir } from './temp-dir';
 
@@ -120,6 +120,27 @@ describe('ten pair files on one shared instance', () => {
       expect(await count(again)).toBe(200);
       expect((await writeAll([again], 2))[0]).toBe(100);
       for (const [p, db] of dbs.entries()) if (p !== BAD) expect(await count(db)).toBe(400);
+    } finally {
+      unlock?.();
+      await manager.closeAll();
+    }
+  });
+
+  it('closing a file whose checkpoint cannot be written detaches it anyway, reports CLOSE_FAILED, and loses nothing committed', async () => {
+    const manager = new DatabaseManager({ baseDir: dir.path });
+    let unlock: (() => void) | undefined;
+    try {
+      const dbs = await Promise.all(PAIRS.map((p) => manager.getDatabase(p)));
+      nineOk(await writeAll(dbs, 0));
+      unlock = makeImmutable(dbs[BAD].path);
+      const [, closing] = await Promise.all([writeAll(dbs.map((db, p) => (p === BAD ? undefined : db)), 1), manager.closePair(PAIRS[BAD]).then(() => 'closed', (err: unknown) => err)]);
+      expect(closing).toMatchObject({ name: 'StorageError', code: 'CLOSE_FAILED' });
+      expect(isPairDatabaseOpen(dbs[BAD].path)).toBe(false);
+      expect(existsSync(`${dbs[BAD].path}.wal`)).toBe(true);
+      unlock();
+      unlock = undefined;
+      expect(await count(await manager.getDatabase(PAIRS[BAD]))).toBe(100);
+      for (const [p, db] of dbs.entries()) if (p !== BAD) expect(await count(db)).toBe(200);
     } finally {
       unlock?.();
       await manager.closeAll();

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { appendTicks, DatabaseManager, executeQuery, flushCandles, NEW_FILE_BLOCK_SIZE, openPairDatabase, pairKey, shareInstance, type PairDatabase, type Tick } from '../src';
@@ -92,6 +93,21 @@ describe('pair files attached to one shared instance', () => {
     const second = await openPairDatabase(dir.path, pairKey('x', 'y', 'A'));
     try {
       expect(second.instance).not.toBe(instance);
+    } finally {
+      second.close();
+    }
+  });
+
+  it("spills into its own temp folder, removed with the instance, or into the tempDirectory given", async () => {
+    const first = await openPairDatabase(dir.path, pairKey('x', 'y', 'A'));
+    const [own] = await executeQuery(first.connection, "SELECT current_setting('temp_directory') AS t");
+    first.close();
+    expect(String(own.t).startsWith(join(tmpdir(), 'market-data-duckdb-'))).toBe(true);
+    expect(existsSync(String(own.t))).toBe(false);
+    const chosen = join(dir.path, 'spill');
+    const second = await openPairDatabase(dir.path, pairKey('x', 'y', 'A'), { tempDirectory: chosen });
+    try {
+      expect(await executeQuery(second.connection, "SELECT current_setting('temp_directory') AS t")).toEqual([{ t: chosen }]);
     } finally {
       second.close();
     }
