@@ -47,9 +47,10 @@ export interface AttachOptions {
 }
 
 /**
- * Attaches `file` to `instance` as `catalog` and returns a connection that USEs it. The DETACH is prepared now, on a second connection that is
- * used for nothing else: a DETACH on the pair's own connection would be refused while that
- * connection holds uncommitted work, and closing it first rolls that work back.
+ * Attaches `file` to `instance` as `catalog` and returns a connection that USEs it. The DETACH is
+ * prepared now, on a second connection used for nothing else: a DETACH on the pair's own
+ * connection would be refused while that connection holds uncommitted work, and closing that
+ * connection first rolls the work back.
  */
 export async function attachFile(instance: DuckDBInstance, file: string, catalog: string, options: AttachOptions): Promise<Attachment> {
   const { readOnly, blockSize } = options;
