@@ -100,7 +100,7 @@ export class AnalyticsApp {
     for (const pair of pairs) {
       this.known.add(pairId(pair));
       const cursor = (await this.runner.cursor([pair]))[pairId(pair)];
-      ticks += await readStoredTicks(this.config.dataDir, pair, cursor, (rows) => this.runner.apply(pairId(pair), rows));
+      ticks += await readStoredTicks(this.config.dataDir, pair, cursor, (rows) => this.runner.apply(pairId(pair), rows), { memoryLimit: this.config.memoryLimit });
     }
     await this.runner.passAll(pairs);
     this.logger.info('offline pass done', { pairs: pairs.length, ticks });

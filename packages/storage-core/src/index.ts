@@ -5,12 +5,16 @@ export { createAllTables, SCHEMA_VERSION } from './schema';
 export {
   openPairDatabase,
   isPairDatabaseOpen,
+  NEW_FILE_BLOCK_SIZE,
   DEFAULT_THREADS,
   DEFAULT_MEMORY_LIMIT,
   APP_MEMORY_LIMIT_PATTERN,
   type OpenPairOptions,
   type PairDatabase,
 } from './open-pair-database';
+export { shareInstance, SharedInstance, type SharedInstanceOptions } from './shared-instance';
+export { needsReattach } from './attachment';
+export { memoryLimitBytes, divideMemoryLimit } from './memory-limit';
 export { executeQuery, executeRead, executeInsert, type Query, type Row } from './execute';
 export { executeCachedQuery, executeCachedRead, executeCachedInsert, STATEMENT_CACHE_SIZE } from './statement-cache';
 export {

@@ -1,4 +1,5 @@
 import { AnalyticsError } from '../errors';
+import { DEFAULT_MEMORY_LIMIT } from '@market-data/storage-core';
 import { buildAnalyticsConfig, DEFAULT_CONCURRENCY, DEFAULT_MAX_DELAY_MS } from './analytics-config';
 
 describe('buildAnalyticsConfig maxDelayMs (--max-delay-ms)', () => {
@@ -29,8 +30,8 @@ describe('buildAnalyticsConfig concurrency (--concurrency)', () => {
 });
 
 describe('buildAnalyticsConfig memoryLimit (--memory-limit)', () => {
-  it('defaults to 64MB per file, takes a size and refuses anything else naming the key', () => {
-    expect(buildAnalyticsConfig({}).memoryLimit).toBe('64MB');
+  it("defaults to storage-core's limit for the shared instance, takes a size and refuses anything else naming the key", () => {
+    expect(buildAnalyticsConfig({}).memoryLimit).toBe(DEFAULT_MEMORY_LIMIT);
     expect(buildAnalyticsConfig({ memoryLimit: '16MB' }).memoryLimit).toBe('16MB');
     for (const value of ['16', 'lots', '-1MB']) expect(() => buildAnalyticsConfig({ memoryLimit: value })).toThrow(/config memoryLimit/);
   });
