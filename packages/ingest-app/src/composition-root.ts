@@ -5,7 +5,7 @@ import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { registerPool, type ConnectionPoolOptions } from '@market-data/pool';
 import type { IngestConfig } from './config/ingest-config';
 import { IngestMetrics } from './core/ingest-metrics';
-import { createLogger, LOGGER, type Logger } from '@market-data/storage-core';
+import { createLogger, LOGGER, type Logger } from '@market-data/runtime';
 import { FEED_FACTORY, INGEST_CONFIG, INGEST_METRICS } from './core/tokens';
 import { createFeeds } from './feed-factory';
 import { IngestApp, type FeedFactory } from './ingest-app';

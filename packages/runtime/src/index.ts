@@ -1,7 +1,8 @@
 export { RuntimeError, type RuntimeErrorCode } from './errors';
 // Logging (pino)
 export { createLogger, LOGGER, LOG_LEVELS, SILENT_LOGGER, type Logger, type LoggerOptions, type LogLevel } from './logging/logger';
-// Metrics (prom-client)
+// Metrics (prom-client, re-exported so the apps depend on one package for it)
+export { Counter, Gauge, Histogram, Summary, Registry } from 'prom-client';
 export { createMetricsRegistry } from './metrics/registry';
 export { HotCounter, type CounterHandle } from './metrics/hot-counter';
 export { Timing, type Percentiles } from './metrics/timing';

@@ -2,12 +2,11 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import * as path from 'node:path';
+import { TLS_FIXTURES } from '@market-data/testing';
 import { RuntimeError } from '../src/errors';
 import { startOpsServer, type OpsRoutes, type OpsServer } from '../src/ops/ops-server';
 
-const TLS = path.join(__dirname, 'fixtures/tls');
-const pem = (name: string): Buffer => readFileSync(path.join(TLS, name));
+const pem = (name: string): Buffer => readFileSync(`${TLS_FIXTURES.dir}/${name}`);
 const TOKEN = 'a-long-enough-test-token-0123456789';
 
 interface Reply {

@@ -4,7 +4,7 @@ import { FlushSlots } from '../storage/flush-slots';
 import { PairWriter, type PairWriterOptions } from '../storage/pair-writer';
 import type { PairStore } from '../storage/pair-store';
 import type { Tickerplant } from '../server/tickerplant';
-import type { Logger } from '@market-data/storage-core';
+import type { Logger } from '@market-data/runtime';
 import type { IngestMetrics } from './ingest-metrics';
 
 export interface IngestServiceDeps {
@@ -229,8 +229,10 @@ export class IngestService implements FeedSink {
     m.stored.inc({ pair: id }, inserted);
     if (batch.length > inserted) m.duplicates.inc({ pair: id }, batch.length - inserted);
     m.batchCommit.observe(commitMs / 1000);
-    const now = performance.now();
-    for (const trade of batch) m.receiptToCommit.observe((now - trade.receivedAt) / 1000);
+    // Per batch, its oldest trade (see IngestMetrics.receiptToCommit).
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const trade of batch) if (trade.receivedAt < oldest) oldest = trade.receivedAt;
+    if (batch.length > 0) m.receiptToCommit.observe((performance.now() - oldest) / 1000);
     this.lastErrors.delete(id);
     this.deps.tickerplant?.publish(pair, batch);
   }

@@ -35,6 +35,24 @@ export interface LoadedConfig<S extends Record<string, AnySetting>> {
 
 const CONFIG_KEY = 'config';
 
+interface IssueLike {
+  readonly code: string;
+  readonly message: string;
+  readonly errors?: readonly (readonly IssueLike[])[];
+}
+
+/** The message of the first custom issue (a parser's own words), searched into union branches too. */
+function customMessage(issues: readonly IssueLike[]): string | undefined {
+  for (const issue of issues) {
+    if (issue.code === 'custom') return issue.message;
+    for (const branch of issue.errors ?? []) {
+      const found = customMessage(branch);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 function show(value: unknown): string {
   const text = JSON.stringify(value);
   return text === undefined ? String(value) : text.length > 120 ? `${text.slice(0, 117)}...` : text;
@@ -106,8 +124,11 @@ export class ConfigSchema<S extends Record<string, AnySetting>> {
       else continue;
       const result = s.type.safeParse(raw);
       if (!result.success) {
-        const detail = result.error.issues.find((i) => i.code === 'custom')?.message;
-        const shown = s.sensitive ? '(hidden)' : show(raw);
+        const detail = customMessage(result.error.issues);
+        // For a list, the item at fault rather than the whole list.
+        const index = s.list ? result.error.issues.map((i) => i.path[0]).find((p) => typeof p === 'number') : undefined;
+        const items = Array.isArray(raw) ? raw : typeof raw === 'string' && s.separator ? raw.split(s.separator).map((x) => x.trim()).filter(Boolean) : [raw];
+        const shown = s.sensitive === 'input' ? '(hidden)' : show(index === undefined ? raw : items[index]);
         throw this.invalid(key, `must be ${s.form}; got ${shown}${detail ? ` (${detail})` : ''}`, origin);
       }
       values[key] = result.data;

@@ -19,8 +19,8 @@ export interface Field<T> {
   readonly list?: boolean;
   /** Splits one flag or environment value of a list into items; null: one item per flag (paths). */
   readonly separator?: string | null;
-  /** Never echoed in an error message (a token). */
-  readonly sensitive?: boolean;
+  /** 'input': the value as given is a secret (never echoed); 'value': what it turns into is (a token read from a file). */
+  readonly sensitive?: 'input' | 'value';
 }
 
 const INTEGER_TEXT = /^[+-]?\d+$/;
@@ -184,10 +184,11 @@ export function secretFile(placeholder = 'FILE'): Field<string> {
       .pipe(secretText('the token in the file')),
     form: `a readable file whose first line is the token (${MIN_SECRET_LENGTH}+ characters, no spaces)`,
     placeholder,
+    sensitive: 'value',
   };
 }
 
 /** A token given directly (environment only: never a flag, which `ps` shows). */
 export function secret(): Field<string> {
-  return { type: secretText('the token'), form: `a token of ${MIN_SECRET_LENGTH}+ characters, no spaces`, placeholder: 'TOKEN', sensitive: true };
+  return { type: secretText('the token'), form: `a token of ${MIN_SECRET_LENGTH}+ characters, no spaces`, placeholder: 'TOKEN', sensitive: 'input' };
 }
