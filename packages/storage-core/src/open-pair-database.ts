@@ -20,11 +20,6 @@ export interface OpenPairOptions {
 export const DEFAULT_THREADS = 1;
 export const DEFAULT_MEMORY_LIMIT = '64MB';
 const MEMORY_LIMIT_PATTERN = /^\d+(\.\d+)?\s*(B|KB|MB|GB|KiB|MiB|GiB)$/i;
-/**
- * What the apps take for --memory-limit: the same sizes, but with a unit of at least KB, since a
- * bare byte count there is a typo, not a buffer pool.
- */
-export const APP_MEMORY_LIMIT_PATTERN = /^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i;
 
 /** One open pair file: its instance, one connection, and a synchronous, idempotent close. */
 export interface PairDatabase {
