@@ -50,7 +50,7 @@ export class IngestApp {
   async start(): Promise<void> {
     // The store runs one pair's requests one at a time: writer, retention and replays never interleave.
     const store = this.store;
-    this.tickerplant = new WsTickerplant({ query: (pair, query) => store.query(pair, query), pairs: () => this.service?.pairs() ?? [], logger: this.logger });
+    this.tickerplant = new WsTickerplant({ query: (pair, query) => store.query(pair, query), pairs: () => this.service?.pairs() ?? [], logger: this.logger.child({ component: 'tickerplant' }) });
     this.service = new IngestService(
       { store, metrics: this.metrics, logger: this.logger, tickerplant: this.tickerplant },
       {
