@@ -172,9 +172,9 @@ describe('market-data-analytics main', () => {
       process.emit('SIGTERM');
       expect(await r.done).toBe(0);
       expect((await query(out, 'SELECT count(*) AS n FROM ticks', 'synthetic:spot:AAA'))[0].n).toBeGreaterThan(0);
-    });
+    }, 60_000);
 
-    it('guards its listener with a token (report sends it) or TLS client certificates', async () => {
+    it('guards its listener with a token, which report sends', async () => {
       const tokenFile = path.join(dir.path, 'token');
       writeFileSync(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
       const out = path.join(dir.path, 'analytics');
@@ -188,7 +188,10 @@ describe('market-data-analytics main', () => {
       expect(await withToken.done).toBe(0);
       process.emit('SIGTERM');
       expect(await r.done).toBe(0);
+    }, 60_000);
 
+    it('guards its listener with TLS client certificates', async () => {
+      const out = path.join(dir.path, 'analytics');
       const tls = start([
         '--ingester', ingestUrl, '--data-dir', out, '--listen', '0.0.0.0:0', '--duration', '60',
         '--tls-cert', TLS_FIXTURES.serverCert, '--tls-key', TLS_FIXTURES.serverKey, '--tls-client-ca', TLS_FIXTURES.ca,
@@ -208,7 +211,7 @@ describe('market-data-analytics main', () => {
       await expect(get({})).rejects.toThrow();
       process.emit('SIGTERM');
       expect(await tls.done).toBe(0);
-    });
+    }, 60_000);
   });
 
   it('takes the same settings from a --config file and MARKET_DATA_ANALYTICS_* variables, flags first', async () => {
