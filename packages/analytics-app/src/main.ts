@@ -3,6 +3,7 @@ import { createLogger, runMain, runUntilStopped } from '@market-data/runtime';
 import { listPairs, openPairDatabase, pairId } from '@market-data/storage-core';
 import { composeAnalyticsApp } from './composition-root';
 import { analyticsHelp, loadAnalyticsCommand, printableConfig, type AnalyticsConfig, type ReportConfig } from './config/analytics-config';
+import { ANALYTICS_SETTINGS } from './config/analytics-settings';
 import { buildPairReport, formatReport, type PairReport } from './engine';
 import { AnalyticsError } from './errors';
 
@@ -61,7 +62,7 @@ async function run(config: AnalyticsConfig, io: MainIo): Promise<number> {
 
 /** The command line: `[run]` (live or --offline) or `report`; every setting loaded and checked first. */
 export async function main(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env, io: MainIo = {}): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
+  if (ANALYTICS_SETTINGS.wantsHelp(argv)) {
     write(io, analyticsHelp() + '\n');
     return 0;
   }

@@ -2,6 +2,7 @@
 import { createLogger, runMain, runUntilStopped } from '@market-data/runtime';
 import { composeIngestApp } from './composition-root';
 import { ingestHelp, loadIngestConfig, printableConfig } from './config/ingest-config';
+import { INGEST_SETTINGS } from './config/ingest-settings';
 import { IngestError } from './errors';
 
 /** Where main writes: --help to `stdout`, JSON log lines to `log` (default stderr). Tests capture them. */
@@ -12,7 +13,7 @@ export interface MainIo {
 
 /** The command line: load and check every setting, compose the app, run it until stopped. */
 export async function main(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env, io: MainIo = {}): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
+  if (INGEST_SETTINGS.wantsHelp(argv)) {
     (io.stdout ?? ((t) => process.stdout.write(t)))(ingestHelp() + '\n');
     return 0;
   }

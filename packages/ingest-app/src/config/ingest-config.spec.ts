@@ -42,6 +42,6 @@ describe('loadIngestConfig', () => {
 
   it('refuses endpoint overrides that are not URLs of the right kind', () => {
     expect(load(['--binance-spot-ws', 'wss://example.test/ws']).endpoints.binanceSpotWs).toBe('wss://example.test/ws');
-    expect(refusal(['--binance-spot-ws', 'https://example.test']).message).toContain('--binance-spot-ws: must be a ws://, wss:// URL');
+    expect(refusal(['--binance-spot-ws', 'https://example.test']).message).toContain('--binance-spot-ws: must be a URL (ws://, wss://)');
   });
 });

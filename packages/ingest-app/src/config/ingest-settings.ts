@@ -51,7 +51,7 @@ const replayFile: Field<ReplayFileConfig> = {
         }
       }),
   ]),
-  form: '<file>:<exchange>:<marketType>:<symbol> (a Binance trades/aggTrades CSV, optionally .gz/.zip, or JSON lines), or in the config file {"path", "pair", "format"}',
+  form: '<file>:<exchange>:<marketType>:<symbol>, the file a Binance trades/aggTrades CSV (.gz/.zip too) or JSON lines; in the config file also {"path", "pair", "format"}',
   placeholder: 'F:E:M:S',
 };
 

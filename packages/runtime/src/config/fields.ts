@@ -89,7 +89,7 @@ export function parsed<T>(parse: (text: string) => T, form: string, placeholder:
 
 export function url(schemes: readonly string[], placeholder = 'URL'): Field<string> {
   const pattern = new RegExp(`^(${schemes.join('|')})://[^\\s/?#]+[^\\s]*$`);
-  return { type: z.string().trim().regex(pattern), form: `a ${schemes.map((s) => `${s}://`).join(', ')} URL`, placeholder };
+  return { type: z.string().trim().regex(pattern), form: `a URL (${schemes.map((s) => `${s}://`).join(', ')})`, placeholder };
 }
 
 /** A DuckDB memory size with a unit of at least KB (a bare byte count here is a typo, not a buffer pool). */
