@@ -50,7 +50,7 @@ async function main() {
   try {
     const config = path.join(dir, 'replay.json');
     // 100x: the replay takes a few seconds, long enough for the analytics app to subscribe first.
-    fs.writeFileSync(config, JSON.stringify({ source: 'replay', speed: 100, replayFiles: Object.entries(FILES).map(([p, f]) => `${f}:${p}`) }));
+    fs.writeFileSync(config, JSON.stringify({ source: 'replay', speed: 100, replayFile: Object.entries(FILES).map(([p, f]) => `${f}:${p}`) }));
     const dataDir = path.join(dir, 'data');
     const ingest = new ChildApp(INGEST_MAIN, ['--config', config, '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--retention-interval-ms', '0']);
     apps.push(ingest);

@@ -1,7 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { inject, injectable } from 'tsyringe';
 import { CONNECTION_POOL, type ConnectionPool } from '@market-data/pool';
-import { listPairs, LOGGER, pairId, startOpsServer, toPairKey, type Logger, type PairKey } from '@market-data/storage-core';
+import { listPairs, pairId, toPairKey, type PairKey } from '@market-data/storage-core';
+import { LOGGER, metricValue, startOpsServer, type Logger } from '@market-data/runtime';
 import type { AnalyticsConfig } from './config/analytics-config';
 import type { AnalyticsMetrics } from './core/analytics-metrics';
 import { ChartServer } from './chart/chart-handler';
@@ -10,6 +11,7 @@ import { PairQueues } from './core/pair-queues';
 import { readStoredTicks } from './core/offline-source';
 import { ANALYTICS_CONFIG, ANALYTICS_METRICS } from './core/tokens';
 import { buildPairReport, type PairReport } from './engine';
+import { AnalyticsError } from './errors';
 import { TickSubscriber } from './subscriber/tick-subscriber';
 
 /**
@@ -62,12 +64,17 @@ export class AnalyticsApp {
   /** Starts the ops listener and, in live mode, the subscription. */
   async start(): Promise<void> {
     this.stored = listPairs(this.config.analyticsDir, 'analytics').map(pairId);
-    this.http = await startOpsServer(this.config.listen.host, this.config.listen.port, {
-      metrics: () => this.metrics.registry.render(),
-      health: () => this.health(),
-      routes: { '/report': async () => this.reports(), '/stats': async (query) => this.stats(query.get('since')) },
-      raw: [this.chart.handle],
-    });
+    this.http = await startOpsServer(
+      this.config.listen.host,
+      this.config.listen.port,
+      {
+        metrics: () => this.metrics.registry.metrics(),
+        health: () => this.health(),
+        routes: { '/report': () => this.reports(), '/stats': (query) => this.stats(query.get('since')) },
+        handlers: [this.chart.handle],
+      },
+      { security: this.config.security, setting: '--listen', securityHint: this.config.securityHint, logger: this.logger },
+    );
     this.logger.info('analytics listening', { url: this.http.url, chart: `${this.http.url}/chart/`, mode: this.config.ingester ? 'live' : 'offline', ingester: this.config.ingester });
     if (!this.config.ingester) return;
     this.subscriber = new TickSubscriber({
@@ -96,6 +103,7 @@ export class AnalyticsApp {
   /** Offline: every pair's stored trades, read-only, through the same runner. */
   async runOffline(): Promise<{ pairs: number; ticks: number }> {
     const pairs = this.config.pairs.length > 0 ? this.config.pairs : listPairs(this.config.dataDir, 'trading');
+    if (pairs.length === 0) throw new AnalyticsError('NO_DATA', `no trading.duckdb files under ${this.config.dataDir}: nothing to compute offline`);
     let ticks = 0;
     for (const pair of pairs) {
       this.known.add(pairId(pair));
@@ -117,17 +125,18 @@ export class AnalyticsApp {
    * Headline figures as JSON (benchmarks and operators): counts and latency quantiles in ms;
    * `since` (epoch ms) adds the lag's quantiles over the samples made since then only.
    */
-  stats(since?: string | null): Record<string, unknown> {
+  async stats(since?: string | null): Promise<Record<string, unknown>> {
     const m = this.metrics;
     const sinceMs = since === null || since === undefined ? Number.NaN : Number(since);
     return {
       ...(Number.isFinite(sinceMs) ? { commitToRowMsSince: m.lagSamples.percentilesSince(sinceMs, 1000) } : {}),
-      ticksApplied: m.ticksApplied.total(),
-      ticksDuplicate: m.ticksDuplicate.total(),
-      passes: m.passes.total(),
-      passFailures: m.passFailures.total(),
-      commitToRowMs: m.lag.percentilesMs(),
-      passMs: m.passSeconds.percentilesMs(),
+      ticksApplied: await metricValue(m.ticksApplied),
+      ticksDuplicate: await metricValue(m.ticksDuplicate),
+      passes: await metricValue(m.passes),
+      passFailures: await metricValue(m.passFailures),
+      // Over the last 10 minutes (see AnalyticsMetrics).
+      commitToRowMs: await m.lag.percentilesMs(),
+      passMs: await m.passSeconds.percentilesMs(),
     };
   }
 

@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import WebSocket from 'ws';
 import { ConnectionPoolManager } from '@market-data/pool';
-import { startOpsServer, type ServerMessage, type TickRow } from '@market-data/storage-core';
+import { type ServerMessage, type TickRow } from '@market-data/storage-core';
+import { startOpsServer } from '@market-data/runtime';
 import { PoolPairStore } from '../src/storage/pool-pair-store';
 import { IngestService } from '../src/core/ingest-service';
 import { IngestMetrics } from '../src/core/ingest-metrics';
-import { createLogger } from '@market-data/storage-core';
+import { createLogger } from '@market-data/runtime';
 
 import { WsTickerplant } from '../src/server/ws-tickerplant';
 import { ArrayFeed, makeTrades } from './support/array-feed';
@@ -29,7 +30,7 @@ async function startIngester(): Promise<Harness> {
   const tickerplant = new WsTickerplant({ query: (p, q) => store.query(p, q), pairs: () => holder.service?.pairs() ?? [], logger }, { replayPageRows: 250 });
   const service = new IngestService({ store, metrics, logger, tickerplant }, { maxBatch: 200, maxDelayMs: 10, maxFailures: 3, maxBuffered: 100000 });
   const http = await startOpsServer('127.0.0.1', 0, {
-    metrics: () => metrics.registry.render(),
+    metrics: () => metrics.registry.metrics(),
     health: () => service.health(),
     upgrades: { '/subscribe': (req, socket, head) => tickerplant.handleUpgrade(req, socket, head) },
   });

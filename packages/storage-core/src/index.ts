@@ -8,7 +8,6 @@ export {
   NEW_FILE_BLOCK_SIZE,
   DEFAULT_THREADS,
   DEFAULT_MEMORY_LIMIT,
-  APP_MEMORY_LIMIT_PATTERN,
   type OpenPairOptions,
   type PairDatabase,
 } from './open-pair-database';
@@ -55,10 +54,3 @@ export {
   type ErrorMessage,
   type ServerMessage,
 } from './subscription-protocol';
-// Shared by both apps (which may not import each other) so logs and metrics look the same.
-export { MetricsRegistry, Counter, Gauge, Histogram } from './ops/metrics';
-export { registerProcessMetrics } from './ops/process-metrics';
-export { createLogger, LOGGER, type Logger, type LogLevel } from './ops/logger';
-export { startOpsServer, type OpsRoutes, type OpsServer } from './ops/ops-server';
-export { parseArgs } from './ops/cli-args';
-export { runUntilStopped } from './ops/run-until-stopped';

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { TIMEFRAMES } from '@market-data/queries';
-import type { Logger } from '@market-data/storage-core';
+import type { Logger } from '@market-data/runtime';
 import { AnalyticsError } from '../errors';
 import { ChartEvents, type ChartEventsOptions } from './chart-events';
 import { readChartData } from './chart-reads';

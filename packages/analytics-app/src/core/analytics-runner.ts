@@ -5,11 +5,11 @@ import {
   flushCandles,
   pairId,
   toPairKey,
-  type Logger,
   type PairKey,
   type Tick,
   type TickRow,
 } from '@market-data/storage-core';
+import type { Logger } from '@market-data/runtime';
 import { observeStoredTicks, runAnalyticsPass, type AnalyticsOptions } from '../engine';
 import type { AnalyticsMetrics } from './analytics-metrics';
 

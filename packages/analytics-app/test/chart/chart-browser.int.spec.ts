@@ -110,7 +110,7 @@ describe('the chart page in headless Chromium', () => {
     const trades = Object.fromEntries(Object.entries(FILES).map(([p, f]) => [p, readTrades(f)])) as Record<RealPair, Trade[]>;
     const config = join(dir, 'replay.json');
     // 20x: the eleven recorded minutes take about half a minute, so the page sees candles arrive.
-    writeFileSync(config, JSON.stringify({ source: 'replay', speed: 20, replayFiles: Object.entries(FILES).map(([p, f]) => `${f}:${p}`) }));
+    writeFileSync(config, JSON.stringify({ source: 'replay', speed: 20, replayFile: Object.entries(FILES).map(([p, f]) => `${f}:${p}`) }));
     const dataDir = join(dir, 'data');
     const ingest = new ChildApp(INGEST_MAIN, ['--config', config, '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--retention-interval-ms', '0']);
     apps.push(ingest);

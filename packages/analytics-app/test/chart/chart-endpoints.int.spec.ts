@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { calculateMarketProfileQuery } from '@market-data/queries';
-import { executeQuery, openPairDatabase, pairId, startOpsServer, type OpsServer, type PairDatabase } from '@market-data/storage-core';
+import { executeQuery, openPairDatabase, pairId, type PairDatabase } from '@market-data/storage-core';
+import { startOpsServer, type OpsServer } from '@market-data/runtime';
 import { ChartServer } from '../../src/chart/chart-handler';
 import type { ChartData, ChartPairs } from '../../src/chart/page/chart-data';
 import { runAnalyticsPass } from '../../src/engine';
@@ -67,7 +68,7 @@ describe('chart endpoints on the ops listener', () => {
     ]);
     await runAnalyticsPass(db.connection, { rowSize: 1 });
     chart = new ChartServer({ pairs: () => [ID], withConnection: (_pair, fn) => fn(db.connection) }, { pageDir: PAGE_DIR, minIntervalMs: 50 });
-    server = await startOpsServer('127.0.0.1', 0, { metrics: () => '', health: () => ({ ok: true }), raw: [chart.handle] });
+    server = await startOpsServer('127.0.0.1', 0, { metrics: () => '', health: () => ({ ok: true }), handlers: [chart.handle] });
   });
 
   afterAll(async () => {

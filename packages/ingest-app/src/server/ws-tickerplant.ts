@@ -13,7 +13,7 @@ import {
 import { getTicksAfterQuery } from '@market-data/queries';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Trade } from '../feeds/feed';
-import type { Logger } from '@market-data/storage-core';
+import type { Logger } from '@market-data/runtime';
 import type { PairStore } from '../storage/pair-store';
 import type { Tickerplant } from './tickerplant';
 
