@@ -1,5 +1,15 @@
-/** Stable codes for everything `@market-data/client` rejects. */
-export type ClientErrorCode = 'INVALID_OPTION' | 'SUBSCRIPTION_REJECTED' | 'CLOSED' | 'PROTOCOL';
+/**
+ * Stable codes for everything `@market-data/client` rejects:
+ * - INVALID_OPTION: the client was configured wrongly (bad pair name, bad URL, bad cursor value).
+ * - SUBSCRIPTION_REJECTED: the ingester refused the subscription; retrying the same one cannot help.
+ * - CLOSED: the client was closed, or iterated twice.
+ * - PROTOCOL: a frame or message that is not the subscription protocol (malformed JSON, wrong
+ *   shape, out-of-range values); the connection is dropped and the client reconnects.
+ * - INVALID_MESSAGE: a subscribe message that breaks the protocol's rules (the ingester's reading
+ *   of what a subscriber sent).
+ * - UNAUTHORIZED: the ingester refused the token (HTTP 401/403 on the upgrade).
+ */
+export type ClientErrorCode = 'INVALID_OPTION' | 'SUBSCRIPTION_REJECTED' | 'CLOSED' | 'PROTOCOL' | 'INVALID_MESSAGE' | 'UNAUTHORIZED';
 
 /** The one error class of this package. */
 export class ClientError extends Error {
