@@ -1,6 +1,6 @@
 import { inject, injectable } from 'tsyringe';
 import { statSync } from 'node:fs';
-import { pairDatabasePath, pairId, startOpsServer } from '@market-data/storage-core';
+import { pairDatabasePath, pairId, startOpsServer, type PairKey } from '@market-data/storage-core';
 import type { IngestConfig } from './config/ingest-config';
 import type { Feed } from './feeds/feed';
 import { IngestService } from './core/ingest-service';
@@ -8,6 +8,7 @@ import { IngestService } from './core/ingest-service';
 import type { IngestMetrics } from './core/ingest-metrics';
 import { LOGGER, type Logger } from '@market-data/storage-core';
 import { FEED_FACTORY, INGEST_CONFIG, INGEST_METRICS } from './core/tokens';
+import { FileReplaySource } from './server/file-replay-source';
 import { WsTickerplant } from './server/ws-tickerplant';
 import { PAIR_STORE, type PairStore } from './storage/pair-store';
 
@@ -50,7 +51,13 @@ export class IngestApp {
   async start(): Promise<void> {
     // The store runs one pair's requests one at a time: writer, retention and replays never interleave.
     const store = this.store;
-    this.tickerplant = new WsTickerplant({ query: (pair, query) => store.query(pair, query), pairs: () => this.service?.pairs() ?? [], logger: this.logger });
+    const served = (): readonly PairKey[] => this.service?.pairs() ?? [];
+    const source = new FileReplaySource({
+      query: (pair, query) => store.query(pair, query),
+      dataDir: this.config.dataDir,
+      serves: (pair) => served().some((p) => p.exchange === pair.exchange && p.marketType === pair.marketType && p.symbol === pair.symbol),
+    });
+    this.tickerplant = new WsTickerplant({ source, pairs: served, logger: this.logger });
     this.service = new IngestService(
       { store, metrics: this.metrics, logger: this.logger, tickerplant: this.tickerplant },
       {

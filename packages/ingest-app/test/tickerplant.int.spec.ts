@@ -1,13 +1,15 @@
 import 'reflect-metadata';
 import WebSocket from 'ws';
 import { ConnectionPoolManager } from '@market-data/pool';
-import { startOpsServer, type ServerMessage, type TickRow } from '@market-data/storage-core';
+import type { ServerMessage, TickRow } from '@market-data/client';
+import { pairId, startOpsServer, type PairKey } from '@market-data/storage-core';
 import { PoolPairStore } from '../src/storage/pool-pair-store';
 import { IngestService } from '../src/core/ingest-service';
 import { IngestMetrics } from '../src/core/ingest-metrics';
 import { createLogger } from '@market-data/storage-core';
 
-import { WsTickerplant } from '../src/server/ws-tickerplant';
+import { FileReplaySource } from '../src/server/file-replay-source';
+import { WsTickerplant, type WsTickerplantOptions } from '../src/server/ws-tickerplant';
 import { ArrayFeed, makeTrades } from './support/array-feed';
 import { useTempDir } from './support/temp-dir';
 
@@ -20,13 +22,15 @@ interface Harness {
   close(): Promise<void>;
 }
 
-async function startIngester(): Promise<Harness> {
+async function startIngester(options: WsTickerplantOptions = { replayPageRows: 250 }): Promise<Harness> {
   const pool = new ConnectionPoolManager({ baseDir: dir.path, maxConnections: 10 });
   const store = new PoolPairStore(pool);
   const logger = createLogger({ write: () => undefined });
   const metrics = new IngestMetrics();
   const holder: { service?: IngestService } = {};
-  const tickerplant = new WsTickerplant({ query: (p, q) => store.query(p, q), pairs: () => holder.service?.pairs() ?? [], logger }, { replayPageRows: 250 });
+  const served = (): PairKey[] => holder.service?.pairs() ?? [];
+  const source = new FileReplaySource({ query: (p, q) => store.query(p, q), dataDir: dir.path, serves: (pair) => served().some((p) => pairId(p) === pairId(pair)) });
+  const tickerplant = new WsTickerplant({ source, pairs: served, logger }, options);
   const service = new IngestService({ store, metrics, logger, tickerplant }, { maxBatch: 200, maxDelayMs: 10, maxFailures: 3, maxBuffered: 100000 });
   const http = await startOpsServer('127.0.0.1', 0, {
     metrics: () => metrics.registry.render(),

@@ -29,16 +29,6 @@ export { listPairs } from './list-pairs';
 export { DatabaseManager, type DatabaseManagerOptions } from './database-manager';
 export { DATABASE_MANAGER, DATA_DIR } from './tokens';
 export { registerStorage } from './register-storage';
-export {
-  REPLAY_OVERLAP_MS,
-  type TickRow,
-  type SubscribeMessage,
-  type PairsMessage,
-  type TicksMessage,
-  type ReplayedMessage,
-  type ErrorMessage,
-  type ServerMessage,
-} from './subscription-protocol';
 // Shared by both apps (which may not import each other) so logs and metrics look the same.
 export { MetricsRegistry, Counter, Gauge, Histogram } from './ops/metrics';
 export { registerProcessMetrics } from './ops/process-metrics';

@@ -1,5 +1,6 @@
 import { getTicksAfterQuery } from '@market-data/queries';
-import { executeQuery, openPairDatabase, pairId, REPLAY_OVERLAP_MS, StorageError, type PairKey, type TickRow } from '@market-data/storage-core';
+import { REPLAY_OVERLAP_MS, type Trade } from '@market-data/client';
+import { executeQuery, openPairDatabase, pairId, StorageError, type PairKey } from '@market-data/storage-core';
 import { AnalyticsError } from '../errors';
 
 const PAGE_ROWS = 50_000;
@@ -13,7 +14,7 @@ export async function readStoredTicks(
   dataDir: string,
   pair: PairKey,
   afterMs: number | undefined,
-  onPage: (rows: TickRow[]) => Promise<void>,
+  onPage: (trades: Trade[]) => Promise<void>,
 ): Promise<number> {
   let db;
   try {
@@ -37,7 +38,7 @@ export async function readStoredTicks(
     for (;;) {
       const page = await executeQuery(db.connection, getTicksAfterQuery({ after, afterTradeId, limit: PAGE_ROWS }));
       if (page.length === 0) break;
-      await onPage(page.map((r) => [(r.us as number) / 1000, r.price as number, r.volume as number, r.side as 'BUY' | 'SELL', r.trade_id as string]));
+      await onPage(page.map((r) => ({ timestamp: (r.us as number) / 1000, price: r.price as number, volume: r.volume as number, side: r.side as 'BUY' | 'SELL', tradeId: r.trade_id as string })));
       total += page.length;
       after = (page[page.length - 1].us as number) / 1000;
       afterTradeId = page[page.length - 1].trade_id as string;

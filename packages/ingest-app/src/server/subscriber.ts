@@ -1,0 +1,87 @@
+import type { WebSocket } from 'ws';
+
+/** Close reasons travel in a control frame: at most 123 bytes, or `ws` throws. */
+export function closeSocket(socket: WebSocket, code: number, reason: string): void {
+  let text = reason;
+  while (Buffer.byteLength(text) > 123) text = text.slice(0, -1);
+  try {
+    socket.close(code, text);
+  } catch {
+    socket.terminate();
+  }
+}
+
+/**
+ * One accepted subscription (one per connection): what it asked for, which pairs it streams, and
+ * the live frames held back while a pair's replay runs (so that pair stays replay-then-live).
+ * Frames are shared Buffers, encoded once per batch for every subscriber.
+ */
+export class Subscriber {
+  /** Pairs streamed: replaying, or live. */
+  readonly started = new Set<string>();
+  private readonly held = new Map<string, Buffer[]>();
+  private heldBytes = 0;
+  private dropped = false;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly all: boolean,
+    readonly wanted: ReadonlySet<string>,
+    readonly cursor: Readonly<Record<string, number>>,
+  ) {}
+
+  get closed(): boolean {
+    return this.dropped || this.socket.readyState !== this.socket.OPEN;
+  }
+
+  /** Bytes this subscriber holds in the process: unsent socket data plus held live frames. */
+  queuedBytes(): number {
+    return this.socket.bufferedAmount + this.heldBytes;
+  }
+
+  /** Only the socket's unsent data (what a replay waits on before its next page). */
+  unsentBytes(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  wants(pair: string): boolean {
+    return this.all || this.wanted.has(pair);
+  }
+
+  /** Marks a pair as replaying: its live frames are held until replayDone. */
+  startReplay(pair: string): void {
+    this.started.add(pair);
+    this.held.set(pair, []);
+  }
+
+  /** Sends the live frames held during the replay, in order; the pair is live from now on. */
+  replayDone(pair: string): void {
+    const frames = this.held.get(pair) ?? [];
+    this.held.delete(pair);
+    for (const frame of frames) {
+      this.heldBytes -= frame.length;
+      this.send(frame);
+    }
+  }
+
+  /** A live batch: sent now, or held if the pair is still replaying. */
+  deliver(pair: string, frame: Buffer): void {
+    const held = this.held.get(pair);
+    if (held) {
+      held.push(frame);
+      this.heldBytes += frame.length;
+    } else this.send(frame);
+  }
+
+  send(frame: Buffer | string): void {
+    if (this.closed) return;
+    this.socket.send(frame, { binary: false });
+  }
+
+  /** Stops everything for this subscriber and frees what it holds; the socket is closed by the caller. */
+  drop(): void {
+    this.dropped = true;
+    this.held.clear();
+    this.heldBytes = 0;
+  }
+}
