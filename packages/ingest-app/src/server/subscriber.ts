@@ -17,8 +17,15 @@ export function closeSocket(socket: WebSocket, code: number, reason: string): vo
  * Frames are shared Buffers, encoded once per batch for every subscriber.
  */
 export class Subscriber {
-  /** Pairs streamed: replaying, or live. */
+  /** Pairs streamed: replaying (or waiting for their turn), or live. */
   readonly started = new Set<string>();
+  /** Pairs waiting for their replay: one replay at a time per subscriber. */
+  readonly replayQueue: string[] = [];
+  replaying = false;
+  /** Resolves once the subscriber has read the last replay page sent (see read()). */
+  pageRead: Promise<void> = Promise.resolve();
+  private pings = 0;
+  private readonly pongWaiters: { readonly seq: number; readonly resolve: () => void }[] = [];
   private readonly held = new Map<string, Buffer[]>();
   private heldBytes = 0;
   private dropped = false;
@@ -28,7 +35,10 @@ export class Subscriber {
     readonly all: boolean,
     readonly wanted: ReadonlySet<string>,
     readonly cursor: Readonly<Record<string, number>>,
-  ) {}
+  ) {
+    socket.on('pong', (data: Buffer) => this.answered(Number(data.toString())));
+    socket.once('close', () => this.answered(Infinity));
+  }
 
   get closed(): boolean {
     return this.dropped || this.socket.readyState !== this.socket.OPEN;
@@ -48,10 +58,11 @@ export class Subscriber {
     return this.all || this.wanted.has(pair);
   }
 
-  /** Marks a pair as replaying: its live frames are held until replayDone. */
+  /** Queues a pair's replay; its live frames are held from now until replayDone. */
   startReplay(pair: string): void {
     this.started.add(pair);
     this.held.set(pair, []);
+    this.replayQueue.push(pair);
   }
 
   /** Sends the live frames held during the replay, in order; the pair is live from now on. */
@@ -78,9 +89,28 @@ export class Subscriber {
     this.socket.send(frame, { binary: false });
   }
 
+  /**
+   * Resolves once the subscriber has read everything sent so far: frames arrive in order, so its
+   * answer to a ping sent now comes after it took all of them (or when the socket closes). Every
+   * WebSocket client answers pings; one that does not read never does.
+   */
+  read(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const seq = ++this.pings;
+    const answered = new Promise<void>((resolve) => this.pongWaiters.push({ seq, resolve }));
+    this.socket.ping(String(seq));
+    return answered;
+  }
+
+  private answered(seq: number): void {
+    if (!Number.isFinite(seq) && seq !== Infinity) return;
+    while (this.pongWaiters.length > 0 && this.pongWaiters[0].seq <= seq) this.pongWaiters.shift()?.resolve();
+  }
+
   /** Stops everything for this subscriber and frees what it holds; the socket is closed by the caller. */
   drop(): void {
     this.dropped = true;
+    this.replayQueue.length = 0;
     this.held.clear();
     this.heldBytes = 0;
   }

@@ -49,8 +49,6 @@ export interface WsTickerplantOptions {
   readonly dropGraceMs?: number;
 }
 
-const REPLAY_POLL_MS = 20;
-
 /** A live batch as the frame every subscriber of its pair gets: encoded once. */
 function liveFrame(pair: string, batch: readonly Trade[]): Buffer {
   const rows = new Array<TickRow>(batch.length);
@@ -172,9 +170,16 @@ export class WsTickerplant implements Tickerplant {
   private accept(socket: WebSocket): void {
     // First, before anything can fail: a protocol error or an oversized frame from a client is an
     // 'error' event, and one without a listener would end the process.
-    socket.on('error', (err) => this.deps.logger.debug('subscriber socket error', { err: err.message }));
+    socket.on('error', (err) => {
+      this.deps.logger.debug('subscriber socket error', { err: err.message });
+      // ws has sent a close frame; a peer that broke the protocol may never answer it.
+      this.terminateLater(socket);
+    });
     this.sockets.add(socket);
-    const timer = setTimeout(() => closeSocket(socket, CLOSE_CODES.NO_SUBSCRIBE, 'no subscribe message'), this.subscribeTimeoutMs);
+    const timer = setTimeout(() => {
+      closeSocket(socket, CLOSE_CODES.NO_SUBSCRIBE, 'no subscribe message');
+      this.terminateLater(socket);
+    }, this.subscribeTimeoutMs);
     timer.unref();
     let sub: Subscriber | undefined;
     socket.on('close', () => {
@@ -202,10 +207,12 @@ export class WsTickerplant implements Tickerplant {
   private subscribe(socket: WebSocket, msg: SubscribeMessage): Subscriber {
     const sub = new Subscriber(socket, msg.pairs === '*', new Set(msg.pairs === '*' ? [] : msg.pairs), msg.cursor ?? {});
     this.subs.add(sub);
+    // Replays start once it shows it reads (see replay).
+    sub.pageRead = sub.read();
     const pairs = sub.all ? [...this.known].sort() : [...sub.wanted].filter((id) => this.known.has(id) || this.deps.source.has(toPairKey(id)));
     for (const id of pairs) sub.startReplay(id);
     this.sendPairs(sub);
-    for (const id of pairs) this.runReplay(sub, id);
+    this.runReplays(sub);
     this.deps.logger.info('subscriber connected', { pairs: sub.all ? '*' : sub.wanted.size, streamed: pairs.length });
     return sub;
   }
@@ -219,21 +226,46 @@ export class WsTickerplant implements Tickerplant {
   private startPair(sub: Subscriber, id: string): void {
     if (sub.started.has(id)) return;
     sub.startReplay(id);
-    this.runReplay(sub, id);
+    this.runReplays(sub);
   }
 
-  private runReplay(sub: Subscriber, id: string): void {
-    void this.replay(sub, id).catch((err) => {
-      if (sub.closed) return;
-      this.deps.logger.warn('replay failed; dropping the subscriber so it resumes from its cursor', { pair: id, err });
-      this.drop(sub, 1011, 'REPLAY_FAILED', `replay of ${id} failed`);
-    });
+  /**
+   * Replays a subscriber's queued pairs one after another: one replay per subscriber at a time,
+   * so a '*' subscriber costs one page in flight, not one per pair.
+   */
+  private runReplays(sub: Subscriber): void {
+    if (sub.replaying) return;
+    const id = sub.replayQueue.shift();
+    if (id === undefined) return;
+    sub.replaying = true;
+    void this.replay(sub, id)
+      .then(
+        () => {
+          sub.replaying = false;
+          if (!sub.closed) this.runReplays(sub);
+        },
+        (err: unknown) => {
+          sub.replaying = false;
+          if (sub.closed) return;
+          this.deps.logger.warn('replay failed; dropping the subscriber so it resumes from its cursor', { pair: id, err });
+          this.drop(sub, 1011, 'REPLAY_FAILED', `replay of ${id} failed`);
+        },
+      );
   }
 
-  /** Sends the stored trades since the cursor page by page (as the socket drains), then the live batches held meanwhile. */
+  /**
+   * Sends the stored trades since the cursor page by page, then the live batches held meanwhile.
+   * A page goes out only once the subscriber has read the one before (it answered the ping that
+   * followed it), so one page per subscriber is in flight, and the next is read from the store
+   * meanwhile. A subscriber that does not read costs no reads at all: its replays wait for the
+   * answer to the ping sent when it subscribed.
+   */
   private async replay(sub: Subscriber, id: string): Promise<void> {
     const cursor = sub.cursor[id];
     const from = cursor === undefined ? undefined : Math.max(0, cursor - REPLAY_OVERLAP_MS);
+    // Nothing is read for a subscriber that has not read what it was sent.
+    await sub.pageRead;
+    if (sub.closed) return;
     const pages = this.deps.source.replay(toPairKey(id), from, this.pageRows)[Symbol.asyncIterator]();
     let total = 0;
     let finished = false;
@@ -246,13 +278,13 @@ export class WsTickerplant implements Tickerplant {
         }
         if (sub.closed) return;
         if (page.value.length === 0) continue;
+        await sub.pageRead;
+        if (sub.closed) return;
         sub.send(JSON.stringify({ type: 'ticks', pair: id, replay: true, rows: page.value } satisfies ServerMessage));
+        sub.pageRead = sub.read();
         total += page.value.length;
         if (this.dropIfTooSlow(sub)) return;
         this.checkTotal();
-        // The next page waits until the socket has taken most of this one: a long history never piles up.
-        while (!sub.closed && sub.unsentBytes() > this.maxBuffered / 4) await new Promise((r) => setTimeout(r, REPLAY_POLL_MS));
-        if (sub.closed) return;
       }
     } finally {
       if (!finished) await pages.return?.();
@@ -294,7 +326,7 @@ export class WsTickerplant implements Tickerplant {
     sub.drop();
     closeSocket(socket, code, reason);
     // One that does not read never takes the close frame: free its buffers after a grace period.
-    setTimeout(() => socket.terminate(), this.dropGraceMs).unref();
+    this.terminateLater(socket);
     this.deps.logger.warn('subscriber dropped', { code, reason: errorCode, queuedBytes: queued });
   }
 
@@ -302,5 +334,11 @@ export class WsTickerplant implements Tickerplant {
     if (socket.readyState !== socket.OPEN) return;
     socket.send(JSON.stringify({ type: 'error', code: 'SUBSCRIPTION_REJECTED', message } satisfies ErrorMessage));
     closeSocket(socket, CLOSE_CODES.REJECTED, `subscription rejected: ${message}`);
+    this.terminateLater(socket);
+  }
+
+  /** Destroys a socket that has not finished its close handshake after the grace period. */
+  private terminateLater(socket: WebSocket): void {
+    setTimeout(() => socket.terminate(), this.dropGraceMs).unref();
   }
 }
