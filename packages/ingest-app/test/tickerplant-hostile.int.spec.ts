@@ -13,6 +13,7 @@ import { ChildApp, INGEST_MAIN, until } from '@market-data/testing';
  */
 
 const MiB = 1024 * 1024;
+const READER_PAIR = 'synthetic:spot:BTCUSDT';
 
 /** A client frame: masked (as RFC 6455 requires) unless told otherwise. */
 function frame(opcode: number, payload: Buffer, options: { fin?: boolean; rsv?: number; mask?: boolean; declaredLength?: number } = {}): Buffer {
@@ -91,7 +92,7 @@ async function healthy(url: string, timeoutMs = 2000): Promise<number> {
 }
 
 async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+  const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
   return line === undefined ? Number.NaN : Number(line.split(' ').pop());
 }
@@ -115,12 +116,28 @@ describe('the ingester against hostile subscribers (a real process)', () => {
   let dataDir: string;
   let app: ChildApp;
   let url: string;
+  let running = false;
 
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'ingest-hostile-'));
+  // One ingester for all cases; a case that kills it fails, and the next gets a new one.
+  beforeEach(async () => {
+    if (running) {
+      const alive = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5000) }).then(
+        (res) => res.body?.cancel().then(() => true),
+        () => false,
+      );
+      if (alive) return;
+      app.kill('SIGKILL');
+      await app.exited;
+    }
     app = new ChildApp(INGEST_MAIN, ['--source', 'synthetic', '--rate', '2000', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--retention-interval-ms', '0']);
+    running = true;
+    void app.exited.then(() => (running = false));
     url = await app.url();
   }, 60_000);
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'ingest-hostile-'));
+  });
 
   afterAll(async () => {
     try {
@@ -151,14 +168,20 @@ describe('the ingester against hostile subscribers (a real process)', () => {
   }, 60_000);
 
   it('keeps memory bounded and /healthz answering with 200 subscribers that never read, and drops them, not the reader', async () => {
+    // Started and storing (a fresh process spends its first seconds loading and opening files).
+    await until(async () => (await metric(url, 'ingest_trades_stored_total')) > 20_000, 60_000, 'trades stored');
     const before = await metric(url, 'process_resident_memory_bytes');
     expect(before).toBeGreaterThan(0);
     const idle: WebSocket[] = [];
-    const reader = new MarketDataClient({ url, pairs: '*', reconnect: false });
+    // One pair, live before the idle ones come: what is measured is them, not a replay.
+    const reader = new MarketDataClient({ url, pairs: [READER_PAIR], reconnect: false, cursor: { [READER_PAIR]: Date.now() } });
     let readerTrades = 0;
+    let readerLive = false;
     const reading = reader.forEach((event) => {
       if (event.type === 'trades') readerTrades += event.trades.length;
+      if (event.type === 'replayed') readerLive = true;
     });
+    await until(() => readerLive, 30_000, 'the reader live');
     try {
       for (let i = 0; i < 200; i++) {
         const ws = new WebSocket(`${url.replace('http', 'ws')}/subscribe`);
@@ -170,12 +193,13 @@ describe('the ingester against hostile subscribers (a real process)', () => {
         });
         idle.push(ws);
       }
+      await Promise.all(idle.map((ws) => new Promise((resolve) => (ws.readyState === ws.OPEN ? resolve(null) : ws.once('open', resolve)))));
       let peak = before;
       const latencies: number[] = [];
       const end = Date.now() + 20_000;
       while (Date.now() < end) {
-        // On a loaded CI box the connection storm can slow one answer; none may go missing.
-        latencies.push(await healthy(url, 5000));
+        // On a loaded box the connection storm can slow an answer; none may go missing.
+        latencies.push(await healthy(url, 10_000));
         const rss = await metric(url, 'process_resident_memory_bytes');
         peak = Math.max(peak, rss);
         // Fail as soon as the bound is broken, rather than after the machine ran out of memory.
@@ -190,7 +214,7 @@ describe('the ingester against hostile subscribers (a real process)', () => {
       await until(() => readerTrades > seen + 100, 10_000, 'the reader still receiving');
       expect(reader.state).toBe('open');
       latencies.sort((a, b) => a - b);
-      expect(latencies[Math.floor(latencies.length / 2)]).toBeLessThan(500);
+      expect(latencies[Math.floor(latencies.length / 2)]).toBeLessThan(1000);
       process.stdout.write(`healthz under 200 idle subscribers: ${latencies.length} answers, median ${Math.round(latencies[Math.floor(latencies.length / 2)])} ms, max ${Math.round(latencies[latencies.length - 1])} ms; RSS ${Math.round(before / MiB)} -> peak ${Math.round(peak / MiB)} MiB; ${drops.length} dropped\n`);
     } finally {
       idle.forEach((ws) => ws.terminate());

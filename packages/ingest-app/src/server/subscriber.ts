@@ -22,8 +22,10 @@ export class Subscriber {
   /** Pairs waiting for their replay: one replay at a time per subscriber. */
   readonly replayQueue: string[] = [];
   replaying = false;
-  /** Resolves once the subscriber has read the last replay page sent (see read()). */
-  pageRead: Promise<void> = Promise.resolve();
+  /** Resolves once the subscriber has read what it was sent on subscribing (see read()). */
+  reading: Promise<void> = Promise.resolve();
+  /** Replay pages sent and not yet read, as read() promises, oldest first. */
+  readonly pagesInFlight: Promise<void>[] = [];
   private pings = 0;
   private readonly pongWaiters: { readonly seq: number; readonly resolve: () => void }[] = [];
   private readonly held = new Map<string, Buffer[]>();

@@ -49,6 +49,9 @@ export interface WsTickerplantOptions {
   readonly dropGraceMs?: number;
 }
 
+/** Replay pages sent to one subscriber and not yet read: one being read, one on the way. */
+const REPLAY_PAGES_IN_FLIGHT = 2;
+
 /** A live batch as the frame every subscriber of its pair gets: encoded once. */
 function liveFrame(pair: string, batch: readonly Trade[]): Buffer {
   const rows = new Array<TickRow>(batch.length);
@@ -208,7 +211,7 @@ export class WsTickerplant implements Tickerplant {
     const sub = new Subscriber(socket, msg.pairs === '*', new Set(msg.pairs === '*' ? [] : msg.pairs), msg.cursor ?? {});
     this.subs.add(sub);
     // Replays start once it shows it reads (see replay).
-    sub.pageRead = sub.read();
+    sub.reading = sub.read();
     const pairs = sub.all ? [...this.known].sort() : [...sub.wanted].filter((id) => this.known.has(id) || this.deps.source.has(toPairKey(id)));
     for (const id of pairs) sub.startReplay(id);
     this.sendPairs(sub);
@@ -255,8 +258,8 @@ export class WsTickerplant implements Tickerplant {
 
   /**
    * Sends the stored trades since the cursor page by page, then the live batches held meanwhile.
-   * A page goes out only once the subscriber has read the one before (it answered the ping that
-   * followed it), so one page per subscriber is in flight, and the next is read from the store
+   * A page goes out only while fewer than REPLAY_PAGES_IN_FLIGHT pages are unread (a page is read
+   * once the subscriber answered the ping sent after it), and the next is read from the store
    * meanwhile. A subscriber that does not read costs no reads at all: its replays wait for the
    * answer to the ping sent when it subscribed.
    */
@@ -264,7 +267,7 @@ export class WsTickerplant implements Tickerplant {
     const cursor = sub.cursor[id];
     const from = cursor === undefined ? undefined : Math.max(0, cursor - REPLAY_OVERLAP_MS);
     // Nothing is read for a subscriber that has not read what it was sent.
-    await sub.pageRead;
+    await sub.reading;
     if (sub.closed) return;
     const pages = this.deps.source.replay(toPairKey(id), from, this.pageRows)[Symbol.asyncIterator]();
     let total = 0;
@@ -278,10 +281,10 @@ export class WsTickerplant implements Tickerplant {
         }
         if (sub.closed) return;
         if (page.value.length === 0) continue;
-        await sub.pageRead;
+        while (sub.pagesInFlight.length >= REPLAY_PAGES_IN_FLIGHT) await sub.pagesInFlight.shift();
         if (sub.closed) return;
         sub.send(JSON.stringify({ type: 'ticks', pair: id, replay: true, rows: page.value } satisfies ServerMessage));
-        sub.pageRead = sub.read();
+        sub.pagesInFlight.push(sub.read());
         total += page.value.length;
         if (this.dropIfTooSlow(sub)) return;
         this.checkTotal();
