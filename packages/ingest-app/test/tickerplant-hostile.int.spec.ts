@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,6 +112,30 @@ async function receivesTrades(url: string): Promise<number> {
   return trades;
 }
 
+/** Sends one subscribe message; resolves with every message received and how the ingester closed the socket. */
+function subscribeOnce(url: string, message: unknown, waitMs = 3000): Promise<{ messages: Record<string, unknown>[]; close?: { code: number; reason: string } }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/subscribe`);
+    const messages: Record<string, unknown>[] = [];
+    const timer = setTimeout(() => {
+      ws.terminate();
+      resolve({ messages });
+    }, waitMs);
+    ws.on('error', () => undefined);
+    ws.on('open', () => ws.send(typeof message === 'string' ? message : JSON.stringify(message)));
+    ws.on('message', (data) => messages.push(JSON.parse(String(data)) as Record<string, unknown>));
+    ws.on('close', (code, reason) => {
+      clearTimeout(timer);
+      resolve({ messages, close: { code, reason: reason.toString() } });
+    });
+  });
+}
+
+/** Every file and folder under the data dir, relative to it. */
+function tree(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true }) as string[]).map(String).sort();
+}
+
 describe('the ingester against hostile subscribers (a real process)', () => {
   let dataDir: string;
   let app: ChildApp;
@@ -166,6 +190,43 @@ describe('the ingester against hostile subscribers (a real process)', () => {
     await healthy(url);
     expect(await receivesTrades(url)).toBeGreaterThanOrEqual(100);
   }, 60_000);
+
+  it('refuses a subscription naming 10,000 pairs, and opens no file for 1,000 unknown ones (they wait as pending)', async () => {
+    const unknown = (n: number): string[] => Array.from({ length: n }, (_, i) => `probe:spot:UNKNOWN${i}`);
+    const many = await subscribeOnce(url, { type: 'subscribe', pairs: unknown(10_000) });
+    expect(many.close).toEqual({ code: 4001, reason: expect.stringContaining('at most 1000 pairs') });
+    expect(many.messages).toEqual([{ type: 'error', code: 'SUBSCRIPTION_REJECTED', message: expect.stringContaining('at most 1000 pairs') }]);
+
+    const pending = await subscribeOnce(url, { type: 'subscribe', pairs: [...unknown(999), 'synthetic:spot:BTCUSDT'] }, 3000);
+    expect(pending.close).toBeUndefined();
+    expect(pending.messages[0]).toEqual({ type: 'pairs', pairs: ['synthetic:spot:BTCUSDT'], pending: unknown(999).sort() });
+    // The served pair streams as usual; the unknown ones created nothing on disk.
+    expect(pending.messages.some((m) => m.type === 'ticks' && m.pair === 'synthetic:spot:BTCUSDT')).toBe(true);
+    expect(tree(dataDir).filter((f) => f.startsWith('probe'))).toEqual([]);
+    expect(tree(dataDir).filter((f) => f.endsWith('.duckdb')).length).toBe(5);
+    await healthy(url);
+  }, 30_000);
+
+  it.each([
+    ['in the year 3000', Date.UTC(3000, 0, 1), /2200-01-01/],
+    ['negative', -1, /1970-01-01/],
+    ['not a number', '1700000000000', /epoch milliseconds/],
+  ])('refuses a cursor %s with a reason (close 4001), not "replay failed"', async (_what, cursor, why) => {
+    const answer = await subscribeOnce(url, { type: 'subscribe', pairs: ['synthetic:spot:BTCUSDT'], cursor: { 'synthetic:spot:BTCUSDT': cursor } });
+    expect(answer.close?.code).toBe(4001);
+    expect(answer.messages).toEqual([{ type: 'error', code: 'SUBSCRIPTION_REJECTED', message: expect.stringMatching(why) }]);
+    expect(answer.messages[0].message).toContain('cursor.synthetic:spot:BTCUSDT');
+  });
+
+  it('takes one subscription per connection', async () => {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/subscribe`);
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    ws.on('open', () => {
+      ws.send(JSON.stringify({ type: 'subscribe', pairs: ['synthetic:spot:BTCUSDT'] }));
+      ws.send(JSON.stringify({ type: 'subscribe', pairs: ['synthetic:spot:ETHUSDT'] }));
+    });
+    expect(await closed).toEqual({ code: 4001, reason: expect.stringContaining('one subscribe message per connection') });
+  });
 
   it('keeps memory bounded and /healthz answering with 200 subscribers that never read, and drops them, not the reader', async () => {
     // Started and storing (a fresh process spends its first seconds loading and opening files).

@@ -53,8 +53,11 @@ const cursorValue = z
 export function subscribeMessageSchema(maxPairs: number) {
   return z.object({
     type: z.literal('subscribe', { error: 'expected {"type":"subscribe", ...}' }),
-    pairs: z.union([z.literal('*'), z.array(pairId).min(1).max(maxPairs, { error: `at most ${maxPairs} pairs per subscription` })], {
-      error: `must be "*" or a list of 1 to ${maxPairs} pair ids`,
+    pairs: z.union([z.literal('*'), z.array(pairId).min(1, { error: 'name at least one pair, or "*" for all' }).max(maxPairs)], {
+      error: (issue) =>
+        Array.isArray(issue.input) && issue.input.length > maxPairs
+          ? `at most ${maxPairs} pairs per subscription; got ${issue.input.length}`
+          : `must be "*" or a list of 1 to ${maxPairs} pair ids`,
     }),
     cursor: z
       .record(pairId, cursorValue)
