@@ -2,7 +2,7 @@ import { Backoff } from './backoff';
 import { ClientError } from './errors';
 import { EventQueue } from './event-queue';
 import { PAIR_ID_PATTERN, REPLAY_OVERLAP_MS, SUBSCRIBE_LIMITS, type ServerMessage, type TicksMessage } from './protocol/messages';
-import { RecentTradeIds } from './recent-trade-ids';
+import { SeenTradeIds } from './seen-trade-ids';
 import { tradeOf, type Trade } from './trade';
 import type { Transport, TransportClose, TransportConnection } from './transport';
 import { WebSocketTransport, type WebSocketTransportOptions } from './ws-transport';
@@ -44,6 +44,8 @@ export interface StateChange {
   readonly attempt: number;
   readonly detail?: string;
   readonly error?: ClientError;
+  /** When reconnecting: the wait (ms) before the next attempt. */
+  readonly retryInMs?: number;
 }
 
 export type Cursor = Readonly<Record<string, number>>;
@@ -67,9 +69,10 @@ export interface MarketDataClientOptions extends Partial<Omit<WebSocketTransport
   /** Trades buffered for the consumer before the connection is paused (default 100,000); resumed at half. */
   readonly highWaterMark?: number;
   /**
-   * Drop trades already delivered (by trade id) across the replay/live overlap and reconnects:
-   * remembers each pair's ids within `windowMs` of trade time (default REPLAY_OVERLAP_MS + 5 s)
-   * and at most `maxIdsPerPair` (default 200,000) of them. False delivers repeats too.
+   * Drop trades already delivered (by trade id) across the replay/live overlap and reconnects.
+   * Integer ids (Binance) are remembered exactly, as ranges; other ids (UUIDs) within `windowMs`
+   * of trade time (default REPLAY_OVERLAP_MS + 5 s) and at most `maxIdsPerPair` (default 200,000)
+   * of them. False delivers repeats too.
    */
   readonly dedupe?: false | { readonly windowMs?: number; readonly maxIdsPerPair?: number };
   /** Told about every state change (connecting, open, reconnecting with the reason, closed). */
@@ -123,8 +126,8 @@ export class MarketDataClient implements AsyncIterable<ClientEvent> {
   private readonly queue: EventQueue<ClientEvent>;
   private readonly backoff: Backoff | undefined;
   private readonly newest = new Map<string, number>();
-  private readonly recent = new Map<string, RecentTradeIds>();
-  private readonly dedupe: { windowMs: number; maxIds: number } | undefined;
+  private readonly seen = new Map<string, SeenTradeIds>();
+  private readonly dedupe: { windowMs: number; maxIds: number; maxRanges: number } | undefined;
   private connection: TransportConnection | undefined;
   private currentState: ClientState = 'idle';
   private loop: Promise<void> | undefined;
@@ -160,6 +163,7 @@ export class MarketDataClient implements AsyncIterable<ClientEvent> {
       this.dedupe = {
         windowMs: positiveInt('dedupe.windowMs', options.dedupe?.windowMs, REPLAY_OVERLAP_MS + 5_000),
         maxIds: positiveInt('dedupe.maxIdsPerPair', options.dedupe?.maxIdsPerPair, 200_000),
+        maxRanges: 10_000,
       };
     }
   }
@@ -168,9 +172,12 @@ export class MarketDataClient implements AsyncIterable<ClientEvent> {
     return this.currentState;
   }
 
-  /** Trades dropped as repeats so far, and reconnects made. */
-  stats(): { readonly repeatsDropped: number; readonly reconnects: number } {
-    return { repeatsDropped: this.repeats, reconnects: this.reconnects };
+  /**
+   * Trades dropped as repeats so far, reconnects made, and trades received but not yet pulled
+   * (`buffered`; the connection is paused while it is over the high-water mark).
+   */
+  stats(): { readonly repeatsDropped: number; readonly reconnects: number; readonly buffered: number; readonly paused: boolean } {
+    return { repeatsDropped: this.repeats, reconnects: this.reconnects, buffered: this.queue.weight, paused: this.queue.paused };
   }
 
   /** Per pair, the newest trade time (epoch ms) received: persist it to resume a later run from there. */
@@ -235,7 +242,7 @@ export class MarketDataClient implements AsyncIterable<ClientEvent> {
       if (!this.backoff) return this.fail(new ClientError('CLOSED', `${this.transport.name} closed the connection (${outcome.code} ${outcome.reason}) and reconnect is off`, { cause: outcome.error }));
       this.reconnects++;
       const delay = this.backoff.next();
-      this.setState('reconnecting', `closed ${outcome.code}${outcome.reason ? ` ${outcome.reason}` : ''}; next attempt in ${Math.round(delay)} ms`, outcome.error);
+      this.setState('reconnecting', `closed ${outcome.code}${outcome.reason ? ` ${outcome.reason}` : ''}`, outcome.error, delay);
       await this.sleep(delay);
     }
   }
@@ -290,22 +297,22 @@ export class MarketDataClient implements AsyncIterable<ClientEvent> {
 
   private receiveTicks(message: TicksMessage): void {
     const { pair, rows } = message;
-    let recent = this.recent.get(pair);
-    if (!recent && this.dedupe) {
-      recent = new RecentTradeIds({ windowMs: this.dedupe.windowMs, maxIds: this.dedupe.maxIds });
-      this.recent.set(pair, recent);
+    let seen = this.seen.get(pair);
+    if (!seen && this.dedupe) {
+      seen = new SeenTradeIds(this.dedupe);
+      this.seen.set(pair, seen);
     }
     const trades: Trade[] = [];
     let newest = this.newest.get(pair) ?? -Infinity;
     for (const row of rows) {
-      if (recent && !recent.admit(row[4], row[0])) {
+      if (seen && !seen.admit(row[4], row[0])) {
         this.repeats++;
         continue;
       }
       trades.push(tradeOf(row));
       if (row[0] > newest) newest = row[0];
     }
-    recent?.prune();
+    seen?.prune();
     if (trades.length === 0) return;
     this.newest.set(pair, newest);
     const event: TradesEvent =
@@ -333,7 +340,7 @@ export class MarketDataClient implements AsyncIterable<ClientEvent> {
     });
   }
 
-  private setState(state: ClientState, detail?: string, error?: ClientError): void {
+  private setState(state: ClientState, detail?: string, error?: ClientError, retryInMs?: number): void {
     const changed = state !== this.currentState;
     this.currentState = state;
     if (!changed && detail === undefined) return;
@@ -344,6 +351,7 @@ export class MarketDataClient implements AsyncIterable<ClientEvent> {
       attempt: this.backoff?.attempts ?? 0,
       ...(detail === undefined ? {} : { detail }),
       ...(error === undefined ? {} : { error }),
+      ...(retryInMs === undefined ? {} : { retryInMs }),
     });
   }
 }

@@ -125,11 +125,12 @@ class WebSocketConnection implements TransportConnection {
       ...(tls ?? {}),
     });
     this.socket = socket;
-    socket.on('unexpected-response', (req, res) => {
+    socket.on('unexpected-response', (_req, res) => {
       this.unauthorized = res.statusCode === 401 || res.statusCode === 403;
       this.error = new ClientError(this.unauthorized ? 'UNAUTHORIZED' : 'PROTOCOL', `${this.url} answered the upgrade with HTTP ${res.statusCode}`);
       res.resume();
-      req.destroy();
+      // Aborts the handshake; 'close' follows (destroying the request alone would leave it pending).
+      socket.terminate();
     });
     socket.on('open', () => {
       if (this.paused) socket.pause();
