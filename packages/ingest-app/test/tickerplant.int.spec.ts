@@ -185,6 +185,32 @@ describe('WsTickerplant', () => {
     }
   });
 
+  it("gives a '*' subscriber every trade of every pair while their replays run one after another and live batches keep coming", async () => {
+    const h = await startIngester({ replayPageRows: 250 });
+    try {
+      const symbols = ['P1', 'P2', 'P3'];
+      const start = Date.UTC(2024, 7, 8, 23, 55);
+      const history = symbols.flatMap((s) => makeTrades(s, 2000, { start }));
+      const feed = new ArrayFeed(history, 500);
+      await h.service.start([feed]);
+      await feed.done;
+      await h.service.flushAll();
+      const sub = new Collector(h.url, '*');
+      await sub.opened;
+      // Live trades of every pair arrive while the three replays are queued or running.
+      await Promise.all(symbols.map((s) => trickle(h.service, s, 1000, 1500, 10_000, start + 2000 * 100)));
+      await sub.until(() => symbols.every((s) => new Set(sub.ids(`binance:spot:${s}`)).size === 3000), 20_000);
+      for (const s of symbols) {
+        const ids = sub.ids(`binance:spot:${s}`);
+        expect(new Set(ids)).toEqual(new Set([...makeTrades(s, 2000).map((t) => t.tradeId), ...makeTrades(s, 1000, { firstId: 10_000 }).map((t) => t.tradeId)]));
+      }
+      expect(sub.messages.filter((m) => m.type === 'replayed').map((m) => (m as { pair: string }).pair)).toEqual(symbols.map((s) => `binance:spot:${s}`));
+      sub.close();
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+
   it('drops a slow subscriber with a large stored backlog once what it holds passes its bound (replay state), and keeps serving the others', async () => {
     const h = await startIngester({ replayPageRows: 500, maxBufferedBytes: 128 * 1024, dropGraceMs: 100 });
     try {

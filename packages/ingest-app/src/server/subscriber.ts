@@ -17,10 +17,17 @@ export function closeSocket(socket: WebSocket, code: number, reason: string): vo
  * Frames are shared Buffers, encoded once per batch for every subscriber.
  */
 export class Subscriber {
-  /** Pairs streamed: replaying (or waiting for their turn), or live. */
+  /** Pairs streamed: waiting for their replay, replaying, or live. */
   readonly started = new Set<string>();
-  /** Pairs waiting for their replay: one replay at a time per subscriber. */
+  /** Pairs waiting for their replay, in order: one replay at a time per subscriber. */
   readonly replayQueue: string[] = [];
+  /**
+   * Live batches of a pair still waiting for its replay are not sent or held: that replay starts
+   * later and reads them from the store. (A trade committed meanwhile with a time before the
+   * replay's start, cursor - REPLAY_OVERLAP_MS, is missed, as it is by any subscriber that is away
+   * while it is committed.)
+   */
+  private readonly waiting = new Set<string>();
   replaying = false;
   /** Resolves once the subscriber has read what it was sent on subscribing (see read()). */
   reading: Promise<void> = Promise.resolve();
@@ -60,11 +67,17 @@ export class Subscriber {
     return this.all || this.wanted.has(pair);
   }
 
-  /** Queues a pair's replay; its live frames are held from now until replayDone. */
+  /** Queues a pair's replay. */
   startReplay(pair: string): void {
     this.started.add(pair);
-    this.held.set(pair, []);
+    this.waiting.add(pair);
     this.replayQueue.push(pair);
+  }
+
+  /** The pair's replay begins: from now until replayDone its live frames are held. */
+  beginReplay(pair: string): void {
+    this.waiting.delete(pair);
+    this.held.set(pair, []);
   }
 
   /** Sends the live frames held during the replay, in order; the pair is live from now on. */
@@ -79,6 +92,7 @@ export class Subscriber {
 
   /** A live batch: sent now, or held if the pair is still replaying. */
   deliver(pair: string, frame: Buffer): void {
+    if (this.waiting.has(pair)) return;
     const held = this.held.get(pair);
     if (held) {
       held.push(frame);
@@ -113,6 +127,7 @@ export class Subscriber {
   drop(): void {
     this.dropped = true;
     this.replayQueue.length = 0;
+    this.waiting.clear();
     this.held.clear();
     this.heldBytes = 0;
   }

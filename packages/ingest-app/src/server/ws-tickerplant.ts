@@ -159,7 +159,10 @@ export class WsTickerplant implements Tickerplant {
   async close(): Promise<void> {
     this.closing = true;
     const sockets = [...this.sockets];
-    for (const sub of this.subs) sub.drop();
+    for (const sub of this.subs) {
+      sub.send(JSON.stringify({ type: 'error', code: 'SHUTTING_DOWN', message: 'ingester shutting down; resume from your cursor' } satisfies ErrorMessage));
+      sub.drop();
+    }
     this.subs.clear();
     const closed = sockets.map((socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())));
     for (const socket of sockets) closeSocket(socket, 1001, 'ingester shutting down');
@@ -234,13 +237,16 @@ export class WsTickerplant implements Tickerplant {
 
   /**
    * Replays a subscriber's queued pairs one after another: one replay per subscriber at a time,
-   * so a '*' subscriber costs one page in flight, not one per pair.
+   * so a '*' subscriber costs two pages in flight, not two per pair, and holds the live batches of
+   * the one pair replaying only.
    */
   private runReplays(sub: Subscriber): void {
     if (sub.replaying) return;
     const id = sub.replayQueue.shift();
     if (id === undefined) return;
     sub.replaying = true;
+    // Held from before the store is asked: nothing committed from here on can fall between.
+    sub.beginReplay(id);
     void this.replay(sub, id)
       .then(
         () => {
