@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { inject, injectable } from 'tsyringe';
+import { MarketDataClient, WebSocketTransport, type StateChange } from '@market-data/client';
 import { CONNECTION_POOL, type ConnectionPool } from '@market-data/pool';
 import { listPairs, pairId, toPairKey, type PairKey } from '@market-data/storage-core';
 import { LOGGER, metricValue, startOpsServer, type Logger } from '@market-data/runtime';
@@ -12,7 +13,6 @@ import { readStoredTicks } from './core/offline-source';
 import { ANALYTICS_CONFIG, ANALYTICS_METRICS } from './core/tokens';
 import { buildPairReport, type PairReport } from './engine';
 import { AnalyticsError } from './errors';
-import { TickSubscriber } from './subscriber/tick-subscriber';
 
 /**
  * The analytics runner: live, it subscribes to the ingester and keeps each pair's own
@@ -23,7 +23,8 @@ export class AnalyticsApp {
   private readonly runner: AnalyticsRunner;
   private readonly queues: PairQueues;
   private readonly chart: ChartServer;
-  private subscriber: TickSubscriber | undefined;
+  private client: MarketDataClient | undefined;
+  private following: Promise<void> | undefined;
   private http: { url: string; close(): Promise<void> } | undefined;
   private known = new Set<string>();
   /** Pairs with an analytics file when the app started: the chart shows them while the ingester is away. */
@@ -77,27 +78,45 @@ export class AnalyticsApp {
     );
     this.logger.info('analytics listening', { url: this.http.url, chart: `${this.http.url}/chart/`, mode: this.config.ingester ? 'live' : 'offline', ingester: this.config.ingester });
     if (!this.config.ingester) return;
-    this.subscriber = new TickSubscriber({
-      url: this.config.ingester,
+    // Pairs this app already has files for resume from their cursors even when it follows '*'
+    // (without them the first subscription would name no cursor and replay everything).
+    for (const pair of listPairs(this.config.analyticsDir, 'analytics')) this.known.add(pairId(pair));
+    const { token, tls } = this.config.ingesterAuth;
+    this.client = new MarketDataClient({
+      transport: new WebSocketTransport({ url: this.config.ingester, ...(token === undefined ? {} : { token }), ...(tls ? { tls } : {}) }),
       pairs: this.config.pairs.length > 0 ? this.config.pairs.map(pairId) : '*',
-      // The cursor must cover everything received before a reconnect: wait for the queues first.
+      // Asked before every (re)connect, once every event received is queued: wait for the queues
+      // to store it, so the cursor covers everything received (no gap) and no more (no skip).
       cursor: async () => {
         await this.queues.idle();
         return this.runner.cursor(this.pairs());
       },
-      onTicks: (pair, rows, _replay, committedAt) => this.queues.push(pair, rows, committedAt),
-      onPairs: (pairs) => {
-        const before = this.known.size;
-        pairs.forEach((p) => this.known.add(p));
-        if (this.known.size > before) this.chart.events.pairsChanged();
-      },
-      onState: (state, detail) => {
-        if (state === 'reconnecting' && this.subscriberState !== 'reconnecting') this.metrics.reconnects.inc();
-        this.subscriberState = state;
-        this.logger.info('subscriber state', { state, detail });
-      },
+      onState: (change) => this.subscriberStateChanged(change),
     });
-    await this.subscriber.start();
+    this.following = this.follow(this.client);
+  }
+
+  /** Hands the ingester's trades to the per-pair queues; a full queue holds the loop, which pauses the socket. */
+  private async follow(client: MarketDataClient): Promise<void> {
+    try {
+      for await (const event of client) {
+        if (event.type === 'trades') await this.queues.push(event.pair, event.trades, event.committedAt);
+        else if (event.type === 'pairs') {
+          const before = this.known.size;
+          event.pairs.forEach((p) => this.known.add(p));
+          if (this.known.size > before) this.chart.events.pairsChanged();
+        }
+      }
+    } catch (err) {
+      // A refusal that retrying cannot fix (bad subscription, bad token): health says so.
+      this.logger.error('subscription ended', { err });
+    }
+  }
+
+  private subscriberStateChanged({ state, detail }: StateChange): void {
+    if (state === 'reconnecting' && this.subscriberState !== 'reconnecting') this.metrics.reconnects.inc();
+    this.subscriberState = state;
+    this.logger.info('subscriber state', { state, detail });
   }
 
   /** Offline: every pair's stored trades, read-only, through the same runner. */
@@ -159,7 +178,8 @@ export class AnalyticsApp {
       const started = performance.now();
       const ms = (): number => Math.round(performance.now() - started);
       this.queues.discardPending();
-      await this.subscriber?.stop();
+      await this.client?.close();
+      await this.following;
       this.queues.close();
       await this.queues.idle();
       this.logger.info('in-flight batches and passes finished', { ms: ms() });

@@ -9,6 +9,7 @@ import { FeedResumeStore } from './feeds/feed-resume-store';
 
 import type { IngestMetrics } from './core/ingest-metrics';
 import { FEED_FACTORY, INGEST_CONFIG, INGEST_METRICS } from './core/tokens';
+import { FileReplaySource } from './server/file-replay-source';
 import { WsTickerplant } from './server/ws-tickerplant';
 import { PAIR_STORE, type PairStore } from './storage/pair-store';
 
@@ -67,7 +68,13 @@ export class IngestApp {
   async start(): Promise<void> {
     // The store runs one pair's requests one at a time: writer, retention and replays never interleave.
     const store = this.store;
-    this.tickerplant = new WsTickerplant({ query: (pair, query) => store.query(pair, query), pairs: () => this.service?.pairs() ?? [], logger: this.logger.child({ component: 'tickerplant' }) });
+    const served = (): readonly PairKey[] => this.service?.pairs() ?? [];
+    const source = new FileReplaySource({
+      query: (pair, query) => store.query(pair, query),
+      dataDir: this.config.dataDir,
+      serves: (pair) => served().some((p) => p.exchange === pair.exchange && p.marketType === pair.marketType && p.symbol === pair.symbol),
+    });
+    this.tickerplant = new WsTickerplant({ source, pairs: served, logger: this.logger.child({ component: 'tickerplant' }) });
     this.service = new IngestService(
       { store, metrics: this.metrics, logger: this.logger, tickerplant: this.tickerplant, resume: new FeedResumeStore(store, this.config.dataDir) },
       {

@@ -44,13 +44,3 @@ export { listPairs } from './list-pairs';
 export { DatabaseManager, type DatabaseManagerOptions } from './database-manager';
 export { DATABASE_MANAGER, DATA_DIR } from './tokens';
 export { registerStorage } from './register-storage';
-export {
-  REPLAY_OVERLAP_MS,
-  type TickRow,
-  type SubscribeMessage,
-  type PairsMessage,
-  type TicksMessage,
-  type ReplayedMessage,
-  type ErrorMessage,
-  type ServerMessage,
-} from './subscription-protocol';

@@ -1,5 +1,6 @@
 import { getTicksAfterQuery } from '@market-data/queries';
-import { executeRead, openPairDatabase, pairId, REPLAY_OVERLAP_MS, StorageError, type OpenPairOptions, type PairKey, type TickRow } from '@market-data/storage-core';
+import { REPLAY_OVERLAP_MS, type Trade } from '@market-data/client';
+import { executeRead, openPairDatabase, pairId, StorageError, type OpenPairOptions, type PairKey } from '@market-data/storage-core';
 import { AnalyticsError } from '../errors';
 
 const PAGE_ROWS = 50_000;
@@ -14,7 +15,7 @@ export async function readStoredTicks(
   dataDir: string,
   pair: PairKey,
   afterMs: number | undefined,
-  onPage: (rows: TickRow[]) => Promise<void>,
+  onPage: (trades: Trade[]) => Promise<void>,
   instance: Pick<OpenPairOptions, 'threads' | 'memoryLimit'> = {},
 ): Promise<number> {
   let db;
@@ -39,7 +40,7 @@ export async function readStoredTicks(
     for (;;) {
       const page = await executeRead(db.connection, getTicksAfterQuery({ after, afterTradeId, limit: PAGE_ROWS }));
       if (page.length === 0) break;
-      await onPage(page.map((r) => [r.timeUs / 1000, r.price, r.volume, r.side, r.tradeId]));
+      await onPage(page.map((r) => ({ timestamp: r.timeUs / 1000, price: r.price, volume: r.volume, side: r.side, tradeId: r.tradeId })));
       total += page.length;
       after = page[page.length - 1].timeUs / 1000;
       afterTradeId = page[page.length - 1].tradeId;
