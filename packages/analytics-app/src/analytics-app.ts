@@ -129,7 +129,7 @@ export class AnalyticsApp {
       const cursor = (await this.runner.cursor([pair]))[pairId(pair)];
       ticks += await readStoredTicks(this.config.dataDir, pair, cursor, (rows) => this.runner.apply(pairId(pair), rows), { memoryLimit: this.config.memoryLimit });
     }
-    await this.runner.passAll(pairs);
+    await this.runner.passAll(pairs, { closeLastMinute: this.config.lastMinute === 'close' });
     this.logger.info('offline pass done', { pairs: pairs.length, ticks });
     return { pairs: pairs.length, ticks };
   }

@@ -93,9 +93,17 @@ export class AnalyticsRunner {
     }
   }
 
-  /** Runs a pass for every pair with unprocessed closed candles (end of a replay, offline mode). */
-  async passAll(pairs: readonly PairKey[]): Promise<void> {
-    for (const pair of pairs) await this.pass(pair, await this.load(pair));
+  /**
+   * Runs a pass for every pair with unprocessed closed candles (offline mode). `closeLastMinute`:
+   * the input has ended, so the newest trade's minute is closed too (its candle is final, its
+   * order flow, profile and gap checks computed) instead of waiting for a later trade.
+   */
+  async passAll(pairs: readonly PairKey[], options: { readonly closeLastMinute?: boolean } = {}): Promise<void> {
+    for (const pair of pairs) {
+      const state = await this.load(pair);
+      const end = options.closeLastMinute && state.newest > 0 ? (Math.floor(state.newest / MINUTE_MS) + 1) * MINUTE_MS : undefined;
+      await this.pass(pair, state, end);
+    }
   }
 
   /** Writes the open candles that trail in the files (before closing them). */
@@ -112,17 +120,18 @@ export class AnalyticsRunner {
     return Object.fromEntries([...this.state].filter(([, s]) => s.failing).map(([id, s]) => [id, s.failing as string]));
   }
 
-  private async pass(pair: PairKey, state: PairState): Promise<void> {
+  private async pass(pair: PairKey, state: PairState, externalClock?: number): Promise<void> {
     const id = pairId(pair);
     const started = performance.now();
     try {
       // The newest stored tick is known here, so the pass need not read it.
       const newestTick = state.newest > 0 ? { newestTick: state.newest } : {};
+      const clock = externalClock === undefined ? {} : { externalClock };
       const interval = this.options.retentionIntervalMs ?? 0;
       state.cleanedAt ??= started;
       const cleanup = interval > 0 && started - state.cleanedAt >= interval;
       const result = await this.deps.withConnection(pair, (conn) =>
-        runAnalyticsPass(conn, { ...this.options.engine, ...this.options.perPair?.[id], ...newestTick, cleanup }),
+        runAnalyticsPass(conn, { ...this.options.engine, ...this.options.perPair?.[id], ...newestTick, ...clock, cleanup }),
       );
       if (result.cleanup) {
         state.cleanedAt = started;
