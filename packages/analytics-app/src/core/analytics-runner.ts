@@ -7,7 +7,7 @@ import {
   toPairKey,
   type PairKey,
 } from '@market-data/storage-core';
-import type { Logger } from '@market-data/runtime';
+import type { Clock, Logger } from '@market-data/runtime';
 import type { Trade } from '@market-data/client';
 import { observeStoredTicks, runAnalyticsPass, type AnalyticsOptions } from '../engine';
 import type { AnalyticsMetrics } from './analytics-metrics';
@@ -17,6 +17,8 @@ export interface AnalyticsRunnerDeps {
   withConnection<T>(pair: PairKey, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T>;
   readonly metrics: AnalyticsMetrics;
   readonly logger: Logger;
+  /** Wall clock for the commit-to-row lag (default: Date.now). */
+  readonly clock?: Clock;
 }
 
 export interface AnalyticsRunnerOptions {
@@ -86,7 +88,7 @@ export class AnalyticsRunner {
     if (Math.floor(state.newest / MINUTE_MS) > state.passedMinute) {
       await this.pass(pair, state);
       if (committedAt !== undefined) {
-        const now = Date.now();
+        const now = this.deps.clock?.now() ?? Date.now();
         this.deps.metrics.lag.observe(Math.max(0, now - committedAt) / 1000);
         this.deps.metrics.lagSamples.add(now, Math.max(0, now - committedAt) / 1000);
       }
