@@ -1,16 +1,22 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { container as rootContainer, instancePerContainerCachingFactory, type DependencyContainer } from 'tsyringe';
 import { registerPool, type ConnectionPoolOptions } from '@market-data/pool';
 import type { IngestConfig } from './config/ingest-config';
 import { IngestMetrics } from './core/ingest-metrics';
-import { divideMemoryLimit } from '@market-data/storage-core';
+import { divideMemoryLimit, type PairKey } from '@market-data/storage-core';
 import { createLogger, LOGGER, type Logger } from '@market-data/runtime';
-import { FEED_FACTORY, INGEST_CONFIG, INGEST_METRICS } from './core/tokens';
+import { IngestService } from './core/ingest-service';
+import { FEED_FACTORY, INGEST_CONFIG, INGEST_METRICS, INGEST_SERVICE } from './core/tokens';
+import { FeedResumeStore } from './feeds/feed-resume-store';
+import { FileReplaySource } from './server/file-replay-source';
+import { REPLAY_SOURCE, type ReplaySource } from './server/replay-source';
+import { TICKERPLANT } from './server/tickerplant';
+import { WsTickerplant } from './server/ws-tickerplant';
 import { createFeeds } from './feed-factory';
 import { IngestApp, type FeedFactory } from './ingest-app';
-import { PAIR_STORE } from './storage/pair-store';
+import { PAIR_STORE, type PairStore } from './storage/pair-store';
 import { PoolPairStore } from './storage/pool-pair-store';
 import { ShardedPairStore } from './storage/sharded-pair-store';
 import { WorkerPairStore } from './storage/worker-pair-store';
@@ -20,19 +26,81 @@ const STORE_WORKER_FILE = path.join(__dirname, 'storage', 'pair-store-worker.js'
 
 export interface ComposeOverrides {
   readonly logger?: Logger;
-  readonly feedFactory?: FeedFactory;
   /** Parent container; a child is always created so tests and embedders stay isolated. */
   readonly parent?: DependencyContainer;
 }
 
-/** The one place that touches a container: registers every part and resolves the app. */
-export function composeIngestApp(config: IngestConfig, overrides: ComposeOverrides = {}): { app: IngestApp; container: DependencyContainer } {
+/**
+ * The one place that registers the ingester's parts: configuration, logger, metrics, the
+ * feeds, the pair store, the replay source, the tickerplant and the ingest service. Parts are built
+ * when the app is resolved, from the container that resolves it, so a test's child container can
+ * swap any of them (a fake feed, a clock) and the graph is built around the swap.
+ */
+export function composeIngestContainer(config: IngestConfig, overrides: ComposeOverrides = {}): DependencyContainer {
   const container = (overrides.parent ?? rootContainer).createChildContainer();
   container.register(INGEST_CONFIG, { useValue: config });
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, base: { app: 'ingest' } });
   container.register(LOGGER, { useValue: logger });
-  container.register(INGEST_METRICS, { useValue: new IngestMetrics() });
-  container.register(FEED_FACTORY, { useValue: overrides.feedFactory ?? createFeeds });
+  container.register(INGEST_METRICS, { useFactory: instancePerContainerCachingFactory(() => new IngestMetrics()) });
+  const feeds: FeedFactory = createFeeds;
+  container.register(FEED_FACTORY, { useValue: feeds });
+  registerPairStore(container, config, logger);
+  registerPipeline(container, config);
+  return container;
+}
+
+/** Registers every part and resolves the app (main's entry). */
+export function composeIngestApp(config: IngestConfig, overrides: ComposeOverrides = {}): { app: IngestApp; container: DependencyContainer } {
+  const container = composeIngestContainer(config, overrides);
+  return { app: container.resolve(IngestApp), container };
+}
+
+/** Replay source -> tickerplant -> ingest service, each built once per resolving container. */
+function registerPipeline(container: DependencyContainer, config: IngestConfig): void {
+  // The tickerplant and the replay source ask which pairs the service serves, and the service
+  // publishes to the tickerplant: the pairs are read through this, set once the service exists.
+  const SERVED = Symbol('served pairs');
+  container.register(SERVED, { useFactory: instancePerContainerCachingFactory(() => ({ pairs: (): readonly PairKey[] => [] })) });
+  const served = (c: DependencyContainer) => c.resolve<{ pairs: () => readonly PairKey[] }>(SERVED);
+  container.register(REPLAY_SOURCE, {
+    useFactory: instancePerContainerCachingFactory((c) => {
+      const store = c.resolve<PairStore>(PAIR_STORE);
+      // The store runs one pair's requests one at a time: writer, retention and replays never interleave.
+      return new FileReplaySource({
+        query: (pair, query) => store.query(pair, query),
+        dataDir: config.dataDir,
+        serves: (pair) => served(c).pairs().some((p) => p.exchange === pair.exchange && p.marketType === pair.marketType && p.symbol === pair.symbol),
+      });
+    }),
+  });
+  container.register(TICKERPLANT, {
+    useFactory: instancePerContainerCachingFactory((c) => {
+      const logger = c.resolve<Logger>(LOGGER);
+      const holder = served(c);
+      return new WsTickerplant({ source: c.resolve<ReplaySource>(REPLAY_SOURCE), pairs: () => holder.pairs(), logger: logger.child({ component: 'tickerplant' }) });
+    }),
+  });
+  container.register(INGEST_SERVICE, {
+    useFactory: instancePerContainerCachingFactory((c) => {
+      const store = c.resolve<PairStore>(PAIR_STORE);
+      const service = new IngestService(
+        { store, metrics: c.resolve<IngestMetrics>(INGEST_METRICS), logger: c.resolve<Logger>(LOGGER), tickerplant: c.resolve<WsTickerplant>(TICKERPLANT), resume: new FeedResumeStore(store, config.dataDir) },
+        {
+          maxBatch: config.batch.maxBatch,
+          maxDelayMs: config.batch.maxDelayMs,
+          maxFailures: 3,
+          maxBuffered: Math.max(100_000, config.batch.maxBatch * 10),
+          maxConcurrentFlushes: config.batch.maxConcurrent || 4 * Math.max(1, config.storageThreads),
+        },
+      );
+      served(c).pairs = () => service.pairs();
+      return service;
+    }),
+  });
+}
+
+/** The pair store: on storage threads when built, else on the main thread over the pool. */
+function registerPairStore(container: DependencyContainer, config: IngestConfig, logger: Logger): void {
   const poolOptions: ConnectionPoolOptions = {
     baseDir: config.dataDir,
     maxConnections: config.poolSize,
@@ -51,5 +119,4 @@ export function composeIngestApp(config: IngestConfig, overrides: ComposeOverrid
     if (threads > 0) logger.info('storage threads unavailable (running from sources); pair files stay on the main thread');
     container.register(PAIR_STORE, { useValue: new PoolPairStore(registerPool(container, poolOptions)) });
   }
-  return { app: container.resolve(IngestApp), container };
 }
