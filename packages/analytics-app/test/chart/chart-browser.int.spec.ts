@@ -307,8 +307,17 @@ describe('the chart page in headless Chromium', () => {
     await until(async () => {
       data = (await (await fetch(`${url}/api/chart/data?pair=${pair}&timeframe=1m`)).json()) as ChartData;
       d = await drawn(page);
-      return d.painted && d.candles === data.candles.length && d.lastClose === data.candles[data.candles.length - 1].close && d.lines[0]?.price === data.profile?.poc;
-    }, 60_000, 'the page to show the settled data');
+      // Everything asserted below, so a pass the app was still finishing cannot split the two reads.
+      return (
+        d.painted &&
+        d.candles === data.candles.length &&
+        d.lastClose === data.candles[data.candles.length - 1].close &&
+        d.lines[0]?.price === data.profile?.poc &&
+        d.profile?.rows === data.profile?.rows.length &&
+        d.boxes.filter((b) => b.kind === 'gap').length === data.gaps.length &&
+        d.boxes.filter((b) => b.kind === 'zone').length === data.zones.length
+      );
+    }, 90_000, 'the page to show the settled data');
     if (!d || !data) throw new Error('unreachable');
     expect(first.candles).toBeLessThan(d.candles);
     expect(d.candles).toBeGreaterThanOrEqual(30);
