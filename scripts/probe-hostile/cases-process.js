@@ -1,0 +1,3 @@
+'use strict';
+async function run() {}
+module.exports = { run };
