@@ -92,6 +92,15 @@ async function metric(url, name, labels = '') {
   return line === undefined ? 0 : Number(line.split(' ').pop());
 }
 
+/** The sum of a metric's samples whose labels include `fragment` (e.g. `reason="bad_price"`). */
+async function metricSum(url, name, fragment = '') {
+  const { body } = await get(`${url}/metrics`, { timeoutMs: 10_000 });
+  return body
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`) && l.includes(fragment))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
 /** A client frame, masked as RFC 6455 requires unless told otherwise. */
 function frame(opcode, payload, { fin = true, rsv = 0, mask = true, declaredLength } = {}) {
   const length = declaredLength ?? payload.length;
@@ -199,5 +208,5 @@ function errorLines(app) {
 
 module.exports = {
   MiB, sleep, tempDir, startIngester, stopAll, removeDirs, until, get, healthz, metric, frame, rawUpgrade,
-  subscribeOnce, storedIds, query, loadTrades, stop, errorLines,
+  subscribeOnce, metricSum, storedIds, query, loadTrades, stop, errorLines,
 };
