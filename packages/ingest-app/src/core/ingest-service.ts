@@ -142,10 +142,16 @@ export class IngestService implements FeedSink {
     }
   }
 
-  async savePendingGaps(pair: FeedPair, gaps: readonly PendingGap[]): Promise<void> {
+  async savePendingGaps(pair: FeedPair, gaps: readonly PendingGap[], when: 'stop' | 'change' = 'stop'): Promise<void> {
     if (!this.deps.resume) throw new Error('no place to persist pending gaps');
+    const id = `${pair.exchange}:${pair.marketType}:${pair.symbol}`;
+    if (when === 'change') {
+      // While running, a failed save is logged; the save at stop tries again and reports the gaps unfilled if it fails too.
+      await this.deps.resume.savePendingGaps(pair, gaps).catch((err: unknown) => this.deps.logger.error('pending gaps not saved', { pair: id, err }));
+      return;
+    }
     await this.deps.resume.savePendingGaps(pair, gaps);
-    if (gaps.length > 0) this.deps.logger.warn('gaps not yet backfilled at stop, persisted for the next start', { pair: `${pair.exchange}:${pair.marketType}:${pair.symbol}`, gaps });
+    if (gaps.length > 0) this.deps.logger.warn('gaps not yet backfilled at stop, persisted for the next start', { pair: id, gaps });
   }
 
   status(status: { feed: string; state: FeedState; detail?: string }): void {

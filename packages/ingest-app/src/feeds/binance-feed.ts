@@ -103,6 +103,7 @@ export class BinanceFeed implements Feed {
   private readonly market: BinanceMarket;
   private readonly stream: BinanceStream;
   private readonly symbols: ReadonlyMap<string, SymbolState>;
+  private readonly saving = new Map<string, Promise<void>>();
   /** Symbols with parsed trades not yet handed to the sink (see deliver). */
   private readonly ready: SymbolState[] = [];
   private deliveryQueued = false;
@@ -189,7 +190,20 @@ export class BinanceFeed implements Feed {
       report: (gap) => {
         if (!this.stopped) this.sink?.gap(gap);
       },
+      changed: (symbol) => this.savePendingGaps(symbol),
     });
+  }
+
+  /** Saves a symbol's pending gaps now, one save at a time per symbol (the newest state wins). */
+  private savePendingGaps(symbol: string): void {
+    const state = this.symbols.get(symbol);
+    const sink = this.sink;
+    if (!state || !sink?.savePendingGaps || this.stopped) return;
+    // The sink logs a failed save; the save at stop tries again.
+    const save = (this.saving.get(symbol) ?? Promise.resolve())
+      .then(() => sink.savePendingGaps?.(state.pair, this.gaps.pending(symbol), 'change'))
+      .catch(() => undefined);
+    this.saving.set(symbol, save);
   }
 
   /** Resolves once every connection has opened once (or the feed was stopped first). */
@@ -218,6 +232,7 @@ export class BinanceFeed implements Feed {
     this.staleness.stop();
     await Promise.all(this.sockets.map(({ socket }) => socket.stop()));
     await this.gaps.stop();
+    await Promise.all(this.saving.values());
     await Promise.all([...this.symbols.values()].map((state) => (this.sink ? this.gaps.persist(this.sink, state.pair) : undefined)));
     // Trades still held aside were never confirmed: say so rather than drop them silently.
     for (const state of this.symbols.values()) {

@@ -14,6 +14,11 @@ export interface GapFillerConfig {
   readonly maxTrades: number;
   readonly deliver: (trades: Trade[]) => void;
   readonly report: (gap: TradeGap) => void;
+  /**
+   * A symbol's pending gaps changed (one detected, one reported): the feed saves them at once, so
+   * a kill -9 does not forget a hole between stored trades that the next start cannot see.
+   */
+  readonly changed?: (symbol: string) => void;
 }
 
 /** One gap waiting for (or in) its backfill. */
@@ -86,6 +91,7 @@ export class BinanceGapFiller {
     if (this.stopped) return;
     const entry: Entry = { symbol, sequence, gap };
     this.entries.add(entry);
+    this.config.changed?.(symbol);
     entry.timer = setTimeout(() => {
       entry.timer = undefined;
       const run = this.fill(entry).catch(() => undefined);
@@ -161,6 +167,7 @@ export class BinanceGapFiller {
     if (regions.length === 0) {
       // Every id arrived late on the live stream: nothing was missing.
       this.entries.delete(entry);
+      if (!this.stopped) this.config.changed?.(symbol);
       return;
     }
     const from = regions[0].from;
@@ -215,6 +222,7 @@ export class BinanceGapFiller {
     for (const r of regions) sequence.missing.delete(r.from, r.to);
     this.entries.delete(entry);
     if (this.stopped) return;
+    this.config.changed?.(symbol);
     for (const run of runs) {
       this.config.report({
         type: 'gap',

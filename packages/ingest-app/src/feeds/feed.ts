@@ -129,8 +129,11 @@ export interface FeedSink {
   lastStored?(pair: FeedPair): Promise<StoredTrade | undefined>;
   /** Gaps an earlier run persisted at shutdown, still to backfill. */
   pendingGaps?(pair: FeedPair): Promise<PendingGap[]>;
-  /** Persists the gaps still to backfill at shutdown (an empty list clears them); resolves once durable. */
-  savePendingGaps?(pair: FeedPair, gaps: readonly PendingGap[]): Promise<void>;
+  /**
+   * Persists the gaps still to backfill (an empty list clears them); resolves once durable. `when`:
+   * at shutdown, or as they change while running (so a kill -9 does not forget them).
+   */
+  savePendingGaps?(pair: FeedPair, gaps: readonly PendingGap[], when?: 'stop' | 'change'): Promise<void>;
 }
 
 export interface Feed {

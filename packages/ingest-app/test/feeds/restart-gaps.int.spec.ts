@@ -124,6 +124,25 @@ describe('a restarted ingester finds and fills what it missed (real pair files, 
     expect(existsSync(file)).toBe(false);
   });
 
+  it('a gap is saved the moment it is found, so a kill -9 before its backfill cannot forget it, and cleared once filled', async () => {
+    const rows = SPOT.slice(2100, 2140);
+    fake.trades.set('BTCUSDT', rows);
+    fake.beforeReply = () => new Promise<void>(() => undefined);
+    const first = await startRun(binance({ restTimeoutMs: 60_000 }));
+    fake.send(fake.latest(), ...rows.slice(0, 10).map(msg), ...rows.slice(25, 30).map(msg));
+    const file = join(dir.path, '_gaps', 'binance', 'spot', 'BTCUSDT.json');
+    // While the first run is still running, as a kill -9 would find it (before, only a clean stop wrote it).
+    await until(async () => existsSync(file) && (await metricValue(first.metrics.stored)) === 15, 'the gap on disk while running');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual([{ fromId: rows[10].id, toId: rows[24].id, afterTime: rows[9].time, beforeTime: rows[25].time }]);
+    await first.stop();
+    runs.length = 0;
+
+    fake.beforeReply = undefined;
+    const second = await startRun(binance());
+    await until(async () => (await metricValue(second.metrics.stored)) === 15 && !existsSync(file), 'the saved gap filled and its file cleared while running');
+    expect(await second.ids(BTC)).toEqual(ids(rows.slice(0, 30)));
+  });
+
   it('Bybit: the first trade after a restart reports the downtime as a gap by time (ids cannot be fetched)', async () => {
     const bybit = await FakeBybit.start('linear', ['BTCUSDT']);
     try {
