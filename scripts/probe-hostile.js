@@ -74,7 +74,8 @@ async function main() {
 }
 
 main().then(
-  (code) => process.exit(code),
+  // stdout to a pipe is written asynchronously: exit once the table and summary line are out.
+  (code) => process.stdout.write('', () => process.exit(code)),
   (err) => {
     process.stderr.write(`probe-hostile: ${err?.stack ?? err}\n`);
     process.exit(1);

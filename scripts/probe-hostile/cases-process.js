@@ -18,7 +18,7 @@ const TRADES_FILE = 'binance-spot-BTCUSDT-trades-2024-08-08T2354.csv';
  * Subscribes to every pair, resuming from the newest trade time it has (so a restart replays only
  * the protocol's overlap); every trade id it is sent was acknowledged (published after commit).
  */
-function subscriber(url, acked, cursor) {
+function subscriber(url, acked, cursor, run = 0) {
   const ws = new WebSocket(`${url.replace('http', 'ws')}/subscribe`);
   ws.on('error', () => undefined);
   ws.on('open', () => ws.send(JSON.stringify({ type: 'subscribe', pairs: PAIRS, cursor })));
@@ -26,7 +26,8 @@ function subscriber(url, acked, cursor) {
     const msg = JSON.parse(String(data));
     if (msg.type !== 'ticks') return;
     for (const row of msg.rows) {
-      acked.add(`${msg.pair} ${row[4]}`);
+      const key = `${msg.pair} ${row[4]}`;
+      if (!acked.has(key)) acked.set(key, run);
       if (!(cursor[msg.pair] >= row[0])) cursor[msg.pair] = Math.floor(row[0]);
     }
   });
@@ -68,7 +69,7 @@ async function run(check) {
   await check(`9 kill -9 x${KILLS} under load`, `kill -9 at ${KILLS} random moments (${SYMBOLS.length} pairs x ${RATE_PER_SYMBOL}/s), exchange goes on, restart: every acknowledged trade stored once`, async () => {
     const exchange = startExchange();
     const dataDir = tempDir('kill');
-    const acked = new Set();
+    const acked = new Map(); // `${pair} ${id}` -> the run whose subscriber first got it
     const cursor = {};
     const runs = [];
     try {
@@ -80,7 +81,7 @@ async function run(check) {
       for (let k = 0; k < KILLS; k++) {
         const app = startIngester(args);
         const url = await app.url();
-        const ws = subscriber(url, acked, cursor);
+        const ws = subscriber(url, acked, cursor, k + 1);
         // From its first live commit, 0 to 2.5 s: some kills land before the downtime gap's
         // backfill (it waits backfillDelayMs, 1 s, then fetches), some after.
         await until(async () => (await storedNow(url)) > 0, 60_000, `run ${k + 1} storing`);
@@ -98,7 +99,7 @@ async function run(check) {
       // when the next trade comes), then stops generating; REST still serves every trade.
       const app = startIngester(args);
       const url = await app.url();
-      const ws = subscriber(url, acked, cursor);
+      const ws = subscriber(url, acked, cursor, KILLS + 1);
       runs.push({ app });
       await until(async () => (await storedNow(url, true)) === PAIRS.length, 60_000, 'the last run storing every pair');
       await sleep(1000);
@@ -184,7 +185,7 @@ async function storedNow(url, pairs = false) {
 /** Each pair's smallest acknowledged trade id. */
 function firstIds(acked) {
   const out = new Map();
-  for (const key of acked) {
+  for (const key of acked.keys()) {
     const [pair, id] = key.split(' ');
     if (!(out.get(pair) <= Number(id))) out.set(pair, Number(id));
   }
@@ -207,7 +208,6 @@ async function examine(dataDir, acked, generated, runs, firstAcked) {
   // Gap reports of every run (each is logged once, when its backfill ends or it is given up).
   const reports = runs.flatMap((r, i) => r.app.logs.filter((l) => /^trade gap (backfilled|not filled)$/.test(String(l.msg))).map((l) => ({ ...l, run: i + 1 })));
   const unfilled = reports.filter((g) => !g.backfilled);
-  const firstId = Number(generated.ids[0]);
   let missingAcked = 0;
   let duplicates = 0;
   let extra = 0;
@@ -221,7 +221,7 @@ async function examine(dataDir, acked, generated, runs, firstAcked) {
     const s = await storedIds(dataDir, pair);
     const ids = new Set(s.ids);
     duplicates += s.duplicates;
-    for (const key of acked) if (key.startsWith(`${pair} `) && !ids.has(key.slice(pair.length + 1))) missingAcked++;
+    for (const key of acked.keys()) if (key.startsWith(`${pair} `) && !ids.has(key.slice(pair.length + 1))) missingAcked++;
     extra += s.ids.filter((id) => !want.has(id)).length;
     stored += s.ids.filter((id) => want.has(id)).length;
     expected += s.ids.filter((id) => want.has(id) && Number(id) >= (firstAcked.get(pair) ?? Infinity)).length;
@@ -240,10 +240,17 @@ async function examine(dataDir, acked, generated, runs, firstAcked) {
   const silent = [];
   for (const symbol of SYMBOLS) {
     for (const [a, b] of ranges(silentIds.filter((x) => x.symbol === symbol).map((x) => x.n))) {
-      const k = runs.findIndex((r) => r.publishedAtKill !== undefined && a - firstId < r.publishedAtKill);
-      const where = k < 0 ? 'after the last restart' : `generated before kill ${k + 1}${k > 0 ? ` (run ${k + 1} was killed ${(runs[k].liveMs / 1000).toFixed(1)} s after its first trades; its log has ${reports.filter((g) => g.run === k + 1 && g.symbol === symbol).length} gap reports for ${symbol})` : ''}`;
+      // The run whose live trades follow the hole is the one that had to find it.
+      const r = acked.get(`binance:spot:${symbol} ${b + 1}`);
+      const run = r === undefined ? undefined : runs[r - 1];
+      const where =
+        run === undefined ? 'at the end' : `the hole before run ${r}'s live trades; run ${r} ${run.liveMs === undefined ? 'was the last' : `was killed ${(run.liveMs / 1000).toFixed(1)} s after its first commit`}, its log has ${reports.filter((g) => g.run === r && g.symbol === symbol).length} gap reports for ${symbol}`;
       silent.push(`${symbol} ${a}..${b} (${b - a + 1} ids, ${where})`);
     }
+  }
+  for (const pair of PAIRS) {
+    const byRun = runs.map((_, i) => ranges([...acked].filter(([key, run]) => run === i + 1 && key.startsWith(`${pair} `)).map(([key]) => Number(key.split(' ')[1])).sort((x, y) => x - y)));
+    process.stderr.write(`  9 ${pair}: ids first acknowledged per run: ${byRun.map((rs, i) => `run ${i + 1} [${rs.slice(0, 4).map(([x, y]) => `${x}..${y}`).join(' ')}${rs.length > 4 ? ` +${rs.length - 4}` : ''}]`).join('; ')}\n`);
   }
   const perRun = runs.map((_, i) => reports.filter((g) => g.run === i + 1).length).join('/');
   return {
