@@ -28,6 +28,10 @@ const HOSTILE = [
   ['a text frame that is not JSON', () => [frame(0x1, Buffer.from('not json'))]],
 ];
 
+/** One pair, fast enough that its held live batches pass the 64 MiB bound in ~30 s. */
+const STALL_RATE = 50_000;
+const STALL_LIMIT_MS = 90_000;
+
 const short = (text, n = 70) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
 
 /** Every trade stored so far, over all pairs. */
@@ -39,32 +43,38 @@ async function storedTotal(url) {
     .reduce((s, l) => s + Number(l.split(' ').pop()), 0);
 }
 
-const CRAWL_EVERY_MS = 1000;
-
-/** A subscriber that takes what its socket holds once a second and otherwise does not read. */
-async function slowReader(url, message) {
+/**
+ * A subscriber that reads until its first replay page arrives and then never reads again: the
+ * replay of its first pair stalls (pages are sent only as they are read) while that pair's live
+ * batches pile up for it, which is what the per-subscriber bound is for.
+ */
+async function stallAfterFirstPage(url, message) {
   const ws = new WebSocket(`${url.replace('http', 'ws')}/subscribe`);
   ws.on('error', () => undefined);
-  let received = 0;
-  let closeCode;
-  ws.on('message', (data) => (received += data.length));
-  const closed = new Promise((resolve) => ws.on('close', (code) => resolve((closeCode = code))));
+  const seen = { pages: 0, rows: 0, bytes: 0, errors: [] };
+  ws.on('message', (data) => {
+    const msg = JSON.parse(String(data));
+    if (msg.type === 'ticks' && msg.replay) {
+      seen.pages++;
+      seen.rows += msg.rows.length;
+      seen.bytes += data.length;
+      ws.pause(); // and reads nothing more
+    }
+    if (msg.type === 'error') seen.errors.push(msg);
+  });
+  let close;
+  const closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve((close = { code, reason: reason.toString() }))));
   await new Promise((resolve) => ws.once('open', resolve));
   ws.send(JSON.stringify(message));
-  ws.pause();
-  const timer = setInterval(() => {
-    ws.resume();
-    setImmediate(() => ws.pause());
-  }, CRAWL_EVERY_MS);
   return {
-    received: () => received,
-    stopCrawling: () => clearInterval(timer),
-    /** Reads on; resolves the close code (1006 = closed without a close frame), or 'still open'. */
+    seen,
+    /** Reads what the socket still holds; resolves how it was closed (1006 = without a close frame) or 'still open'. */
     async drain() {
       ws.resume();
-      const how = await Promise.race([closed, sleep(10_000).then(() => 'still open')]);
+      ws._socket?.resume(); // ws resumes its socket only once its receiver has drained
+      const how = await Promise.race([closed, sleep(5000).then(() => undefined)]);
       ws.terminate();
-      return closeCode ?? how;
+      return how ?? close ?? 'still open';
     },
   };
 }
@@ -74,6 +84,7 @@ function drops(app) {
 }
 
 async function run(check) {
+  if (!check.wants('1', '7', '3', '2a', '2b')) return;
   const dataDir = tempDir('subscribers');
   const args = ['--source', 'synthetic', '--rate', '2000', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--retention-interval-ms', '0'];
   let app;
@@ -202,37 +213,48 @@ async function run(check) {
     }
   });
 
-  await check('2b slow subscriber, big backlog', 'a subscriber crawling through a large stored backlog while trades flow is dropped (4002 TOO_SLOW); /healthz answers', async () => {
+  await check('2b stalled subscriber, big backlog', 'a subscriber that stops reading after its first replay page while 1 pair trades fast: no more pages sent, dropped 4002 TOO_SLOW with a reason past 64 MiB held, RSS bounded, /healthz answers, trades still stored', async () => {
     const dir = tempDir('backlog');
-    const big = startIngester(['--source', 'synthetic', '--rate', '15000', '--data-dir', dir, '--listen', '127.0.0.1:0', '--retention-interval-ms', '0']);
+    const pair = 'synthetic:spot:BTCUSDT';
+    const big = startIngester(['--source', 'synthetic', '--pairs', pair, '--rate', String(STALL_RATE), '--data-dir', dir, '--listen', '127.0.0.1:0', '--retention-interval-ms', '0']);
     const bigUrl = await big.url();
-    await until(async () => (await storedTotal(bigUrl)) > 100_000, 60_000, '100k trades stored');
+    await until(async () => (await storedTotal(bigUrl)) > 150_000, 60_000, '150k trades stored');
     const backlog = await storedTotal(bigUrl);
     const before = await metric(bigUrl, 'process_resident_memory_bytes');
-    const slow = await slowReader(bigUrl, { type: 'subscribe', pairs: '*' }); // no cursor: the whole backlog
+    const stalled = await stallAfterFirstPage(bigUrl, { type: 'subscribe', pairs: '*' }); // no cursor: the whole backlog
     let peak = before;
     let unanswered = 0;
+    let asked = 0;
     const started = Date.now();
-    try {
-      while (Date.now() - started < 60_000 && drops(big).length === 0 && big.alive) {
-        const h = await healthz(bigUrl, 10_000).catch(() => ({ status: 0 }));
-        if (h.status !== 200) unanswered++;
-        peak = Math.max(peak, await metric(bigUrl, 'process_resident_memory_bytes').catch(() => 0));
-        await sleep(500);
-      }
-    } finally {
-      slow.stopCrawling();
+    while (Date.now() - started < STALL_LIMIT_MS && drops(big).length === 0 && big.alive) {
+      asked++;
+      const h = await healthz(bigUrl, 10_000).catch(() => ({ status: 0 }));
+      if (h.status !== 200) unanswered++;
+      peak = Math.max(peak, await metric(bigUrl, 'process_resident_memory_bytes').catch(() => 0));
+      await sleep(500);
     }
-    const droppedAfter = (Date.now() - started) / 1000;
+    const secs = (Date.now() - started) / 1000;
+    const storedDuring = (await storedTotal(bigUrl)) - backlog;
     const drop = drops(big)[0];
-    // Reading on, it finds the socket closed: with the close frame if it got that far.
-    const code = await slow.drain();
-    const pass = drop?.code === 4002 && drop.reason === 'TOO_SLOW' && (code === 4002 || code === 1006) && unanswered === 0;
+    // Still storing after the drop, and RSS after it.
+    const afterDrop = await storedTotal(bigUrl);
+    const storing = await until(async () => (await storedTotal(bigUrl)) > afterDrop + 1000, 15_000, 'trades stored after the drop').then(() => true, () => false);
+    const rssAfter = await metric(bigUrl, 'process_resident_memory_bytes');
+    const pagesWhileStalled = stalled.seen.pages;
+    const close = await stalled.drain();
+    const told = stalled.seen.errors.find((e) => e.code === 'TOO_SLOW');
+    const bytesPerRow = stalled.seen.rows ? stalled.seen.bytes / stalled.seen.rows : 0;
+    const liveRate = storedDuring / secs;
+    const bounded = peak < before + 256 * MiB;
+    const pass =
+      drop?.code === 4002 && drop.reason === 'TOO_SLOW' && drop.queuedBytes > 64 * MiB && pagesWhileStalled <= 2 && bounded && unanswered === 0 && storing && big.alive;
     return {
       pass,
       result:
-        `backlog ${Math.round(backlog / 1000)}k trades; ${drop ? `dropped within ${droppedAfter.toFixed(0)} s: ${drop.code} ${drop.reason}, ${Math.round(drop.queuedBytes / MiB)} MiB queued` : 'NOT dropped in 60 s'}; ` +
-        `client saw close ${code}, having read ${(slow.received() / MiB).toFixed(1)} MiB; RSS ${Math.round(before / MiB)} -> peak ${Math.round(peak / MiB)} MiB; /healthz unanswered ${unanswered}`,
+        `backlog ${Math.round(backlog / 1000)}k trades, live ${Math.round(liveRate)} trades/s (~${((liveRate * bytesPerRow) / MiB).toFixed(1)} MiB/s of frames); it read ${pagesWhileStalled} replay page(s) and stopped; ` +
+        `${drop ? `dropped after ${secs.toFixed(0)} s: ${drop.code} ${drop.reason}, ${Math.round(drop.queuedBytes / MiB)} MiB held` : `NOT dropped in ${secs.toFixed(0)} s`}; ` +
+        `client: close ${close.code ?? close}${close.reason ? ` "${short(close.reason, 60)}"` : ''}${told ? ', got the TOO_SLOW error message' : ''}; ` +
+        `RSS ${Math.round(before / MiB)} -> peak ${Math.round(peak / MiB)} -> ${Math.round(rssAfter / MiB)} MiB after; /healthz ${asked - unanswered}/${asked} answered; storing after: ${storing}`,
     };
   });
 }

@@ -71,14 +71,18 @@ class FakeBinance {
       return { ...r, id: firstId + k, time: r.time + cycle * span };
     };
     const started = performance.now();
-    const state = { symbols, trade, published: 0, timer: undefined };
+    // published: trades generated (REST serves them all); written: frames the kernel took.
+    const state = { symbols, trade, published: 0, written: 0, timer: undefined };
+    const wrote = (err) => {
+      if (!err) state.written++;
+    };
     const tick = () => {
       const due = Math.floor(((performance.now() - started) * ratePerSymbol) / 1000);
       const open = this.connections.filter((c) => c.socket.readyState === c.socket.OPEN);
       for (; state.published < due; state.published++) {
         for (const s of symbols) {
           const frame = spotTradeFrame(s, trade(state.published));
-          for (const c of open) c.socket.send(frame);
+          for (const c of open) c.socket.send(frame, wrote);
         }
       }
       state.timer = setTimeout(tick, 5);
