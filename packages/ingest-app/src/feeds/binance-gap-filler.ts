@@ -19,6 +19,12 @@ export interface GapFillerConfig {
    * a kill -9 does not forget a hole between stored trades that the next start cannot see.
    */
   readonly changed?: (symbol: string) => void;
+  /**
+   * How long a filled gap stays in `pending` after its fill delivered the trades (ms), so the
+   * saved list drops it only once those trades have long been written (a kill -9 in between
+   * re-fetches it: duplicates are dropped by trade id). Default 5,000.
+   */
+  readonly keepFilledMs?: number;
 }
 
 /** One gap waiting for (or in) its backfill. */
@@ -81,6 +87,8 @@ function merge(runs: Run[]): Run[] {
  */
 export class BinanceGapFiller {
   private readonly entries = new Set<Entry>();
+  /** Filled gaps still reported as pending for `keepFilledMs` (see GapFillerConfig). */
+  private readonly filled = new Map<PendingGap & { readonly symbol: string }, NodeJS.Timeout>();
   private readonly running = new Set<Promise<void>>();
   private readonly abort = new AbortController();
   private stopped = false;
@@ -100,9 +108,10 @@ export class BinanceGapFiller {
     }, this.config.delayMs);
   }
 
-  /** Gaps of `symbol` not reported yet: the ids of each still missing. */
-  pending(symbol: string): PendingGap[] {
+  /** Gaps of `symbol` not reported yet (the ids of each still missing), and those filled moments ago. */
+  pending(symbol: string, options: { readonly filled?: boolean } = {}): PendingGap[] {
     const out: PendingGap[] = [];
+    if (options.filled !== false) for (const { symbol: s, ...gap } of this.filled.keys()) if (s === symbol) out.push(gap);
     for (const e of this.entries) {
       if (e.symbol !== symbol) continue;
       for (const r of e.sequence.missing.within(e.gap.from, e.gap.to)) out.push({ fromId: r.from, toId: r.to, afterTime: e.gap.afterTime, beforeTime: e.gap.beforeTime });
@@ -128,7 +137,8 @@ export class BinanceGapFiller {
 
   /** After stop: saves the symbol's unreported gaps for the next start, or reports them unfilled when that fails. */
   async persist(sink: FeedSink, pair: FeedPair): Promise<void> {
-    const pending = this.pending(pair.symbol);
+    // At a clean stop the service writes every delivered trade after the feeds stop: filled gaps are done.
+    const pending = this.pending(pair.symbol, { filled: false });
     let failure: string;
     try {
       if (!sink.savePendingGaps) throw new Error('the sink cannot persist them');
@@ -158,6 +168,7 @@ export class BinanceGapFiller {
     this.stopped = true;
     this.abort.abort();
     for (const e of this.entries) if (e.timer) clearTimeout(e.timer);
+    for (const timer of this.filled.values()) clearTimeout(timer);
     await Promise.all([...this.running]);
   }
 
@@ -222,7 +233,7 @@ export class BinanceGapFiller {
     for (const r of regions) sequence.missing.delete(r.from, r.to);
     this.entries.delete(entry);
     if (this.stopped) return;
-    this.config.changed?.(symbol);
+    this.keepFilled(symbol, gap, regions);
     for (const run of runs) {
       this.config.report({
         type: 'gap',
@@ -236,6 +247,19 @@ export class BinanceGapFiller {
         fromTime: gap.afterTime,
         toTime: gap.beforeTime,
       });
+    }
+  }
+
+  /** Keeps a fill's regions pending a while longer, then saves the list without them. */
+  private keepFilled(symbol: string, gap: DetectedGap, regions: readonly IdRange[]): void {
+    for (const r of regions) {
+      const kept = { symbol, fromId: r.from, toId: r.to, afterTime: gap.afterTime, beforeTime: gap.beforeTime };
+      const timer = setTimeout(() => {
+        this.filled.delete(kept);
+        if (!this.stopped) this.config.changed?.(symbol);
+      }, this.config.keepFilledMs ?? 5000);
+      timer.unref();
+      this.filled.set(kept, timer);
     }
   }
 }
