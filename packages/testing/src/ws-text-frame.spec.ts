@@ -1,0 +1,13 @@
+import { Sender } from 'ws';
+import { frameSize, putTextFrame } from './ws-text-frame';
+
+// Differential: the hand-built frame must be byte for byte what the ws library frames.
+describe('putTextFrame', () => {
+  it.each([0, 1, 125, 126, 127, 1000, 65_535])('writes the same bytes as ws for %i characters', (length) => {
+    const text = 'x'.repeat(length);
+    const viaWs = Buffer.concat(Sender.frame(Buffer.from(text), { fin: true, opcode: 1, mask: false, readOnly: false, rsv1: false }) as Buffer[]);
+    const out = Buffer.alloc(frameSize(text));
+    const end = putTextFrame(out, 0, text);
+    expect(out.subarray(0, end)).toEqual(viaWs);
+  });
+});
