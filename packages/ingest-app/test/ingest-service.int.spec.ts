@@ -10,7 +10,7 @@ import { IngestMetrics } from '../src/core/ingest-metrics';
 import { createLogger } from '@market-data/storage-core';
 
 import { ArrayFeed, makeTrades } from './support/array-feed';
-import { useTempDir } from './support/temp-dir';
+import { useTempDir } from '@market-data/testing';
 
 const dir = useTempDir();
 

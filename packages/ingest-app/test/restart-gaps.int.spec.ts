@@ -2,9 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { executeQuery, openPairDatabase, pairKey } from '@market-data/storage-core';
-import { ChildApp, INGEST_MAIN, until } from '@market-data/testing';
-import { FakeBinance } from './feeds/fake-binance';
-import { loadTrades, tradeMessage, type CsvTrade } from './feeds/realdata';
+import { ChildApp, FakeBinance, INGEST_MAIN, loadTrades, tradeMessage, until, type CsvTrade } from '@market-data/testing';
 
 const SPOT = loadTrades('binance-spot-BTCUSDT-trades-2024-08-08T2354.csv');
 const PAIR = pairKey('binance', 'spot', 'BTCUSDT');

@@ -1,9 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChildApp, INGEST_MAIN, until } from '@market-data/testing';
-import { FakeBinance } from './feeds/fake-binance';
-import { loadTrades, tradeMessage } from './feeds/realdata';
+import { ChildApp, FakeBinance, INGEST_MAIN, loadTrades, tradeMessage, until } from '@market-data/testing';
 
 const SPOT = loadTrades('binance-spot-BTCUSDT-trades-2024-08-08T2354.csv');
 

@@ -9,7 +9,7 @@ import { createLogger } from '@market-data/storage-core';
 
 import { WsTickerplant } from '../src/server/ws-tickerplant';
 import { ArrayFeed, makeTrades } from './support/array-feed';
-import { useTempDir } from './support/temp-dir';
+import { useTempDir } from '@market-data/testing';
 
 const dir = useTempDir();
 
