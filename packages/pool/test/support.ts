@@ -1,17 +1,5 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openPairDatabase, pairId, type OpenPairOptions, type PairDatabase, type PairKey } from '@market-data/storage-core';
-
-/** A fresh data directory under the OS temp dir; remove it with `removeTempDir` in afterEach. */
-export function makeTempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'market-data-pool-'));
-}
-
-export function removeTempDir(dir: string): void {
-  fs.rmSync(dir, { recursive: true, force: true });
-}
 
 /** The real opener, recording which pair ids it was asked to open (in order). */
 export function countingOpener(
