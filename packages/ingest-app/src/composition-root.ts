@@ -5,7 +5,8 @@ import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { registerPool, type ConnectionPoolOptions } from '@market-data/pool';
 import type { IngestConfig } from './config/ingest-config';
 import { IngestMetrics } from './core/ingest-metrics';
-import { createLogger, LOGGER, type Logger } from '@market-data/storage-core';
+import { divideMemoryLimit } from '@market-data/storage-core';
+import { createLogger, LOGGER, type Logger } from '@market-data/runtime';
 import { FEED_FACTORY, INGEST_CONFIG, INGEST_METRICS } from './core/tokens';
 import { createFeeds } from './feed-factory';
 import { IngestApp, type FeedFactory } from './ingest-app';
@@ -41,8 +42,9 @@ export function composeIngestApp(config: IngestConfig, overrides: ComposeOverrid
   };
   const threads = config.storageThreads;
   if (threads > 0 && existsSync(STORE_WORKER_FILE)) {
-    // Each thread owns its own share of the pairs, so each gets its share of the pool.
-    const shardOptions = { ...poolOptions, maxConnections: Math.ceil(config.poolSize / threads) };
+    // Each thread owns its own share of the pairs and its own shared DuckDB instance (an instance
+    // cannot cross threads), so each gets its share of the pool and of --memory-limit.
+    const shardOptions = { ...poolOptions, maxConnections: Math.ceil(config.poolSize / threads), memoryLimit: divideMemoryLimit(config.memoryLimit, threads) };
     const shards = Array.from({ length: threads }, () => new WorkerPairStore(STORE_WORKER_FILE, shardOptions));
     container.register(PAIR_STORE, { useValue: threads === 1 ? shards[0] : new ShardedPairStore(shards) });
   } else {

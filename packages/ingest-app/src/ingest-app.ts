@@ -1,14 +1,15 @@
 import { inject, injectable } from 'tsyringe';
 import { statSync } from 'node:fs';
-import { pairDatabasePath, pairId, startOpsServer } from '@market-data/storage-core';
+import { pairDatabasePath, pairId, type PairKey } from '@market-data/storage-core';
+import { Gauge, LOGGER, metricValue, startOpsServer, type Logger } from '@market-data/runtime';
 import type { IngestConfig } from './config/ingest-config';
 import type { Feed } from './feeds/feed';
 import { IngestService } from './core/ingest-service';
 import { FeedResumeStore } from './feeds/feed-resume-store';
 
 import type { IngestMetrics } from './core/ingest-metrics';
-import { LOGGER, type Logger } from '@market-data/storage-core';
 import { FEED_FACTORY, INGEST_CONFIG, INGEST_METRICS } from './core/tokens';
+import { FileReplaySource } from './server/file-replay-source';
 import { WsTickerplant } from './server/ws-tickerplant';
 import { PAIR_STORE, type PairStore } from './storage/pair-store';
 
@@ -67,7 +68,13 @@ export class IngestApp {
   async start(): Promise<void> {
     // The store runs one pair's requests one at a time: writer, retention and replays never interleave.
     const store = this.store;
-    this.tickerplant = new WsTickerplant({ query: (pair, query) => store.query(pair, query), pairs: () => this.service?.pairs() ?? [], logger: this.logger });
+    const served = (): readonly PairKey[] => this.service?.pairs() ?? [];
+    const source = new FileReplaySource({
+      query: (pair, query) => store.query(pair, query),
+      dataDir: this.config.dataDir,
+      serves: (pair) => served().some((p) => p.exchange === pair.exchange && p.marketType === pair.marketType && p.symbol === pair.symbol),
+    });
+    this.tickerplant = new WsTickerplant({ source, pairs: served, logger: this.logger.child({ component: 'tickerplant' }) });
     this.service = new IngestService(
       { store, metrics: this.metrics, logger: this.logger, tickerplant: this.tickerplant, resume: new FeedResumeStore(store, this.config.dataDir) },
       {
@@ -82,12 +89,17 @@ export class IngestApp {
     this.registerPoolMetrics();
     const tickerplant = this.tickerplant;
     const service = this.service;
-    this.http = await startOpsServer(this.config.listen.host, this.config.listen.port, {
-      metrics: () => this.metrics.registry.render(),
-      health: () => ({ ...service.health(), pool: this.store.stats(), subscribers: tickerplant.subscriberCount() }),
-      upgrades: { '/subscribe': (req, socket, head) => tickerplant.handleUpgrade(req, socket, head) },
-      routes: { '/stats': async () => this.stats() },
-    });
+    this.http = await startOpsServer(
+      this.config.listen.host,
+      this.config.listen.port,
+      {
+        metrics: () => this.metrics.registry.metrics(),
+        health: () => ({ ...service.health(), pool: this.store.stats(), subscribers: tickerplant.subscriberCount() }),
+        upgrades: { '/subscribe': (req, socket, head) => tickerplant.handleUpgrade(req, socket, head) },
+        routes: { '/stats': () => this.stats() },
+      },
+      { security: this.config.security, setting: '--listen', securityHint: this.config.securityHint, logger: this.logger },
+    );
     this.logger.info('ingester listening', { url: this.http.url, dataDir: this.config.dataDir, source: this.config.source, pairs: this.config.pairs.length });
     this.feeds = this.feedFactory(this.config);
     await service.start(this.feeds);
@@ -107,38 +119,59 @@ export class IngestApp {
       await this.tickerplant?.close();
       await this.http?.close();
       await this.store.close();
-      this.logger.info('ingester stopped', { stored: this.metrics.stored.total(), ms: Math.round(performance.now() - started) });
+      this.logger.info('ingester stopped', { stored: await metricValue(this.metrics.stored), ms: Math.round(performance.now() - started) });
     })();
     return this.stopped;
   }
 
   /** Headline figures as JSON (benchmarks and operators): counts and latency quantiles. */
-  stats(): Record<string, unknown> {
+  async stats(): Promise<Record<string, unknown>> {
     const m = this.metrics;
     return {
-      received: m.received.total(),
-      stored: m.stored.total(),
-      duplicates: m.duplicates.total(),
-      rejected: m.rejected.total(),
-      receiptToCommitMs: m.receiptToCommit.percentilesMs(),
-      batchCommitMs: m.batchCommit.percentilesMs(),
+      received: await metricValue(m.received),
+      stored: await metricValue(m.stored),
+      duplicates: await metricValue(m.duplicates),
+      rejected: await metricValue(m.rejected),
+      // Per batch (its oldest trade), over the last minute: see IngestMetrics.
+      receiptToCommitMs: await m.receiptToCommit.percentilesMs(),
+      batchCommitMs: await m.batchCommit.percentilesMs(),
       pool: this.store.stats(),
     };
   }
 
   private registerPoolMetrics(): void {
     const stats = () => this.store.stats();
-    this.metrics.registry.gauge('ingest_pool_open_pairs', 'Pair files open in the pool.', (set) => set({}, stats().poolSize));
-    this.metrics.registry.gauge('ingest_pool_hit_rate_pct', 'Pool hit rate since start.', (set) => set({}, stats().hitRatePct));
-    this.metrics.registry.gauge('ingest_pool_evictions', 'Pool evictions since start.', (set) => set({}, stats().evictions));
-    this.metrics.registry.gauge('ingest_pair_file_bytes', 'Size of each pair file on disk.', (set) => {
-      for (const pair of this.service?.pairs() ?? []) {
-        try {
-          set({ pair: pairId(pair) }, statSync(pairDatabasePath(this.config.dataDir, pair)).size);
-        } catch {
-          // Not created yet.
+    const registers = [this.metrics.registry];
+    // Read at each scrape (prom-client runs `collect` first).
+    const gauge = (name: string, help: string, read: () => number): Gauge =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read());
+        },
+      });
+    gauge('ingest_pool_open_pairs', 'Pair files open in the pool.', () => stats().poolSize);
+    gauge('ingest_pool_hit_rate_pct', 'Pool hit rate since start.', () => stats().hitRatePct);
+    gauge('ingest_pool_evictions', 'Pool evictions since start.', () => stats().evictions);
+    const dataDir = this.config.dataDir;
+    const pairs = (): PairKey[] => this.service?.pairs() ?? [];
+    new Gauge({
+      name: 'ingest_pair_file_bytes',
+      help: 'Size of each pair file on disk.',
+      labelNames: ['pair'],
+      registers,
+      collect(): void {
+        this.reset();
+        for (const pair of pairs()) {
+          try {
+            this.set({ pair: pairId(pair) }, statSync(pairDatabasePath(dataDir, pair)).size);
+          } catch {
+            // Not created yet.
+          }
         }
-      }
+      },
     });
   }
 }

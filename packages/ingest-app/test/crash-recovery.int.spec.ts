@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { executeQuery, openPairDatabase, pairKey, type ServerMessage } from '@market-data/storage-core';
+import type { ServerMessage } from '@market-data/client';
+import { executeQuery, openPairDatabase, pairKey } from '@market-data/storage-core';
 import { ChildApp, FakeBinance, INGEST_MAIN, loadTrades, tradeMessage, until } from '@market-data/testing';
 
 // Real USD-M trades: 12,935 rows, one of them an INSURANCE_FUND trade that is not a market trade.

@@ -7,7 +7,7 @@ import { executeQuery, pairKey } from '@market-data/storage-core';
 import { IngestService } from '../src/core/ingest-service';
 import { PoolPairStore } from '../src/storage/pool-pair-store';
 import { IngestMetrics } from '../src/core/ingest-metrics';
-import { createLogger } from '@market-data/storage-core';
+import { createLogger, metricValue } from '@market-data/runtime';
 
 import { ArrayFeed, makeTrades } from './support/array-feed';
 import { useTempDir } from '@market-data/testing';
@@ -46,9 +46,9 @@ describe('IngestService', () => {
       await service.stop();
       expect(await count(pool, 'AAA')).toBe(2500);
       expect(await count(pool, 'BBB')).toBe(700);
-      expect(metrics.stored.total()).toBe(3200);
-      expect(metrics.duplicates.total()).toBe(500);
-      expect(metrics.received.get({ pair: 'binance:spot:AAA' })).toBe(3000);
+      expect(await metricValue(metrics.stored)).toBe(3200);
+      expect(await metricValue(metrics.duplicates)).toBe(500);
+      expect(await metricValue(metrics.received, { pair: 'binance:spot:AAA' })).toBe(3000);
       // 2500 trades 100 ms apart from 23:55:00 = 250 s -> 1m candles 23:55..23:59.
       const candles = await pool.withConnection(pairKey('binance', 'spot', 'AAA'), (c) =>
         executeQuery(c, 'SELECT timestamp, trade_count, volume, buy_volume FROM candles_1m ORDER BY timestamp'),
@@ -72,8 +72,8 @@ describe('IngestService', () => {
       await feed.done;
       await service.stop();
       for (const s of symbols) expect(await count(pool, s)).toBe(2000);
-      expect(metrics.stored.total()).toBe(8000);
-      expect(metrics.duplicates.total()).toBe(0);
+      expect(await metricValue(metrics.stored)).toBe(8000);
+      expect(await metricValue(metrics.duplicates)).toBe(0);
     } finally {
       await pool.closeAll();
     }
@@ -94,9 +94,9 @@ describe('IngestService', () => {
       expect(health.ok).toBe(false);
       expect(health.pairs.find((p) => p.pair === 'binance:spot:BAD')).toMatchObject({ setAside: true, lastError: expect.stringMatching(/cannot open/) });
       expect(health.pairs.find((p) => p.pair === 'binance:spot:GOOD')).toMatchObject({ setAside: false });
-      expect(metrics.dropped.get({ pair: 'binance:spot:BAD', reason: 'set_aside' })).toBe(310);
+      expect(await metricValue(metrics.dropped, { pair: 'binance:spot:BAD', reason: 'set_aside' })).toBe(310);
       expect(logs.some((l) => l.includes('pair set aside'))).toBe(true);
-      expect(metrics.stored.get({ pair: 'binance:spot:BAD' })).toBe(0);
+      expect(await metricValue(metrics.stored, { pair: 'binance:spot:BAD' })).toBe(0);
     } finally {
       await pool.closeAll();
     }
@@ -115,8 +115,8 @@ describe('IngestService', () => {
       expect(await count(pool, 'GOOD')).toBe(300);
       const health = service.health();
       expect(health.pairs.find((p) => p.pair === 'binance:spot:LOCKED')).toMatchObject({ setAside: true, lastError: expect.stringMatching(/cannot open/) });
-      expect(metrics.stored.get({ pair: 'binance:spot:LOCKED' })).toBe(0);
-      expect(metrics.dropped.get({ pair: 'binance:spot:LOCKED', reason: 'set_aside' })).toBe(200);
+      expect(await metricValue(metrics.stored, { pair: 'binance:spot:LOCKED' })).toBe(0);
+      expect(await metricValue(metrics.dropped, { pair: 'binance:spot:LOCKED', reason: 'set_aside' })).toBe(200);
     } finally {
       await pool.closeAll();
       unlock();
@@ -128,10 +128,10 @@ describe('IngestService', () => {
     try {
       for (let i = 0; i < 5; i++) service.reject('malformed_json', `{"broken ${i}`);
       service.reject('bad_price', '{"p":"NaN"}');
-      expect(metrics.rejected.get({ reason: 'malformed_json' })).toBe(5);
-      expect(metrics.rejected.get({ reason: 'bad_price' })).toBe(1);
+      expect(await metricValue(metrics.rejected, { reason: 'malformed_json' })).toBe(5);
+      expect(await metricValue(metrics.rejected, { reason: 'bad_price' })).toBe(1);
       expect(logs.filter((l) => l.includes('message rejected'))).toHaveLength(3);
-      expect(metrics.registry.render()).toContain('ingest_messages_rejected_total{reason="malformed_json"} 5');
+      expect(await metrics.registry.metrics()).toContain('ingest_messages_rejected_total{reason="malformed_json"} 5');
     } finally {
       await pool.closeAll();
     }
@@ -150,7 +150,7 @@ describe('IngestService', () => {
       await feed.done;
       await service.stop();
       expect(await count(pool, 'MIX')).toBe(50);
-      expect(metrics.rejected.get({ reason: 'invalid_tick' })).toBe(2);
+      expect(await metricValue(metrics.rejected, { reason: 'invalid_tick' })).toBe(2);
     } finally {
       await pool.closeAll();
     }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ConnectionPoolManager } from '@market-data/pool';
-import { createLogger, executeQuery, pairKey } from '@market-data/storage-core';
+import { executeQuery, pairKey } from '@market-data/storage-core';
+import { createLogger, metricValue } from '@market-data/runtime';
 import { IngestMetrics } from '../src/core/ingest-metrics';
 import { IngestService } from '../src/core/ingest-service';
 import { PoolPairStore } from '../src/storage/pool-pair-store';
@@ -31,8 +32,8 @@ describe('one trade storage cannot hold does not set its pair aside (real pair f
       const [candles] = await pool.withConnection(pair, (c) => executeQuery(c, 'SELECT sum(trade_count) AS n FROM candles_1m'));
       expect(candles.n).toBe(599);
       expect(service.health().pairs[0]).toMatchObject({ setAside: false, ok: true });
-      expect(metrics.rejected.get({ reason: 'invalid_tick' })).toBe(1);
-      expect(metrics.dropped.total()).toBe(0);
+      expect((await metricValue(metrics.rejected, { reason: 'invalid_tick' }))).toBe(1);
+      expect((await metricValue(metrics.dropped))).toBe(0);
     } finally {
       await pool.closeAll();
     }

@@ -16,7 +16,7 @@ describe('ingester process: replay of a truncated .gz', () => {
       const file = join(dir, 'trades.csv.gz');
       writeFileSync(file, whole.subarray(0, Math.floor(whole.length / 2)));
       const config = join(dir, 'config.json');
-      writeFileSync(config, JSON.stringify({ source: 'replay', replayFiles: [`${file}:binance:usdm:BTCUSDT`], retentionIntervalMs: 0 }));
+      writeFileSync(config, JSON.stringify({ source: 'replay', replayFile: [`${file}:binance:usdm:BTCUSDT`], retentionIntervalMs: 0 }));
       const app = new ChildApp(INGEST_MAIN, ['--config', config, '--data-dir', join(dir, 'data'), '--listen', '127.0.0.1:0']);
       const exit = await app.exited;
       expect(exit.code).toBe(1);

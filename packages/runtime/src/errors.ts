@@ -9,11 +9,14 @@ export type RuntimeErrorCode =
 /** The one error class of this package: bad configuration or a listener that cannot start. */
 export class RuntimeError extends Error {
   override readonly name = 'RuntimeError';
+  /** For INVALID_CONFIG: the setting's camelCase key, when one setting is at fault. */
+  readonly setting?: string;
   constructor(
     readonly code: RuntimeErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; setting?: string },
   ) {
     super(message, options);
+    if (options?.setting !== undefined) this.setting = options.setting;
   }
 }

@@ -1,8 +1,10 @@
 export * from './child-app';
+export * from './chromium';
 export * from './realdata';
 export * from './recorded-trades';
 export * from './seeded-random';
 export * from './temp-dir';
+export * from './tls-fixtures';
 export { TestingError, type TestingErrorCode } from './errors';
 export * from './binance-messages';
 export { FakeBinance, type FakeBinanceOptions } from './fake-binance';

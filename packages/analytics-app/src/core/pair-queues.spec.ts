@@ -1,7 +1,7 @@
-import type { TickRow } from '@market-data/storage-core';
+import type { Trade } from '@market-data/client';
 import { PairQueues } from './pair-queues';
 
-const row = (id: string, at = 1): TickRow => [at, 100, 1, 'BUY', id];
+const row = (id: string, at = 1): Trade => ({ timestamp: at, price: 100, volume: 1, side: 'BUY', tradeId: id });
 const MINUTE = 60_000;
 /**
  * Hold timings run on jest's fake clock (timers and performance.now together), so a loaded
@@ -17,8 +17,8 @@ describe('PairQueues', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const queues = new PairQueues(async (pair, rows) => {
-      calls.push(`${pair}:${rows.map((r) => r[4]).join(',')}`);
-      if (pair === 'a' && rows[0][4] === '1') await gate;
+      calls.push(`${pair}:${rows.map((r) => r.tradeId).join(',')}`);
+      if (pair === 'a' && rows[0].tradeId === '1') await gate;
     }, () => undefined);
     await queues.push('a', [row('1')], undefined);
     await queues.push('a', [row('2')], undefined);
@@ -59,7 +59,7 @@ describe('PairQueues', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const queues = new PairQueues(async (_pair, rows) => {
-      applied.push(rows.map((r) => r[4]).join(','));
+      applied.push(rows.map((r) => r.tradeId).join(','));
       await gate;
     }, () => undefined);
     await queues.push('a', [row('1')], undefined);
@@ -77,8 +77,8 @@ describe('PairQueues', () => {
     const recorder = () => {
       const calls: { pair: string; ids: string; at: number; committedAt: number | undefined }[] = [];
       const started = performance.now();
-      const apply = async (pair: string, rows: TickRow[], committedAt: number | undefined) => {
-        calls.push({ pair, ids: rows.map((r) => r[4]).join(','), at: performance.now() - started, committedAt });
+      const apply = async (pair: string, rows: Trade[], committedAt: number | undefined) => {
+        calls.push({ pair, ids: rows.map((r) => r.tradeId).join(','), at: performance.now() - started, committedAt });
       };
       return { calls, apply };
     };
@@ -160,8 +160,8 @@ describe('PairQueues', () => {
     const gate = new Promise<void>((r) => (release = r));
     const queues = new PairQueues(
       async (pair, rows) => {
-        calls.push(`${pair}:${rows.map((r) => r[4]).join(',')}`);
-        if (pair === 'a' && rows[0][4] !== '0') await gate;
+        calls.push(`${pair}:${rows.map((r) => r.tradeId).join(',')}`);
+        if (pair === 'a' && rows[0].tradeId !== '0') await gate;
       },
       () => undefined,
       { holdMs: 20, concurrency: 1 },

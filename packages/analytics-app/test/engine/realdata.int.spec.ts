@@ -74,19 +74,19 @@ describe('real Binance data', () => {
       expect(row.sell_volume).toBe(signedExactVolumeToDouble(parseExactVolume(kline.volume) - parseExactVolume(kline.taker_buy_volume)));
     }
 
-    // Market profile per minute with the default row size for ~61,800 (25); the 23:59 window
+    // Market profile per minute with the default row size for ~61,800 (10); the 23:59 window
     // [23:45, 00:00) holds every recorded trade.
     const profiles = await rows(db.conn, 'SELECT * FROM market_profile ORDER BY timestamp');
     expect(profiles).toHaveLength(6);
     const last = profiles[5];
-    expect(last.row_size).toBe(25);
+    expect(last.row_size).toBe(10);
     const total = trades.reduce((sum, t) => sum + t.volume, 0);
     expect(Math.abs(Number(last.total_volume) - total)).toBeLessThanOrEqual(1e-6);
     const prices = trades.map((t) => t.price);
     for (const key of ['poc', 'value_area_low', 'value_area_high'] as const) {
-      expect(Number(last[key]) % 25).toBe(0);
+      expect(Number(last[key]) % 10).toBe(0);
       expect(Number(last[key])).toBeGreaterThanOrEqual(Math.min(...prices));
-      expect(Number(last[key])).toBeLessThanOrEqual(Math.max(...prices) + 25);
+      expect(Number(last[key])).toBeLessThanOrEqual(Math.max(...prices) + 10);
     }
     expect(Number(last.value_area_low)).toBeLessThanOrEqual(Number(last.poc));
     expect(Number(last.value_area_high)).toBeGreaterThanOrEqual(Number(last.poc));

@@ -6,7 +6,7 @@ import { FlushSlots } from '../storage/flush-slots';
 import { PairWriter, type PairWriterOptions } from '../storage/pair-writer';
 import type { PairStore } from '../storage/pair-store';
 import type { Tickerplant } from '../server/tickerplant';
-import type { Logger } from '@market-data/storage-core';
+import type { Logger } from '@market-data/runtime';
 import type { IngestMetrics } from './ingest-metrics';
 
 export interface IngestServiceDeps {
@@ -67,9 +67,8 @@ export class IngestService implements FeedSink {
     private readonly options: IngestServiceOptions,
   ) {
     this.slots = options.maxConcurrentFlushes === undefined ? undefined : new FlushSlots(options.maxConcurrentFlushes);
-    const raised = deps.metrics.registry.counter('ingest_pair_alerts_total', 'Pair alerts raised by feeds (stale stream, id reset, id outlier), by pair and kind.');
-    this.alerts = new PairAlerts({ logger: deps.logger, count: (pair, kind) => raised.inc({ pair, kind }) });
-    deps.metrics.registry.gauge('ingest_pairs_stale', 'Pairs whose stream is stale now (no trade for longer than its bound).', (set) => set({}, this.alerts.staleCount()));
+    this.alerts = new PairAlerts({ logger: deps.logger, count: (pair, kind) => deps.metrics.pairAlerts.inc({ pair, kind }) });
+    deps.metrics.staleCount = () => this.alerts.staleCount();
   }
 
   /** Registers pairs up front so health and '*' subscribers see them before their first trade. */
@@ -275,8 +274,10 @@ export class IngestService implements FeedSink {
     m.stored.inc({ pair: id }, inserted);
     if (batch.length > inserted) m.duplicates.inc({ pair: id }, batch.length - inserted);
     m.batchCommit.observe(commitMs / 1000);
-    const now = performance.now();
-    for (const trade of batch) m.receiptToCommit.observe((now - trade.receivedAt) / 1000);
+    // Per batch, its oldest trade (see IngestMetrics.receiptToCommit).
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const trade of batch) if (trade.receivedAt < oldest) oldest = trade.receivedAt;
+    if (batch.length > 0) m.receiptToCommit.observe((performance.now() - oldest) / 1000);
     this.lastErrors.delete(id);
     this.deps.tickerplant?.publish(pair, batch);
   }

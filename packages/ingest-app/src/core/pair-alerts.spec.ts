@@ -1,4 +1,4 @@
-import { createLogger } from '@market-data/storage-core';
+import { createLogger } from '@market-data/runtime';
 import type { PairAlert } from '../feeds/feed';
 import { PairAlerts } from './pair-alerts';
 

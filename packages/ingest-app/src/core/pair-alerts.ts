@@ -1,4 +1,4 @@
-import type { Logger } from '@market-data/storage-core';
+import type { Logger } from '@market-data/runtime';
 import type { PairAlert, PairAlertKind } from '../feeds/feed';
 
 /** What health shows of one alert. */

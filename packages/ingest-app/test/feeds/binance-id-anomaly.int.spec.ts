@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ConnectionPoolManager } from '@market-data/pool';
-import { createLogger, executeQuery, pairKey } from '@market-data/storage-core';
+import { executeQuery, pairKey } from '@market-data/storage-core';
+import { createLogger, metricValue } from '@market-data/runtime';
 import { IngestMetrics } from '../../src/core/ingest-metrics';
 import { IngestService } from '../../src/core/ingest-service';
 import { BinanceFeed } from '../../src/feeds/binance-feed';
@@ -48,12 +49,12 @@ describe('one trade id must not poison a pair (real pair files, a local Binance-
   it('a trade with id 10,000,000,000 is dropped alone and reported; every later trade is stored', async () => {
     const rows = UM.slice(0, 30);
     fake.send(fake.latest(), ...rows.slice(0, 10).map((r) => frame(r)), frame(rows[10], { t: 10_000_000_000, p: '1.00' }), ...rows.slice(10).map((r) => frame(r)));
-    await until(() => metrics.stored.total() === 30, 'every real trade stored');
+    await until(async () => (await metricValue(metrics.stored)) === 30, 'every real trade stored');
     await service.flushAll();
     expect(await storedIds()).toEqual(rows.map((r) => String(r.id)));
-    expect(metrics.duplicates.total()).toBe(0);
-    expect(metrics.rejected.get({ reason: 'bad_trade_id' })).toBe(1);
-    expect(metrics.registry.render()).toContain('ingest_pair_alerts_total{kind="id_outlier",pair="binance:usdm:BTCUSDT"} 1');
+    expect((await metricValue(metrics.duplicates))).toBe(0);
+    expect((await metricValue(metrics.rejected, { reason: 'bad_trade_id' }))).toBe(1);
+    expect(await metricValue(metrics.pairAlerts, { kind: 'id_outlier', pair: 'binance:usdm:BTCUSDT' })).toBe(1);
     const health = service.health();
     expect(health.ok).toBe(false);
     expect(health.pairs[0]).toMatchObject({ pair: 'binance:usdm:BTCUSDT', ok: false, alerts: [expect.objectContaining({ kind: 'id_outlier' })] });
@@ -65,7 +66,7 @@ describe('one trade id must not poison a pair (real pair files, a local Binance-
     const before = UM.slice(100, 110);
     const after = UM.slice(110, 130).map((r, i) => ({ ...r, id: i + 1 }));
     fake.send(fake.latest(), ...before.map((r) => frame(r)), ...after.map((r) => frame(r)));
-    await until(() => metrics.stored.total() === 30, 'trades before and after the reset stored');
+    await until(async () => (await metricValue(metrics.stored)) === 30, 'trades before and after the reset stored');
     await service.flushAll();
     expect(await storedIds()).toEqual([...before, ...after].map((r) => String(r.id)));
     const health = service.health();
@@ -73,6 +74,6 @@ describe('one trade id must not poison a pair (real pair files, a local Binance-
     expect(health.gaps).toEqual([
       expect.objectContaining({ symbol: 'BTCUSDT', fromId: '', toId: '', backfilled: false, fromTime: before[9].time, toTime: after[0].time }),
     ]);
-    expect(metrics.registry.render()).toContain('ingest_pair_alerts_total{kind="id_reset",pair="binance:usdm:BTCUSDT"} 1');
+    expect(await metricValue(metrics.pairAlerts, { kind: 'id_reset', pair: 'binance:usdm:BTCUSDT' })).toBe(1);
   });
 });

@@ -34,9 +34,9 @@ export class RecordingSink implements FeedSink {
 }
 
 /** Polls `condition` until it holds; fails with `what` (and the sink state, if given) otherwise. */
-export async function until(condition: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
+export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }

@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConnectionPoolManager } from '@market-data/pool';
-import { createLogger, executeQuery, pairDatabasePath, pairKey, type PairKey } from '@market-data/storage-core';
+import { executeQuery, pairDatabasePath, pairKey, type PairKey } from '@market-data/storage-core';
+import { createLogger, metricValue } from '@market-data/runtime';
 import { IngestMetrics } from '../../src/core/ingest-metrics';
 import { IngestService } from '../../src/core/ingest-service';
 import { BinanceFeed, type BinanceFeedOptions } from '../../src/feeds/binance-feed';
@@ -79,7 +80,7 @@ describe('a restarted ingester finds and fills what it missed (real pair files, 
     fake.trades.set('BTCUSDT', rows);
     const first = await startRun(binance());
     fake.send(fake.latest(), ...rows.slice(0, 20).map(msg));
-    await until(() => first.metrics.stored.total() === 20, 'first run stores 20 trades');
+    await until(async () => (await metricValue(first.metrics.stored)) === 20, 'first run stores 20 trades');
     await first.stop();
     runs.length = 0;
 
@@ -87,7 +88,7 @@ describe('a restarted ingester finds and fills what it missed (real pair files, 
     // Looking up ETHUSDT's last trade must not have created its file.
     expect(existsSync(pairDatabasePath(dir.path, ETH))).toBe(false);
     fake.send(fake.latest(), ...rows.slice(35).map(msg));
-    await until(() => second.gaps().length === 1 && second.metrics.stored.total() === 30, 'the downtime gap backfilled and stored');
+    await until(async () => second.gaps().length === 1 && (await metricValue(second.metrics.stored)) === 30, 'the downtime gap backfilled and stored');
     expect(second.gaps()[0]).toMatchObject({ symbol: 'BTCUSDT', fromId: String(rows[20].id), toId: String(rows[34].id), backfilled: true, fromTime: rows[19].time, toTime: rows[35].time });
     expect(await second.ids(BTC)).toEqual(ids(rows));
     expect(second.logs.some((l) => l.includes('trade gap backfilled'))).toBe(true);
@@ -101,7 +102,7 @@ describe('a restarted ingester finds and fills what it missed (real pair files, 
     fake.beforeReply = () => new Promise<void>(() => undefined);
     const first = await startRun(binance({ restTimeoutMs: 60_000 }));
     fake.send(fake.latest(), ...rows.slice(0, 10).map(msg), ...rows.slice(25, 30).map(msg));
-    await until(() => first.metrics.stored.total() === 15 && fake.restRequests.length === 1, 'stored around the gap, backfill asked for');
+    await until(async () => (await metricValue(first.metrics.stored)) === 15 && fake.restRequests.length === 1, 'stored around the gap, backfill asked for');
     await first.stop();
     runs.length = 0;
     const file = join(dir.path, '_gaps', 'binance', 'spot', 'BTCUSDT.json');
@@ -112,7 +113,7 @@ describe('a restarted ingester finds and fills what it missed (real pair files, 
     fake.beforeReply = undefined;
     const second = await startRun(binance());
     fake.send(fake.latest(), ...rows.slice(30).map(msg));
-    await until(() => second.metrics.stored.total() === 25, 'the persisted gap filled, and the live trades');
+    await until(async () => (await metricValue(second.metrics.stored)) === 25, 'the persisted gap filled, and the live trades');
     expect(await second.ids(BTC)).toEqual(ids(rows));
     expect(second.gaps()).toEqual([expect.objectContaining({ fromId: String(rows[10].id), toId: String(rows[24].id), backfilled: true })]);
     await second.stop();
@@ -126,16 +127,16 @@ describe('a restarted ingester finds and fills what it missed (real pair files, 
       const feed = (): Feed => new BybitFeed({ category: 'linear', symbols: ['BTCUSDT'], wsUrl: bybit.url, staleTimeoutMs: 0, pingIntervalMs: 0 });
       const rows = SPOT.slice(3000, 3020);
       const first = await startRun(feed());
-      await until(() => bybit.latest().topics.size === 1, 'subscribed');
+      await until(async () => bybit.latest().topics.size === 1, 'subscribed');
       bybit.publish('BTCUSDT', rows.slice(0, 10).map((r) => bybitTrade('BTCUSDT', r)));
-      await until(() => first.metrics.stored.total() === 10, 'first run stores');
+      await until(async () => (await metricValue(first.metrics.stored)) === 10, 'first run stores');
       await first.stop();
       runs.length = 0;
 
       const second = await startRun(feed());
-      await until(() => bybit.latest().topics.size === 1, 'subscribed again');
+      await until(async () => bybit.latest().topics.size === 1, 'subscribed again');
       bybit.publish('BTCUSDT', rows.slice(15).map((r) => bybitTrade('BTCUSDT', r)));
-      await until(() => second.gaps().length === 1, 'the restart gap');
+      await until(async () => second.gaps().length === 1, 'the restart gap');
       expect(second.gaps()[0]).toMatchObject({ exchange: 'bybit', fromId: '', toId: '', fromTime: rows[9].time, toTime: rows[15].time, backfilled: false });
       expect(second.gaps()[0].reason).toMatch(/^ingester restarted/);
     } finally {

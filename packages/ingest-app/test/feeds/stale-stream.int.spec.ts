@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ConnectionPoolManager } from '@market-data/pool';
-import { createLogger, executeQuery, pairKey } from '@market-data/storage-core';
+import { executeQuery, pairKey } from '@market-data/storage-core';
+import { createLogger, metricValue } from '@market-data/runtime';
 import { IngestMetrics } from '../../src/core/ingest-metrics';
 import { IngestService } from '../../src/core/ingest-service';
 import { BinanceFeed } from '../../src/feeds/binance-feed';
@@ -42,18 +43,18 @@ describe('staleness is judged on trades, per stream (a server that answers pings
     const rows = SPOT.slice(0, 20);
     await service.start([binance(['BTCUSDT'])]);
     fake.send(fake.latest(), ...rows.slice(0, 10).map((r) => tradeMessage('spot', 'BTCUSDT', r)));
-    await until(() => metrics.stored.total() === 10, 'first trades stored');
-    await until(() => fake.connections.length === 2, 'a replacement connection while pings were answered', 5000);
+    await until(async () => (await metricValue(metrics.stored)) === 10, 'first trades stored');
+    await until(async () => fake.connections.length === 2, 'a replacement connection while pings were answered', 5000);
     const stale = service.health();
     expect(stale.ok).toBe(false);
     expect(stale.pairs[0]).toMatchObject({ pair: 'binance:spot:BTCUSDT', ok: false, alerts: [expect.objectContaining({ kind: 'stale' })] });
     expect(stale.pairs[0].alerts?.[0].lastTradeAgeMs).toBeGreaterThanOrEqual(400);
     expect(stale.pairs[0].alerts?.[0].detail).toMatch(/^no trade on btcusdt@trade for \d+ s$/);
-    expect(metrics.registry.render()).toContain('ingest_pair_alerts_total{kind="stale",pair="binance:spot:BTCUSDT"} 1');
+    expect(await metricValue(metrics.pairAlerts, { kind: 'stale', pair: 'binance:spot:BTCUSDT' })).toBe(1);
 
     fake.send(fake.latest(), ...rows.slice(10).map((r) => tradeMessage('spot', 'BTCUSDT', r)));
-    await until(() => metrics.stored.total() === 20, 'trades on the replacement stored');
-    await until(() => service.health().ok, 'health ok once trades flow');
+    await until(async () => (await metricValue(metrics.stored)) === 20, 'trades on the replacement stored');
+    await until(async () => service.health().ok, 'health ok once trades flow');
     expect(service.health().pairs[0].alerts).toBeUndefined();
   });
 
@@ -69,7 +70,7 @@ describe('staleness is judged on trades, per stream (a server that answers pings
       for (const c of fake.connections) if (!c.closedByClient) fake.send(c, frame);
     }, 25);
     try {
-      await until(() => next >= rows.length && metrics.stored.total() === rows.length, 'every BTCUSDT trade stored', 10_000);
+      await until(async () => next >= rows.length && (await metricValue(metrics.stored)) === rows.length, 'every BTCUSDT trade stored', 10_000);
     } finally {
       clearInterval(timer);
     }
@@ -87,9 +88,9 @@ describe('staleness is judged on trades, per stream (a server that answers pings
     const feed = new BybitFeed({ category: 'linear', symbols: ['BTCUSDT'], wsUrl: bybit.url, pingIntervalMs: 50, staleTimeoutMs: 30_000, staleDataMs: 400 });
     try {
       await feed.start(sink);
-      await until(() => bybit.latest().topics.size === 1, 'subscribed');
+      await until(async () => bybit.latest().topics.size === 1, 'subscribed');
       bybit.publish('BTCUSDT', SPOT.slice(0, 3).map((r) => bybitTrade('BTCUSDT', r)));
-      await until(() => bybit.connections.length === 2 && bybit.latest().topics.size === 1, 'resubscribed on a replacement', 5000);
+      await until(async () => bybit.connections.length === 2 && bybit.latest().topics.size === 1, 'resubscribed on a replacement', 5000);
       expect(bybit.connections[0].pings).toBeGreaterThan(0);
       expect(sink.alerts).toEqual([expect.objectContaining({ exchange: 'bybit', symbol: 'BTCUSDT', kind: 'stale', active: true })]);
     } finally {
