@@ -17,6 +17,8 @@ export * from './synthetic-trade-frames';
 export * from './per-connection-load';
 export * from './shared-load';
 export { FAKE_EXCHANGE_USAGE, runFakeExchange } from './fake-exchange-process';
+export * from './exchange-process';
+export * from './immutable';
 export * from './nats-server';
 export { freePort } from './free-port';
 export * from './nats-tls';

@@ -25,3 +25,24 @@ export function useTempDir(prefix = 'market-data-'): { readonly path: string } {
   });
   return holder;
 }
+
+/**
+ * Temp directories a test makes as it goes (several per test, or one per run of a helper), removed
+ * together by `removeAll()`, which the test calls where it fits: after it closed what it opened
+ * in them (a DuckDB file must be closed before its folder goes).
+ */
+export class TempDirs {
+  private readonly dirs: string[] = [];
+
+  constructor(private readonly prefix = 'market-data-') {}
+
+  make(): string {
+    const dir = makeTempDir(this.prefix);
+    this.dirs.push(dir);
+    return dir;
+  }
+
+  removeAll(): void {
+    for (const dir of this.dirs.splice(0)) removeTempDir(dir);
+  }
+}
