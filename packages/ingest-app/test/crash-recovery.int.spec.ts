@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { ServerMessage } from '@market-data/client';
 import { executeQuery, openPairDatabase, pairKey } from '@market-data/storage-core';
-import { ChildApp, FakeBinance, INGEST_MAIN, loadTrades, tradeMessage, until } from '@market-data/testing';
+import { ChildApp, FakeBinance, INGEST_MAIN, loadTrades, TempDirs, tradeMessage, until } from '@market-data/testing';
 
 // Real USD-M trades: 12,935 rows, one of them an INSURANCE_FUND trade that is not a market trade.
 const TRADES = loadTrades('binance-um-BTCUSDT-trades-2023-04-04T2358.csv');
@@ -50,13 +47,9 @@ async function stored(url: string): Promise<number> {
 }
 
 describe('ingester as a real process', () => {
-  const dirs: string[] = [];
-  const tempDir = (): string => {
-    const d = mkdtempSync(join(tmpdir(), 'ingest-proc-'));
-    dirs.push(d);
-    return d;
-  };
-  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const dirs = new TempDirs('ingest-proc-');
+  const tempDir = (): string => dirs.make();
+  afterAll(() => dirs.removeAll());
 
   async function uninterruptedRun(): Promise<Awaited<ReturnType<typeof storedIds>>> {
     const exchange = await FakeBinance.start({ replay: { frames: new Map([['btcusdt@trade', TRADES.map((t) => tradeMessage('usdm', 'BTCUSDT', t))]]), rate: 20_000 } });
