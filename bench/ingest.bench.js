@@ -17,7 +17,7 @@ const readline = require('node:readline');
 const root = path.resolve(__dirname, '..');
 const { numberArg: arg } = require('./cli-args');
 const { startSched } = require('./thread-sched');
-const { ExchangeProcess } = require('@market-data/testing');
+const { ExchangeProcess, makeTempDir, removeTempDir } = require('@market-data/testing');
 const PAIRS = arg('pairs', 100);
 const SECONDS = arg('seconds', 20);
 const RATE = arg('rate', 50_000);
@@ -221,7 +221,7 @@ async function phase(name, rate, dataDir) {
 }
 
 async function main() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ingest-'));
+  const dir = makeTempDir('bench-ingest-');
   try {
     console.log(`bench:ingest  ${PAIRS} pairs, ${SECONDS} s per phase, node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)}${INGESTER_EXTRA.length ? `, ingester ${INGESTER_EXTRA.join(' ')}` : ''}`);
     const results = [];
@@ -241,7 +241,7 @@ async function main() {
     }
     console.log(JSON.stringify({ bench: 'ingest', pairs: PAIRS, results, ingesterFlags: INGESTER_EXTRA }));
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   }
 }
 
