@@ -26,6 +26,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { sleep, threadCpuSeconds, startExchange, startIngester, startAnalytics, runOffline, runPassProbe, getJson, readMetrics } = require('./analytics-processes');
 const { topFunctions } = require('./analytics-cpu-profile');
+const { makeTempDir, removeTempDir } = require('@market-data/testing');
 
 const { numberArg: arg, stringArg } = require('./cli-args');
 const flag = (name) => process.argv.includes(`--${name}`);
@@ -271,7 +272,7 @@ function profiles(dir) {
 }
 
 async function main() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-analytics-'));
+  const dir = makeTempDir('bench-analytics-');
   try {
     console.log(
       `bench:analytics  ${PAIRS} pairs, ${RATE} trades/s, ${SECONDS} s window, wall clock x${TIME_SCALE}, ingester max-delay ${MAX_DELAY_MS ?? 'default (100)'} ms, analytics max-delay ${ANALYTICS_MAX_DELAY_MS ?? 'default'} ms, concurrency ${ANALYTICS_CONCURRENCY ?? 'default'}, memory-limit ${ANALYTICS_MEMORY_LIMIT ?? 'default (64MB)'}, node ${process.version}, ${os.cpus().length} cores`,
@@ -304,7 +305,7 @@ async function main() {
     console.log(JSON.stringify(summary));
   } finally {
     if (flag('keep')) console.error(`kept ${dir}`);
-    else fs.rmSync(dir, { recursive: true, force: true });
+    else removeTempDir(dir);
   }
 }
 

@@ -10,10 +10,9 @@
 // Flags: --loads 10 --pair binance:spot:BTCUSDT --timeframe 1m
 'use strict';
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const { numberArg, stringArg } = require('./cli-args');
-const { ANALYTICS_MAIN, ChildApp, INGEST_MAIN, launchChromium, REALDATA, until } = require('../packages/testing/dist');
+const { ANALYTICS_MAIN, ChildApp, INGEST_MAIN, launchChromium, makeTempDir, REALDATA, removeTempDir, until } = require('@market-data/testing');
 
 const LOADS = numberArg('loads', 10);
 const PAIR = stringArg('pair', 'binance:spot:BTCUSDT');
@@ -44,7 +43,7 @@ requestAnimationFrame(() => requestAnimationFrame(() => { window.__paint = perfo
 }
 
 async function main() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-chart-'));
+  const dir = makeTempDir('bench-chart-');
   const apps = [];
   let browser;
   try {
@@ -133,7 +132,7 @@ async function main() {
   } finally {
     await browser?.close();
     for (const a of apps) a.kill('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   }
 }
 

@@ -17,6 +17,7 @@ const readline = require('node:readline');
 const root = path.resolve(__dirname, '..');
 const { numberArg: arg } = require('./cli-args');
 const { startSched } = require('./thread-sched');
+const { ExchangeProcess, makeTempDir, removeTempDir } = require('@market-data/testing');
 const PAIRS = arg('pairs', 100);
 const SECONDS = arg('seconds', 20);
 const RATE = arg('rate', 50_000);
@@ -38,20 +39,8 @@ function rssMiB(pid) {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function startExchange(rate) {
-  const child = spawn(process.execPath, [path.join(__dirname, 'fake-exchange-process.js'), '--rate', String(rate)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = readline.createInterface({ input: child.stdout });
-  // Fail loudly rather than wait forever for an exchange that never reports its port.
-  const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('fake exchange did not report its port within 15 s')), 15_000);
-    lines.once('line', (l) => {
-      clearTimeout(timer);
-      resolve(JSON.parse(l).port);
-    });
-    child.once('exit', (code) => reject(new Error(`fake exchange exited (${code}) before reporting its port`)));
-  });
-  return { child, port };
-}
+/** The fake exchange in its own process, `rate` trades/s per connection (0 = as fast as the ingester reads). */
+const startExchange = (rate) => ExchangeProcess.start(['--rate', String(rate)]);
 
 async function startIngester(port, dataDir) {
   const pairs = Array.from({ length: PAIRS }, (_, i) => `binance:usdm:SYM${i}USDT`).join(',');
@@ -147,7 +136,7 @@ async function phase(name, rate, dataDir) {
     ingester = await startIngester(exchange.port, dataDir);
   } catch (err) {
     // Never leave the exchange behind: it would keep running (and loading the box) after the bench.
-    exchange.child.kill('SIGKILL');
+    await exchange.stop('SIGKILL');
     throw err;
   }
   try {
@@ -172,7 +161,7 @@ async function phase(name, rate, dataDir) {
     const s0 = await stats(ingester.url);
     const m0 = await scrape(ingester.url);
     const c0 = cpuSeconds(ingester.child.pid);
-    const x0 = cpuSeconds(exchange.child.pid);
+    const x0 = cpuSeconds(exchange.pid);
     const endSched = startSched(ingester.child.pid);
     const t0 = performance.now();
     let peakRss = 0;
@@ -193,7 +182,7 @@ async function phase(name, rate, dataDir) {
     const m1 = await scrape(ingester.url);
     const secs = (performance.now() - t0) / 1000;
     const cpu = (cpuSeconds(ingester.child.pid) - c0) / secs;
-    const exchangeCpu = (cpuSeconds(exchange.child.pid) - x0) / secs;
+    const exchangeCpu = (cpuSeconds(exchange.pid) - x0) / secs;
     return {
       phase: name,
       offeredPerSec: rate || 'max',
@@ -222,7 +211,7 @@ async function phase(name, rate, dataDir) {
       ingester.child.kill('SIGKILL');
       await exited;
     }
-    exchange.child.kill('SIGKILL');
+    await exchange.stop('SIGKILL');
     console.log(
       code === 'timeout'
         ? `${name}: ingester did NOT exit within 60 s of SIGTERM (killed)`
@@ -232,7 +221,7 @@ async function phase(name, rate, dataDir) {
 }
 
 async function main() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ingest-'));
+  const dir = makeTempDir('bench-ingest-');
   try {
     console.log(`bench:ingest  ${PAIRS} pairs, ${SECONDS} s per phase, node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)}${INGESTER_EXTRA.length ? `, ingester ${INGESTER_EXTRA.join(' ')}` : ''}`);
     const results = [];
@@ -252,7 +241,7 @@ async function main() {
     }
     console.log(JSON.stringify({ bench: 'ingest', pairs: PAIRS, results, ingesterFlags: INGESTER_EXTRA }));
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   }
 }
 

@@ -23,6 +23,8 @@ const cases = [
   { pkg: 'client', code: "import { openPairDatabase } from '@market-data/storage-core';\nexport const x = openPairDatabase;\n", why: 'client imports storage-core' },
   { pkg: 'client', code: "import { getTicksAfterQuery } from '@market-data/queries';\nexport const x = getTicksAfterQuery;\n", why: 'client imports code (not types) from queries', rule: RESTRICTED },
   { pkg: 'ingest-app', code: "import * as t from '@market-data/testing';\nexport const x = t;\n", why: 'production code imports testing' },
+  { pkg: 'pool', code: "import { makeTempDir } from '@market-data/testing';\nexport const x = makeTempDir;\n", why: 'library production code imports testing' },
+  { pkg: 'testing', code: "import * as app from '@market-data/ingest-app';\nexport const x = app;\n", why: 'testing imports an app' },
   { pkg: 'analytics-app', code: "import * as app from '@market-data/ingest-app';\nexport const x = app;\n", why: 'an app imports the other app' },
   { pkg: 'ingest-app', code: "import * as q from '../../queries/src/index';\nexport const x = q;\n", why: 'import of another package by path' },
 ];

@@ -1,10 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { executeQuery, openPairDatabase, pairKey } from '@market-data/storage-core';
-import { ANALYTICS_MAIN, ChildApp, FAKE_EXCHANGE, INGEST_MAIN, until, REALDATA } from '@market-data/testing';
+import { ANALYTICS_MAIN, ChildApp, ExchangeProcess, INGEST_MAIN, REALDATA, TempDirs, until } from '@market-data/testing';
 
 const TRADES_FILE = join(REALDATA, 'binance-um-BTCUSDT-trades-2023-04-04T2358.csv');
 const MARKET_TRADES = 12_934; // 12,935 rows less the one INSURANCE_FUND trade
@@ -20,11 +17,8 @@ const TABLES = [
   'SELECT count(*) AS n, count(DISTINCT trade_id) AS d FROM ticks',
 ];
 
-async function startExchange(rate: number): Promise<{ child: ChildProcess; address: string }> {
-  const child = spawn(process.execPath, [FAKE_EXCHANGE, '--rate', String(rate), '--file', TRADES_FILE], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((r) => createInterface({ input: child.stdout! }).once('line', r));
-  return { child, address: `127.0.0.1:${(JSON.parse(line) as { port: number }).port}` };
-}
+/** The exchange process replaying the recording for every symbol asked for, `rate` trades/s per connection. */
+const startExchange = (rate: number): Promise<ExchangeProcess> => ExchangeProcess.start(['--rate', String(rate), '--file', TRADES_FILE]);
 
 function ingester(dataDir: string, exchange: string): ChildApp {
   return new ChildApp(INGEST_MAIN, [
@@ -59,13 +53,9 @@ async function tables(dir: string, symbol: string): Promise<unknown[][]> {
 const noLockErrors = (app: ChildApp): void => expect(app.stderr.filter((l) => /Conflicting lock|Could not set lock/i.test(l))).toEqual([]);
 
 describe('ingester and analytics app as real processes on one data dir', () => {
-  const dirs: string[] = [];
-  const temp = (): string => {
-    const d = mkdtempSync(join(tmpdir(), 'both-apps-'));
-    dirs.push(d);
-    return d;
-  };
-  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const dirs = new TempDirs('both-apps-');
+  const temp = (): string => dirs.make();
+  afterAll(() => dirs.removeAll());
 
   it('survive kill -9 of either, and end with exactly the tables an offline run computes from the stored trades', async () => {
     const dataDir = temp();
@@ -114,7 +104,7 @@ describe('ingester and analytics app as real processes on one data dir', () => {
       apps.forEach(noLockErrors);
     } finally {
       apps.forEach((a) => a.kill('SIGKILL'));
-      exchange.child.kill('SIGTERM');
+      await exchange.stop();
     }
 
     // Offline on a copy: the same computation over the stored trades, into fresh analytics files,
@@ -175,7 +165,7 @@ describe('ingester and analytics app as real processes on one data dir', () => {
       expect((await live.exited).code).toBe(0);
     } finally {
       apps.forEach((a) => a.kill('SIGKILL'));
-      exchange.child.kill('SIGTERM');
+      await exchange.stop();
     }
   }, 240_000);
 
@@ -192,7 +182,7 @@ describe('ingester and analytics app as real processes on one data dir', () => {
       expect(offline.stderr.join('\n')).toMatch(/held by a running ingester.*subscribe to the running ingester/s);
     } finally {
       ingest.kill('SIGKILL');
-      exchange.child.kill('SIGTERM');
+      await exchange.stop();
     }
   }, 120_000);
 });

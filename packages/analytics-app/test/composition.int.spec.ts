@@ -4,12 +4,11 @@ import { join } from 'node:path';
 import { MarketDataClient, type SubscribeMessage, type TickRow, type Transport, type TransportHandlers } from '@market-data/client';
 import { CLOCK, SILENT_LOGGER, type Clock } from '@market-data/runtime';
 import { executeQuery, openPairDatabase, toPairKey } from '@market-data/storage-core';
-import { REALDATA, until } from '@market-data/testing';
+import { REALDATA, until, useTempDir } from '@market-data/testing';
 import { AnalyticsApp } from '../src/analytics-app';
 import { composeAnalyticsContainer } from '../src/composition-root';
 import { loadAnalyticsCommand } from '../src/config/analytics-config';
 import { TRADE_CLIENT_FACTORY, type TradeClientFactory } from '../src/core/tokens';
-import { useTempDir } from './support/temp-dir';
 
 // The composition root registers every part; a child container swaps two of them, as an
 // embedder or a test would: the client follows an in-process transport instead of a socket,

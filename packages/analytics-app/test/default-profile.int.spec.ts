@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { executeQuery, openPairDatabase, toPairKey } from '@market-data/storage-core';
 import { marketProfileHistogramQuery } from '@market-data/queries';
-import { ANALYTICS_MAIN, ChildApp, INGEST_MAIN, until } from '@market-data/testing';
+import { ANALYTICS_MAIN, ChildApp, INGEST_MAIN, until, useTempDir } from '@market-data/testing';
 
 // The ingester's defaults (ingest-config.ts): these five pairs, seed 42, 50 trades/s per pair.
 const DEFAULT_PAIRS = ['synthetic:spot:BTCUSDT', 'synthetic:spot:ETHUSDT', 'synthetic:spot:SOLUSDT', 'synthetic:usdm:BTCUSDT', 'synthetic:usdm:ETHUSDT'];
@@ -26,14 +24,10 @@ async function storedPerPair(url: string): Promise<Record<string, number>> {
  * then the analytics app offline with its defaults.
  */
 describe('the default market profile on the default synthetic market', () => {
-  let dir = '';
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'default-profile-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const temp = useTempDir('default-profile-');
 
   it('has a value area wider than one row from the first closed minute, and 15+ rows from the fifth, on every pair', async () => {
-    const dataDir = join(dir, 'data');
+    const dataDir = join(temp.path, 'data');
     const ingest = new ChildApp(INGEST_MAIN, ['--source', 'synthetic', '--realtime', 'false', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--retention-interval-ms', '0']);
     try {
       const url = await ingest.url();

@@ -4,15 +4,14 @@ import * as path from 'node:path';
 import { request, type RequestOptions } from 'node:https';
 import { RuntimeError } from '@market-data/runtime';
 import { appendTicks, executeQuery, openPairDatabase, toPairKey, type Tick } from '@market-data/storage-core';
-import { ANALYTICS_MAIN, ChildApp, INGEST_MAIN, REALDATA, TLS_FIXTURES, until } from '@market-data/testing';
+import { ANALYTICS_MAIN, ChildApp, INGEST_MAIN, REALDATA, TLS_FIXTURES, until, useTempDir } from '@market-data/testing';
 import { AnalyticsError } from '../src/errors';
 import { main } from '../src/main';
-import { useTempDir } from './support/temp-dir';
 
 // End to end through `main`, as an operator runs it: each documented flag's happy path, both
 // commands, the config file and the environment. Every flag --help shows must have run here.
 
-const dir = useTempDir();
+const dir = useTempDir('analytics-');
 const exercised = new Set<string>();
 const PAIR = 'binance:usdm:BTCUSDT';
 const TOKEN = 'analytics-test-token-0123456789abcdef';

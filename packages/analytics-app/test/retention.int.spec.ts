@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { tradeOf, type TickRow } from '@market-data/client';
 import { openPairDatabase, pairId, type PairDatabase } from '@market-data/storage-core';
 import { AnalyticsMetrics } from '../src/core/analytics-metrics';
 import { AnalyticsRunner } from '../src/core/analytics-runner';
+import { TempDirs } from '@market-data/testing';
 import { analyticsTables, MINUTE, PAIR, rows, SILENT_LOGGER, T0 } from './engine/support';
 
 /**
@@ -26,19 +24,18 @@ function market(): TickRow[][] {
 }
 
 describe('retention in the live analytics app (AnalyticsRunner retentionIntervalMs)', () => {
-  const dirs: string[] = [];
+  const dirs = new TempDirs('analytics-retention-');
   const open: PairDatabase[] = [];
   afterEach(() => {
     try {
       for (const db of open.splice(0)) db.close();
     } finally {
-      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+      dirs.removeAll();
     }
   });
 
   async function run(retentionIntervalMs: number): Promise<PairDatabase> {
-    const dir = mkdtempSync(join(tmpdir(), 'analytics-retention-'));
-    dirs.push(dir);
+    const dir = dirs.make();
     const db = await openPairDatabase(dir, PAIR, { role: 'analytics' });
     open.push(db);
     const runner = new AnalyticsRunner(

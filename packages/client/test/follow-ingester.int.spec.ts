@@ -1,9 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { ChildApp, FAKE_EXCHANGE, INGEST_MAIN, REALDATA, until } from '@market-data/testing';
+import { ChildApp, ExchangeProcess, INGEST_MAIN, makeTempDir, REALDATA, removeTempDir, until } from '@market-data/testing';
 import { MarketDataClient, type StateChange, type TradesEvent } from '../src';
 
 /**
@@ -18,12 +15,6 @@ const ROWS = readFileSync(TRADES_FILE, 'utf8').trim().split('\n').slice(1).map((
 const MARKET_IDS = ROWS.filter((r) => r[5] === 'MARKET').map((r) => r[0]);
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
 const PAIRS = SYMBOLS.map((s) => `binance:usdm:${s}`);
-
-async function startExchange(rate: number): Promise<{ child: ChildProcess; address: string }> {
-  const child = spawn(process.execPath, [FAKE_EXCHANGE, '--rate', String(rate), '--file', TRADES_FILE], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
-  return { child, address: `127.0.0.1:${(JSON.parse(line) as { port: number }).port}` };
-}
 
 function ingester(dataDir: string, exchange: string, listen = '127.0.0.1:0'): ChildApp {
   return new ChildApp(INGEST_MAIN, [
@@ -57,12 +48,12 @@ class Received {
 
 describe('MarketDataClient following a real ingester', () => {
   let dataDir: string;
-  let exchange: { child: ChildProcess; address: string };
+  let exchange: ExchangeProcess;
   const apps: ChildApp[] = [];
 
   beforeEach(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'client-follow-'));
-    exchange = await startExchange(1500);
+    dataDir = makeTempDir('client-follow-');
+    exchange = await ExchangeProcess.start(['--rate', '1500', '--file', TRADES_FILE]);
   });
 
   afterEach(async () => {
@@ -70,8 +61,8 @@ describe('MarketDataClient following a real ingester', () => {
       app.kill('SIGKILL');
       await app.exited;
     }
-    exchange.child.kill('SIGTERM');
-    rmSync(dataDir, { recursive: true, force: true });
+    await exchange.stop();
+    removeTempDir(dataDir);
   });
 
   it('gets every trade once through a kill -9 and restart of the ingester: reconnects with backoff, resumes from its cursor, drops the overlap', async () => {

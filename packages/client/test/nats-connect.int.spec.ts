@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { nkeys, type NatsConnection } from '@nats-io/transport-node';
-import { freePort, makeTestCertificates, makeTestOperator, NatsServer, type TestCertificates } from '@market-data/testing';
+import { freePort, makeTempDir, makeTestCertificates, makeTestOperator, NatsServer, removeTempDir, type TestCertificates } from '@market-data/testing';
 import { BusStatus, ClientError, connectBus, ensureMarketDataStreams, TradePublisher } from '../src';
 import { trades } from './nats-support';
 
@@ -12,12 +11,12 @@ describe('connectBus against real nats-servers', () => {
   const conns: NatsConnection[] = [];
   let dir: string;
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'md-bus-'));
+    dir = makeTempDir('md-bus-');
   });
   afterEach(async () => {
     await Promise.all(conns.splice(0).map((c) => c.close().catch(() => undefined)));
     await Promise.all(servers.splice(0).map((s) => s.stop()));
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   });
   const start = async (o: Parameters<typeof NatsServer.start>[0] = {}): Promise<NatsServer> => {
     const s = await NatsServer.start(o);

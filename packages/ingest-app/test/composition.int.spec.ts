@@ -2,14 +2,13 @@ import 'reflect-metadata';
 import { MarketDataClient } from '@market-data/client';
 import { SILENT_LOGGER } from '@market-data/runtime';
 import { executeQuery, openPairDatabase, pairId, pairKey } from '@market-data/storage-core';
-import { until } from '@market-data/testing';
+import { until, useTempDir } from '@market-data/testing';
 import { composeIngestContainer } from '../src/composition-root';
 import { loadIngestConfig } from '../src/config/ingest-config';
 import { FEED_FACTORY } from '../src/core/tokens';
 import type { FeedFactory } from '../src/ingest-app';
 import { IngestApp } from '../src/ingest-app';
 import { ArrayFeed, makeTrades } from './support/array-feed';
-import { useTempDir } from './support/temp-dir';
 
 // The composition root registers every part; a test swaps the feeds in a child container and
 // the container builds the rest around them (pair store, replay source, tickerplant, service).

@@ -1,15 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { ServerMessage } from '@market-data/client';
 import { executeQuery, openPairDatabase, pairKey } from '@market-data/storage-core';
-import { ChildApp, INGEST_MAIN, until } from '@market-data/testing';
-import { FakeBinance } from './support/fake-binance';
-import { binanceTradeFrame, loadRealTrades } from './support/real-trades';
+import { ChildApp, FakeBinance, INGEST_MAIN, loadTrades, TempDirs, tradeMessage, until } from '@market-data/testing';
 
 // Real USD-M trades: 12,935 rows, one of them an INSURANCE_FUND trade that is not a market trade.
-const TRADES = loadRealTrades('binance-um-BTCUSDT-trades-2023-04-04T2358.csv');
+const TRADES = loadTrades('binance-um-BTCUSDT-trades-2023-04-04T2358.csv');
 const MARKET_IDS = TRADES.filter((t) => t.type === 'MARKET').map((t) => String(t.id));
 const PAIR = pairKey('binance', 'usdm', 'BTCUSDT');
 
@@ -52,18 +47,14 @@ async function stored(url: string): Promise<number> {
 }
 
 describe('ingester as a real process', () => {
-  const dirs: string[] = [];
-  const tempDir = (): string => {
-    const d = mkdtempSync(join(tmpdir(), 'ingest-proc-'));
-    dirs.push(d);
-    return d;
-  };
-  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const dirs = new TempDirs('ingest-proc-');
+  const tempDir = (): string => dirs.make();
+  afterAll(() => dirs.removeAll());
 
   async function uninterruptedRun(): Promise<Awaited<ReturnType<typeof storedIds>>> {
-    const exchange = new FakeBinance({ frames: new Map([['btcusdt@trade', TRADES.map((t) => binanceTradeFrame('BTCUSDT', t, true))]]), rate: 20_000 });
+    const exchange = await FakeBinance.start({ replay: { frames: new Map([['btcusdt@trade', TRADES.map((t) => tradeMessage('usdm', 'BTCUSDT', t))]]), rate: 20_000 } });
     const dataDir = tempDir();
-    const address = await exchange.start();
+    const address = exchange.address;
     const app = new ChildApp(INGEST_MAIN, ingestArgs(dataDir, address));
     try {
       const url = await app.url();
@@ -72,7 +63,7 @@ describe('ingester as a real process', () => {
       expect((await app.exited).code).toBe(0);
     } finally {
       app.kill('SIGKILL');
-      await exchange.stop();
+      await exchange.close();
     }
     return storedIds(dataDir);
   }
@@ -83,9 +74,9 @@ describe('ingester as a real process', () => {
     expect(baseline.duplicates).toBe(0);
     expect(baseline.ids).not.toContain('3535191080'); // the insurance-fund trade
 
-    const exchange = new FakeBinance({ frames: new Map([['btcusdt@trade', TRADES.map((t) => binanceTradeFrame('BTCUSDT', t, true))]]), rate: 3000 });
+    const exchange = await FakeBinance.start({ replay: { frames: new Map([['btcusdt@trade', TRADES.map((t) => tradeMessage('usdm', 'BTCUSDT', t))]]), rate: 3000 } });
     const dataDir = tempDir();
-    const address = await exchange.start();
+    const address = exchange.address;
     const acked = new Set<string>();
     const first = new ChildApp(INGEST_MAIN, ingestArgs(dataDir, address));
     let ws: WebSocket | undefined;
@@ -113,7 +104,7 @@ describe('ingester as a real process', () => {
       expect((await second.exited).code).toBe(0);
     } finally {
       second.kill('SIGKILL');
-      await exchange.stop();
+      await exchange.close();
     }
     const final = await storedIds(dataDir);
     expect(final.duplicates).toBe(0);

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { execFileSync } from 'node:child_process';
-import { accessSync, chmodSync, constants, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConnectionPoolManager } from '@market-data/pool';
 import { executeQuery, pairKey } from '@market-data/storage-core';
@@ -10,7 +9,7 @@ import { IngestMetrics } from '../src/core/ingest-metrics';
 import { createLogger, metricValue } from '@market-data/runtime';
 
 import { ArrayFeed, makeTrades } from './support/array-feed';
-import { useTempDir } from './support/temp-dir';
+import { makeImmutable, useTempDir } from '@market-data/testing';
 
 const dir = useTempDir();
 
@@ -105,7 +104,7 @@ describe('IngestService', () => {
   it('sets aside a pair whose folder is read-only and keeps ingesting the others', async () => {
     const locked = join(dir.path, 'binance', 'spot', 'LOCKED');
     mkdirSync(locked, { recursive: true });
-    const unlock = makeReadOnly(locked);
+    const unlock = makeImmutable(locked);
     const { pool, metrics, service } = setup();
     try {
       const feed = new ArrayFeed([...makeTrades('LOCKED', 200), ...makeTrades('GOOD', 300)], 100);
@@ -174,21 +173,3 @@ describe('IngestService', () => {
   });
 });
 
-/**
- * Makes a folder unwritable for this process and returns the undo. Mode bits do not stop root
- * (CI runs as root), so there the folder is also marked immutable, which binds root too.
- */
-function makeReadOnly(folder: string): () => void {
-  chmodSync(folder, 0o555);
-  let immutable = false;
-  if (process.getuid?.() === 0) {
-    execFileSync('chattr', ['+i', folder]);
-    immutable = true;
-  }
-  // The test means nothing if the folder is still writable: fail here rather than pass vacuously.
-  expect(() => accessSync(folder, constants.W_OK) === undefined && writeFileSync(join(folder, 'probe'), '')).toThrow();
-  return () => {
-    if (immutable) execFileSync('chattr', ['-i', folder]);
-    chmodSync(folder, 0o755);
-  };
-}

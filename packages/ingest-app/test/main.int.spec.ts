@@ -4,12 +4,8 @@ import * as path from 'node:path';
 import { request, type RequestOptions } from 'node:https';
 import { RuntimeError } from '@market-data/runtime';
 import { executeQuery, openPairDatabase, toPairKey } from '@market-data/storage-core';
-import { ChildApp, INGEST_MAIN, REALDATA, TLS_FIXTURES, until } from '@market-data/testing';
+import { bybitTrade, ChildApp, FakeBinance, FakeBybit, INGEST_MAIN, loadTrades, REALDATA, TLS_FIXTURES, tradeMessage, until, useTempDir } from '@market-data/testing';
 import { main } from '../src/main';
-import { FakeBybit, bybitTrade } from './feeds/fake-bybit';
-import { loadTrades, tradeMessage } from './feeds/realdata';
-import { FakeBinance } from './support/fake-binance';
-import { useTempDir } from './support/temp-dir';
 
 // End to end through `main`, as an operator runs it: each documented flag's happy path, the
 // config file and the environment. Every flag --help shows must have run here (last test).
@@ -125,9 +121,9 @@ describe('market-data-ingest main', () => {
   it('captures live Binance spot and USD-M trades from the endpoints the flags name', async () => {
     const trades = loadTrades(CSV).slice(0, 300);
     const frames = new Map([['btcusdt@trade', trades.map((t) => tradeMessage('usdm', 'BTCUSDT', t))]]);
-    const usdm = new FakeBinance({ frames, rate: 3000 });
-    const spot = new FakeBinance({ frames: new Map([['ethusdt@trade', trades.map((t) => tradeMessage('spot', 'ETHUSDT', t))]]), rate: 3000 });
-    const [u, s] = [await usdm.start(), await spot.start()];
+    const usdm = await FakeBinance.start({ replay: { frames, rate: 3000 } });
+    const spot = await FakeBinance.start({ replay: { frames: new Map([['ethusdt@trade', trades.map((t) => tradeMessage('spot', 'ETHUSDT', t))]]), rate: 3000 } });
+    const [u, s] = [usdm.address, spot.address];
     const data = path.join(dir.path, 'data');
     try {
       const r = start([
@@ -142,19 +138,20 @@ describe('market-data-ingest main', () => {
       }, 30_000, 'both pairs stored');
       process.emit('SIGTERM');
       expect(await r.done).toBe(0);
-      expect(usdm.connections[0]).toContain('btcusdt@trade');
-      expect(spot.connections[0]).toContain('ethusdt@trade');
+      expect(usdm.connections[0].requested).toContain('btcusdt@trade');
+      expect(spot.connections[0].requested).toContain('ethusdt@trade');
       expect(await rows(data, 'binance:usdm:BTCUSDT')).toBe(300);
       expect(await rows(data, 'binance:spot:ETHUSDT')).toBe(300);
     } finally {
-      await usdm.stop();
-      await spot.stop();
+      await usdm.close();
+      await spot.close();
     }
   });
 
   it('asks Binance for aggTrade streams and subscribes to Bybit spot and linear at the endpoints given', async () => {
-    const binance = new FakeBinance({ frames: new Map(), rate: 100 });
-    const b = await binance.start();
+    const binance = await FakeBinance.start();
+    binance.list('BTCUSDT');
+    const b = binance.address;
     const [bybitSpot, bybitLinear] = [await FakeBybit.start('spot', ['BTCUSDT']), await FakeBybit.start('linear', ['ETHUSDT'])];
     const data = path.join(dir.path, 'data');
     try {
@@ -172,11 +169,11 @@ describe('market-data-ingest main', () => {
       await until(async () => ((await (await fetch(`${url}/stats`)).json()) as { stored: number }).stored >= 10, 20_000, 'bybit trades stored');
       process.emit('SIGTERM');
       expect(await r.done).toBe(0);
-      expect(binance.connections[0]).toContain('btcusdt@aggTrade');
+      expect(binance.connections[0].requested).toContain('btcusdt@aggTrade');
       expect(await rows(data, 'bybit:spot:BTCUSDT')).toBe(5);
       expect(await rows(data, 'bybit:linear:ETHUSDT')).toBe(5);
     } finally {
-      await binance.stop();
+      await binance.close();
       await bybitSpot.close();
       await bybitLinear.close();
     }

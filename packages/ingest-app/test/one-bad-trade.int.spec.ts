@@ -6,7 +6,7 @@ import { IngestMetrics } from '../src/core/ingest-metrics';
 import { IngestService } from '../src/core/ingest-service';
 import { PoolPairStore } from '../src/storage/pool-pair-store';
 import { ArrayFeed, makeTrades } from './support/array-feed';
-import { useTempDir } from './support/temp-dir';
+import { useTempDir } from '@market-data/testing';
 
 const dir = useTempDir();
 

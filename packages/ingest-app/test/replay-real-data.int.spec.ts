@@ -7,8 +7,7 @@ import { IngestService } from '../src/core/ingest-service';
 import { PoolPairStore } from '../src/storage/pool-pair-store';
 import { IngestMetrics } from '../src/core/ingest-metrics';
 import { ReplayFeed } from '../src/sources';
-import { REALDATA } from './support/real-trades';
-import { useTempDir } from './support/temp-dir';
+import { REALDATA, useTempDir } from '@market-data/testing';
 
 const dir = useTempDir();
 

@@ -1,16 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { executeQuery, openPairDatabase, pairKey } from '@market-data/storage-core';
-import { ChildApp, INGEST_MAIN, REALDATA } from '@market-data/testing';
+import { ChildApp, INGEST_MAIN, makeTempDir, REALDATA, removeTempDir } from '@market-data/testing';
 
 const CSV = readFileSync(join(REALDATA, 'binance-um-BTCUSDT-trades-2024-08-08T2354.csv'), 'utf8');
 const IDS = CSV.trim().split('\n').slice(1).map((l) => l.split(',')[0]);
 
 describe('ingester process: replay of a truncated .gz', () => {
   it('stores what is readable, reports which file ends where, and exits non-zero without a stack trace', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ingest-trunc-'));
+    const dir = makeTempDir('ingest-trunc-');
     try {
       const whole = gzipSync(Buffer.from(CSV));
       const file = join(dir, 'trades.csv.gz');
@@ -37,7 +36,7 @@ describe('ingester process: replay of a truncated .gz', () => {
         db.close();
       }
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      removeTempDir(dir);
     }
   }, 60_000);
 });

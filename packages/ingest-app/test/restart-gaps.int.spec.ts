@@ -1,10 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { executeQuery, openPairDatabase, pairKey } from '@market-data/storage-core';
-import { ChildApp, INGEST_MAIN, until } from '@market-data/testing';
-import { FakeBinance } from './feeds/fake-binance';
-import { loadTrades, tradeMessage, type CsvTrade } from './feeds/realdata';
+import { ChildApp, FakeBinance, INGEST_MAIN, loadTrades, makeTempDir, removeTempDir, tradeMessage, until, type CsvTrade } from '@market-data/testing';
 
 const SPOT = loadTrades('binance-spot-BTCUSDT-trades-2024-08-08T2354.csv');
 const PAIR = pairKey('binance', 'spot', 'BTCUSDT');
@@ -20,13 +17,13 @@ describe('ingester process: gaps across SIGTERM and restart', () => {
   let fake: FakeBinance;
 
   beforeEach(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'ingest-gaps-'));
+    dataDir = makeTempDir('ingest-gaps-');
     fake = await FakeBinance.start();
   });
 
   afterEach(async () => {
     await fake.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    removeTempDir(dataDir);
   });
 
   const args = (): string[] => [

@@ -1,9 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ChildApp, INGEST_MAIN, until } from '@market-data/testing';
-import { FakeBinance } from './feeds/fake-binance';
-import { loadTrades, tradeMessage } from './feeds/realdata';
+import { ChildApp, FakeBinance, INGEST_MAIN, loadTrades, makeTempDir, removeTempDir, tradeMessage, until } from '@market-data/testing';
 
 const SPOT = loadTrades('binance-spot-BTCUSDT-trades-2024-08-08T2354.csv');
 
@@ -14,7 +9,7 @@ interface Health {
 
 describe('ingester process: /healthz reports a stream that answers pings but sends no trades', () => {
   it('with --stale-data-ms, the pair is reported stale with its age and the connection is replaced', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'ingest-stale-'));
+    const dataDir = makeTempDir('ingest-stale-');
     const fake = await FakeBinance.start({ autoPong: true });
     const app = new ChildApp(INGEST_MAIN, [
       '--source', 'live', '--pairs', 'binance:spot:BTCUSDT', '--data-dir', dataDir, '--listen', '127.0.0.1:0',
@@ -37,7 +32,7 @@ describe('ingester process: /healthz reports a stream that answers pings but sen
     } finally {
       app.kill('SIGKILL');
       await fake.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      removeTempDir(dataDir);
     }
   }, 60_000);
 });

@@ -1,10 +1,8 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import WebSocket from 'ws';
 import { MarketDataClient, type TradesEvent } from '@market-data/client';
-import { ChildApp, INGEST_MAIN, until } from '@market-data/testing';
+import { ChildApp, INGEST_MAIN, makeTempDir, removeTempDir, until } from '@market-data/testing';
 
 /**
  * Issue 12, items 1 and 2(a), against the built ingester as a real process: a frame or a message
@@ -160,7 +158,7 @@ describe('the ingester against hostile subscribers (a real process)', () => {
   }, 60_000);
 
   beforeAll(() => {
-    dataDir = mkdtempSync(join(tmpdir(), 'ingest-hostile-'));
+    dataDir = makeTempDir('ingest-hostile-');
   });
 
   afterAll(async () => {
@@ -171,7 +169,7 @@ describe('the ingester against hostile subscribers (a real process)', () => {
       expect(app.stderr.filter((l) => /"level":"(error|fatal)"|Unhandled|uncaught/i.test(l))).toEqual([]);
     } finally {
       app.kill('SIGKILL');
-      rmSync(dataDir, { recursive: true, force: true });
+      removeTempDir(dataDir);
     }
   }, 60_000);
 

@@ -4,7 +4,7 @@ import { getTicksAfterQuery } from '@market-data/queries';
 import { ShardedPairStore } from '../src/storage/sharded-pair-store';
 import { WorkerPairStore } from '../src/storage/worker-pair-store';
 import { makeTrades } from './support/array-feed';
-import { useTempDir } from './support/temp-dir';
+import { useTempDir } from '@market-data/testing';
 
 // The storage thread runs the compiled worker (the test target builds the package first).
 const WORKER = path.resolve(__dirname, '../dist/storage/pair-store-worker.js');

@@ -1,6 +1,7 @@
 import { isPairDatabaseOpen, openPairDatabase, pairDatabasePath, pairKey } from '@market-data/storage-core';
 import { ConnectionPoolManager } from '../src';
-import { codeOf, flushAsync, insertTicks, makeTempDir, removeTempDir, tradeIds } from './support';
+import { makeTempDir, removeTempDir } from '@market-data/testing';
+import { codeOf, flushAsync, insertTicks, tradeIds } from './support';
 
 describe('ConnectionPoolManager.closeAll (real DuckDB files)', () => {
   let dir: string;

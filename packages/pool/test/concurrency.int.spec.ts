@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import { pairDatabasePath, pairKey } from '@market-data/storage-core';
 import { ConnectionPoolManager } from '../src';
-import { countingOpener, insertTicks, makeTempDir, removeTempDir, tradeIds } from './support';
+import { makeTempDir, removeTempDir } from '@market-data/testing';
+import { countingOpener, insertTicks, tradeIds } from './support';
 
 const PAIRS = 100;
 const WRITES_PER_PAIR = 3;

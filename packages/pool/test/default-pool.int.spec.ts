@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { DATA_DIR_ENV, getPool, resetDefaultPool } from '../src';
-import { codeOf, insertTicks, makeTempDir, removeTempDir, tradeIds } from './support';
+import { makeTempDir, removeTempDir } from '@market-data/testing';
+import { codeOf, insertTicks, tradeIds } from './support';
 
 describe('getPool (process-wide default, real DuckDB files)', () => {
   let dir: string;

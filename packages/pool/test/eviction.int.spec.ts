@@ -1,6 +1,7 @@
 import { pairKey } from '@market-data/storage-core';
 import { ConnectionPoolManager } from '../src';
-import { countingOpener, insertTicks, makeTempDir, removeTempDir, tradeIds } from './support';
+import { makeTempDir, removeTempDir } from '@market-data/testing';
+import { countingOpener, insertTicks, tradeIds } from './support';
 
 describe('ConnectionPoolManager LRU eviction (real DuckDB files)', () => {
   let dir: string;

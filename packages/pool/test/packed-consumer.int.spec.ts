@@ -1,8 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { ChildApp, INGEST_MAIN, until } from '@market-data/testing';
+import { ChildApp, INGEST_MAIN, makeTempDir, removeTempDir, until } from '@market-data/testing';
 
 /**
  * Other teams install storage-core, pool, queries and client from a registry, not from this
@@ -144,7 +143,7 @@ describe('packed libraries installed into a fresh project', () => {
   const packed = {} as Record<Lib, Packed>;
 
   beforeAll(() => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'market-data-packed-'));
+    root = makeTempDir('market-data-packed-');
     // `nx run-many -t test` builds the libraries first (test depends on build); building again
     // here would rewrite dist/ under other suites' running child processes. Only a direct jest
     // run without a build does it.
@@ -173,7 +172,7 @@ describe('packed libraries installed into a fresh project', () => {
   }, 600_000);
 
   afterAll(() => {
-    if (root) fs.rmSync(root, { recursive: true, force: true });
+    if (root) removeTempDir(root);
   });
 
   it.each(PACKED)('%s tarball holds the built entry points, types, README and manifest, and no sources or tests', (lib) => {

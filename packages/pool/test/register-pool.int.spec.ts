@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { container, inject, injectable } from 'tsyringe';
 import { CONNECTION_POOL, ConnectionPoolManager, registerPool, type ConnectionPool } from '../src';
-import { insertTicks, makeTempDir, removeTempDir, tradeIds } from './support';
+import { makeTempDir, removeTempDir } from '@market-data/testing';
+import { insertTicks, tradeIds } from './support';
 
 @injectable()
 class TradeIdReader {

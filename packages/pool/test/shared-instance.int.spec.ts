@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { appendTicks, pairDatabasePath, pairKey } from '@market-data/storage-core';
 import { ConnectionPoolManager } from '../src';
-import { attachedPaths, countingOpener, insertTicks, makeImmutable, makeTempDir, removeTempDir, tradeIds } from './support';
+import { makeImmutable, makeTempDir, removeTempDir } from '@market-data/testing';
+import { attachedPaths, countingOpener, insertTicks, tradeIds } from './support';
 
 describe('ConnectionPoolManager over one shared DuckDB instance (real files)', () => {
   let dir: string;

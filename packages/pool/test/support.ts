@@ -1,18 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openPairDatabase, pairId, type OpenPairOptions, type PairDatabase, type PairKey } from '@market-data/storage-core';
-
-/** A fresh data directory under the OS temp dir; remove it with `removeTempDir` in afterEach. */
-export function makeTempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'market-data-pool-'));
-}
-
-export function removeTempDir(dir: string): void {
-  fs.rmSync(dir, { recursive: true, force: true });
-}
 
 /** The real opener, recording which pair ids it was asked to open (in order). */
 export function countingOpener(
@@ -59,24 +46,6 @@ export async function codeOf(promise: Promise<unknown>): Promise<string> {
   }
 }
 
-/**
- * Makes a file unwritable for this process, handles DuckDB already holds included, and returns the
- * undo. Mode bits do not stop root (CI runs as root), so the immutable attribute is used.
- */
-export function makeImmutable(target: string): () => void {
-  execFileSync('chattr', ['+i', target]);
-  let writable = true;
-  try {
-    fs.accessSync(target, fs.constants.W_OK);
-  } catch {
-    writable = false;
-  }
-  if (writable) {
-    execFileSync('chattr', ['-i', target]);
-    throw new Error(`chattr +i did not make ${target} unwritable`);
-  }
-  return () => execFileSync('chattr', ['-i', target]);
-}
 
 /** Attached pair files of the instance behind `conn`, by path. */
 export async function attachedPaths(conn: DuckDBConnection): Promise<string[]> {

@@ -1,5 +1,6 @@
 import { ConnectionPoolManager, PoolError } from '../src';
-import { codeOf, flushAsync, insertTicks, makeTempDir, removeTempDir, tradeIds } from './support';
+import { makeTempDir, removeTempDir } from '@market-data/testing';
+import { codeOf, flushAsync, insertTicks, tradeIds } from './support';
 
 describe('ConnectionPoolManager when every slot is in use (real DuckDB files)', () => {
   let dir: string;

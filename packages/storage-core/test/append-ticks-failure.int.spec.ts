@@ -1,6 +1,6 @@
 import { upsertCandlesFromTicksQuery } from '@market-data/queries';
 import { appendTicks, executeInsert, executeQuery, flushCandles, openPairDatabase, pairKey, type PairDatabase, type Tick } from '../src';
-import { useTempDir } from './temp-dir';
+import { useTempDir } from '@market-data/testing';
 
 // A batch that the file refuses at write time (here a unique index meets a trade id stored a day
 // earlier, outside the dedupe window) must store nothing of itself, leave nothing buffered for a

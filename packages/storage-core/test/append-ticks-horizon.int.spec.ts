@@ -1,5 +1,5 @@
 import { appendTicks, executeQuery, openPairDatabase, pairKey, type PairDatabase, type Tick } from '../src';
-import { useTempDir } from './temp-dir';
+import { useTempDir } from '@market-data/testing';
 
 // Live batches of rising numeric ids skip the stored-duplicate lookup once a lookup has seen the
 // top of the table (StoredIdHorizon). These are the cases where skipping would be wrong.

@@ -1,8 +1,7 @@
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { appendTicks, DatabaseManager, executeQuery, isPairDatabaseOpen, pairDatabasePath, pairKey, type PairDatabase, type PairKey, type Tick } from '../src';
-import { makeImmutable } from './immutable';
-import { useTempDir } from './temp-dir';
+import { makeImmutable, useTempDir } from '@market-data/testing';
 
 // Ten pair files attached to one shared instance: whatever breaks one of them must leave the
 // nine others open and writing (DESIGN.md section 2: each pair keeps its own file and WAL).

@@ -1,6 +1,6 @@
 import { upsertCandlesFromTicksQuery, type Timeframe } from '@market-data/queries';
 import { appendTicks, executeInsert, executeQuery, flushCandles, openPairDatabase, pairKey, type Tick } from '../src';
-import { useTempDir } from './temp-dir';
+import { useTempDir } from '@market-data/testing';
 
 const dir = useTempDir();
 const T0 = Date.UTC(2024, 7, 8, 23, 50);

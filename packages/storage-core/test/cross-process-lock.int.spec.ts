@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { openPairDatabase, pairDatabasePath, pairKey } from '../src';
-import { useTempDir } from './temp-dir';
+import { useTempDir } from '@market-data/testing';
 
 const dir = useTempDir();
 const PAIR = pairKey('binance', 'spot', 'BTCUSDT');

@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseManager, executeQuery, executeInsert, openPairDatabase, pairKey, SCHEMA_VERSION } from '../src';
-import { useTempDir } from './temp-dir';
+import { useTempDir } from '@market-data/testing';
 
 const dir = useTempDir();
 

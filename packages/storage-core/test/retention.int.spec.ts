@@ -1,5 +1,5 @@
 import { cleanupOldData, DatabaseManager, executeInsert, executeQuery, openPairDatabase, pairKey, RETENTION_POLICY, type PairDatabase } from '../src';
-import { useTempDir } from './temp-dir';
+import { useTempDir } from '@market-data/testing';
 
 const dir = useTempDir();
 const MIN = 60_000_000; // µs

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { appendTicks, DatabaseManager, executeQuery, flushCandles, NEW_FILE_BLOCK_SIZE, openPairDatabase, pairKey, shareInstance, type PairDatabase, type Tick } from '../src';
-import { useTempDir } from './temp-dir';
+import { useTempDir } from '@market-data/testing';
 
 const dir = useTempDir();
 const BASE = Date.UTC(2024, 0, 1);

@@ -1,7 +1,7 @@
 import { DuckDBDataChunk, DuckDBInstance, DOUBLE, TIMESTAMP, VARCHAR } from '@duckdb/node-api';
 import { appendTicks, executeQuery, openPairDatabase, pairKey, type Tick } from '../src';
 import { TickColumns } from '../src/tick-columns';
-import { useTempDir } from './temp-dir';
+import { useTempDir } from '@market-data/testing';
 
 const dir = useTempDir();
 const READ = 'SELECT epoch_us(timestamp) AS us, price, volume, side, trade_id FROM ticks ORDER BY timestamp, trade_id';

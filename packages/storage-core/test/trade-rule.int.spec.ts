@@ -1,5 +1,5 @@
 import { appendTicks, executeQuery, flushCandles, openPairDatabase, pairKey, type PairDatabase, type Tick } from '../src';
-import { useTempDir } from './temp-dir';
+import { useTempDir } from '@market-data/testing';
 
 const dir = useTempDir();
 const T0 = Date.UTC(2024, 7, 8, 23, 55);

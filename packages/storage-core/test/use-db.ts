@@ -1,7 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { makeTempDir, removeTempDir } from '@market-data/testing';
 import { openPairDatabase, type PairDatabase } from '../src/open-pair-database';
 import { pairKey } from '../src/pair';
 import { createAllTables } from '../src/schema';
@@ -16,7 +15,7 @@ export function useDb(kind: 'raw' | 'pair', prefix: string): () => DuckDBConnect
   let close: (() => void) | undefined;
   let conn: DuckDBConnection | undefined;
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+    dir = makeTempDir(`${prefix}-`);
     if (kind === 'pair') {
       const db: PairDatabase = await openPairDatabase(dir, pairKey('binance', 'um', 'BTCUSDT'), { role: 'analytics' });
       conn = db.connection;
@@ -38,7 +37,7 @@ export function useDb(kind: 'raw' | 'pair', prefix: string): () => DuckDBConnect
     } finally {
       close = undefined;
       conn = undefined;
-      rmSync(dir, { recursive: true, force: true });
+      removeTempDir(dir);
     }
   });
   return () => {

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 const ROOT = path.resolve(__dirname, '../../..');
 export const INGEST_MAIN = path.join(ROOT, 'packages/ingest-app/dist/main.js');
 export const ANALYTICS_MAIN = path.join(ROOT, 'packages/analytics-app/dist/main.js');
-export const FAKE_EXCHANGE = path.join(ROOT, 'bench/fake-exchange-process.js');
+/** The benchmark exchange as a process (fake-exchange-process.ts); needs `nx run testing:build`. */
+export const FAKE_EXCHANGE = path.join(ROOT, 'packages/testing/dist/fake-exchange-main.js');
 
 /** A real app process: its JSON log lines, its listener URL, and ways to stop or kill it. */
 export class ChildApp {

@@ -1,5 +1,5 @@
-/** Stable codes for what the test helpers refuse (a server that will not start, a missing binary). */
-export type TestingErrorCode = 'SERVER_START_FAILED' | 'BINARY_MISSING' | 'TIMEOUT';
+/** Stable codes for what the test helpers refuse (a server that will not start, a missing binary or fixture, a bad option). */
+export type TestingErrorCode = 'SERVER_START_FAILED' | 'BINARY_MISSING' | 'TIMEOUT' | 'FIXTURE_MISSING' | 'BAD_ARGUMENT' | 'NO_CONNECTION';
 
 /** The one error class of this package. */
 export class TestingError extends Error {

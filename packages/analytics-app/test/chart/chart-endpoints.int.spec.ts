@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { get, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { calculateMarketProfileQuery } from '@market-data/queries';
 import { executeQuery, openPairDatabase, pairId, type PairDatabase } from '@market-data/storage-core';
 import { startOpsServer, type OpsServer } from '@market-data/runtime';
+import { makeTempDir, removeTempDir } from '@market-data/testing';
 import { ChartServer } from '../../src/chart/chart-handler';
 import type { ChartData, ChartPairs } from '../../src/chart/page/chart-data';
 import { runAnalyticsPass } from '../../src/engine';
@@ -55,7 +54,7 @@ describe('chart endpoints on the ops listener', () => {
   let server: OpsServer;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'chart-endpoints-'));
+    dir = makeTempDir('chart-endpoints-');
     db = await openPairDatabase(dir, PAIR, { role: 'analytics' });
     // A bullish gap [101, 103] at minute 1 (high of 0 below the low of 2), untouched by minute 3;
     // minute 4 is still open (it trades down into the gap, which only a closed candle would count).
@@ -77,7 +76,7 @@ describe('chart endpoints on the ops listener', () => {
     try {
       db?.close();
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      removeTempDir(dir);
     }
   });
 

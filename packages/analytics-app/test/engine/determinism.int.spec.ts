@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { cleanupOldData, openPairDatabase, type PairDatabase, type Tick } from '@market-data/storage-core';
 import { runAnalyticsPass, type AnalyticsOptions } from '../../src/engine';
 import { analyticsTables, at, feed, PAIR } from './support';
-import { lcg as random } from '@market-data/testing';
+import { lcg as random, TempDirs } from '@market-data/testing';
 
 
 /**
@@ -37,11 +34,10 @@ const OPTIONS: AnalyticsOptions = { fvgMinGapPct: 0.0005 };
 // Bit-identical volume sums need the same summation order in every run: ticks sharing a timestamp
 // must be stored in trade order (storage-core appendTicks), since DuckDB sums doubles in scan order.
 describe('the tables depend only on the stored trades', () => {
-  const dirs: string[] = [];
+  const dirs = new TempDirs('analytics-determinism-');
   const open: PairDatabase[] = [];
   async function fresh(): Promise<PairDatabase> {
-    const dir = mkdtempSync(join(tmpdir(), 'analytics-determinism-'));
-    dirs.push(dir);
+    const dir = dirs.make();
     const db = await openPairDatabase(dir, PAIR, { role: 'analytics' });
     open.push(db);
     return db;
@@ -50,7 +46,7 @@ describe('the tables depend only on the stored trades', () => {
     try {
       for (const db of open.splice(0)) db.close();
     } finally {
-      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+      dirs.removeAll();
     }
   });
 

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { tradeOf, type TickRow, type Trade } from '@market-data/client';
 import { appendTicks, openPairDatabase, pairId, type PairDatabase } from '@market-data/storage-core';
 import { AnalyticsMetrics } from '../../src/core/analytics-metrics';
@@ -8,7 +5,7 @@ import { AnalyticsRunner } from '../../src/core/analytics-runner';
 import { ROW_SIZE_DIVISOR, runAnalyticsPass, type AnalyticsOptions } from '../../src/engine';
 import { ProfileMemory } from '../../src/engine/profile-memory';
 import { analyticsTables, MINUTE, PAIR, SILENT_LOGGER, T0 } from './support';
-import { mulberry32 as random } from '@market-data/testing';
+import { mulberry32 as random, TempDirs } from '@market-data/testing';
 
 /**
  * Live-like trades: 40 to 160 a minute with sub-millisecond times (some shared, some a fraction of
@@ -51,11 +48,10 @@ function batches(ticks: readonly Trade[], seed: number): Trade[][] {
 const OPTIONS: AnalyticsOptions = { fvgMinGapPct: 0.0005 };
 
 describe('profiles built from the ticks the runner stored', () => {
-  const dirs: string[] = [];
+  const dirs = new TempDirs('analytics-stored-ticks-');
   const open: PairDatabase[] = [];
   async function fresh(): Promise<PairDatabase> {
-    const dir = mkdtempSync(join(tmpdir(), 'analytics-stored-ticks-'));
-    dirs.push(dir);
+    const dir = dirs.make();
     const db = await openPairDatabase(dir, PAIR, { role: 'analytics' });
     open.push(db);
     return db;
@@ -68,7 +64,7 @@ describe('profiles built from the ticks the runner stored', () => {
     try {
       for (const db of open.splice(0)) db.close();
     } finally {
-      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+      dirs.removeAll();
     }
   });
 

@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { appendTicks, executeQuery, openPairDatabase, pairKey, type PairDatabase, type Row, type Tick } from '@market-data/storage-core';
 import type { Logger } from '@market-data/runtime';
+import { makeTempDir, removeTempDir } from '@market-data/testing';
 
 /** A logger that drops everything, for runners under test. */
 export const SILENT_LOGGER: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => SILENT_LOGGER };
@@ -26,7 +24,7 @@ export function useAnalyticsDb(): { readonly conn: DuckDBConnection; readonly di
   let dir = '';
   let db: PairDatabase | undefined;
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'analytics-engine-'));
+    dir = makeTempDir('analytics-engine-');
     db = await openPairDatabase(dir, PAIR, { role: 'analytics' });
   });
   afterEach(() => {
@@ -34,7 +32,7 @@ export function useAnalyticsDb(): { readonly conn: DuckDBConnection; readonly di
       db?.close();
     } finally {
       db = undefined;
-      rmSync(dir, { recursive: true, force: true });
+      removeTempDir(dir);
     }
   });
   return {

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { makeTempDir, removeTempDir } from '@market-data/testing';
 import { ClientError } from '../errors';
 import { parseBusServers, toNatsConnectionOptions } from './bus-options';
 
@@ -39,8 +39,8 @@ describe('parseBusServers (the --bus value)', () => {
 
 describe('toNatsConnectionOptions', () => {
   let dir: string;
-  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'md-busopt-'))));
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  beforeEach(() => (dir = makeTempDir('md-busopt-')));
+  afterEach(() => removeTempDir(dir));
 
   it('reconnects forever by default and passes user/password, token or TLS files through', () => {
     const o = toNatsConnectionOptions({ servers: 'nats://md:pw@h:1' });

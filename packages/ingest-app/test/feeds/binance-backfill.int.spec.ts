@@ -1,7 +1,6 @@
 import { BinanceFeed, type BinanceFeedOptions } from '../../src/feeds/binance-feed';
 import type { TradeGap } from '../../src/feeds/feed';
-import { FakeBinance } from './fake-binance';
-import { aggregate, around, combined, loadTrades, tradeMessage, type AggTrade, type CsvTrade } from './realdata';
+import { aggregate, aggTradeMessage, around, FakeBinance, loadTrades, tradeMessage, type AggTrade, type CsvTrade } from '@market-data/testing';
 import { RecordingSink, until } from './recording-sink';
 
 const UM = loadTrades('binance-um-BTCUSDT-trades-2023-04-04T2358.csv');
@@ -10,10 +9,6 @@ const INSURANCE_FUND_ID = 3535191080;
 
 function ids(rows: readonly CsvTrade[]): string[] {
   return rows.map((r) => String(r.id));
-}
-
-function aggMessage(symbol: string, agg: AggTrade): string {
-  return combined(`${symbol.toLowerCase()}@aggTrade`, { e: 'aggTrade', E: agg.T + 2, a: agg.a, s: symbol, p: agg.p, q: agg.q, f: agg.f, l: agg.l, T: agg.T, m: agg.m });
 }
 
 /** Every id covered by the reports, in order, with whether it was recovered. */
@@ -173,7 +168,7 @@ describe('BinanceFeed gap backfill against a local fake REST API', () => {
     const sink = new RecordingSink();
     await start({ market: 'usdm', symbols: ['BTCUSDT'], stream: 'aggTrade' }, sink);
     expect(fake.latest().streams).toEqual(['btcusdt@aggTrade']);
-    const msg = (a: AggTrade): string => aggMessage('BTCUSDT', a);
+    const msg = (a: AggTrade): string => aggTradeMessage('BTCUSDT', a);
     await streamAcrossReconnect(aggs.slice(0, 30).map(msg), aggs.slice(45, 60).map(msg), sink, 30);
     await until(() => sink.received.length === 60 && sink.gaps.length === 1, 'all aggregates and the gap report');
     expect([...sink.ids()].sort()).toEqual(aggs.slice(0, 60).map((a) => String(a.a)));

@@ -1,8 +1,7 @@
 import { BinanceFeed, type BinanceFeedOptions } from '../../src/feeds/binance-feed';
 import type { Trade } from '../../src/feeds/feed';
 import { IngestError } from '../../src/errors';
-import { FakeBinance } from './fake-binance';
-import { around, combined, loadTrades, tradeEvent, tradeMessage, type CsvTrade } from './realdata';
+import { around, combined, FakeBinance, loadTrades, tradeEvent, tradeMessage, type CsvTrade } from '@market-data/testing';
 import { RecordingSink, until } from './recording-sink';
 
 const UM = loadTrades('binance-um-BTCUSDT-trades-2023-04-04T2358.csv');

@@ -6,9 +6,7 @@ import { IngestMetrics } from '../../src/core/ingest-metrics';
 import { IngestService } from '../../src/core/ingest-service';
 import { BinanceFeed } from '../../src/feeds/binance-feed';
 import { PoolPairStore } from '../../src/storage/pool-pair-store';
-import { useTempDir } from '../support/temp-dir';
-import { FakeBinance } from './fake-binance';
-import { combined, loadTrades, tradeEvent, type CsvTrade } from './realdata';
+import { combined, FakeBinance, loadTrades, tradeEvent, useTempDir, type CsvTrade } from '@market-data/testing';
 import { until } from './recording-sink';
 
 const UM = loadTrades('binance-um-BTCUSDT-trades-2024-08-08T2354.csv');

@@ -1,6 +1,5 @@
 import { BinanceFeed } from '../../src/feeds/binance-feed';
-import { FakeBinance } from './fake-binance';
-import { combined, loadTrades, tradeEvent } from './realdata';
+import { combined, FakeBinance, loadTrades, tradeEvent } from '@market-data/testing';
 import { RecordingSink, until } from './recording-sink';
 
 const SPOT = loadTrades('binance-spot-BTCUSDT-trades-2024-08-08T2354.csv');

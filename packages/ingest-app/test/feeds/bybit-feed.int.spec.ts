@@ -1,12 +1,8 @@
 import { BybitFeed, type BybitFeedOptions } from '../../src/feeds/bybit-feed';
-import { bybitTrade, FakeBybit } from './fake-bybit';
-import { loadTrades } from './realdata';
+import { BYBIT_DOC_TRADE_MESSAGE, bybitTrade, FakeBybit, loadTrades } from '@market-data/testing';
 import { RecordingSink, until } from './recording-sink';
 
 const SPOT = loadTrades('binance-spot-BTCUSDT-trades-2024-08-08T2354.csv');
-/** Bybit's documented publicTrade message, verbatim. */
-const DOC_MESSAGE =
-  '{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1672304486868,"data":[{"T":1672304486865,"s":"BTCUSDT","S":"Buy","v":"0.001","p":"16578.50","L":"PlusTick","i":"20f43950-d8dd-5b31-9112-a178eb6023af","BT":false}]}';
 const LISTED = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT', 'DOGEUSDT', 'ADAUSDT', 'TRXUSDT', 'LINKUSDT', 'DOTUSDT', 'LTCUSDT', 'BCHUSDT', 'AVAXUSDT'];
 
 describe('BybitFeed against a local Bybit v5-protocol server', () => {
@@ -37,7 +33,7 @@ describe('BybitFeed against a local Bybit v5-protocol server', () => {
     expect(server.latest().subscribeRequests.map((r) => r.length)).toEqual([10, 2]);
     expect(sink.rejected).toEqual([]);
 
-    server.latest().socket.send(DOC_MESSAGE);
+    server.latest().socket.send(BYBIT_DOC_TRADE_MESSAGE);
     const rows = SPOT.slice(0, 20);
     server.publish('BTCUSDT', rows.slice(0, 8).map((r) => bybitTrade('BTCUSDT', r)));
     server.publish('BTCUSDT', rows.slice(8).map((r) => bybitTrade('BTCUSDT', r)));

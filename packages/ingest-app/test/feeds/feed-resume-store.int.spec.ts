@@ -4,7 +4,7 @@ import { ConnectionPoolManager } from '@market-data/pool';
 import { appendTicks, pairDatabasePath, pairKey } from '@market-data/storage-core';
 import { FeedResumeStore } from '../../src/feeds/feed-resume-store';
 import { PoolPairStore } from '../../src/storage/pool-pair-store';
-import { useTempDir } from '../support/temp-dir';
+import { useTempDir } from '@market-data/testing';
 
 const PAIR = pairKey('binance', 'usdm', 'BTCUSDT');
 

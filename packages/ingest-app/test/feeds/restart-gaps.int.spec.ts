@@ -11,10 +11,7 @@ import { BybitFeed } from '../../src/feeds/bybit-feed';
 import type { Feed, TradeGap } from '../../src/feeds/feed';
 import { FeedResumeStore } from '../../src/feeds/feed-resume-store';
 import { PoolPairStore } from '../../src/storage/pool-pair-store';
-import { useTempDir } from '../support/temp-dir';
-import { FakeBinance } from './fake-binance';
-import { bybitTrade, FakeBybit } from './fake-bybit';
-import { loadTrades, tradeMessage, type CsvTrade } from './realdata';
+import { bybitTrade, FakeBinance, FakeBybit, loadTrades, tradeMessage, useTempDir, type CsvTrade } from '@market-data/testing';
 import { until } from './recording-sink';
 
 const SPOT = loadTrades('binance-spot-BTCUSDT-trades-2024-08-08T2354.csv');

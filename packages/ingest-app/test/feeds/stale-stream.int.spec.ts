@@ -8,10 +8,7 @@ import { BinanceFeed } from '../../src/feeds/binance-feed';
 import { BybitFeed } from '../../src/feeds/bybit-feed';
 import type { Feed } from '../../src/feeds/feed';
 import { PoolPairStore } from '../../src/storage/pool-pair-store';
-import { useTempDir } from '../support/temp-dir';
-import { FakeBinance } from './fake-binance';
-import { bybitTrade, FakeBybit } from './fake-bybit';
-import { loadTrades, tradeMessage } from './realdata';
+import { bybitTrade, FakeBinance, FakeBybit, loadTrades, tradeMessage, useTempDir } from '@market-data/testing';
 import { RecordingSink, until } from './recording-sink';
 
 const SPOT = loadTrades('binance-spot-BTCUSDT-trades-2024-08-08T2354.csv');

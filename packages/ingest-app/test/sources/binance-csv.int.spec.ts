@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Trade } from '../../src/feeds/feed';
 import { BinanceCsvParser, ReplayFeed, readTradeFile, type ReplayFile } from '../../src/sources';
-import { CollectingSink, codeOf, makeTempDir, removeTempDir, writeGzip, writeText, writeZip } from './support';
+import { makeTempDir, removeTempDir } from '@market-data/testing';
+import { CollectingSink, codeOf, writeGzip, writeText, writeZip } from './support';
 
 const PAIR = { exchange: 'binance', marketType: 'usdm', symbol: 'BTCUSDT' } as const;
 

@@ -1,5 +1,6 @@
 import { ReplayFeed, type ReplayFile } from '../../src/sources';
-import { CollectingSink, makeTempDir, removeTempDir, writeGzip, writeText } from './support';
+import { makeTempDir, removeTempDir } from '@market-data/testing';
+import { CollectingSink, writeGzip, writeText } from './support';
 
 async function replay(files: ReplayFile[]): Promise<CollectingSink> {
   const sink = new CollectingSink();

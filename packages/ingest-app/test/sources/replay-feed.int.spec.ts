@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ReplayFeed, progressOutput } from '../../src/sources';
-import { CollectingSink, REALDATA, makeTempDir, removeTempDir, writeText } from './support';
+import { makeTempDir, REALDATA, removeTempDir } from '@market-data/testing';
+import { CollectingSink, writeText } from './support';
 
 const T0 = Date.UTC(2024, 5, 1, 12, 0, 0);
 const HEADER = 'trade_id,price,qty,time,is_buyer_maker';

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Trade } from '../../src/feeds/feed';
 import { ReplayFeed } from '../../src/sources';
-import { CollectingSink, REALDATA } from './support';
+import { REALDATA } from '@market-data/testing';
+import { CollectingSink } from './support';
 
 const TRADES = path.join(REALDATA, 'binance-um-BTCUSDT-trades-2023-04-04T2358.csv');
 const KLINES = path.join(REALDATA, 'binance-um-BTCUSDT-1m-2023-04-04T2320_2023-04-05T0136.csv');

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ReplayFeed } from '../../src/sources';
-import { CollectingSink, makeTempDir, REALDATA, removeTempDir } from './support';
+import { makeTempDir, REALDATA, removeTempDir } from '@market-data/testing';
+import { CollectingSink } from './support';
 
 const CSV = fs.readFileSync(path.join(REALDATA, 'binance-um-BTCUSDT-trades-2024-08-08T2354.csv'), 'utf8');
 /** Market rows in file order: [id, qty]. */

@@ -1,21 +1,7 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { deflateRawSync, gzipSync } from 'node:zlib';
 import type { FeedSink, FeedStatus, RejectReason, Trade, TradeGap } from '../../src/feeds/feed';
-
-/** The team's real Binance recordings, next to the repo root (never copied into it). */
-import { REALDATA } from '@market-data/testing';
-
-export { REALDATA };
-
-export function makeTempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'ingest-sources-'));
-}
-
-export function removeTempDir(dir: string): void {
-  fs.rmSync(dir, { recursive: true, force: true });
-}
 
 /** Records everything a feed hands over. */
 export class CollectingSink implements FeedSink {

@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { makeTempDir, removeTempDir } from '@market-data/testing';
 import { RuntimeError } from '../errors';
 import { defineConfig } from './config-schema';
 import * as f from './fields';
@@ -36,8 +36,8 @@ function failure(fn: () => unknown): RuntimeError {
 
 describe('ConfigSchema.load', () => {
   let dir: string;
-  beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'config-schema-'))));
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  beforeEach(() => (dir = makeTempDir('config-schema-')));
+  afterEach(() => removeTempDir(dir));
 
   it('gives validated defaults when nothing is set', () => {
     const { values } = schema.load({ argv: [] });

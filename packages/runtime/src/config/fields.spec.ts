@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { makeTempDir, removeTempDir } from '@market-data/testing';
 import * as f from './fields';
 
 describe('fields', () => {
@@ -25,7 +25,7 @@ describe('fields', () => {
   });
 
   it('reads a token from the first line of a file and refuses short ones', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'fields-'));
+    const dir = makeTempDir('fields-');
     try {
       const file = path.join(dir, 'token');
       writeFileSync(file, 'abcdefghijklmnopqrstuvwxyz\n');
@@ -34,7 +34,7 @@ describe('fields', () => {
       expect(f.secretFile().type.safeParse(file).error?.issues[0].message).toContain('shorter than 16');
       expect(f.secretFile().type.safeParse(path.join(dir, 'missing')).error?.issues[0].message).toContain('ENOENT');
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      removeTempDir(dir);
     }
   });
 

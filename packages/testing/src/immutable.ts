@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import { TestingError } from './errors';
 
 /**
  * Makes a file or folder unwritable for this process, open handles included, and returns the
@@ -8,7 +9,7 @@ import { accessSync, constants } from 'node:fs';
  */
 export function makeImmutable(target: string): () => void {
   execFileSync('chattr', ['+i', target]);
-  // The tests mean nothing if the target is still writable: fail here rather than pass vacuously.
+  // A test of write failures means nothing if the target is still writable: fail here rather than pass vacuously.
   let writable = true;
   try {
     accessSync(target, constants.W_OK);
@@ -17,7 +18,7 @@ export function makeImmutable(target: string): () => void {
   }
   if (writable) {
     execFileSync('chattr', ['-i', target]);
-    throw new Error(`chattr +i did not make ${target} unwritable`);
+    throw new TestingError('BAD_ARGUMENT', `chattr +i did not make ${target} unwritable`);
   }
   return () => execFileSync('chattr', ['-i', target]);
 }

@@ -1,51 +1,43 @@
+// The real Binance trades in REALDATA (shared/realdata/README.md), as tests and fake exchanges use
+// them: rows verbatim (price and quantity strings exactly as Binance sent them), and the aggregates
+// Binance's /aggTrades would list for them.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { TestingError } from './errors';
+import { REALDATA } from './realdata';
 
-/** The team's shared folder of real exchange data, next to the repository root (never copied in). */
-import { REALDATA } from '@market-data/testing';
-
-export { REALDATA };
-
-/** One row of a Binance trades CSV, strings exactly as Binance sent them. */
+/** One row of a Binance trades CSV (`trade_id,price,qty,time,is_buyer_maker[,type]`). */
 export interface CsvTrade {
   readonly id: number;
   readonly price: string;
   readonly qty: string;
   readonly time: number;
+  /** true = the buyer was the maker, so the taker sold. */
   readonly isBuyerMaker: boolean;
-  /** USD-M only: MARKET or INSURANCE_FUND. */
+  /** USD-M only (`X`): MARKET or INSURANCE_FUND; undefined on spot. */
   readonly type?: string;
 }
 
-export function loadTrades(file: string): CsvTrade[] {
-  const lines = readFileSync(path.join(REALDATA, file), 'utf8').trim().split('\n').slice(1);
-  return lines.map((line) => {
-    const [id, price, qty, time, m, type] = line.trim().split(',');
-    return { id: Number(id), price, qty, time: Number(time), isBuyerMaker: m === 'true', type };
+/** Parses trades CSV text (header line optional). */
+export function parseTrades(text: string): CsvTrade[] {
+  const lines = text.trim().split('\n');
+  const start = /^\d/.test(lines[0] ?? '') ? 0 : 1;
+  return lines.slice(start).map((line) => {
+    const [id, price, qty, time, maker, type] = line.trim().split(',');
+    return { id: Number(id), price, qty, time: Number(time), isBuyerMaker: maker === 'true', type: type || undefined };
   });
 }
 
-/** `count` contiguous rows centred on the row with trade id `id`. */
+/** The rows of a trades file; `file` is relative to REALDATA unless absolute. */
+export function loadTrades(file: string): CsvTrade[] {
+  return parseTrades(readFileSync(path.resolve(REALDATA, file), 'utf8'));
+}
+
+/** Contiguous rows around the row with trade id `id`: `before` rows before it, `after` after it. */
 export function around(rows: readonly CsvTrade[], id: number, before: number, after: number): CsvTrade[] {
   const index = rows.findIndex((r) => r.id === id);
-  if (index < 0) throw new Error(`trade ${id} not in data`);
+  if (index < 0) throw new TestingError('FIXTURE_MISSING', `trade ${id} not in data`);
   return rows.slice(index - before, index + after + 1);
-}
-
-/** The `<symbol>@trade` payload Binance sends (spot has `M`, USD-M has `X`); E is not in the CSV, so E = T + 2. */
-export function tradeEvent(market: 'spot' | 'usdm', symbol: string, t: CsvTrade): Record<string, unknown> {
-  return market === 'spot'
-    ? { e: 'trade', E: t.time + 2, s: symbol, t: t.id, p: t.price, q: t.qty, T: t.time, m: t.isBuyerMaker, M: true }
-    : { e: 'trade', E: t.time + 2, T: t.time, s: symbol, t: t.id, p: t.price, q: t.qty, X: t.type ?? 'MARKET', m: t.isBuyerMaker };
-}
-
-/** A combined-stream envelope as `/stream?streams=...` delivers it. */
-export function combined(stream: string, data: Record<string, unknown>): string {
-  return JSON.stringify({ stream, data });
-}
-
-export function tradeMessage(market: 'spot' | 'usdm', symbol: string, t: CsvTrade): string {
-  return combined(`${symbol.toLowerCase()}@trade`, tradeEvent(market, symbol, t));
 }
 
 /** A Binance aggregate trade as REST (`/aggTrades`) lists it. */

@@ -1,19 +1,26 @@
-import { createHash } from 'node:crypto';
+// A local Bybit v5 public stream for tests (127.0.0.1 only): subscribe / unsubscribe (at most 10
+// args per request on spot, unknown symbols refused) and the ping op, answered in the category's
+// own reply format; publicTrade messages pushed to the connections subscribed to the topic. Other
+// ops get no answer here (the feeds send none).
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { CsvTrade } from './realdata';
+import { TestingError } from './errors';
+
+export type BybitCategory = 'spot' | 'linear';
 
 export interface BybitConnection {
   readonly socket: WebSocket;
+  /** The args of every subscribe request, in order. */
   readonly subscribeRequests: string[][];
+  /** Topics subscribed now. */
   readonly topics: Set<string>;
   pings: number;
 }
 
-/**
- * A local stand-in for Bybit's v5 public stream: answers subscribe (at most 10 args per request
- * on spot, unknown symbols refused) and ping ops in the category's own reply format.
- */
+/** Bybit's spot limit on args per subscribe request. */
+const SPOT_MAX_ARGS = 10;
+const CONN_ID = 'cejreaspqfh3sjdnldmg-p';
+
 export class FakeBybit {
   readonly connections: BybitConnection[] = [];
   /** When false, pings get no answer (a half-dead server). */
@@ -21,7 +28,7 @@ export class FakeBybit {
 
   private constructor(
     private readonly wss: WebSocketServer,
-    readonly category: 'spot' | 'linear',
+    readonly category: BybitCategory,
     private readonly listed: ReadonlySet<string>,
   ) {
     wss.on('connection', (socket) => {
@@ -31,7 +38,8 @@ export class FakeBybit {
     });
   }
 
-  static async start(category: 'spot' | 'linear', listed: readonly string[]): Promise<FakeBybit> {
+  /** Starts a server for one category that lists `listed` symbols. */
+  static async start(category: BybitCategory, listed: readonly string[]): Promise<FakeBybit> {
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
     return new FakeBybit(wss, category, new Set(listed));
@@ -43,7 +51,7 @@ export class FakeBybit {
 
   latest(): BybitConnection {
     const last = this.connections[this.connections.length - 1];
-    if (!last) throw new Error('no connection yet');
+    if (!last) throw new TestingError('NO_CONNECTION', 'no connection yet');
     return last;
   }
 
@@ -63,38 +71,36 @@ export class FakeBybit {
   }
 
   private onRequest(connection: BybitConnection, text: string): void {
-    const request = JSON.parse(text) as { op?: string; req_id?: string; args?: string[] };
-    const connId = 'cejreaspqfh3sjdnldmg-p';
+    let request: { op?: string; req_id?: string; args?: string[] };
+    try {
+      request = JSON.parse(text) as typeof request;
+    } catch {
+      return; // what Bybit answers to garbage is not documented; the feeds never send any
+    }
+    const reqId = request.req_id ?? '';
     if (request.op === 'ping') {
       if (!this.answerPings) return;
       connection.pings += 1;
       const reply =
         this.category === 'linear'
-          ? { success: true, ret_msg: 'pong', conn_id: connId, req_id: request.req_id ?? '', op: 'ping' }
-          : { req_id: request.req_id ?? '', op: 'pong', args: [String(Date.now())], conn_id: connId };
+          ? { success: true, ret_msg: 'pong', conn_id: CONN_ID, req_id: reqId, op: 'ping' }
+          : { req_id: reqId, op: 'pong', args: [String(Date.now())], conn_id: CONN_ID };
       connection.socket.send(JSON.stringify(reply));
       return;
     }
-    if (request.op === 'subscribe') {
+    if (request.op === 'subscribe' || request.op === 'unsubscribe') {
       const args = request.args ?? [];
-      connection.subscribeRequests.push(args);
+      if (request.op === 'subscribe') connection.subscribeRequests.push(args);
       const unknown = args.filter((a) => !this.listed.has(a.replace(/^publicTrade\./, '')));
       let error = '';
-      if (this.category === 'spot' && args.length > 10) error = `args size >10`;
+      if (this.category === 'spot' && args.length > SPOT_MAX_ARGS) error = `args size >${SPOT_MAX_ARGS}`;
       else if (unknown.length > 0) error = `Invalid symbol :[${unknown.join(',')}]`;
-      if (!error) for (const a of args) connection.topics.add(a);
-      connection.socket.send(JSON.stringify({ success: !error, ret_msg: error || (this.category === 'spot' ? 'subscribe' : ''), conn_id: connId, req_id: request.req_id ?? '', op: 'subscribe' }));
+      for (const a of error ? [] : args) {
+        if (request.op === 'subscribe') connection.topics.add(a);
+        else connection.topics.delete(a);
+      }
+      const okMsg = this.category === 'spot' ? request.op : '';
+      connection.socket.send(JSON.stringify({ success: !error, ret_msg: error || okMsg, conn_id: CONN_ID, req_id: reqId, op: request.op }));
     }
   }
-}
-
-/** A deterministic UUID-shaped id, as Bybit's `i` looks, derived from a Binance trade id. */
-export function uuidOf(id: number): string {
-  const h = createHash('md5').update(String(id)).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-}
-
-/** A real trade (price, size, time, taker side) in Bybit's publicTrade item shape. */
-export function bybitTrade(symbol: string, row: CsvTrade): Record<string, unknown> {
-  return { T: row.time, s: symbol, S: row.isBuyerMaker ? 'Sell' : 'Buy', v: row.qty, p: row.price, L: 'PlusTick', i: uuidOf(row.id), BT: false };
 }

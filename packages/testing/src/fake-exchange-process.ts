@@ -1,0 +1,73 @@
+// A FakeBinance with a benchmark load, run as its own process so that its CPU is not the apps'
+// (bench/fake-exchange-process.js, bench/analytics-exchange-process.js, and the two-app process
+// test start it). Prints one JSON line on stdout once listening ({"port":N,...}); reads stdin
+// lines "rate N" (new offered load) and "sent" (answers {"sent":N}); exits 0 on SIGTERM.
+import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { FakeBinance } from './fake-binance';
+import { PerConnectionLoad } from './per-connection-load';
+import { parseTrades } from './recorded-trades';
+import { SharedLoad, type SharedLoadClock } from './shared-load';
+
+export const FAKE_EXCHANGE_USAGE = `usage: fake-exchange [--load per-connection] [--rate R] [--file trades.csv]
+       fake-exchange --load shared [--rate R] [--clock synthetic|wall] [--time-scale N]
+  per-connection  R trades/s per connection (0 = as fast as the client reads); synthetic trades,
+                  or --file (a Binance trades CSV) replayed for every requested symbol from the
+                  start on every connection, then quiet
+  shared          R trades/s in total over every connection and symbol, round-robin; --clock wall
+                  stamps trades with the wall clock, --time-scale N runs trade time N times faster
+`;
+
+interface Running {
+  readonly fake: FakeBinance;
+  readonly load: { rate: number; readonly sent: number };
+  readonly info: Record<string, unknown>;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n${FAKE_EXCHANGE_USAGE}`);
+  process.exit(2);
+}
+
+async function start(argv: readonly string[]): Promise<Running> {
+  let values: Record<string, string | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { load: { type: 'string' }, rate: { type: 'string' }, file: { type: 'string' }, clock: { type: 'string' }, 'time-scale': { type: 'string' } },
+      strict: true,
+    }));
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const rate = Number(values.rate ?? 0);
+  if (!(rate >= 0)) fail(`--rate: expected a number >= 0, got ${values.rate}`);
+  const fake = await FakeBinance.start();
+  if ((values.load ?? 'per-connection') === 'per-connection') {
+    if (values.clock !== undefined || values['time-scale'] !== undefined) fail('--clock and --time-scale belong to --load shared');
+    const trades = values.file === undefined ? undefined : parseTrades(fs.readFileSync(values.file, 'utf8'));
+    return { fake, load: new PerConnectionLoad(fake, { rate, trades }), info: { port: fake.port } };
+  }
+  if (values.load !== 'shared') fail(`--load: expected per-connection or shared, got ${values.load}`);
+  if (values.file !== undefined) fail('--file belongs to --load per-connection');
+  const clock = (values.clock ?? 'synthetic') as SharedLoadClock;
+  const timeScale = Number(values['time-scale'] ?? 1);
+  if (!['synthetic', 'wall'].includes(clock) || !(timeScale > 0)) fail('--clock: synthetic or wall; --time-scale: a number > 0');
+  const load = new SharedLoad(fake, { rate, clock, timeScale });
+  return { fake, load, info: { port: fake.port, startTime: load.startTime, clock, timeScale } };
+}
+
+/** Runs the exchange process on `argv` (the flags after the script name). */
+export async function runFakeExchange(argv: readonly string[]): Promise<void> {
+  const { load, info } = await start(argv);
+  process.stdout.write(JSON.stringify(info) + '\n');
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (text: string) => {
+    for (const line of text.split('\n')) {
+      const m = line.match(/^rate (\d+)/);
+      if (m) load.rate = Number(m[1]);
+      if (line.trim() === 'sent') process.stdout.write(JSON.stringify({ sent: load.sent }) + '\n');
+    }
+  });
+  process.on('SIGTERM', () => process.exit(0));
+}
