@@ -10,6 +10,7 @@ import { createLogger, LOGGER, type Logger } from '@market-data/runtime';
 import { FEED_FACTORY, INGEST_CONFIG, INGEST_METRICS } from './core/tokens';
 import { createFeeds } from './feed-factory';
 import { IngestApp, type FeedFactory } from './ingest-app';
+import { INGEST_CONTAINER } from './bus/ingest-node';
 import { PAIR_STORE } from './storage/pair-store';
 import { PoolPairStore } from './storage/pool-pair-store';
 import { ShardedPairStore } from './storage/sharded-pair-store';
@@ -29,6 +30,7 @@ export interface ComposeOverrides {
 export function composeIngestApp(config: IngestConfig, overrides: ComposeOverrides = {}): { app: IngestApp; container: DependencyContainer } {
   const container = (overrides.parent ?? rootContainer).createChildContainer();
   container.register(INGEST_CONFIG, { useValue: config });
+  container.register(INGEST_CONTAINER, { useValue: container });
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, base: { app: 'ingest' } });
   container.register(LOGGER, { useValue: logger });
   container.register(INGEST_METRICS, { useValue: new IngestMetrics() });
