@@ -13,6 +13,7 @@ import { readStoredTicks } from './core/offline-source';
 import { ANALYTICS_CONFIG, ANALYTICS_METRICS } from './core/tokens';
 import { buildPairReport, type PairReport } from './engine';
 import { AnalyticsError } from './errors';
+import { AnalyticsNode } from './bus/analytics-node';
 
 /**
  * The analytics runner: live, it subscribes to the ingester and keeps each pair's own
@@ -24,6 +25,8 @@ export class AnalyticsApp {
   private readonly queues: PairQueues;
   private readonly chart: ChartServer;
   private client: MarketDataClient | undefined;
+  /** With --bus: this node's side of the cluster (leases, stream consumers) instead of the client. */
+  private node: AnalyticsNode | undefined;
   private following: Promise<void> | undefined;
   private http: { url: string; close(): Promise<void> } | undefined;
   private known = new Set<string>();
@@ -78,6 +81,19 @@ export class AnalyticsApp {
     );
     this.logger.info('analytics listening', { url: this.http.url, chart: `${this.http.url}/chart/`, mode: this.config.ingester ? 'live' : 'offline', ingester: this.config.ingester });
     if (!this.config.ingester) return;
+    if (this.config.bus) {
+      const queues = this.queues;
+      this.node = await AnalyticsNode.connect(this.config.bus, {
+        logger: this.logger.child({ component: 'node' }),
+        registry: this.metrics.registry,
+        pairs: this.config.pairs.map(pairId),
+        cursor: async (pair) => (await this.runner.cursor([toPairKey(pair)]))[pair] ?? 0,
+        push: (pair, trades, committedAt) => queues.push(pair, trades, committedAt),
+        idle: () => queues.idle(),
+      });
+      await this.node.start();
+      return;
+    }
     // Pairs this app already has files for resume from their cursors even when it follows '*'
     // (without them the first subscription would name no cursor and replay everything).
     for (const pair of listPairs(this.config.analyticsDir, 'analytics')) this.known.add(pairId(pair));
@@ -161,10 +177,12 @@ export class AnalyticsApp {
 
   health(): { ok: boolean } & Record<string, unknown> {
     const failing = this.runner.failing();
-    const live = this.config.ingester !== undefined;
+    const live = this.config.ingester !== undefined && !this.node;
+    const node = this.node?.health();
     return {
-      ok: Object.keys(failing).length === 0 && (!live || this.subscriberState === 'open'),
-      mode: live ? 'live' : 'offline',
+      ok: Object.keys(failing).length === 0 && (!live || this.subscriberState === 'open') && (!node || node.ok === true),
+      mode: node ? 'node' : live ? 'live' : 'offline',
+      ...(node ? { node } : {}),
       subscriber: this.subscriberState,
       pairs: this.pairs().map(pairId),
       failing,
@@ -177,11 +195,14 @@ export class AnalyticsApp {
     this.stopped ??= (async () => {
       const started = performance.now();
       const ms = (): number => Math.round(performance.now() - started);
+      // A node hands its pairs over first (each one's queued batches stored).
+      await this.node?.stop().catch((err: unknown) => this.logger.error('handing pairs over failed', { err }));
       this.queues.discardPending();
       await this.client?.close();
       await this.following;
       this.queues.close();
       await this.queues.idle();
+      await this.node?.close();
       this.logger.info('in-flight batches and passes finished', { ms: ms() });
       await this.runner.flushCandles(this.pairs());
       this.chart.close();
