@@ -53,13 +53,13 @@ export class FakeBinanceMarket {
   }
 
   static async start(options: FakeBinanceMarketOptions): Promise<FakeBinanceMarket> {
-    let market: FakeBinanceMarket | undefined;
-    const server = createServer((req, res) => market?.rest(req, res));
+    const holder: { market?: FakeBinanceMarket } = {};
+    const server = createServer((req, res) => holder.market?.rest(req, res));
     const wss = new WebSocketServer({ server });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    market = new FakeBinanceMarket(options, (server.address() as AddressInfo).port, server, wss);
-    const m = market;
-    wss.on('connection', (ws, req) => m.connect(ws, req.url ?? ''));
+    const market = new FakeBinanceMarket(options, (server.address() as AddressInfo).port, server, wss);
+    holder.market = market;
+    wss.on('connection', (ws, req) => market.connect(ws, req.url ?? ''));
     return market;
   }
 
