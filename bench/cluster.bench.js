@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // npm run bench:cluster: ingest nodes on NATS JetStream (docs/cluster.md), on this box.
-//   1. trades/s end to end: a live fake Binance spot market offers a fixed load to one plain
-//      ingester (reference), then to three ingest nodes with --bus; counted as trades committed
-//      (reference) and trades on MD_TRADES (nodes) per second over the same window -> ratio
+//   1. trades/s end to end: a live fake Binance spot market offers a fixed load (--pairs x --rate)
+//      to one plain ingester (reference), then to three ingest nodes with --bus; counted as trades
+//      committed (reference) and trades consumed from MD_TRADES (nodes) per second over a window of
+//      the same length -> ratio; the load the exchange really made in each window is printed too
 //   2. commit-to-consumer delay: a consumer of every pair on the bus, p50/p99 of (receipt - the
 //      batch's committedAt), per batch
 //   3. takeover after kill -9: the node holding a pair is killed, time until the others hold all
@@ -83,8 +84,11 @@ async function main() {
     const single = new ChildApp(INGEST_MAIN, ingestArgs(market, ['--log-level', 'info']));
     const singleUrl = await single.url('ingester listening', 60_000);
     market.open();
-    await sleep(3000);
+    await sleep(5000);
+    const made = () => SYMBOLS.reduce((n, s) => n + market.made(s).length, 0);
+    let offered = made();
     out.singleNodeTradesPerSec = Math.round(await rateOver(() => metricSum(singleUrl, 'ingest_trades_stored_total'), SECONDS));
+    out.offeredDuringSingle = Math.round((made() - offered) / SECONDS);
     single.kill('SIGTERM');
     await single.exited;
 
@@ -103,9 +107,11 @@ async function main() {
         delays.push(Date.now() - b.committedAt);
       }
     })();
-    await sleep(3000);
+    await sleep(5000);
     delays = [];
+    offered = made();
     out.threeNodesTradesPerSec = Math.round(await rateOver(async () => consumed, SECONDS));
+    out.offeredDuringThree = Math.round((made() - offered) / SECONDS);
     out.ratioThreeNodesToSingle = Number((out.threeNodesTradesPerSec / out.singleNodeTradesPerSec).toFixed(3));
     out.commitToConsumerMs = { batches: delays.length, p50: pct(delays, 0.5), p99: pct(delays, 0.99) };
     await group.close();
@@ -116,8 +122,15 @@ async function main() {
     const takeovers = [];
     let live = nodes;
     for (let k = 0; k < KILLS; k++) {
-      const held = await Promise.all(live.map(async (n) => ({ n, pairs: await pairsOf(await n.url()) })));
-      const victim = held.find((h) => h.pairs.length > 0);
+      let held = [];
+      // /healthz may time out under load: ask again until every pair has a holder.
+      await until(async () => {
+        held = await Promise.all(live.map(async (n) => ({ n, pairs: await pairsOf(await n.url()) })));
+        return held.reduce((sum, h) => sum + h.pairs.length, 0) === PAIRS;
+      }, 120_000, 'every pair held').catch((err) => {
+        throw new Error(`${err.message}: ${JSON.stringify(held.map((h) => ({ node: h.n.id, pairs: h.pairs })))}`);
+      });
+      const victim = held.reduce((a, b) => (b.pairs.length > a.pairs.length ? b : a));
       const others = live.filter((n) => n !== victim.n);
       victim.n.app.kill('SIGKILL');
       const t0 = performance.now();
@@ -129,7 +142,11 @@ async function main() {
       // A fresh node joins; wait for the share to settle before the next kill.
       live = [...others, new Node(`b${4 + k}`, market, server.url)];
       const share = Math.floor(PAIRS / live.length);
-      await until(async () => (await Promise.all(live.map(async (n) => (await pairsOf(await n.url())).length))).every((c) => c >= share), 120_000, 'rebalance');
+      let counts = [];
+      await until(async () => (counts = await Promise.all(live.map(async (n) => (await pairsOf(await n.url())).length))).every((c) => c >= share), 120_000, 'rebalance').catch(async (err) => {
+        const health = await Promise.all(live.map(async (n) => (await fetch(`${await n.url()}/healthz`)).json()));
+        throw new Error(`${err.message}: pairs per node ${counts.join(',')}; ${JSON.stringify(health.map((h) => ({ ...h.node, feeds: undefined })))}`);
+      });
       process.stderr.write(`kill ${k + 1}/${KILLS}: ${Math.round(takeovers[k])} ms\n`);
     }
     out.takeoverMs = { kills: takeovers.length, p50: Math.round(pct(takeovers, 0.5)), max: Math.round(Math.max(...takeovers)) };

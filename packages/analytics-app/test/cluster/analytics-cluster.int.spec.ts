@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { container } from 'tsyringe';
 import { connectBus, registerNatsBus, type BusTradeRow } from '@market-data/client';
-import { executeQuery, openPairDatabase, toPairKey } from '@market-data/storage-core';
+import { appendTicks, executeQuery, openPairDatabase, toPairKey } from '@market-data/storage-core';
 import { ANALYTICS_MAIN, ChildApp, mulberry32, NatsServer, until } from '@market-data/testing';
 
 // Two analytics node processes share four pairs of MD_TRADES through leases; each pair's tables
-// equal those of one node that computed every pair alone from the same stream.
+// equal those of one node that computed every pair alone from the same stream, and those of an
+// offline run over trading files holding the same trades.
 jest.setTimeout(240_000);
 
 const PAIRS = ['binance:spot:AAAUSDT', 'binance:spot:BBBUSDT', 'binance:spot:CCCUSDT', 'binance:spot:DDDUSDT'];
@@ -88,7 +89,24 @@ describe('analytics nodes on NATS JetStream', () => {
   };
   const health = async (url: string): Promise<{ node?: { pairs: string[] } }> => (await (await fetch(`${url}/healthz`)).json()) as { node?: { pairs: string[] } };
 
-  it('compute, pair by pair, the tables one node computes alone', async () => {
+  /** The same trades in trading files, computed by an offline run (no bus, no ingester). */
+  async function offlineRun(): Promise<string> {
+    const dir = temp();
+    for (const [p, pair] of PAIRS.entries()) {
+      const db = await openPairDatabase(dir, toPairKey(pair));
+      try {
+        await appendTicks(db.connection, trades(p).map((r) => ({ timestamp: r[0], price: r[1], volume: r[2], side: r[3], tradeId: r[4] })), { candles: true });
+      } finally {
+        db.close();
+      }
+    }
+    const app = new ChildApp(ANALYTICS_MAIN, ['--offline', '--data-dir', dir, '--listen', '127.0.0.1:0']);
+    apps.push(app);
+    expect((await app.exited).code).toBe(0);
+    return dir;
+  }
+
+  it('compute, pair by pair, the tables one node computes alone and an offline run computes', async () => {
     const [dirA, dirB, dirOne] = [temp(), temp(), temp()];
     const a = node(dirA, 'a1');
     const b = node(dirB, 'a2');
@@ -111,6 +129,8 @@ describe('analytics nodes on NATS JetStream', () => {
 
     for (const pair of held.a) expect(await tables(dirA, pair)).toEqual(await tables(dirOne, pair));
     for (const pair of held.b) expect(await tables(dirB, pair)).toEqual(await tables(dirOne, pair));
+    const offline = await offlineRun();
+    for (const pair of PAIRS) expect(await tables(dirOne, pair)).toEqual(await tables(offline, pair));
     // Not empty: ten minutes of trades make closed candles and order flow.
     expect(((await tables(dirOne, PAIRS[0] as string))[0] as unknown[]).length).toBeGreaterThan(5);
   });

@@ -16,6 +16,7 @@ export const INGEST_CONTAINER: unique symbol = Symbol.for('market-data.IngestCon
 export const INGEST_LEASE_BUCKET = 'md_ingest_leases';
 /** What a new owner rebuilds from the stream: the retention window of ticks (DESIGN.md section 3). */
 const REBUILD_WINDOW_MS = 15 * 60_000;
+const REBUILD_TIMEOUT_MS = 60_000;
 
 export interface IngestNodeDeps {
   readonly container: DependencyContainer;
@@ -157,30 +158,40 @@ export class IngestNode {
   private async acquired(pair: string, info: LeaseAcquired): Promise<void> {
     const key = toPairKey(pair);
     const state = await this.sink.begin(pair);
-    const rebuilt = await this.rebuild(pair, state.lastSeq);
+    const rebuilt = state.last ? await this.rebuild(pair, state.lastSeq, state.last.timeMs) : 0;
+    // Lost meanwhile (a renewal came too late): the lost handler has run; starting the feed now would leave it running unheld.
+    if (!this.leases.isHeld(pair)) throw new Error(`lease of ${pair} lost while starting it`);
     if (info.via === 'takeover') this.takeovers.push({ pair, from: info.from, at: Date.now(), rebuilt });
     this.deps.logger.info('pair started', { pair, via: info.via, from: info.from, busLastTradeId: state.last?.tradeId, rebuilt });
     await this.feeds.startPair(key, state.last && { tradeId: state.last.tradeId, timestamp: state.last.timeMs });
   }
 
   /** The pair's recent trades from the stream into the local pair file (idempotent by trade id). */
-  private async rebuild(pair: string, lastSeq: number): Promise<number> {
+  private async rebuild(pair: string, lastSeq: number, lastTradeMs: number): Promise<number> {
     const input = this.input;
-    if (!input || lastSeq === 0) return 0;
+    const horizon = Date.now() - REBUILD_WINDOW_MS;
+    // Nothing in the window (the pair was quiet): and a consumer would wait for a message that never comes.
+    if (!input || lastSeq === 0 || lastTradeMs < horizon) return 0;
     const key = toPairKey(pair);
     const controller = new AbortController();
+    // A stream that does not answer must not keep the pair from starting: the feed fills what it can.
+    const timer = setTimeout(() => controller.abort(), REBUILD_TIMEOUT_MS);
     let count = 0;
-    const horizon = Date.now() - REBUILD_WINDOW_MS;
-    for await (const batch of consumeTrades(this.bus.js, { pair, start: { fromTimeMs: horizon }, streams: this.bus.streams, signal: controller.signal })) {
-      const now = performance.now();
-      const trades: Trade[] = batch.rows
-        .filter((r) => r[0] >= horizon)
-        .map((r) => ({ type: 'trade', exchange: key.exchange, marketType: key.marketType, symbol: key.symbol, timestamp: r[0], price: r[1], volume: r[2], side: r[3], tradeId: r[4], receivedAt: now }));
-      if (trades.length > 0 && this.leases.isHeld(pair)) input.trades(trades);
-      count += trades.length;
-      if (batch.seq >= lastSeq || batch.pending === 0) break;
+    try {
+      for await (const batch of consumeTrades(this.bus.js, { pair, start: { fromTimeMs: horizon }, streams: this.bus.streams, signal: controller.signal })) {
+        const now = performance.now();
+        const trades: Trade[] = batch.rows
+          .filter((r) => r[0] >= horizon)
+          .map((r) => ({ type: 'trade', exchange: key.exchange, marketType: key.marketType, symbol: key.symbol, timestamp: r[0], price: r[1], volume: r[2], side: r[3], tradeId: r[4], receivedAt: now }));
+        if (trades.length > 0 && this.leases.isHeld(pair)) input.trades(trades);
+        count += trades.length;
+        if (batch.seq >= lastSeq || batch.pending === 0) break;
+      }
+    } finally {
+      clearTimeout(timer);
+      controller.abort();
     }
-    controller.abort();
+    if (count === 0) this.deps.logger.warn('nothing rebuilt from the stream', { pair, lastSeq });
     return count;
   }
 

@@ -36,6 +36,8 @@ export class LeasedFeeds implements Feed {
 
   async start(sink: FeedSink): Promise<void> {
     this.sink = sink;
+    // This feed only carries the pairs' own feeds, each reporting under its own name.
+    sink.status({ type: 'status', feed: this.name, state: 'idle', detail: "runs the feeds of the pairs this node holds" });
   }
 
   pairs(): string[] {
@@ -46,13 +48,17 @@ export class LeasedFeeds implements Feed {
   async startPair(pair: PairKey, fromBus: StoredTrade | undefined): Promise<void> {
     const id = pairId(pair);
     const sink = this.sink;
-    if (!sink || this.stopped || this.running.has(id)) return;
+    // Lost and won back quickly: the old run must be gone before the new one starts.
+    await this.running.get(id)?.stopping;
+    if (!sink || this.stopped || this.running.has(id) || !this.options.isHeld(id)) return;
     const feeds = this.options.create(pair);
     const names = feeds.map((f) => `${f.name}/${pair.symbol}`);
     const run: Running = { feeds, names, fromBus };
     this.running.set(id, run);
     await Promise.all(feeds.map((feed, i) => feed.start(this.pairSink(id, run, names[i] as string))));
     if (this.paused) for (const f of feeds) f.pause?.();
+    // Lost while its connection opened: the lost handler found nothing to stop then.
+    if (!this.options.isHeld(id)) await this.stopPair(id);
   }
 
   /** Stops the pair's feeds; resolves when nothing more of theirs reaches the sink. */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { container } from 'tsyringe';
-import { connectBus, consumeTrades, registerNatsBus, type BusTradeRow, type NatsBus } from '@market-data/client';
+import { connectBus, consumeTrades, registerNatsBus, type BusOptions, type BusTradeRow, type NatsBus } from '@market-data/client';
 import { ChildApp, INGEST_MAIN, type FakeBinanceMarket } from '@market-data/testing';
 
 export const TEST_STREAM_BYTES = 256 * 1024 * 1024;
@@ -34,7 +34,13 @@ export function ingestNodeArgs(o: { dataDir: string; market: FakeBinanceMarket; 
 
 export interface NodeHealth {
   readonly ok: boolean;
-  readonly node?: { readonly pairs: readonly string[]; readonly members: readonly string[]; readonly takeovers: readonly { pair: string; from?: string }[]; readonly bus: { state: string } };
+  readonly node?: {
+    readonly pairs: readonly string[];
+    readonly members: readonly string[];
+    readonly leases?: readonly { pair: string; revision: number }[];
+    readonly takeovers: readonly { pair: string; from?: string }[];
+    readonly bus: { state: string };
+  };
 }
 
 /** An ingest node process and its /healthz. */
@@ -74,8 +80,8 @@ export async function holders(nodes: readonly IngestNodeProcess[]): Promise<Map<
 /** A test's own view of the bus: every row a pair has on MD_TRADES, in stream order. */
 export class BusReader {
   private constructor(private readonly bus: NatsBus) {}
-  static async open(servers: string): Promise<BusReader> {
-    const connection = await connectBus({ servers, name: 'cluster-test-reader' });
+  static async open(bus: string | BusOptions): Promise<BusReader> {
+    const connection = await connectBus({ ...(typeof bus === 'string' ? { servers: bus } : bus), name: 'cluster-test-reader' });
     return new BusReader(await registerNatsBus(container.createChildContainer(), { connection, streams: { trades: { maxBytes: TEST_STREAM_BYTES } } }));
   }
   async rows(pair: string): Promise<BusTradeRow[]> {

@@ -106,6 +106,9 @@ describe('ingest nodes on NATS JetStream', () => {
 
     market.halt();
     await streamMatchesExchange();
+    // /healthz: each node healthy, connected to the bus again, holding its leases.
+    await until(async () => (await Promise.all(members.map((n) => n.health()))).every((x) => x?.ok === true && x.node?.bus.state === 'connected'), 60_000, 'healthy nodes');
+    for (const n of members) expect((await n.health())?.node?.leases?.map((l) => l.pair).sort()).toEqual([...(await n.pairs())].sort());
     // The killed node's last acknowledged trades were not lost: the exchange's REST filled its hole.
     expect(market.restCalls).toBeGreaterThan(0);
   });
