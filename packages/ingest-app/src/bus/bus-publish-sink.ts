@@ -98,11 +98,14 @@ export class BusPublishSink {
     return state;
   }
 
-  /** Publishes everything held for the pair now (holes included) and waits for it: the last step of a handover. */
+  /**
+   * Publishes what continues the stream without a hole and waits for it: the last step of a
+   * handover. Rows after a hole are left out (and dropped by reset): the next owner continues from
+   * the stream's newest trade and fetches everything after it from the exchange.
+   */
   async drain(pair: string): Promise<void> {
     const lane = this.lanes.get(pair);
     if (!lane) return;
-    lane.force = true;
     this.schedule(lane);
     let chain: Promise<void>;
     do {
@@ -171,11 +174,13 @@ export class BusPublishSink {
         return this.failed(lane, err, ready);
       }
     }
-    clearTimeout(lane.timer);
-    lane.timer = undefined;
-    if (lane.held.length > 0) {
-      // Waiting for a hole: publish anyway after holdMs.
+    if (lane.held.length === 0) {
+      clearTimeout(lane.timer);
+      lane.timer = undefined;
+    } else if (lane.timer === undefined) {
+      // Waiting for a hole: publish anyway holdMs after the wait began (later batches do not extend it).
       lane.timer = setTimeout(() => {
+        lane.timer = undefined;
         lane.force = true;
         this.schedule(lane);
       }, this.holdMs);
@@ -221,6 +226,8 @@ export class BusPublishSink {
   }
 
   private failed(lane: Lane, err: unknown, rows: BusTradeRow[]): void {
+    // A publish from before the pair was lost (and maybe won back since): not this lane's business any more.
+    if (this.lanes.get(lane.pair) !== lane) return;
     const code = err instanceof ClientError ? err.code : 'UNKNOWN';
     this.metrics.publishFailures.inc({ pair: lane.pair, code });
     if (code === 'BUS_FENCED' || code === 'CLOSED') {
@@ -233,7 +240,10 @@ export class BusPublishSink {
     lane.held = mergeRows(rows, lane.held);
     if (rows.length > 0) lane.known = false;
     clearTimeout(lane.timer);
-    lane.timer = setTimeout(() => this.schedule(lane), this.retryMs);
+    lane.timer = setTimeout(() => {
+      lane.timer = undefined;
+      this.schedule(lane);
+    }, this.retryMs);
     lane.timer.unref();
   }
 }

@@ -103,21 +103,13 @@ export class LeasedFeeds implements Feed {
       },
       status: (status) => sink.status({ ...status, feed: name }),
       alert: (alert) => sink.alert?.(alert),
-      lastStored: async (pair: FeedPair) => {
-        const local = await sink.lastStored?.(pair);
-        const bus = run.fromBus;
-        if (!bus) return local;
-        if (!local) return bus;
-        return bus.timestamp > local.timestamp || (bus.timestamp === local.timestamp && newerId(bus.tradeId, local.tradeId)) ? bus : local;
-      },
+      // The stream is the truth for a pair this node takes: trades its own file holds beyond the
+      // stream's newest were never published (it lost the pair before), so the feed fetches them
+      // again from the exchange and they reach the stream this time. An empty stream: the file.
+      lastStored: async (pair: FeedPair) => run.fromBus ?? (await sink.lastStored?.(pair)),
       pendingGaps: (pair) => sink.pendingGaps?.(pair) ?? Promise.resolve([]),
       savePendingGaps: (pair, gaps) => sink.savePendingGaps?.(pair, gaps) ?? Promise.resolve(),
     };
   }
 }
 
-function newerId(a: string, b: string): boolean {
-  const x = Number(a);
-  const y = Number(b);
-  return Number.isSafeInteger(x) && Number.isSafeInteger(y) ? x > y : a > b;
-}
