@@ -2,7 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { inject, injectable } from 'tsyringe';
 import { WebSocketTransport, type MarketDataClient, type StateChange } from '@market-data/client';
 import { CONNECTION_POOL, type ConnectionPool } from '@market-data/pool';
-import { listPairs, pairId, type PairKey } from '@market-data/storage-core';
+import { listPairs, pairId, toPairKey, type PairKey } from '@market-data/storage-core';
 import { LOGGER, metricValue, startOpsServer, type Logger } from '@market-data/runtime';
 import type { AnalyticsConfig } from './config/analytics-config';
 import type { AnalyticsMetrics } from './core/analytics-metrics';
@@ -14,6 +14,7 @@ import { readStoredTicks } from './core/offline-source';
 import { ANALYTICS_CONFIG, ANALYTICS_METRICS, ANALYTICS_RUNNER, CHART_SERVER, KNOWN_PAIRS, TRADE_CLIENT_FACTORY, type TradeClientFactory } from './core/tokens';
 import { buildPairReport, type PairReport } from './engine';
 import { AnalyticsError } from './errors';
+import { AnalyticsNode } from './bus/analytics-node';
 
 /**
  * The analytics runner: live, it subscribes to the ingester and keeps each pair's own
@@ -23,6 +24,8 @@ import { AnalyticsError } from './errors';
 export class AnalyticsApp {
   private readonly queues: PairQueues;
   private client: MarketDataClient | undefined;
+  /** With --bus: this node's side of the cluster (leases, stream consumers) instead of the client. */
+  private node: AnalyticsNode | undefined;
   private following: Promise<void> | undefined;
   private http: { url: string; close(): Promise<void> } | undefined;
   private subscriberState = 'idle';
@@ -67,6 +70,19 @@ export class AnalyticsApp {
     );
     this.logger.info('analytics listening', { url: this.http.url, chart: `${this.http.url}/chart/`, mode: this.config.ingester ? 'live' : 'offline', ingester: this.config.ingester });
     if (!this.config.ingester) return;
+    if (this.config.bus) {
+      const queues = this.queues;
+      this.node = await AnalyticsNode.connect(this.config.bus, {
+        logger: this.logger.child({ component: 'node' }),
+        registry: this.metrics.registry,
+        pairs: this.config.pairs.map(pairId),
+        cursor: async (pair) => (await this.runner.cursor([toPairKey(pair)]))[pair] ?? 0,
+        push: (pair, trades, committedAt) => queues.push(pair, trades, committedAt),
+        idle: () => queues.idle(),
+      });
+      await this.node.start();
+      return;
+    }
     // Pairs this app already has files for resume from their cursors even when it follows '*'
     // (without them the first subscription would name no cursor and replay everything).
     this.known.addKeys(listPairs(this.config.analyticsDir, 'analytics'));
@@ -148,10 +164,12 @@ export class AnalyticsApp {
 
   health(): { ok: boolean } & Record<string, unknown> {
     const failing = this.runner.failing();
-    const live = this.config.ingester !== undefined;
+    const live = this.config.ingester !== undefined && !this.node;
+    const node = this.node?.health();
     return {
-      ok: Object.keys(failing).length === 0 && (!live || this.subscriberState === 'open'),
-      mode: live ? 'live' : 'offline',
+      ok: Object.keys(failing).length === 0 && (!live || this.subscriberState === 'open') && (!node || node.ok === true),
+      mode: node ? 'node' : live ? 'live' : 'offline',
+      ...(node ? { node } : {}),
       subscriber: this.subscriberState,
       pairs: this.pairs().map(pairId),
       failing,
@@ -164,11 +182,14 @@ export class AnalyticsApp {
     this.stopped ??= (async () => {
       const started = performance.now();
       const ms = (): number => Math.round(performance.now() - started);
+      // A node hands its pairs over first (each one's queued batches stored).
+      await this.node?.stop().catch((err: unknown) => this.logger.error('handing pairs over failed', { err }));
       this.queues.discardPending();
       await this.client?.close();
       await this.following;
       this.queues.close();
       await this.queues.idle();
+      await this.node?.close();
       this.logger.info('in-flight batches and passes finished', { ms: ms() });
       await this.runner.flushCandles(this.pairs());
       this.chart.close();

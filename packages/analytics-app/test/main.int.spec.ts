@@ -7,6 +7,7 @@ import { appendTicks, executeQuery, openPairDatabase, toPairKey, type Tick } fro
 import { ANALYTICS_MAIN, ChildApp, INGEST_MAIN, REALDATA, TLS_FIXTURES, until, useTempDir } from '@market-data/testing';
 import { AnalyticsError } from '../src/errors';
 import { main } from '../src/main';
+import { runAsBusNode } from './cluster/bus-flags';
 
 // End to end through `main`, as an operator runs it: each documented flag's happy path, both
 // commands, the config file and the environment. Every flag --help shows must have run here.
@@ -250,6 +251,17 @@ describe('market-data-analytics as a process', () => {
     const none = new ChildApp(ANALYTICS_MAIN, ['--ingester', 'none', '--data-dir', data]);
     expect((await none.exited).code).toBe(0);
     expect(none.logs.find((l) => l.msg === 'offline pass done')).toMatchObject({ pairs: 1 });
+  });
+});
+
+describe('market-data-analytics main as a node (--bus)', () => {
+  // Every bus flag's happy path against a real nats-server: TLS with a client certificate and a
+  // user/password, a credentials file (operator mode), an nkey seed file.
+  it.each(['tls+user', 'creds', 'nkey'] as const)('runs as a node with %s and stores every trade of its pair from the stream', async (kind) => {
+    await runAsBusNode(kind, dir.path, async (argv, env) => {
+      const r = start(argv, env);
+      return { code: await r.done, logs: r.logs };
+    });
   });
 });
 

@@ -14,8 +14,10 @@ import { FileReplaySource } from './server/file-replay-source';
 import { REPLAY_SOURCE, type ReplaySource } from './server/replay-source';
 import { TICKERPLANT } from './server/tickerplant';
 import { WsTickerplant } from './server/ws-tickerplant';
+import { PUBLISHED_TICKERPLANT, PublishedTickerplant } from './server/published-tickerplant';
 import { createFeeds } from './feed-factory';
 import { IngestApp, type FeedFactory } from './ingest-app';
+import { INGEST_CONTAINER } from './bus/ingest-node';
 import { PAIR_STORE, type PairStore } from './storage/pair-store';
 import { PoolPairStore } from './storage/pool-pair-store';
 import { ShardedPairStore } from './storage/sharded-pair-store';
@@ -39,6 +41,7 @@ export interface ComposeOverrides {
 export function composeIngestContainer(config: IngestConfig, overrides: ComposeOverrides = {}): DependencyContainer {
   const container = (overrides.parent ?? rootContainer).createChildContainer();
   container.register(INGEST_CONFIG, { useValue: config });
+  container.register(INGEST_CONTAINER, { useValue: container });
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, base: { app: 'ingest' } });
   container.register(LOGGER, { useValue: logger });
   container.register(INGEST_METRICS, { useFactory: instancePerContainerCachingFactory(() => new IngestMetrics()) });
@@ -80,11 +83,12 @@ function registerPipeline(container: DependencyContainer, config: IngestConfig):
       return new WsTickerplant({ source: c.resolve<ReplaySource>(REPLAY_SOURCE), pairs: () => holder.pairs(), logger: logger.child({ component: 'tickerplant' }) });
     }),
   });
+  container.register(PUBLISHED_TICKERPLANT, { useFactory: instancePerContainerCachingFactory((c) => new PublishedTickerplant(c.resolve<WsTickerplant>(TICKERPLANT))) });
   container.register(INGEST_SERVICE, {
     useFactory: instancePerContainerCachingFactory((c) => {
       const store = c.resolve<PairStore>(PAIR_STORE);
       const service = new IngestService(
-        { store, metrics: c.resolve<IngestMetrics>(INGEST_METRICS), logger: c.resolve<Logger>(LOGGER), tickerplant: c.resolve<WsTickerplant>(TICKERPLANT), resume: new FeedResumeStore(store, config.dataDir) },
+        { store, metrics: c.resolve<IngestMetrics>(INGEST_METRICS), logger: c.resolve<Logger>(LOGGER), tickerplant: c.resolve<PublishedTickerplant>(PUBLISHED_TICKERPLANT), resume: new FeedResumeStore(store, config.dataDir) },
         {
           maxBatch: config.batch.maxBatch,
           maxDelayMs: config.batch.maxDelayMs,

@@ -1,4 +1,4 @@
-import { inject, injectable } from 'tsyringe';
+import { inject, injectable, type DependencyContainer } from 'tsyringe';
 import { statSync } from 'node:fs';
 import { pairDatabasePath, pairId, type PairKey } from '@market-data/storage-core';
 import { Gauge, LOGGER, metricValue, startOpsServer, type Logger } from '@market-data/runtime';
@@ -11,6 +11,8 @@ import { FEED_FACTORY, INGEST_CONFIG, INGEST_METRICS, INGEST_SERVICE } from './c
 import { TICKERPLANT } from './server/tickerplant';
 import type { WsTickerplant } from './server/ws-tickerplant';
 import { PAIR_STORE, type PairStore } from './storage/pair-store';
+import { INGEST_CONTAINER, IngestNode, type IngestNodeDeps } from './bus/ingest-node';
+import { PUBLISHED_TICKERPLANT, type PublishedTickerplant } from './server/published-tickerplant';
 
 export type FeedFactory = (config: IngestConfig) => Feed[];
 
@@ -23,6 +25,8 @@ export class IngestApp {
   private http: { url: string; close(): Promise<void> } | undefined;
   private retentionTimer: NodeJS.Timeout | undefined;
   private feeds: Feed[] = [];
+  /** With --bus: this node's side of the cluster (leases, bus publisher). */
+  private node: IngestNode | undefined;
   private stopped: Promise<void> | undefined;
   private readonly inputFailures: string[] = [];
 
@@ -34,6 +38,8 @@ export class IngestApp {
     @inject(FEED_FACTORY) private readonly feedFactory: FeedFactory,
     @inject(INGEST_SERVICE) private readonly service: IngestService,
     @inject(TICKERPLANT) private readonly tickerplant: WsTickerplant,
+    @inject(PUBLISHED_TICKERPLANT) private readonly published: PublishedTickerplant,
+    @inject(INGEST_CONTAINER) private readonly container: DependencyContainer,
   ) {}
 
   get url(): string | undefined {
@@ -65,7 +71,12 @@ export class IngestApp {
   }
 
   async start(): Promise<void> {
-    this.service.declarePairs(this.config.pairs);
+    const bus = this.config.bus;
+    const node = (this.node = bus && (await IngestNode.connect(bus, this.nodeDeps())));
+    // With --bus, acknowledged batches also go to the stream (the bus sink wraps the local tickerplant).
+    if (node) this.published.forwardTo(node.tickerplant(this.tickerplant));
+    // A node declares only the pairs it comes to hold.
+    if (!node) this.service.declarePairs(this.config.pairs);
     this.registerPoolMetrics();
     const tickerplant = this.tickerplant;
     const service = this.service;
@@ -74,15 +85,21 @@ export class IngestApp {
       this.config.listen.port,
       {
         metrics: () => this.metrics.registry.metrics(),
-        health: () => ({ ...service.health(), pool: this.store.stats(), subscribers: tickerplant.subscriberCount() }),
+        health: () => {
+          const h = { ...service.health(), pool: this.store.stats(), subscribers: tickerplant.subscriberCount() };
+          if (!node) return h;
+          const cluster = node.health();
+          return { ...h, ok: h.ok && cluster.ok === true, node: cluster };
+        },
         upgrades: { '/subscribe': (req, socket, head) => tickerplant.handleUpgrade(req, socket, head) },
         routes: { '/stats': () => this.stats() },
       },
       { security: this.config.security, setting: '--listen', securityHint: this.config.securityHint, logger: this.logger },
     );
     this.logger.info('ingester listening', { url: this.http.url, dataDir: this.config.dataDir, source: this.config.source, pairs: this.config.pairs.length });
-    this.feeds = this.feedFactory(this.config);
+    this.feeds = node ? [node.feeds] : this.feedFactory(this.config);
     await service.start(this.feeds);
+    await node?.start(service, service);
     if (this.config.retentionIntervalMs > 0) {
       this.retentionTimer = setInterval(() => void service.runRetention(), this.config.retentionIntervalMs);
       this.retentionTimer.unref();
@@ -94,7 +111,10 @@ export class IngestApp {
     this.stopped ??= (async () => {
       if (this.retentionTimer) clearInterval(this.retentionTimer);
       const started = performance.now();
+      // A node hands its pairs over first (each flushed and published), then stops like a single box.
+      await this.node?.stop().catch((err: unknown) => this.logger.error('handing pairs over failed', { err }));
       await this.service.stop();
+      await this.node?.close();
       this.logger.info('feeds stopped and batches flushed', { ms: Math.round(performance.now() - started) });
       await this.tickerplant.close();
       await this.http?.close();
@@ -102,6 +122,23 @@ export class IngestApp {
       this.logger.info('ingester stopped', { stored: await metricValue(this.metrics.stored), ms: Math.round(performance.now() - started) });
     })();
     return this.stopped;
+  }
+
+  private nodeDeps(): IngestNodeDeps {
+    const config = this.config;
+    return {
+      container: this.container,
+      logger: this.logger.child({ component: 'node' }),
+      registry: this.metrics.registry,
+      pairs: config.pairs,
+      // One pair's feeds (a replay keeps that pair's files).
+      createFeeds: (pair) =>
+        this.feedFactory({
+          ...config,
+          pairs: [pair],
+          replay: { ...config.replay, files: config.replay.files.filter((f) => pairId(f.pair) === pairId(pair)) },
+        }),
+    };
   }
 
   /** Headline figures as JSON (benchmarks and operators): counts and latency quantiles. */

@@ -5,6 +5,7 @@ import { request, type RequestOptions } from 'node:https';
 import { RuntimeError } from '@market-data/runtime';
 import { executeQuery, openPairDatabase, toPairKey } from '@market-data/storage-core';
 import { bybitTrade, ChildApp, FakeBinance, FakeBybit, INGEST_MAIN, loadTrades, REALDATA, TLS_FIXTURES, tradeMessage, until, useTempDir } from '@market-data/testing';
+import { runAsBusNode } from './cluster/bus-flags';
 import { main } from '../src/main';
 
 // End to end through `main`, as an operator runs it: each documented flag's happy path, the
@@ -265,6 +266,14 @@ describe('market-data-ingest as a process', () => {
     const bad = new ChildApp(INGEST_MAIN, ['--listen', '256.1.1.1:8090', '--data-dir', data]);
     expect((await bad.exited).code).toBe(2);
     expect(bad.stderr.join('\n')).toMatch(/^market-data-ingest: --listen: must be host:port .*256\.1\.1\.1 is not a valid IPv4 address/m);
+  });
+});
+
+describe('market-data-ingest main as a node (--bus)', () => {
+  // Every bus flag's happy path against a real nats-server: TLS with a client certificate and a
+  // user/password, a credentials file (operator mode), an nkey seed file.
+  it.each(['tls+user', 'creds', 'nkey'] as const)('runs as a node with %s, publishes its pairs and hands them back at stop', async (kind) => {
+    await runAsBusNode(kind, dir.path, (argv, env) => run(argv, env));
   });
 });
 

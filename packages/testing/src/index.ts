@@ -24,3 +24,4 @@ export { freePort } from './free-port';
 export * from './nats-tls';
 export * from './nats-jwt';
 export * from './nats-proxy';
+export * from './fake-binance-market';

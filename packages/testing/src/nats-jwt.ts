@@ -65,3 +65,11 @@ export function makeTestOperator(): TestOperator {
     },
   };
 }
+
+/** An nkey user: its seed file (what `--bus-nkey` reads) and the server configuration that admits it (NatsServerOptions.extraConfig). */
+export function writeTestNkeyUser(dir: string, name = 'md-test-nkey'): { readonly seedFile: string; readonly serverConfig: Readonly<Record<string, unknown>> } {
+  const user = nkeys.createUser();
+  const seedFile = path.join(dir, `${name}.nk`);
+  fs.writeFileSync(seedFile, new TextDecoder().decode(user.getSeed()) + '\n', { mode: 0o600 });
+  return { seedFile, serverConfig: { authorization: { users: [{ nkey: user.getPublicKey() }] } } };
+}

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { formatSettingsHelp, listenerSecurity, RuntimeError, securityHint, type ListenerSecurity, type LoadedConfig, type LoadInput, type LogLevel } from '@market-data/runtime';
+import { busConfig, formatSettingsHelp, listenerSecurity, type BusConfig, RuntimeError, securityHint, type ListenerSecurity, type LoadedConfig, type LoadInput, type LogLevel } from '@market-data/runtime';
 import { pairId, type PairKey } from '@market-data/storage-core';
 import { ANALYTICS_FOOTER, ANALYTICS_SETTINGS, ANALYTICS_USAGE, REPORT_ONLY } from './analytics-settings';
 
@@ -43,6 +43,8 @@ export interface AnalyticsConfig {
   readonly concurrency: number;
   readonly logLevel: LogLevel;
   readonly durationSec: number;
+  /** A node of a cluster (--bus): consumes its leased pairs from MD_TRADES instead of following the ingester. */
+  readonly bus: BusConfig | undefined;
 }
 
 export interface ReportConfig {
@@ -114,6 +116,9 @@ function runConfig({ values: v, origins }: Loaded): AnalyticsConfig {
   }
   const token = v.ingesterTokenFile ?? v.ingesterToken;
   const tls = v.ingesterCa || v.ingesterCert ? { ...(v.ingesterCa ? { ca: v.ingesterCa } : {}), ...(v.ingesterCert ? { cert: v.ingesterCert, key: v.ingesterKey } : {}) } : undefined;
+  const bus = busConfig(schema, v);
+  if (bus && offline) throw schema.invalid('bus', 'a node consumes the bus; --offline reads files: give one or the other');
+  if (bus && v.pairs.length === 0) throw schema.invalid('pairs', `${schema.flag('bus')} needs the pair list the nodes share`);
   const rowSizes: Record<string, number> = {};
   for (const r of v.rowSize) rowSizes[pairId(r.pair)] = r.size;
   return {
@@ -136,15 +141,17 @@ function runConfig({ values: v, origins }: Loaded): AnalyticsConfig {
     concurrency: v.concurrency,
     logLevel: v.logLevel,
     durationSec: v.duration,
+    bus,
   };
 }
 
 /** The configuration as the 'config' log line shows it: tokens and keys never, only whether they are set. */
 export function printableConfig(config: AnalyticsConfig): Record<string, unknown> {
-  const { security, securityHint: _hint, ingesterAuth, ...rest } = config;
+  const { security, securityHint: _hint, ingesterAuth, bus, ...rest } = config;
   return {
-    mode: config.ingester ? 'live' : 'offline',
+    mode: bus ? 'node' : config.ingester ? 'live' : 'offline',
     ...rest,
+    bus: bus && { ...bus, password: bus.password === undefined ? undefined : '***', token: bus.token === undefined ? undefined : '***', servers: bus.servers.replace(/\/\/[^@/,]*@/g, '//***@') },
     pairs: config.pairs.map(pairId),
     security: { token: Boolean(security?.token), tls: Boolean(security?.tls), clientCertificates: Boolean(security?.tls?.clientCa) },
     ingesterAuth: { token: Boolean(ingesterAuth.token), ca: Boolean(ingesterAuth.tls?.ca), clientCertificate: Boolean(ingesterAuth.tls?.cert) },

@@ -1,4 +1,4 @@
-import { defineConfig, fields as f, LISTENER_SECURITY_SETTINGS, LOG_LEVELS, setting } from '@market-data/runtime';
+import { BUS_SETTINGS, defineConfig, fields as f, LISTENER_SECURITY_SETTINGS, LOG_LEVELS, setting } from '@market-data/runtime';
 import { DEFAULT_MEMORY_LIMIT, toPairKey, type PairKey } from '@market-data/storage-core';
 
 /**
@@ -74,6 +74,8 @@ export const ANALYTICS_SETTINGS = defineConfig({
     ingesterCa: setting(f.fileContents(), { help: "the PEM CA that signed the ingester's certificate (wss://)" }),
     ingesterCert: setting(f.fileContents(), { help: 'the PEM client certificate to present to the ingester' }),
     ingesterKey: setting(f.fileContents(), { help: "that certificate's PEM private key" }),
+    // A node of a cluster (docs/cluster.md): consume MD_TRADES instead of the ingester, pairs shared through leases (--pairs required).
+    ...BUS_SETTINGS,
     // report only
     from: setting(f.url(['http', 'https', 'ws', 'wss']), { help: 'report: ask the analytics app listening here; when none answers, read analytics files from --data-dir', default: 'http://127.0.0.1:8091' }),
     pair: setting(f.list(pair), { help: 'report: only this pair' }),

@@ -1,4 +1,4 @@
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DependencyContainer } from 'tsyringe';
 import { ensureMarketDataStreams, type MarketDataStreams, type MarketDataStreamsOptions } from './streams';
@@ -17,6 +17,8 @@ export interface NatsBus {
   readonly connection: NatsConnection;
   readonly streams: MarketDataStreams;
   readonly publisher: TradePublisher | undefined;
+  /** For consumers (consumeTrades, TradeConsumerGroup), so apps need not depend on @nats-io/jetstream. */
+  readonly js: JetStreamClient;
 }
 
 /**
@@ -30,10 +32,11 @@ export async function registerNatsBus(container: DependencyContainer, options: R
   const streams = await ensureMarketDataStreams(jsm, options.streams);
   container.register(BUS_CONNECTION, { useValue: options.connection });
   container.register(BUS_STREAMS, { useValue: streams });
+  const js = jetstream(options.connection);
   let publisher: TradePublisher | undefined;
   if (options.publisher) {
-    publisher = new TradePublisher(jetstream(options.connection), jsm, { ...options.publisher, streams });
+    publisher = new TradePublisher(js, jsm, { ...options.publisher, streams });
     container.register(TRADE_PUBLISHER, { useValue: publisher });
   }
-  return { connection: options.connection, streams, publisher };
+  return { connection: options.connection, streams, publisher, js };
 }

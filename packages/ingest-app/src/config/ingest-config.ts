@@ -1,4 +1,4 @@
-import { formatSettingsHelp, listenerSecurity, securityHint, type ListenerSecurity, type LoadInput, type LogLevel } from '@market-data/runtime';
+import { busConfig, formatSettingsHelp, listenerSecurity, securityHint, type BusConfig, type ListenerSecurity, type LoadInput, type LogLevel } from '@market-data/runtime';
 import { toPairKey, type PairKey } from '@market-data/storage-core';
 import { INGEST_FOOTER, INGEST_SETTINGS, INGEST_USAGE, type ReplayFileConfig, type SourceKind } from './ingest-settings';
 
@@ -38,6 +38,8 @@ export interface IngestConfig {
   readonly staleDataMs: number;
   readonly replay: { readonly files: readonly ReplayFileConfig[]; readonly speed: number };
   readonly synthetic: { readonly seed: number; readonly tradesPerSecond: number; readonly realtime: boolean };
+  /** A node of a cluster (--bus): publishes acknowledged batches, holds only the pairs it leases. */
+  readonly bus: BusConfig | undefined;
 }
 
 export const DEFAULT_SYNTHETIC_PAIRS: readonly PairKey[] = ['synthetic:spot:BTCUSDT', 'synthetic:spot:ETHUSDT', 'synthetic:spot:SOLUSDT', 'synthetic:usdm:BTCUSDT', 'synthetic:usdm:ETHUSDT'].map(
@@ -93,14 +95,16 @@ export function loadIngestConfig(input: LoadInput): IngestConfig {
     staleDataMs: v.staleDataMs,
     replay: { files: v.replayFile, speed: v.speed },
     synthetic: { seed: v.seed, tradesPerSecond: v.rate, realtime: v.realtime },
+    bus: busConfig(schema, v),
   };
 }
 
 /** The configuration as the 'config' log line shows it: the token and keys never, only whether they are set. */
 export function printableConfig(config: IngestConfig): Record<string, unknown> {
-  const { security, securityHint: _hint, ...rest } = config;
+  const { security, securityHint: _hint, bus, ...rest } = config;
   return {
     ...rest,
+    bus: bus && { ...bus, password: bus.password === undefined ? undefined : '***', token: bus.token === undefined ? undefined : '***', servers: bus.servers.replace(/\/\/[^@/,]*@/g, '//***@') },
     pairs: config.pairs.map((p) => `${p.exchange}:${p.marketType}:${p.symbol}`),
     replay: { ...config.replay, files: config.replay.files.map((f) => ({ ...f, pair: `${f.pair.exchange}:${f.pair.marketType}:${f.pair.symbol}` })) },
     security: { token: Boolean(security?.token), tls: Boolean(security?.tls), clientCertificates: Boolean(security?.tls?.clientCa) },

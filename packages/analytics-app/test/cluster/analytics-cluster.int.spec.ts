@@ -1,0 +1,137 @@
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { container } from 'tsyringe';
+import { connectBus, registerNatsBus, type BusTradeRow } from '@market-data/client';
+import { appendTicks, executeQuery, openPairDatabase, toPairKey } from '@market-data/storage-core';
+import { ANALYTICS_MAIN, ChildApp, mulberry32, NatsServer, until } from '@market-data/testing';
+
+// Two analytics node processes share four pairs of MD_TRADES through leases; each pair's tables
+// equal those of one node that computed every pair alone from the same stream, and those of an
+// offline run over trading files holding the same trades.
+jest.setTimeout(240_000);
+
+const PAIRS = ['binance:spot:AAAUSDT', 'binance:spot:BBBUSDT', 'binance:spot:CCCUSDT', 'binance:spot:DDDUSDT'];
+const TRADES_PER_PAIR = 1500;
+const STREAM_BYTES = 256 * 1024 * 1024;
+const TABLES = [
+  'SELECT * FROM order_flow ORDER BY timestamp',
+  'SELECT * FROM market_profile ORDER BY timestamp, window_minutes',
+  'SELECT * FROM fair_value_gaps ORDER BY id',
+  'SELECT * FROM supply_demand_zones ORDER BY id',
+  'SELECT timestamp, open, high, low, close, volume, buy_volume, sell_volume, trade_count FROM candles_1m ORDER BY timestamp',
+  'SELECT count(*) AS n, count(DISTINCT trade_id) AS d FROM ticks',
+];
+
+/** Ten minutes of trades per pair, a random walk, published in batches of 100 as an ingest node would. */
+function trades(p: number): BusTradeRow[] {
+  const random = mulberry32(11 + p);
+  const t0 = Date.UTC(2026, 10, 2, 9, 0, 0);
+  let price = 100 * (p + 1);
+  return Array.from({ length: TRADES_PER_PAIR }, (_, i): BusTradeRow => {
+    price = Math.max(1, price * (1 + (random() - 0.5) * 0.004));
+    return [t0 + i * 400, Number(price.toFixed(2)), Number((0.01 + random()).toFixed(3)), random() < 0.5 ? 'BUY' : 'SELL', String(5000 + i)];
+  });
+}
+
+async function metricSum(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.split(' ').pop());
+  return sum;
+}
+
+async function tables(dir: string, pair: string): Promise<unknown[][]> {
+  const db = await openPairDatabase(dir, toPairKey(pair), { role: 'analytics', readOnly: true });
+  try {
+    const out: unknown[][] = [];
+    for (const sql of TABLES) out.push(await executeQuery(db.connection, sql));
+    return out;
+  } finally {
+    db.close();
+  }
+}
+
+describe('analytics nodes on NATS JetStream', () => {
+  const dirs: string[] = [];
+  const temp = (): string => {
+    const d = mkdtempSync(join(tmpdir(), 'analytics-node-'));
+    dirs.push(d);
+    return d;
+  };
+  let server: NatsServer;
+  const apps: ChildApp[] = [];
+  beforeAll(async () => {
+    server = await NatsServer.start();
+    const connection = await connectBus({ servers: server.url });
+    const bus = await registerNatsBus(container.createChildContainer(), { connection, streams: { trades: { maxBytes: STREAM_BYTES } }, publisher: { writerId: 'test-ingest' } });
+    for (const [p, pair] of PAIRS.entries()) {
+      const rows = trades(p);
+      for (let i = 0; i < rows.length; i += 100) await bus.publisher?.publish(pair, rows.slice(i, i + 100), Date.now());
+    }
+    await connection.close();
+  });
+  afterAll(async () => {
+    for (const a of apps) a.kill('SIGKILL');
+    await Promise.all(apps.map((a) => a.exited));
+    await server?.stop();
+    dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  });
+
+  const node = (dir: string, nodeId: string, bucketTtl = 3000): ChildApp => {
+    const app = new ChildApp(ANALYTICS_MAIN, [
+      '--data-dir', dir, '--listen', '127.0.0.1:0', '--pairs', PAIRS.join(','), '--bus', server.url, '--node-id', nodeId,
+      '--lease-ttl-ms', String(bucketTtl), '--bus-trades-max-bytes', String(STREAM_BYTES), '--max-delay-ms', '50',
+    ]);
+    apps.push(app);
+    return app;
+  };
+  const health = async (url: string): Promise<{ node?: { pairs: string[] } }> => (await (await fetch(`${url}/healthz`)).json()) as { node?: { pairs: string[] } };
+
+  /** The same trades in trading files, computed by an offline run (no bus, no ingester). */
+  async function offlineRun(): Promise<string> {
+    const dir = temp();
+    for (const [p, pair] of PAIRS.entries()) {
+      const db = await openPairDatabase(dir, toPairKey(pair));
+      try {
+        await appendTicks(db.connection, trades(p).map((r) => ({ timestamp: r[0], price: r[1], volume: r[2], side: r[3], tradeId: r[4] })), { candles: true });
+      } finally {
+        db.close();
+      }
+    }
+    const app = new ChildApp(ANALYTICS_MAIN, ['--offline', '--data-dir', dir, '--listen', '127.0.0.1:0']);
+    apps.push(app);
+    expect((await app.exited).code).toBe(0);
+    return dir;
+  }
+
+  it('compute, pair by pair, the tables one node computes alone and an offline run computes', async () => {
+    const [dirA, dirB, dirOne] = [temp(), temp(), temp()];
+    const a = node(dirA, 'a1');
+    const b = node(dirB, 'a2');
+    const [urlA, urlB] = [await a.url('analytics listening', 60_000), await b.url('analytics listening', 60_000)];
+    await until(async () => (await health(urlA)).node?.pairs.length === 2 && (await health(urlB)).node?.pairs.length === 2, 60_000, 'two pairs each');
+    await until(async () => (await metricSum(urlA, 'analytics_ticks_applied_total')) + (await metricSum(urlB, 'analytics_ticks_applied_total')) === PAIRS.length * TRADES_PER_PAIR, 90_000, 'every trade stored');
+    const held = { a: (await health(urlA)).node?.pairs ?? [], b: (await health(urlB)).node?.pairs ?? [] };
+    expect([...held.a, ...held.b].sort()).toEqual(PAIRS);
+    // Stopped one after the other (each hands its pairs over after storing what it had).
+    for (const app of [a, b]) {
+      app.kill('SIGTERM');
+      expect((await app.exited).code).toBe(0);
+    }
+
+    const one = node(dirOne, 'solo');
+    const urlOne = await one.url('analytics listening', 60_000);
+    await until(async () => (await metricSum(urlOne, 'analytics_ticks_applied_total')) === PAIRS.length * TRADES_PER_PAIR, 90_000, 'the single node to store every trade');
+    one.kill('SIGTERM');
+    expect((await one.exited).code).toBe(0);
+
+    for (const pair of held.a) expect(await tables(dirA, pair)).toEqual(await tables(dirOne, pair));
+    for (const pair of held.b) expect(await tables(dirB, pair)).toEqual(await tables(dirOne, pair));
+    const offline = await offlineRun();
+    for (const pair of PAIRS) expect(await tables(dirOne, pair)).toEqual(await tables(offline, pair));
+    // Not empty: ten minutes of trades make closed candles and order flow.
+    expect(((await tables(dirOne, PAIRS[0] as string))[0] as unknown[]).length).toBeGreaterThan(5);
+  });
+});
