@@ -100,7 +100,8 @@ describe('analytics nodes on NATS JetStream', () => {
         db.close();
       }
     }
-    const app = new ChildApp(ANALYTICS_MAIN, ['--offline', '--data-dir', dir, '--listen', '127.0.0.1:0']);
+    // The newest minute left open, as the following nodes have it (no later trade closed it).
+    const app = new ChildApp(ANALYTICS_MAIN, ['--offline', '--data-dir', dir, '--listen', '127.0.0.1:0', '--last-minute', 'open']);
     apps.push(app);
     expect((await app.exited).code).toBe(0);
     return dir;
