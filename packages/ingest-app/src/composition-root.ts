@@ -6,7 +6,10 @@ import { registerPool, type ConnectionPoolOptions } from '@market-data/pool';
 import type { IngestConfig } from './config/ingest-config';
 import { IngestMetrics } from './core/ingest-metrics';
 import { createLogger, LOGGER, type Logger } from '@market-data/storage-core';
-import { FEED_FACTORY, INGEST_CONFIG, INGEST_METRICS } from './core/tokens';
+import type { JournalFactory } from './core/ingest-service';
+import { FEED_FACTORY, INGEST_CONFIG, INGEST_METRICS, JOURNAL_FACTORY } from './core/tokens';
+import { journalDir } from './journal/journal-segments';
+import { SegmentJournal } from './journal/segment-journal';
 import { createFeeds } from './feed-factory';
 import { IngestApp, type FeedFactory } from './ingest-app';
 import { PAIR_STORE } from './storage/pair-store';
@@ -32,6 +35,17 @@ export function composeIngestApp(config: IngestConfig, overrides: ComposeOverrid
   container.register(LOGGER, { useValue: logger });
   container.register(INGEST_METRICS, { useValue: new IngestMetrics() });
   container.register(FEED_FACTORY, { useValue: overrides.feedFactory ?? createFeeds });
+  const j = config.journal;
+  const journal: JournalFactory | null = j.enabled
+    ? (hooks) =>
+        SegmentJournal.open(
+          // While writes fail, what waits for the journal is bounded; feeds pause well before (maxPending).
+          { dir: journalDir(config.dataDir), segmentBytes: j.segmentBytes, groupCommitMs: j.groupCommitMs, maxUnwrittenTrades: 2_000_000, sync: j.sync },
+          hooks,
+          logger,
+        )
+    : null;
+  container.register(JOURNAL_FACTORY, { useValue: journal });
   const poolOptions: ConnectionPoolOptions = {
     baseDir: config.dataDir,
     maxConnections: config.poolSize,

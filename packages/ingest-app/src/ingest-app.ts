@@ -1,13 +1,15 @@
 import { inject, injectable } from 'tsyringe';
 import { statSync } from 'node:fs';
-import { pairDatabasePath, pairId, startOpsServer } from '@market-data/storage-core';
+import { pairDatabasePath, pairId, startOpsServer, type PairKey } from '@market-data/storage-core';
+import { JournalReplaySource } from './journal/journal-replay-source';
+import { StoreReplaySource } from './journal/store-replay-source';
 import type { IngestConfig } from './config/ingest-config';
 import type { Feed } from './feeds/feed';
-import { IngestService } from './core/ingest-service';
+import { IngestService, type JournalFactory } from './core/ingest-service';
 
 import type { IngestMetrics } from './core/ingest-metrics';
 import { LOGGER, type Logger } from '@market-data/storage-core';
-import { FEED_FACTORY, INGEST_CONFIG, INGEST_METRICS } from './core/tokens';
+import { FEED_FACTORY, INGEST_CONFIG, INGEST_METRICS, JOURNAL_FACTORY } from './core/tokens';
 import { WsTickerplant } from './server/ws-tickerplant';
 import { PAIR_STORE, type PairStore } from './storage/pair-store';
 
@@ -32,6 +34,7 @@ export class IngestApp {
     @inject(LOGGER) private readonly logger: Logger,
     @inject(INGEST_METRICS) private readonly metrics: IngestMetrics,
     @inject(FEED_FACTORY) private readonly feedFactory: FeedFactory,
+    @inject(JOURNAL_FACTORY) private readonly journal: JournalFactory | null,
   ) {}
 
   get url(): string | undefined {
@@ -50,15 +53,21 @@ export class IngestApp {
   async start(): Promise<void> {
     // The store runs one pair's requests one at a time: writer, retention and replays never interleave.
     const store = this.store;
-    this.tickerplant = new WsTickerplant({ query: (pair, query) => store.query(pair, query), pairs: () => this.service?.pairs() ?? [], logger: this.logger });
+    const served = (pair: PairKey): boolean => this.service?.hasPair(pair) ?? false;
+    const files = new StoreReplaySource(store, this.config.dataDir, served);
+    // With the journal, pair files trail acknowledged trades: replays add the journal's tail.
+    const replay = this.journal ? new JournalReplaySource(files, { hasPair: served, unfiled: (pair) => this.service?.unfiled(pair) ?? [] }) : files;
+    this.tickerplant = new WsTickerplant({ query: (pair, query) => store.query(pair, query), pairs: () => this.service?.pairs() ?? [], logger: this.logger, replay });
     this.service = new IngestService(
-      { store, metrics: this.metrics, logger: this.logger, tickerplant: this.tickerplant },
+      { store, metrics: this.metrics, logger: this.logger, tickerplant: this.tickerplant, ...(this.journal ? { journal: this.journal } : {}) },
       {
         maxBatch: this.config.batch.maxBatch,
         maxDelayMs: this.config.batch.maxDelayMs,
         maxFailures: 3,
         maxBuffered: Math.max(100_000, this.config.batch.maxBatch * 10),
         maxConcurrentFlushes: this.config.batch.maxConcurrent || 4 * Math.max(1, this.config.storageThreads),
+        maxPairTrail: this.config.journal.maxPairTrail,
+        journalMaxBytes: this.config.journal.maxBytes,
       },
     );
     this.service.declarePairs(this.config.pairs);
@@ -103,7 +112,9 @@ export class IngestApp {
       stored: m.stored.total(),
       duplicates: m.duplicates.total(),
       rejected: m.rejected.total(),
+      receiptToAckMs: m.receiptToAck.percentilesMs(),
       receiptToCommitMs: m.receiptToCommit.percentilesMs(),
+      written: m.written.total(),
       batchCommitMs: m.batchCommit.percentilesMs(),
       pool: this.store.stats(),
     };

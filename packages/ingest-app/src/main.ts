@@ -17,8 +17,19 @@ Usage: market-data-ingest [--config file.json] [flags]
   --seed N --rate R         synthetic market: PRNG seed, trades/s per pair
   --realtime true|false     synthetic: pace by the wall clock (default true) or run flat out
   --listen HOST:PORT        ops + subscriber listener (default 127.0.0.1:8090)
-  --max-batch N             flush a pair's batch at N trades (default 10000)
-  --max-delay-ms MS         ...or MS after its first trade (default 100)
+  --max-batch N             write a pair's file batch at N trades (default 10000)
+  --max-delay-ms MS         ...or MS after its first trade (default 1000; pair files trail
+                            the journal by about this much)
+  --journal true|false      acknowledge trades once their group is durable in the journal
+                            under <data-dir>/_journal (default true); false = once their
+                            pair file batch commits
+  --journal-group-ms MS     least time between journal group commits (default 0: the next
+                            group as soon as the previous is durable)
+  --journal-segment-mb N    journal segment file size (default 32)
+  --journal-max-mb N        /healthz turns bad when the journal holds more (default 8192)
+  --journal-sync dsync|fdatasync   O_DSYNC writes (default) or write + fdatasync
+  --max-pair-trail N        most acknowledged trades a pair may hold outside its pair file
+                            (its writes failing) before new ones are refused (default 500000)
   --max-concurrent-flushes N  pair batches written at once; a pair due meanwhile waits
                             and keeps buffering, so batches grow under load (default
                             0 = four per storage thread)

@@ -21,6 +21,21 @@ export interface IngestConfig {
    * FlushSlots); 0 = four per storage thread.
    */
   readonly batch: { readonly maxBatch: number; readonly maxDelayMs: number; readonly maxConcurrent: number };
+  /**
+   * The group-commit journal under `<dataDir>/_journal` (DESIGN.md section 2): trades are
+   * acknowledged once their group is durable there; pair files trail by up to `batch.maxDelayMs`.
+   * groupCommitMs: least time between group commits (0 = as soon as the previous is durable);
+   * segmentBytes: segment file size; maxBytes: health turns bad above it; maxPairTrail: most
+   * acknowledged trades a pair may hold outside its pair file before new ones are refused.
+   */
+  readonly journal: {
+    readonly enabled: boolean;
+    readonly groupCommitMs: number;
+    readonly segmentBytes: number;
+    readonly maxBytes: number;
+    readonly maxPairTrail: number;
+    readonly sync: 'dsync' | 'fdatasync';
+  };
   readonly poolSize: number;
   /** Keep the pair files on a worker thread (DuckDB's synchronous work then leaves the socket thread alone). */
   /** Worker threads that own the pair files (pairs shared among them); 0 keeps them on the main thread. */
@@ -46,7 +61,8 @@ export const DEFAULT_CONFIG: IngestConfig = {
   source: 'synthetic',
   pairs: [],
   listen: { host: '127.0.0.1', port: 8090 },
-  batch: { maxBatch: 10_000, maxDelayMs: 100, maxConcurrent: 0 },
+  batch: { maxBatch: 10_000, maxDelayMs: 1000, maxConcurrent: 0 },
+  journal: { enabled: true, groupCommitMs: 0, segmentBytes: 32 * 1024 * 1024, maxBytes: 8 * 1024 * 1024 * 1024, maxPairTrail: 500_000, sync: 'dsync' },
   poolSize: 200,
   storageThreads: 2,
   threads: 1,
@@ -84,6 +100,11 @@ function bool(key: string, value: unknown): boolean {
   if (value === 'true' || value === '1') return true;
   if (value === 'false' || value === '0') return false;
   return bad(key, `must be true or false; got ${JSON.stringify(value)}`);
+}
+
+function journalSync(value: unknown): 'dsync' | 'fdatasync' {
+  if (value !== 'dsync' && value !== 'fdatasync') bad('journalSync', `must be dsync or fdatasync; got ${JSON.stringify(value)}`);
+  return value;
 }
 
 function parsePairs(key: string, value: unknown): PairKey[] {
@@ -132,7 +153,7 @@ function parseReplayFile(key: string, value: unknown): ReplayFileConfig {
 const KNOWN_KEYS = new Set([
   'dataDir', 'source', 'pairs', 'listen', 'maxBatch', 'maxDelayMs', 'maxConcurrentFlushes', 'poolSize', 'storageThreads', 'threads', 'memoryLimit',
   'retentionIntervalMs', 'logLevel', 'duration', 'binanceStream', 'staleTimeoutMs', 'replayFiles', 'speed', 'seed', 'rate',
-  'realtime', 'endpoints', 'config', 'help',
+  'realtime', 'endpoints', 'config', 'help', 'journal', 'journalGroupMs', 'journalSegmentMb', 'journalMaxMb', 'journalSync', 'maxPairTrail',
 ]);
 
 /**
@@ -183,6 +204,14 @@ export function buildConfig(input: Readonly<Record<string, unknown>>): IngestCon
       maxBatch: input.maxBatch === undefined ? d.batch.maxBatch : int('maxBatch', input.maxBatch, 1, 1_000_000),
       maxDelayMs: input.maxDelayMs === undefined ? d.batch.maxDelayMs : int('maxDelayMs', input.maxDelayMs, 1, 60_000),
       maxConcurrent: input.maxConcurrentFlushes === undefined ? d.batch.maxConcurrent : int('maxConcurrentFlushes', input.maxConcurrentFlushes, 0, 10_000),
+    },
+    journal: {
+      enabled: input.journal === undefined ? d.journal.enabled : bool('journal', input.journal),
+      groupCommitMs: input.journalGroupMs === undefined ? d.journal.groupCommitMs : int('journalGroupMs', input.journalGroupMs, 0, 1000),
+      segmentBytes: input.journalSegmentMb === undefined ? d.journal.segmentBytes : int('journalSegmentMb', input.journalSegmentMb, 1, 4096) * 1024 * 1024,
+      maxBytes: input.journalMaxMb === undefined ? d.journal.maxBytes : int('journalMaxMb', input.journalMaxMb, 1, 16 * 1024 * 1024) * 1024 * 1024,
+      maxPairTrail: input.maxPairTrail === undefined ? d.journal.maxPairTrail : int('maxPairTrail', input.maxPairTrail, 1, 100_000_000),
+      sync: journalSync(input.journalSync ?? d.journal.sync),
     },
     poolSize: input.poolSize === undefined ? d.poolSize : int('poolSize', input.poolSize, 1, 100_000),
     storageThreads: input.storageThreads === undefined ? d.storageThreads : int('storageThreads', input.storageThreads, 0, 64),

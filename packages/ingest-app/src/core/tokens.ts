@@ -2,3 +2,5 @@
 export const INGEST_CONFIG = Symbol.for('market-data.ingest.Config');
 export const FEED_FACTORY = Symbol.for('market-data.ingest.FeedFactory');
 export const INGEST_METRICS = Symbol.for('market-data.ingest.Metrics');
+/** The journal factory (IngestService's JournalFactory), or null when the journal is off. */
+export const JOURNAL_FACTORY = Symbol.for('market-data.ingest.JournalFactory');

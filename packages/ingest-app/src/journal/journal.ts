@@ -36,9 +36,8 @@ export interface Journal<T extends JournalTrade = JournalTrade> {
   /** Deletes every closed segment whose records all lie below `lowWaterLsn`. */
   release(lowWaterLsn: number): void;
   stats(): JournalStats;
-  /** Writes what is queued (retrying for up to `timeoutMs` if writes fail), then closes the file. */
+  /** Makes what is queued durable (retrying for up to `timeoutMs`); resolves to the trades it could not write. */
+  flush(timeoutMs?: number): Promise<number>;
+  /** Flushes, then closes the file. */
   close(timeoutMs?: number): Promise<void>;
 }
-
-/** tsyringe token for the ingester's journal factory (registered by composeIngestApp). */
-export const JOURNAL_OPTIONS: unique symbol = Symbol.for('market-data.ingest.JournalOptions');

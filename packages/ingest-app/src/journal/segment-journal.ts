@@ -1,4 +1,4 @@
-import { close, fdatasync, fsync, ftruncate, mkdirSync, open, statfs, unlink, write } from 'node:fs';
+import { close, constants, fdatasync, fsync, ftruncate, mkdirSync, open, statfs, unlink, write } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '@market-data/storage-core';
@@ -32,6 +32,12 @@ export interface SegmentJournalOptions {
   readonly retryMaxMs?: number;
   /** How often the free space of the journal's file system is read (0 = never). */
   readonly diskCheckMs?: number;
+  /**
+   * How a group is made durable: 'dsync' opens segments with O_DSYNC, so the write itself returns
+   * only once the data is on disk (one trip to the thread pool per group); 'fdatasync' writes,
+   * then calls fdatasync (two trips). Same guarantee; `npm run bench:journal` compares them.
+   */
+  readonly sync?: 'dsync' | 'fdatasync';
 }
 
 export interface SegmentJournalHooks<T extends JournalTrade> {
@@ -53,7 +59,7 @@ interface ActiveSegment {
 /**
  * The journal as segment files of checksummed records, one writer, group commit (see Journal).
  *
- * Each group is one positional write and one fdatasync. A failed write or fdatasync abandons the
+ * Each group is one positional write to a segment opened with O_DSYNC (or a write and an fdatasync). A failed write or fdatasync abandons the
  * segment (cut back to its last durable byte where possible: after a failed fsync Linux may have
  * dropped the dirty pages, so the file is not trusted again) and the same group, with whatever
  * came meanwhile, is written into a new segment after a backoff. Nothing of a failed group is
@@ -159,17 +165,17 @@ export class SegmentJournal<T extends JournalTrade = JournalTrade> implements Jo
     return this.segments[0]?.since;
   }
 
-  async close(timeoutMs = 10_000): Promise<void> {
+  /**
+   * Makes everything queued durable, retrying failed writes for up to `timeoutMs`; returns how
+   * many trades it could not write (never acknowledged).
+   */
+  async flush(timeoutMs = 10_000): Promise<number> {
     const deadline = Date.now() + timeoutMs;
-    if (this.timer) this.clearTimer();
-    if (this.diskTimer) clearInterval(this.diskTimer);
+    this.clearTimer();
     for (;;) {
       if (this.writing) await this.writing;
-      if (this.group.length === 0) break;
-      if (this.failing && Date.now() > deadline) {
-        this.logger.error('journal closed with trades it could not make durable (never acknowledged)', { trades: this.groupTrades, error: this.failing.message });
-        break;
-      }
+      if (this.group.length === 0) return 0;
+      if (this.failing && Date.now() > deadline) return this.groupTrades;
       if (this.retryTimer) {
         clearTimeout(this.retryTimer);
         this.retryTimer = undefined;
@@ -177,7 +183,16 @@ export class SegmentJournal<T extends JournalTrade = JournalTrade> implements Jo
       }
       await this.commit();
     }
+  }
+
+  /** Flushes (see flush), then closes the segment; nothing is taken afterwards. */
+  async close(timeoutMs = 10_000): Promise<void> {
+    if (this.closed) return;
+    const lost = await this.flush(timeoutMs);
+    if (lost > 0) this.logger.error('journal closed with trades it could not make durable (never acknowledged)', { trades: lost, error: this.failing?.message });
     this.closed = true;
+    this.clearTimer();
+    if (this.diskTimer) clearInterval(this.diskTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     const active = this.active;
     this.active = undefined;
@@ -277,7 +292,7 @@ export class SegmentJournal<T extends JournalTrade = JournalTrade> implements Jo
         const { bytesWritten } = await writeAsync(active.fd, buf.buf, done, buf.length - done, start + done);
         done += bytesWritten;
       }
-      await fdatasyncAsync(active.fd);
+      if (this.options.sync === 'fdatasync') await fdatasyncAsync(active.fd);
       if (active.dirDirty) {
         await this.syncDir();
         active.dirDirty = false;
@@ -300,7 +315,8 @@ export class SegmentJournal<T extends JournalTrade = JournalTrade> implements Jo
   private async openSegment(): Promise<ActiveSegment> {
     const seq = this.nextSeq++;
     const file = path.join(this.options.dir, segmentName(seq));
-    const fd = await openAsync(file, 'w');
+    const dsync = this.options.sync === 'fdatasync' ? 0 : constants.O_DSYNC;
+    const fd = await openAsync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | dsync, 0o644);
     const info: SegmentInfo = { seq, file, bytes: 0, firstLsn: undefined, lastLsn: undefined, since: Date.now() };
     const active: ActiveSegment = { info, fd, dirDirty: true };
     this.segments.push(info);

@@ -16,6 +16,7 @@ import type { Trade } from '../feeds/feed';
 import type { Logger } from '@market-data/storage-core';
 import type { PairStore } from '../storage/pair-store';
 import type { Tickerplant } from './tickerplant';
+import type { ReplaySource } from '../journal/replay-source-contract';
 
 export interface WsTickerplantDeps {
   /** Reads stored ticks (the PairStore's query): replays run through the same queue as the writer. */
@@ -23,6 +24,8 @@ export interface WsTickerplantDeps {
   /** Pairs the ingester serves right now. */
   pairs(): readonly PairKey[];
   logger: Logger;
+  /** History to replay (pair files plus the journal's tail); without it, pages of `query`. */
+  replay?: ReplaySource;
 }
 
 export interface WsTickerplantOptions {
@@ -162,7 +165,16 @@ export class WsTickerplant implements Tickerplant {
     let after: number | undefined = cursor === undefined ? undefined : cursor - REPLAY_OVERLAP_MS;
     let afterTradeId: string | undefined;
     let total = 0;
+    for await (const rows of this.deps.replay?.replay(pair, after, this.pageRows) ?? []) {
+      if (sub.socket.readyState !== sub.socket.OPEN) return;
+      this.send(sub, { type: 'ticks', pair: id, replay: true, rows });
+      total += rows.length;
+      while (sub.socket.bufferedAmount > this.maxBuffered / 4 && sub.socket.readyState === sub.socket.OPEN) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
     for (;;) {
+      if (this.deps.replay) break;
       const query = getTicksAfterQuery({ after, afterTradeId, limit: this.pageRows });
       const page = await this.deps.query(pair, query);
       if (sub.socket.readyState !== sub.socket.OPEN) return;
