@@ -2,6 +2,8 @@
 // A local Binance USD-M combined-stream server for benchmarks, in its own process so its CPU is
 // not the ingester's. Raw `<symbol>@trade` frames as Binance sends them, sequential ids per symbol.
 //   node bench/fake-exchange-process.js --rate 50000   (0 = as fast as the client takes them)
+//   node bench/fake-exchange-process.js --rate 20000 --continue-ids --rewind 200
+//     (each new connection goes on from where the last one stopped, 200 ids back)
 //   node bench/fake-exchange-process.js --rate 5000 --file trades.csv
 //     (replays a Binance trades CSV, `trade_id,price,qty,time,is_buyer_maker[,type]`, for every
 //      requested symbol, from the start on every connection, then goes quiet; tests use this)
@@ -15,6 +17,10 @@ const { syntheticFrames, MAX_FRAME_BYTES } = require('./synthetic-trade-frames')
 
 const { stringArg: option } = require('./cli-args');
 let rate = Number(option('rate') || 0);
+const CONTINUE = process.argv.includes('--continue-ids');
+const REWIND = Number(option('rewind') || 0);
+/** Per symbol, the next id the synthetic market would send (for --continue-ids). */
+const nextIdOf = new Map();
 const fileRows = option('file')
   ? fs.readFileSync(option('file'), 'utf8').trim().split('\n').filter((l) => /^\d/.test(l)).map((l) => l.split(','))
   : undefined;
@@ -40,7 +46,9 @@ wss.on('connection', (ws, req) => {
   // unmasked text frames ws.send would produce, but one socket write per batch instead of one per
   // trade keeps the exchange's own CPU small next to the ingester's (both share the 2 cores).
   const socket = ws._socket;
-  const synthetic = fileRows ? undefined : syntheticFrames(streams, symbols);
+  // --continue-ids: a new connection goes on from each symbol's last id (less --rewind N, a
+  // reconnect overlap), as a live exchange does, instead of starting at 1 again.
+  const synthetic = fileRows ? undefined : syntheticFrames(streams, symbols, CONTINUE ? symbols.map((s) => Math.max(1, (nextIdOf.get(s) ?? 1) - REWIND)) : []);
   let out = Buffer.allocUnsafe(1 << 20);
   const sendBatch = (count) => {
     let off = 0;
@@ -69,6 +77,7 @@ wss.on('connection', (ws, req) => {
       socket.write(out.subarray(0, off));
       out = Buffer.allocUnsafe(1 << 20);
     }
+    if (synthetic && CONTINUE) synthetic.nextIds().forEach((id, i) => nextIdOf.set(symbols[i], Math.max(id, nextIdOf.get(symbols[i]) ?? 1)));
     return n;
   };
   let timer;

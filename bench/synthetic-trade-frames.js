@@ -41,11 +41,12 @@ const TRUE_END = bytes('true}}');
 const FALSE_END = bytes('false}}');
 
 /**
- * The synthetic market of one connection: symbols in turn, sequential ids per symbol, one price
- * random walk. next(out, off) writes the next trade's frame at off and returns the offset after it.
+ * The synthetic market of one connection: symbols in turn, sequential ids per symbol (from
+ * firstIds, default 1), one price random walk. next(out, off) writes the next trade's frame at off
+ * and returns the offset after it.
  */
-function syntheticFrames(streams, symbols) {
-  const ids = symbols.map(() => 1);
+function syntheticFrames(streams, symbols, firstIds = []) {
+  const ids = symbols.map((_, i) => firstIds[i] ?? 1);
   // Everything before the id changes only with the trade time, every tenth trade of a symbol.
   const heads = symbols.map(() => ({ t: -1, bytes: Buffer.alloc(0) }));
   let price = 60000;
@@ -93,7 +94,9 @@ function syntheticFrames(streams, symbols) {
     step();
     return frameText(streams[i], symbols[i], id, price);
   };
-  return { next, nextText };
+  /** Each symbol's next id. */
+  const nextIds = () => ids.slice();
+  return { next, nextText, nextIds };
 }
 
 module.exports = { syntheticFrames, MAX_FRAME_BYTES };
