@@ -7,7 +7,8 @@
 //   node bench/fake-exchange-process.js --rate 5000 --file trades.csv
 //     (replays a Binance trades CSV, `trade_id,price,qty,time,is_buyer_maker[,type]`, for every
 //      requested symbol, from the start on every connection, then goes quiet; tests use this)
-// Prints {"port":N} on stdout once listening; control via stdin lines: "rate N".
+// Prints {"port":N} on stdout once listening; control via stdin lines: "rate N", "sent",
+// "schedule" (the latest connection's t0 as epoch ms, rate, symbols and first ids).
 'use strict';
 const fs = require('node:fs');
 const http = require('node:http');
@@ -30,6 +31,8 @@ const server = http.createServer((req, res) => {
 });
 const wss = new WebSocketServer({ server });
 let sent = 0;
+/** The latest connection's send schedule (see below). */
+let schedule;
 
 wss.on('connection', (ws, req) => {
   const streams = new URL(req.url, 'http://x').searchParams.get('streams').split('/');
@@ -84,12 +87,16 @@ wss.on('connection', (ws, req) => {
   let t0 = performance.now();
   let sentHere = 0;
   let rateHere = rate;
+  // At a fixed rate, trade k of this connection (symbols in turn) is due at t0 + k / rate: the
+  // bench's subscriber turns that into a send time per trade ("schedule" on stdin).
+  schedule = { t0Wall: performance.timeOrigin + t0, rate, symbols, firstIds: synthetic ? synthetic.nextIds() : [] };
   const pump = () => {
     if (ws.readyState !== ws.OPEN) return;
     if (rate !== rateHere) {
       rateHere = rate;
       t0 = performance.now();
       sentHere = 0;
+      schedule = { ...schedule, t0Wall: performance.timeOrigin + t0, rate };
     }
     if (rate > 0) {
       // Fixed offered load: send whatever is due by now, checked every few ms.
@@ -127,6 +134,7 @@ process.stdin.on('data', (text) => {
     const m = line.match(/^rate (\d+)/);
     if (m) rate = Number(m[1]);
     if (line.trim() === 'sent') process.stdout.write(JSON.stringify({ sent }) + '\n');
+    if (line.trim() === 'schedule') process.stdout.write(JSON.stringify({ schedule: schedule ?? null }) + '\n');
   }
 });
 process.on('SIGTERM', () => process.exit(0));

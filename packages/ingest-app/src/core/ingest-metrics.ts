@@ -1,5 +1,5 @@
 import { MetricsRegistry, registerProcessMetrics, type Counter, type Gauge, type Histogram } from '@market-data/storage-core';
-import type { JournalHealth } from './ingest-service';
+import type { JournalHealth } from '../journal/journal-health';
 
 /** Every metric the ingester exposes on /metrics, in one place so names stay stable. */
 export class IngestMetrics {

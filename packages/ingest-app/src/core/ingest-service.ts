@@ -1,7 +1,9 @@
 import { pairId, pairKey, toPairKey, type PairKey, type RetentionPolicy } from '@market-data/storage-core';
 import type { Feed, FeedSink, FeedState, RejectReason, Trade, TradeGap } from '../feeds/feed';
 import { AdmitFilter, type AdmitOutcome } from '../journal/admit-filter';
-import type { JournalEntry, JournalStats } from '../journal/journal';
+import type { JournalEntry } from '../journal/journal';
+import { journalHealth, type JournalHealth } from '../journal/journal-health';
+import { reapplyJournal, reportDefects, reportWriteFailure } from '../journal/journal-recovery';
 import type { ScanResult } from '../journal/journal-segments';
 import type { SegmentJournal, SegmentJournalHooks } from '../journal/segment-journal';
 import { FlushSlots } from '../storage/flush-slots';
@@ -60,12 +62,6 @@ export interface PairHealth {
   readonly lastError?: string;
 }
 
-export interface JournalHealth extends JournalStats {
-  readonly ok: boolean;
-  /** Age of the oldest acknowledged trade not yet in its pair file (ms), or null. */
-  readonly oldestUncommittedAgeMs: number | null;
-  readonly problem?: string;
-}
 
 interface Route {
   readonly writer: PairWriter;
@@ -258,22 +254,7 @@ export class IngestService implements FeedSink {
   }
 
   journalHealth(): JournalHealth | undefined {
-    if (!this.journal) return undefined;
-    const stats = this.journal.stats();
-    let oldest = Infinity;
-    for (const w of this.writers.values()) oldest = Math.min(oldest, w.oldestPendingSince ?? Infinity);
-    const limit = this.options.journalMaxBytes ?? Infinity;
-    const problem = stats.failing
-      ? `journal writes failing since ${new Date(stats.failing.since).toISOString()} (${stats.failing.code}: ${stats.failing.message}); new trades are not acknowledged`
-      : stats.bytes > limit
-        ? `journal holds ${stats.bytes} bytes, over its limit of ${limit}: a pair file is far behind`
-        : undefined;
-    return {
-      ...stats,
-      ok: problem === undefined,
-      oldestUncommittedAgeMs: Number.isFinite(oldest) ? Math.round(performance.now() - oldest) : null,
-      ...(problem ? { problem } : {}),
-    };
+    return this.journal ? journalHealth(this.journal.stats(), this.writers.values(), this.options.journalMaxBytes ?? Infinity) : undefined;
   }
 
   // Internals ----------------------------------------------------------------------------------
@@ -331,40 +312,14 @@ export class IngestService implements FeedSink {
     const m = this.deps.metrics;
     const { journal, scan } = factory({
       durable: (entries) => this.durable(entries),
-      writeFailed: (err, attempt, retryInMs) => {
-        m.journalWriteFailures.inc({ code: err.code ?? 'EIO' });
-        const full = err.code === 'ENOSPC' || err.code === 'EDQUOT';
-        this.deps.logger.error(full ? 'journal disk full: new trades are not acknowledged until it can write again' : 'journal write failed: new trades are not acknowledged until it can write again', {
-          code: err.code,
-          err: err.message,
-          attempt,
-          retryInMs,
-        });
-      },
+      writeFailed: (err, attempt, retryInMs) => reportWriteFailure(err, attempt, retryInMs, m, this.deps.logger),
       writeRecovered: (since, attempts) => this.deps.logger.warn('journal writes work again', { failedForMs: Date.now() - since, attempts }),
     });
     this.journal = journal;
     m.watchJournal(this);
-    for (const d of scan.defects) {
-      m.journalDefects.inc({ defect: d.defect, tail: String(d.tail) });
-      const fields = { file: d.file, offset: d.offset, defect: d.defect, droppedBytes: d.droppedBytes };
-      if (d.tail) this.deps.logger.warn('journal: torn last record dropped (a crash during a write); nothing in it was acknowledged', fields);
-      else this.deps.logger.error('journal: corrupt record; it and the rest of its segment are not read', fields);
-    }
-    const checkpoint = new Map<string, number>();
-    for (const r of scan.records) if (r.kind === 'checkpoint') for (const [id, lsn] of r.committed) checkpoint.set(id, lsn);
-    let replayed = 0;
+    reportDefects(scan.defects, m, this.deps.logger);
     const now = performance.now();
-    for (const r of scan.records) {
-      if (r.kind !== 'trades' || r.trades.length === 0) continue;
-      const route = this.routeFor(toPairKey(r.pairId));
-      for (const t of r.trades) route.filter.remember(t.tradeId);
-      if (r.lsn <= (checkpoint.get(r.pairId) ?? 0)) continue;
-      const pair = route.writer.pair;
-      const trades: Trade[] = r.trades.map((t) => ({ type: 'trade', exchange: pair.exchange, marketType: pair.marketType, symbol: pair.symbol, ...t, receivedAt: now }));
-      route.writer.add(trades, r.lsn);
-      replayed += trades.length;
-    }
+    const { replayed, checkpoint } = reapplyJournal(scan.records, (id) => this.routeFor(toPairKey(id)));
     this.lastCheckpoint = checkpoint;
     m.journalReplayed.inc({}, replayed);
     this.deps.logger.info('journal opened', { segments: scan.segments.length, records: scan.records.length, lastLsn: scan.lastLsn, replayedTrades: replayed });
