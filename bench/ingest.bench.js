@@ -174,7 +174,8 @@ const scrape = async (url) => {
   const buckets = bucketsOf(text, 'ingest_receipt_to_commit_seconds');
   const ack = bucketsOf(text, 'ingest_receipt_to_ack_seconds');
   const journal = /^ingest_journal_bytes /m.test(text);
-  return { batches: m ? Number(m[1]) : NaN, buckets, ackBuckets: journal ? ack : buckets, journal };
+  const groups = text.match(/^ingest_journal_groups_total(?:\{\})? (\d+)/m);
+  return { batches: m ? Number(m[1]) : NaN, groups: groups ? Number(groups[1]) : 0, buckets, ackBuckets: journal ? ack : buckets, journal };
 };
 /** The same latency over the acknowledgement histogram. */
 const ackLatency = (before, after) => phaseLatency({ buckets: before.ackBuckets }, { buckets: after.ackBuckets });
@@ -274,6 +275,7 @@ async function phase(name, rate, dataDir) {
       committedPerSec: Math.round((s1.stored - s0.stored) / secs),
       receivedPerSec: Math.round((s1.received - s0.received) / secs),
       batchesPerSec: Math.round((m1.batches - m0.batches) / secs),
+      journalGroupsPerSec: Math.round((m1.groups - m0.groups) / secs),
       ingesterCpuCores: Math.round(cpu * 100) / 100,
       exchangeCpuCores: Math.round(exchangeCpu * 100) / 100,
       ingesterPeakRssMiB: Math.round(peakRss),
@@ -318,7 +320,7 @@ async function main() {
     for (const r of results) {
       console.log(
         `${r.phase.padEnd(16)} offered=${String(r.offeredPerSec).padStart(6)}/s acknowledged=${String(r.committedPerSec).padStart(7)}/s ` +
-          `batches=${r.batchesPerSec}/s cpu=${r.ingesterCpuCores} cores (exchange ${r.exchangeCpuCores}) rss=${r.ingesterPeakRssMiB} MiB ${r.journal ? 'journal' : 'no journal'}; ` +
+          `batches=${r.batchesPerSec}/s${r.journal ? ` journal groups=${r.journalGroupsPerSec}/s` : ''} cpu=${r.ingesterCpuCores} cores (exchange ${r.exchangeCpuCores}) rss=${r.ingesterPeakRssMiB} MiB ${r.journal ? 'journal' : 'no journal'}; ` +
           `receipt->ack p50=${r.receiptToAckMs.p50} ms p99=${r.receiptToAckMs.p99} ms (${r.receiptToAckMs.within10msPct}% within 10 ms); ` +
           `receipt->pair file p50=${r.receiptToCommitMs.p50} ms p99=${r.receiptToCommitMs.p99} ms` +
           `${r.subscriber ? `; subscriber (${r.subscriber.trades} trades): exchange due->subscriber p50=${r.subscriber.dueToSubscriberMs.p50} p99=${r.subscriber.dueToSubscriberMs.p99} ms, publish->subscriber p99=${r.subscriber.publishToSubscriberMs.p99} ms` : ''}` +

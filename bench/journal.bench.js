@@ -17,8 +17,11 @@
 //                and CPU (all threads of this process) per trade
 //   phase max:   as fast as each takes them (at most 200,000 trades waiting) -> trades/s, records/s
 // After each run the store is reopened and its records counted: nothing appended may be missing.
+// Each run is a child process of its own (so one candidate's heap or native state cannot carry
+// over to the next).
 // Flags: --rate 50000 --pairs 100 --seconds 8 --max-seconds 5 --rounds 2 --only segment,lmdb
 'use strict';
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -231,7 +234,18 @@ async function run(name, phase) {
 
 const round = (x) => Math.round(x * 100) / 100;
 
+/** Each candidate runs in a child process of its own: no heap, JIT or native state carries over. */
+function runInChild(name, phase) {
+  const args = [__filename, '--child', name, '--phase', phase, '--rate', String(RATE), '--pairs', String(PAIRS), '--seconds', String(SECONDS), '--max-seconds', String(MAX_SECONDS)];
+  const out = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+  return JSON.parse(out.trim().split('\n').at(-1));
+}
+
 async function main() {
+  if (stringArg('child')) {
+    console.log(JSON.stringify(await run(stringArg('child'), stringArg('phase'))));
+    return;
+  }
   const names = ONLY ? ONLY.split(',') : Object.keys(CANDIDATES);
   for (const n of names) if (!CANDIDATES[n]) throw new Error(`unknown candidate ${n}; known: ${Object.keys(CANDIDATES).join(', ')}`);
   console.log(`bench:journal  ${RATE} trades/s over ${PAIRS} pairs for ${SECONDS} s, max phase ${MAX_SECONDS} s, ${ROUNDS} rounds, node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)}, tmpdir ${os.tmpdir()}`);
@@ -239,7 +253,7 @@ async function main() {
   for (let r = 0; r < ROUNDS; r++) {
     for (const phase of ['fixed', 'max']) {
       for (const name of names) {
-        const res = { round: r + 1, ...(await run(name, phase)) };
+        const res = { round: r + 1, ...runInChild(name, phase) };
         results.push(res);
         console.log(JSON.stringify(res));
       }

@@ -25,6 +25,7 @@ export class IngestMetrics {
     'Time from receiving a trade to its acknowledgement (journal group durable; without a journal, its pair file batch committed).',
     [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 5, 10],
   );
+  readonly journalGroups: Counter = this.registry.counter('ingest_journal_groups_total', 'Journal groups made durable (one write + sync each).');
   readonly journalWriteFailures: Counter = this.registry.counter('ingest_journal_write_failures_total', 'Journal group writes that failed (and were retried), by error code (ENOSPC: disk full).');
   readonly journalDefects: Counter = this.registry.counter('ingest_journal_defects_total', 'Torn or corrupt journal records found on start (never read as data), by defect and whether it was the torn tail.');
   readonly journalReplayed: Counter = this.registry.counter('ingest_journal_replayed_trades_total', 'Trades re-applied from the journal to pair files on start.');

@@ -296,6 +296,7 @@ export class IngestService implements FeedSink {
   private durable(entries: readonly JournalEntry<Trade>[]): void {
     const m = this.deps.metrics;
     const now = performance.now();
+    m.journalGroups.inc();
     for (const entry of entries) {
       const route = this.routesById.get(entry.pairId);
       if (!route) continue;

@@ -42,13 +42,16 @@ export type DecodedRecord =
   | { readonly kind: 'trades'; readonly lsn: number; readonly pairId: string; readonly trades: JournalTrade[] }
   | { readonly kind: 'checkpoint'; readonly lsn: number; readonly committed: ReadonlyMap<string, number> };
 
-/** A byte buffer that grows by doubling; records are encoded straight into it. */
+/**
+ * A byte buffer that grows by doubling; records are encoded straight into it. Its memory is a
+ * SharedArrayBuffer, so the journal's I/O thread writes it without a copy (see JournalIo).
+ */
 export class GrowBuffer {
   buf: Buffer;
   length = 0;
 
   constructor(initial = 1 << 16) {
-    this.buf = Buffer.allocUnsafe(initial);
+    this.buf = sharedBuffer(Math.max(64, initial));
   }
 
   ensure(extra: number): void {
@@ -56,7 +59,7 @@ export class GrowBuffer {
     if (need <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < need) size *= 2;
-    const next = Buffer.allocUnsafe(size);
+    const next = sharedBuffer(size);
     this.buf.copy(next, 0, 0, this.length);
     this.buf = next;
   }
@@ -64,6 +67,10 @@ export class GrowBuffer {
   reset(): void {
     this.length = 0;
   }
+}
+
+export function sharedBuffer(size: number): Buffer {
+  return Buffer.from(new SharedArrayBuffer(size));
 }
 
 /** True when every character is ASCII and the id fits a record (what encodeTrades needs). */

@@ -1,19 +1,15 @@
-import { close, constants, fdatasync, fsync, ftruncate, mkdirSync, open, statfs, unlink, write } from 'node:fs';
+import { constants, mkdirSync, statfs } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '@market-data/storage-core';
-import { encodeCheckpointRecord, encodeTradesRecord, GrowBuffer, type JournalTrade } from './journal-record';
+import { WorkerJournalIo, type JournalIo } from './journal-io';
+import { encodeCheckpointRecord, encodeTradesRecord, GrowBuffer, sharedBuffer, type JournalTrade } from './journal-record';
 import { scanSegments, SEGMENT_MAGIC, segmentName, type ScanResult, type SegmentInfo } from './journal-segments';
 import type { Journal, JournalEntry, JournalStats } from './journal';
 
-const openAsync = promisify(open);
-const writeAsync = promisify(write);
-const fdatasyncAsync = promisify(fdatasync);
-const fsyncAsync = promisify(fsync);
-const closeAsync = promisify(close);
-const ftruncateAsync = promisify(ftruncate);
-const unlinkAsync = promisify(unlink);
 const statfsAsync = promisify(statfs);
+const MAGIC = sharedBuffer(SEGMENT_MAGIC.length);
+SEGMENT_MAGIC.copy(MAGIC);
 
 export interface SegmentJournalOptions {
   /** The journal's folder (`<dataDir>/_journal`); created if missing. */
@@ -59,7 +55,8 @@ interface ActiveSegment {
 /**
  * The journal as segment files of checksummed records, one writer, group commit (see Journal).
  *
- * Each group is one positional write to a segment opened with O_DSYNC (or a write and an fdatasync). A failed write or fdatasync abandons the
+ * Each group is one positional write to a segment opened with O_DSYNC (or a write and an
+ * fdatasync), made on the journal's own I/O thread (see JournalIo). A failed write or fdatasync abandons the
  * segment (cut back to its last durable byte where possible: after a failed fsync Linux may have
  * dropped the dirty pages, so the file is not trusted again) and the same group, with whatever
  * came meanwhile, is written into a new segment after a backoff. Nothing of a failed group is
@@ -85,6 +82,7 @@ export class SegmentJournal<T extends JournalTrade = JournalTrade> implements Jo
   private diskFree: number | undefined;
   private diskTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly io: JournalIo = new WorkerJournalIo();
 
   private constructor(
     private readonly options: SegmentJournalOptions,
@@ -140,7 +138,7 @@ export class SegmentJournal<T extends JournalTrade = JournalTrade> implements Jo
         continue;
       }
       this.segments.splice(i, 1);
-      unlinkAsync(seg.file).catch((err: NodeJS.ErrnoException) => {
+      this.io.unlink(seg.file).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') this.logger.warn('journal segment could not be deleted', { file: seg.file, err });
       });
     }
@@ -196,7 +194,8 @@ export class SegmentJournal<T extends JournalTrade = JournalTrade> implements Jo
     if (this.retryTimer) clearTimeout(this.retryTimer);
     const active = this.active;
     this.active = undefined;
-    if (active) await closeAsync(active.fd).catch(() => undefined);
+    if (active) await this.io.close(active.fd).catch(() => undefined);
+    await this.io.shutdown();
   }
 
   // Internals ----------------------------------------------------------------------------------
@@ -281,18 +280,14 @@ export class SegmentJournal<T extends JournalTrade = JournalTrade> implements Jo
     let active = this.active;
     if (active && active.info.lastLsn !== undefined && active.info.bytes + buf.length > this.options.segmentBytes) {
       this.active = undefined;
-      await closeAsync(active.fd).catch(() => undefined);
+      await this.io.close(active.fd).catch(() => undefined);
       active = undefined;
     }
     active ??= await this.openSegment();
     const start = active.info.bytes;
     try {
-      let done = 0;
-      while (done < buf.length) {
-        const { bytesWritten } = await writeAsync(active.fd, buf.buf, done, buf.length - done, start + done);
-        done += bytesWritten;
-      }
-      if (this.options.sync === 'fdatasync') await fdatasyncAsync(active.fd);
+      await this.io.pwrite(active.fd, buf.buf, buf.length, start);
+      if (this.options.sync === 'fdatasync') await this.io.fdatasync(active.fd);
       if (active.dirDirty) {
         await this.syncDir();
         active.dirDirty = false;
@@ -316,14 +311,14 @@ export class SegmentJournal<T extends JournalTrade = JournalTrade> implements Jo
     const seq = this.nextSeq++;
     const file = path.join(this.options.dir, segmentName(seq));
     const dsync = this.options.sync === 'fdatasync' ? 0 : constants.O_DSYNC;
-    const fd = await openAsync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | dsync, 0o644);
+    const fd = await this.io.open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | dsync);
     const info: SegmentInfo = { seq, file, bytes: 0, firstLsn: undefined, lastLsn: undefined, since: Date.now() };
     const active: ActiveSegment = { info, fd, dirDirty: true };
     this.segments.push(info);
     this.active = active;
     try {
       // Made durable by the first group's fdatasync.
-      await writeAsync(fd, SEGMENT_MAGIC, 0, SEGMENT_MAGIC.length, 0);
+      await this.io.pwrite(fd, MAGIC, MAGIC.length, 0);
       info.bytes = SEGMENT_MAGIC.length;
     } catch (err) {
       await this.abandon(active, 0);
@@ -336,23 +331,18 @@ export class SegmentJournal<T extends JournalTrade = JournalTrade> implements Jo
   private async abandon(active: ActiveSegment, goodBytes: number): Promise<void> {
     if (this.active === active) this.active = undefined;
     const empty = active.info.lastLsn === undefined;
-    await ftruncateAsync(active.fd, empty ? 0 : goodBytes).catch(() => undefined);
-    await closeAsync(active.fd).catch(() => undefined);
+    await this.io.ftruncate(active.fd, empty ? 0 : goodBytes).catch(() => undefined);
+    await this.io.close(active.fd).catch(() => undefined);
     active.info.bytes = empty ? 0 : goodBytes;
     if (empty) {
       const at = this.segments.indexOf(active.info);
       if (at >= 0) this.segments.splice(at, 1);
-      await unlinkAsync(active.info.file).catch(() => undefined);
+      await this.io.unlink(active.info.file).catch(() => undefined);
     }
   }
 
-  private async syncDir(): Promise<void> {
-    const fd = await openAsync(this.options.dir, 'r');
-    try {
-      await fsyncAsync(fd);
-    } finally {
-      await closeAsync(fd);
-    }
+  private syncDir(): Promise<void> {
+    return this.io.fsyncDir(this.options.dir);
   }
 
   private checkDisk(): void {

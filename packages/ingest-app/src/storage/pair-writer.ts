@@ -212,12 +212,15 @@ export class PairWriter {
 
   /** `n` of the oldest pending trades left the writer: move the journal marks past them. */
   private settle(n: number): void {
-    while (n > 0 && this.marks.length > 0) {
-      const mark = this.marks[0];
+    // One splice for the whole batch: a mark per journal record, hundreds per batch.
+    let done = 0;
+    while (n > 0 && done < this.marks.length) {
+      const mark = this.marks[done];
       const take = Math.min(n, mark.remaining);
       mark.remaining -= take;
       n -= take;
-      if (mark.remaining === 0) this.marks.shift();
+      if (mark.remaining === 0) done++;
     }
+    if (done > 0) this.marks.splice(0, done);
   }
 }
