@@ -228,7 +228,7 @@ function printTable(live, offline, probe) {
     ...(live.startBoundary
       ? [[`  the app's first boundary (warm-up, cold passes, ${live.startBoundary.afterStartS} s after start)`, `${live.startBoundary.p50} / ${live.startBoundary.p99} ms (${live.startBoundary.count} samples)`]]
       : []),
-    ['  since the app started (its catch-up too)', `${live.commitToRowMs.sinceStart.p50} / ${live.commitToRowMs.sinceStart.p99} ms (${live.commitToRowMs.samples} samples)`],
+    ['  the app\'s last 10 minutes (its catch-up too in a short run)', `${live.commitToRowMs.sinceStart.p50} / ${live.commitToRowMs.sinceStart.p99} ms (${live.commitToRowMs.samples} samples)`],
     ...(live.commitToRowMs.missing > 0
       ? [['  lag samples missing (pass not run, or run on a replay)', `${live.commitToRowMs.missing}${live.commitToRowMs.missingAtLeastMs ? `, each >= ${live.commitToRowMs.missingAtLeastMs} ms` : ''}`]]
       : []),
@@ -236,7 +236,7 @@ function printTable(live, offline, probe) {
     [`live passes, one round of ${PAIRS} pairs`, `${live.livePassSecondsPerRound} s`],
     ...Object.entries(live.processes).map(([name, p]) => [`${name} CPU / peak RSS`, `${p.cpuCores} cores / ${p.peakRssMiB} MiB`]),
     ['analytics cores by thread', Object.entries(live.analyticsThreadCores).map(([n, c]) => `${n} ${c}`).join(', ')],
-    ['ingester receipt -> commit p50 / p99 (last 64k trades)', `${live.ingestReceiptToCommitMs.p50} / ${live.ingestReceiptToCommitMs.p99} ms, window mean ${live.ingestReceiptToCommitMs.windowMean} ms`],
+    ['ingester receipt -> commit p50 / p99 (per batch, its oldest trade; last 60 s)', `${live.ingestReceiptToCommitMs.p50} / ${live.ingestReceiptToCommitMs.p99} ms, window mean ${live.ingestReceiptToCommitMs.windowMean} ms`],
     ['ingester batches (= analytics messages)/s, trades per batch', `${live.ingestBatchesPerSec}, ${live.ingestTradesPerBatch}`],
     ['stop (analytics, ingest) ms, exit codes', `${live.stop.analytics.ms}, ${live.stop.ingest.ms}; ${live.stop.analytics.code}, ${live.stop.ingest.code}`],
     ...(offline ? [[`offline run: ${offline.pairs} pairs, ${offline.ticks} ticks`, `${round(offline.seconds)} s (${round((offline.seconds / offline.pairs) * 1000, 1)} ms/pair), ${round(offline.cpuSeconds)} CPU s, ${Math.round(offline.peakRssMiB)} MiB`]] : []),

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run bench:commit-floor: what one small commit to one pair file costs, the floor under the
 // ingester's receipt-to-commit latency. N pair files (one DuckDB instance each, threads 1,
-// memory_limit 64MB, as openPairDatabase opens them), round-robin, one commit of R rows per file
+// memory_limit 64MB, as openPairDatabase opened them before files were attached to one shared
+// instance; the commit costs the same attached: DESIGN.md section 5), round-robin, one commit of R rows per file
 // per round, three ways side by side in one run:
 //   appender  appendDataChunk + flushSync outside a transaction (appendTicks' way without candles)
 //   txn       BEGIN + appendDataChunk + flushSync + COMMIT (appendTicks' way when candles close)

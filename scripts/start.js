@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The main job on a fresh clone (`npm start`): the ingester on the embedded default (synthetic
 // market, DuckDB files under ./data) and the analytics app subscribed to it, as two real
-// processes, with the analytics report printed as it updates. Ctrl-C or --duration stops both.
+// processes, with the analytics report printed as it updates and the chart page's address.
+// Ctrl-C or --duration stops both.
 'use strict';
 const { spawn } = require('node:child_process');
 const path = require('node:path');
@@ -65,6 +66,7 @@ async function main() {
     '--data-dir', dataDir, '--ingester', `ws://${ingestListen}`, '--listen', analyticsListen,
   ]);
   await waitHealthy(`http://${analyticsListen}`);
+  console.log(`\nchart: open http://${analyticsListen}/chart/ in a browser (live candles, delta, CVD, profile, gaps, zones)\n`);
 
   let stopping = false;
   const stop = async (why) => {
@@ -97,7 +99,7 @@ async function main() {
         fetch(`http://${ingestListen}/healthz`).then((r) => r.json()),
       ]);
       const stored = health.pairs.map((p) => `${p.pair} pending=${p.pending}`).length;
-      console.log(`\n=== ${new Date().toISOString()}  pairs=${stored}  subscribers=${health.subscribers} ===`);
+      console.log(`\n=== ${new Date().toISOString()}  pairs=${stored}  subscribers=${health.subscribers}  chart http://${analyticsListen}/chart/ ===`);
       console.log(formatReport(reports));
     } catch (err) {
       console.error(`report unavailable: ${err.message}`);

@@ -1,7 +1,7 @@
 'use strict';
 // ConnectionPoolManager.acquire latency. Hits: acquiring a pair that is open. Misses: a pool
 // smaller than the pair set, visited round-robin, so every acquire evicts the least recently used
-// idle file (closeSync, which checkpoints) and opens another existing one.
+// idle file (a DETACH, which checkpoints it) and attaches another existing one.
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');

@@ -1,10 +1,12 @@
 'use strict';
-// Run as its own process (`node --expose-gc bench/storage/rss-probe.js <pairs> <rows> <batch> <writer>`)
-// so the figures hold only what open pairs cost: baseline, all pairs open and idle, after writing
-// `rows` ticks across them (still open), after a CHECKPOINT of every file, and after closing.
+// Run as its own process, one per layout, so layouts cannot pollute each other's figures:
+// `node --expose-gc bench/storage/rss-probe.js <pairs> <rows> <batch> <writer> <layout> [memoryLimit] [blockSize]`.
+// Figures: baseline, all pairs open and idle, after writing `rows` ticks across them (still
+// open), after a CHECKPOINT of every file, and after closing; plus the time to open them all.
 // <writer> is `appendTicks` (storage-core) or `appender` (DuckDB's raw row appender), to tell the
-// write path's own memory from the table data's. Ticks are generated batch by batch, so the
-// benchmark's own data does not inflate the RSS. Prints one JSON line.
+// write path's own memory from the table data's; <layout> is `attached` (one shared instance) or
+// `instance-per-file` (see pair-set.js). Ticks are generated batch by batch, so the benchmark's
+// own data does not inflate the RSS. Prints one JSON line.
 const { DuckDBTimestampValue } = require('@duckdb/node-api');
 const { appendTicks } = require('@market-data/storage-core');
 const { openPairSet } = require('./pair-set');
@@ -32,10 +34,13 @@ function appendRaw(appender, ticks) {
 async function main() {
   const [pairs, rows, batch] = process.argv.slice(2, 5).map(Number);
   const writer = process.argv[5] ?? 'appendTicks';
+  const layout = process.argv[6] ?? 'attached';
+  const memoryLimit = process.argv[7] || undefined;
+  const blockSize = process.argv[8] ? Number(process.argv[8]) : undefined;
   if (writer !== 'appendTicks' && writer !== 'appender') throw new Error(`unknown writer ${writer}`);
   const baseline = sample();
   const openStart = process.hrtime.bigint();
-  const set = await openPairSet(pairs);
+  const set = await openPairSet(pairs, layout, { memoryLimit, blockSize });
   const openMs = Number(process.hrtime.bigint() - openStart) / 1e6;
   try {
     const idleOpen = sample();
@@ -57,7 +62,7 @@ async function main() {
     const stored = await set.countTicks();
     set.close();
     const afterClose = sample();
-    process.stdout.write(`${JSON.stringify({ pairs, rows: stored, writer, openMs, baseline, idleOpen, afterWrite, afterCheckpoint, afterClose })}\n`);
+    process.stdout.write(`${JSON.stringify({ pairs, rows: stored, writer, layout, memoryLimit, blockSize, openMs, baseline, idleOpen, afterWrite, afterCheckpoint, afterClose })}\n`);
   } catch (error) {
     set.close();
     throw error;

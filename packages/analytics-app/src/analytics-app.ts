@@ -1,15 +1,18 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { inject, injectable } from 'tsyringe';
+import { MarketDataClient, WebSocketTransport, type StateChange } from '@market-data/client';
 import { CONNECTION_POOL, type ConnectionPool } from '@market-data/pool';
-import { listPairs, LOGGER, pairId, startOpsServer, toPairKey, type Logger, type PairKey } from '@market-data/storage-core';
+import { listPairs, pairId, toPairKey, type PairKey } from '@market-data/storage-core';
+import { LOGGER, metricValue, startOpsServer, type Logger } from '@market-data/runtime';
 import type { AnalyticsConfig } from './config/analytics-config';
 import type { AnalyticsMetrics } from './core/analytics-metrics';
+import { ChartServer } from './chart/chart-handler';
 import { AnalyticsRunner } from './core/analytics-runner';
 import { PairQueues } from './core/pair-queues';
 import { readStoredTicks } from './core/offline-source';
 import { ANALYTICS_CONFIG, ANALYTICS_METRICS } from './core/tokens';
 import { buildPairReport, type PairReport } from './engine';
-import { TickSubscriber } from './subscriber/tick-subscriber';
+import { AnalyticsError } from './errors';
 
 /**
  * The analytics runner: live, it subscribes to the ingester and keeps each pair's own
@@ -19,9 +22,13 @@ import { TickSubscriber } from './subscriber/tick-subscriber';
 export class AnalyticsApp {
   private readonly runner: AnalyticsRunner;
   private readonly queues: PairQueues;
-  private subscriber: TickSubscriber | undefined;
+  private readonly chart: ChartServer;
+  private client: MarketDataClient | undefined;
+  private following: Promise<void> | undefined;
   private http: { url: string; close(): Promise<void> } | undefined;
   private known = new Set<string>();
+  /** Pairs with an analytics file when the app started: the chart shows them while the ingester is away. */
+  private stored: readonly string[] = [];
   private subscriberState = 'idle';
   private stopped: Promise<void> | undefined;
 
@@ -42,8 +49,10 @@ export class AnalyticsApp {
       },
     );
     for (const p of config.pairs) this.known.add(pairId(p));
+    this.chart = new ChartServer({ pairs: () => this.chartPairs(), withConnection: (pair, fn) => this.withConnection(toPairKey(pair), fn), logger });
     this.queues = new PairQueues(
-      (pair, rows, committedAt) => this.runner.apply(pair, rows, committedAt),
+      // The chart pages refetch a pair once its new trades (and any pass they closed) are stored.
+      (pair, rows, committedAt) => this.runner.apply(pair, rows, committedAt).then(() => this.chart.events.changed(pair)),
       (pair, err) => this.logger.error('storing ticks failed', { pair, err }),
       { holdMs: config.maxDelayMs, concurrency: config.concurrency },
     );
@@ -55,40 +64,70 @@ export class AnalyticsApp {
 
   /** Starts the ops listener and, in live mode, the subscription. */
   async start(): Promise<void> {
-    this.http = await startOpsServer(this.config.listen.host, this.config.listen.port, {
-      metrics: () => this.metrics.registry.render(),
-      health: () => this.health(),
-      routes: { '/report': async () => this.reports(), '/stats': async (query) => this.stats(query.get('since')) },
-    });
-    this.logger.info('analytics listening', { url: this.http.url, mode: this.config.ingester ? 'live' : 'offline', ingester: this.config.ingester });
+    this.stored = listPairs(this.config.analyticsDir, 'analytics').map(pairId);
+    this.http = await startOpsServer(
+      this.config.listen.host,
+      this.config.listen.port,
+      {
+        metrics: () => this.metrics.registry.metrics(),
+        health: () => this.health(),
+        routes: { '/report': () => this.reports(), '/stats': (query) => this.stats(query.get('since')) },
+        handlers: [this.chart.handle],
+      },
+      { security: this.config.security, setting: '--listen', securityHint: this.config.securityHint, logger: this.logger },
+    );
+    this.logger.info('analytics listening', { url: this.http.url, chart: `${this.http.url}/chart/`, mode: this.config.ingester ? 'live' : 'offline', ingester: this.config.ingester });
     if (!this.config.ingester) return;
-    this.subscriber = new TickSubscriber({
-      url: this.config.ingester,
+    // Pairs this app already has files for resume from their cursors even when it follows '*'
+    // (without them the first subscription would name no cursor and replay everything).
+    for (const pair of listPairs(this.config.analyticsDir, 'analytics')) this.known.add(pairId(pair));
+    const { token, tls } = this.config.ingesterAuth;
+    this.client = new MarketDataClient({
+      transport: new WebSocketTransport({ url: this.config.ingester, ...(token === undefined ? {} : { token }), ...(tls ? { tls } : {}) }),
       pairs: this.config.pairs.length > 0 ? this.config.pairs.map(pairId) : '*',
-      // The cursor must cover everything received before a reconnect: wait for the queues first.
+      // Asked before every (re)connect, once every event received is queued: wait for the queues
+      // to store it, so the cursor covers everything received (no gap) and no more (no skip).
       cursor: async () => {
         await this.queues.idle();
         return this.runner.cursor(this.pairs());
       },
-      onTicks: (pair, rows, _replay, committedAt) => this.queues.push(pair, rows, committedAt),
-      onPairs: (pairs) => pairs.forEach((p) => this.known.add(p)),
-      onState: (state, detail) => {
-        if (state === 'reconnecting' && this.subscriberState !== 'reconnecting') this.metrics.reconnects.inc();
-        this.subscriberState = state;
-        this.logger.info('subscriber state', { state, detail });
-      },
+      onState: (change) => this.subscriberStateChanged(change),
     });
-    await this.subscriber.start();
+    this.following = this.follow(this.client);
+  }
+
+  /** Hands the ingester's trades to the per-pair queues; a full queue holds the loop, which pauses the socket. */
+  private async follow(client: MarketDataClient): Promise<void> {
+    try {
+      for await (const event of client) {
+        if (event.type === 'trades') await this.queues.push(event.pair, event.trades, event.committedAt);
+        else if (event.type === 'pairs') {
+          const before = this.known.size;
+          event.pairs.forEach((p) => this.known.add(p));
+          if (this.known.size > before) this.chart.events.pairsChanged();
+        }
+      }
+    } catch (err) {
+      // A refusal that retrying cannot fix (bad subscription, bad token): health says so.
+      this.logger.error('subscription ended', { err });
+    }
+  }
+
+  private subscriberStateChanged({ state, detail }: StateChange): void {
+    if (state === 'reconnecting' && this.subscriberState !== 'reconnecting') this.metrics.reconnects.inc();
+    this.subscriberState = state;
+    this.logger.info('subscriber state', { state, detail });
   }
 
   /** Offline: every pair's stored trades, read-only, through the same runner. */
   async runOffline(): Promise<{ pairs: number; ticks: number }> {
     const pairs = this.config.pairs.length > 0 ? this.config.pairs : listPairs(this.config.dataDir, 'trading');
+    if (pairs.length === 0) throw new AnalyticsError('NO_DATA', `no trading.duckdb files under ${this.config.dataDir}: nothing to compute offline`);
     let ticks = 0;
     for (const pair of pairs) {
       this.known.add(pairId(pair));
       const cursor = (await this.runner.cursor([pair]))[pairId(pair)];
-      ticks += await readStoredTicks(this.config.dataDir, pair, cursor, (rows) => this.runner.apply(pairId(pair), rows));
+      ticks += await readStoredTicks(this.config.dataDir, pair, cursor, (rows) => this.runner.apply(pairId(pair), rows), { memoryLimit: this.config.memoryLimit });
     }
     await this.runner.passAll(pairs);
     this.logger.info('offline pass done', { pairs: pairs.length, ticks });
@@ -105,17 +144,18 @@ export class AnalyticsApp {
    * Headline figures as JSON (benchmarks and operators): counts and latency quantiles in ms;
    * `since` (epoch ms) adds the lag's quantiles over the samples made since then only.
    */
-  stats(since?: string | null): Record<string, unknown> {
+  async stats(since?: string | null): Promise<Record<string, unknown>> {
     const m = this.metrics;
     const sinceMs = since === null || since === undefined ? Number.NaN : Number(since);
     return {
       ...(Number.isFinite(sinceMs) ? { commitToRowMsSince: m.lagSamples.percentilesSince(sinceMs, 1000) } : {}),
-      ticksApplied: m.ticksApplied.total(),
-      ticksDuplicate: m.ticksDuplicate.total(),
-      passes: m.passes.total(),
-      passFailures: m.passFailures.total(),
-      commitToRowMs: m.lag.percentilesMs(),
-      passMs: m.passSeconds.percentilesMs(),
+      ticksApplied: await metricValue(m.ticksApplied),
+      ticksDuplicate: await metricValue(m.ticksDuplicate),
+      passes: await metricValue(m.passes),
+      passFailures: await metricValue(m.passFailures),
+      // Over the last 10 minutes (see AnalyticsMetrics).
+      commitToRowMs: await m.lag.percentilesMs(),
+      passMs: await m.passSeconds.percentilesMs(),
     };
   }
 
@@ -138,17 +178,23 @@ export class AnalyticsApp {
       const started = performance.now();
       const ms = (): number => Math.round(performance.now() - started);
       this.queues.discardPending();
-      await this.subscriber?.stop();
+      await this.client?.close();
+      await this.following;
       this.queues.close();
       await this.queues.idle();
       this.logger.info('in-flight batches and passes finished', { ms: ms() });
       await this.runner.flushCandles(this.pairs());
+      this.chart.close();
       await this.http?.close();
       this.logger.info('open candles written', { ms: ms() });
       await this.pool.closeAll();
       this.logger.info('analytics stopped', { ms: ms() });
     })();
     return this.stopped;
+  }
+
+  private chartPairs(): string[] {
+    return [...new Set([...this.known, ...this.stored])].sort();
   }
 
   private pairs(): PairKey[] {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { registerPool } from '@market-data/pool';
-import { createLogger, LOGGER, type Logger } from '@market-data/storage-core';
+import { createLogger, LOGGER, type Logger } from '@market-data/runtime';
 import type { AnalyticsConfig } from './config/analytics-config';
 import { AnalyticsApp } from './analytics-app';
 import { AnalyticsMetrics } from './core/analytics-metrics';

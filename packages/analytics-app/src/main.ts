@@ -1,54 +1,34 @@
 #!/usr/bin/env node
-import { listPairs, openPairDatabase, pairId, parseArgs, runUntilStopped, StorageError, toPairKey } from '@market-data/storage-core';
-import { buildAnalyticsConfig, type AnalyticsConfig } from './config/analytics-config';
+import { createLogger, runMain, runUntilStopped } from '@market-data/runtime';
+import { listPairs, openPairDatabase, pairId } from '@market-data/storage-core';
 import { composeAnalyticsApp } from './composition-root';
+import { analyticsHelp, loadAnalyticsCommand, printableConfig, type AnalyticsConfig, type ReportConfig } from './config/analytics-config';
+import { ANALYTICS_SETTINGS } from './config/analytics-settings';
 import { buildPairReport, formatReport, type PairReport } from './engine';
 import { AnalyticsError } from './errors';
 
-const HELP = `market-data-analytics: order flow, market profile, fair value gaps and supply/demand zones
+/** Where main writes: reports and --help to `stdout`, JSON log lines to `log` (default stderr). Tests capture them. */
+export interface MainIo {
+  readonly stdout?: (text: string) => void;
+  readonly log?: (line: string) => void;
+}
 
-Usage:
-  market-data-analytics [run] [flags]        follow the ingester (live) or read files (--offline)
-  market-data-analytics report [--pair P] [--json] [--from URL] [--data-dir DIR]
+const write = (io: MainIo, text: string): void => (io.stdout ?? ((t) => process.stdout.write(t)))(text);
 
-  --data-dir DIR           where pair folders live (default ./data)
-  --analytics-dir DIR      where analytics.duckdb files go (default: the data dir)
-  --pairs LIST             exchange:marketType:symbol,... (default: all the ingester serves / all on disk)
-  --ingester URL           the ingester's listener (default ws://127.0.0.1:8090)
-  --offline                no ingester: read trading.duckdb files read-only, compute, exit
-  --listen HOST:PORT       /metrics, /healthz, /report (default 127.0.0.1:8091)
-  --row-size P=R           market profile row size for pair P (repeatable; default: a nice
-                           number near price/2000)
-  --value-area-pct X       value area share (default 0.7)
-  --profile-window MIN     market profile window in minutes (default 15)
-  --pool-size N            analytics files kept open (default 200)
-  --memory-limit SIZE      DuckDB memory_limit per analytics file, e.g. 32MB (default 64MB);
-                           the app's DuckDB memory is bounded by open files x SIZE
-  --retention-interval-ms MS  live mode: retention per pair after a pass at most this often
-                           (default 300000, 0 = never; DESIGN.md section 3 policy)
-  --max-delay-ms MS        live mode: a pair's ticks wait up to MS to be stored together
-                           (default 1000); ticks of a new minute are stored at once
-  --concurrency N          live mode: pairs storing ticks and running their pass at once, the
-                           rest wait in arrival order, a new minute first (default 3)
-  --duration SEC           stop after SEC seconds
-  --log-level LEVEL        debug | info | warn | error
-report:
-  --from URL               ask a running analytics app (default http://127.0.0.1:8091); when none
-                           answers, read analytics files read-only from --data-dir
-  --pair P                 only this pair (repeatable)     --json   machine-readable output`;
-
-async function report(flags: Record<string, unknown>): Promise<number> {
-  const only = ([] as unknown[]).concat(flags.pair ?? []).map(String);
+async function report(config: ReportConfig, io: MainIo): Promise<number> {
   let reports: PairReport[] | undefined;
-  const from = String(flags.from ?? 'http://127.0.0.1:8091');
+  const from = config.from.replace(/^ws/, 'http').replace(/\/$/, '');
+  let res: Response | undefined;
   try {
-    const res = await fetch(`${from.replace(/^ws/, 'http').replace(/\/$/, '')}/report`, { signal: AbortSignal.timeout(3000) });
-    if (res.ok) reports = (await res.json()) as PairReport[];
+    res = await fetch(`${from}/report`, { signal: AbortSignal.timeout(3000), headers: config.token ? { authorization: `Bearer ${config.token}` } : {} });
   } catch {
     // No running analytics app: read the files.
   }
+  if (res?.status === 401) {
+    throw new AnalyticsError('INVALID_CONFIG', `${from} demands a token: give it with --auth-token-file FILE or MARKET_DATA_ANALYTICS_AUTH_TOKEN`, 'authTokenFile');
+  }
+  if (res?.ok) reports = (await res.json()) as PairReport[];
   if (!reports) {
-    const config = buildAnalyticsConfig({ dataDir: flags.dataDir, analyticsDir: flags.analyticsDir, offline: true });
     reports = [];
     for (const pair of listPairs(config.analyticsDir, 'analytics')) {
       const db = await openPairDatabase(config.analyticsDir, pair, { role: 'analytics', readOnly: true });
@@ -59,16 +39,15 @@ async function report(flags: Record<string, unknown>): Promise<number> {
       }
     }
   }
-  if (only.length > 0) {
-    only.forEach((p) => toPairKey(p));
-    reports = reports.filter((r) => only.includes(r.pair));
-  }
-  process.stdout.write(flags.json ? JSON.stringify(reports, null, 2) + '\n' : formatReport(reports) + '\n');
+  if (config.pairs.length > 0) reports = reports.filter((r) => config.pairs.includes(r.pair));
+  write(io, config.json ? JSON.stringify(reports, null, 2) + '\n' : formatReport(reports) + '\n');
   return 0;
 }
 
-async function run(config: AnalyticsConfig): Promise<number> {
-  const { app } = composeAnalyticsApp(config);
+async function run(config: AnalyticsConfig, io: MainIo): Promise<number> {
+  const logger = createLogger({ level: config.logLevel, base: { app: 'analytics' }, write: io.log });
+  logger.info('config', { config: printableConfig(config) });
+  const { app } = composeAnalyticsApp(config, { logger });
   if (!config.ingester) {
     try {
       await app.runOffline();
@@ -77,33 +56,21 @@ async function run(config: AnalyticsConfig): Promise<number> {
     }
     return 0;
   }
-  await runUntilStopped(app, { durationSec: config.durationSec });
+  await runUntilStopped(app, { durationSec: config.durationSec, logger });
   return 0;
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
-  const { flags, positional } = parseArgs(argv, ['help', 'json', 'offline']);
-  const command = positional[0] ?? 'run';
-  if (flags.help) {
-    process.stdout.write(HELP + '\n');
+/** The command line: `[run]` (live or --offline) or `report`; every setting loaded and checked first. */
+export async function main(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env, io: MainIo = {}): Promise<number> {
+  if (ANALYTICS_SETTINGS.wantsHelp(argv)) {
+    write(io, analyticsHelp() + '\n');
     return 0;
   }
-  if (command === 'report') return report(flags);
-  if (command !== 'run') throw new AnalyticsError('INVALID_CONFIG', `unknown command ${JSON.stringify(command)} (run, report)`, 'command');
-  const { json: _json, pair: _pair, from: _from, ...rest } = flags;
-  return run(buildAnalyticsConfig(rest));
+  const command = loadAnalyticsCommand({ argv, env });
+  return command.command === 'report' ? report(command.config, io) : run(command.config, io);
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      if (err instanceof AnalyticsError || (err instanceof StorageError && (err.code === 'INVALID_OPTION' || err.code === 'INVALID_PAIR'))) {
-        process.stderr.write(`market-data-analytics: ${err.message}\n`);
-        process.exit(2);
-      }
-      process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'fatal', err: String(err) }) + '\n');
-      process.exit(1);
-    },
-  );
+  // Files held by an ingester, or nothing to read, are refusals to start like a bad setting (exit 2).
+  runMain('market-data-analytics', () => main(process.argv.slice(2)), { isUsageError: (err) => err instanceof AnalyticsError });
 }

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPairDatabase, pairId, type PairDatabase, type TickRow } from '@market-data/storage-core';
+import { tradeOf, type TickRow } from '@market-data/client';
+import { openPairDatabase, pairId, type PairDatabase } from '@market-data/storage-core';
 import { AnalyticsMetrics } from '../src/core/analytics-metrics';
 import { AnalyticsRunner } from '../src/core/analytics-runner';
 import { analyticsTables, MINUTE, PAIR, rows, SILENT_LOGGER, T0 } from './engine/support';
@@ -45,7 +46,7 @@ describe('retention in the live analytics app (AnalyticsRunner retentionInterval
       { engine: { fvgMinGapPct: 0.001 }, retentionIntervalMs },
     );
     for (const batch of market()) {
-      await runner.apply(pairId(PAIR), batch);
+      await runner.apply(pairId(PAIR), batch.map(tradeOf));
       // Let the interval elapse between passes.
       if (retentionIntervalMs > 0) await new Promise((r) => setTimeout(r, retentionIntervalMs));
     }

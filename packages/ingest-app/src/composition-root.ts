@@ -5,10 +5,10 @@ import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { registerPool, type ConnectionPoolOptions } from '@market-data/pool';
 import type { IngestConfig } from './config/ingest-config';
 import { IngestMetrics } from './core/ingest-metrics';
-import { createLogger, LOGGER, type Logger } from '@market-data/storage-core';
+import { divideMemoryLimit } from '@market-data/storage-core';
+import { createLogger, LOGGER, type Logger } from '@market-data/runtime';
 import type { JournalFactory } from './core/ingest-service';
 import { FEED_FACTORY, INGEST_CONFIG, INGEST_METRICS, JOURNAL_FACTORY } from './core/tokens';
-import { journalDir } from './journal/journal-segments';
 import { SegmentJournal } from './journal/segment-journal';
 import { createFeeds } from './feed-factory';
 import { IngestApp, type FeedFactory } from './ingest-app';
@@ -36,16 +36,16 @@ export function composeIngestApp(config: IngestConfig, overrides: ComposeOverrid
   container.register(INGEST_METRICS, { useValue: new IngestMetrics() });
   container.register(FEED_FACTORY, { useValue: overrides.feedFactory ?? createFeeds });
   const j = config.journal;
-  const journal: JournalFactory | null = j.enabled
+  const journal: JournalFactory | undefined = j.enabled
     ? (hooks) =>
         SegmentJournal.open(
           // While writes fail, what waits for the journal is bounded; feeds pause well before (maxPending).
-          { dir: journalDir(config.dataDir), segmentBytes: j.segmentBytes, groupCommitMs: j.groupCommitMs, maxUnwrittenTrades: 2_000_000, sync: j.sync },
+          { dir: j.dir, segmentBytes: j.segmentBytes, groupCommitMs: j.groupCommitMs, maxUnwrittenTrades: 2_000_000, sync: j.sync },
           hooks,
           logger,
         )
-    : null;
-  container.register(JOURNAL_FACTORY, { useValue: journal });
+    : undefined;
+  container.register(JOURNAL_FACTORY, { useValue: { factory: journal } });
   const poolOptions: ConnectionPoolOptions = {
     baseDir: config.dataDir,
     maxConnections: config.poolSize,
@@ -55,8 +55,9 @@ export function composeIngestApp(config: IngestConfig, overrides: ComposeOverrid
   };
   const threads = config.storageThreads;
   if (threads > 0 && existsSync(STORE_WORKER_FILE)) {
-    // Each thread owns its own share of the pairs, so each gets its share of the pool.
-    const shardOptions = { ...poolOptions, maxConnections: Math.ceil(config.poolSize / threads) };
+    // Each thread owns its own share of the pairs and its own shared DuckDB instance (an instance
+    // cannot cross threads), so each gets its share of the pool and of --memory-limit.
+    const shardOptions = { ...poolOptions, maxConnections: Math.ceil(config.poolSize / threads), memoryLimit: divideMemoryLimit(config.memoryLimit, threads) };
     const shards = Array.from({ length: threads }, () => new WorkerPairStore(STORE_WORKER_FILE, shardOptions));
     container.register(PAIR_STORE, { useValue: threads === 1 ? shards[0] : new ShardedPairStore(shards) });
   } else {

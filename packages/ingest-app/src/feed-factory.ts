@@ -39,13 +39,16 @@ export function createFeeds(config: IngestConfig): Feed[] {
             wsUrl: market === 'spot' ? e.binanceSpotWs : e.binanceUsdmWs,
             restUrl: market === 'spot' ? e.binanceSpotRest : e.binanceUsdmRest,
             staleTimeoutMs: config.staleTimeoutMs,
+            staleDataMs: config.staleDataMs,
           }),
         );
       }
       for (const category of ['spot', 'linear'] as const) {
         const list = symbols('bybit', category);
         if (list.length === 0) continue;
-        feeds.push(new BybitFeed({ category, symbols: list, wsUrl: category === 'spot' ? e.bybitSpotWs : e.bybitLinearWs, staleTimeoutMs: config.staleTimeoutMs }));
+        feeds.push(
+          new BybitFeed({ category, symbols: list, wsUrl: category === 'spot' ? e.bybitSpotWs : e.bybitLinearWs, staleTimeoutMs: config.staleTimeoutMs, staleDataMs: config.staleDataMs }),
+        );
       }
       return feeds;
     }

@@ -1,15 +1,16 @@
 import { inject, injectable } from 'tsyringe';
 import { statSync } from 'node:fs';
-import { pairDatabasePath, pairId, startOpsServer, type PairKey } from '@market-data/storage-core';
-import { JournalReplaySource } from './journal/journal-replay-source';
-import { StoreReplaySource } from './journal/store-replay-source';
+import { pairDatabasePath, pairId, type PairKey } from '@market-data/storage-core';
+import { Gauge, LOGGER, metricValue, startOpsServer, type Logger } from '@market-data/runtime';
 import type { IngestConfig } from './config/ingest-config';
 import type { Feed } from './feeds/feed';
 import { IngestService, type JournalFactory } from './core/ingest-service';
+import { FeedResumeStore } from './feeds/feed-resume-store';
 
 import type { IngestMetrics } from './core/ingest-metrics';
-import { LOGGER, type Logger } from '@market-data/storage-core';
 import { FEED_FACTORY, INGEST_CONFIG, INGEST_METRICS, JOURNAL_FACTORY } from './core/tokens';
+import { JournalReplaySource } from './journal/journal-replay-source';
+import { FileReplaySource } from './server/file-replay-source';
 import { WsTickerplant } from './server/ws-tickerplant';
 import { PAIR_STORE, type PairStore } from './storage/pair-store';
 
@@ -27,6 +28,7 @@ export class IngestApp {
   private retentionTimer: NodeJS.Timeout | undefined;
   private feeds: Feed[] = [];
   private stopped: Promise<void> | undefined;
+  private readonly inputFailures: string[] = [];
 
   constructor(
     @inject(INGEST_CONFIG) private readonly config: IngestConfig,
@@ -34,7 +36,7 @@ export class IngestApp {
     @inject(LOGGER) private readonly logger: Logger,
     @inject(INGEST_METRICS) private readonly metrics: IngestMetrics,
     @inject(FEED_FACTORY) private readonly feedFactory: FeedFactory,
-    @inject(JOURNAL_FACTORY) private readonly journal: JournalFactory | null,
+    @inject(JOURNAL_FACTORY) private readonly journalOption: { readonly factory?: JournalFactory },
   ) {}
 
   get url(): string | undefined {
@@ -45,21 +47,48 @@ export class IngestApp {
     return this.service;
   }
 
-  /** Resolves when every finite feed (replay, bounded synthetic) has delivered everything. */
+  /**
+   * Resolves when every finite feed (replay, bounded synthetic) has delivered everything it could.
+   * A feed that failed (a truncated or unreadable file) is logged and counted in `exitCode`
+   * instead of rejecting, so that the app still stops cleanly and stores what was read.
+   */
   feedsDone(): Promise<void> {
-    return Promise.all(this.feeds.map((f) => f.done ?? new Promise<void>(() => undefined))).then(() => undefined);
+    const settled = this.feeds.map((f) =>
+      (f.done ?? new Promise<void>(() => undefined)).catch((err: unknown) => {
+        this.inputFailures.push(err instanceof Error ? err.message : String(err));
+        this.logger.error('input not read completely', { feed: f.name, err: err instanceof Error ? err.message : String(err) });
+      }),
+    );
+    return Promise.all(settled).then(() => undefined);
+  }
+
+  /** 0, or 1 when a finite feed could not read all of its input (see feedsDone). */
+  get exitCode(): number {
+    return this.inputFailures.length > 0 ? 1 : 0;
   }
 
   async start(): Promise<void> {
     // The store runs one pair's requests one at a time: writer, retention and replays never interleave.
     const store = this.store;
-    const served = (pair: PairKey): boolean => this.service?.hasPair(pair) ?? false;
-    const files = new StoreReplaySource(store, this.config.dataDir, served);
+    const served = (): readonly PairKey[] => this.service?.pairs() ?? [];
+    const files = new FileReplaySource({
+      query: (pair, query) => store.query(pair, query),
+      dataDir: this.config.dataDir,
+      serves: (pair) => this.service?.hasPair(pair) ?? false,
+    });
     // With the journal, pair files trail acknowledged trades: replays add the journal's tail.
-    const replay = this.journal ? new JournalReplaySource(files, { hasPair: served, unfiled: (pair) => this.service?.unfiled(pair) ?? [] }) : files;
-    this.tickerplant = new WsTickerplant({ query: (pair, query) => store.query(pair, query), pairs: () => this.service?.pairs() ?? [], logger: this.logger, replay });
+    const journal = this.journalOption.factory;
+    const source = journal ? new JournalReplaySource(files, { hasPair: (pair) => this.service?.hasPair(pair) ?? false, unfiled: (pair) => this.service?.unfiled(pair) ?? [] }) : files;
+    this.tickerplant = new WsTickerplant({ source, pairs: served, logger: this.logger.child({ component: 'tickerplant' }) });
     this.service = new IngestService(
-      { store, metrics: this.metrics, logger: this.logger, tickerplant: this.tickerplant, ...(this.journal ? { journal: this.journal } : {}) },
+      {
+        store,
+        metrics: this.metrics,
+        logger: this.logger,
+        tickerplant: this.tickerplant,
+        resume: new FeedResumeStore(store, this.config.dataDir),
+        ...(journal ? { journal } : {}),
+      },
       {
         maxBatch: this.config.batch.maxBatch,
         maxDelayMs: this.config.batch.maxDelayMs,
@@ -74,12 +103,17 @@ export class IngestApp {
     this.registerPoolMetrics();
     const tickerplant = this.tickerplant;
     const service = this.service;
-    this.http = await startOpsServer(this.config.listen.host, this.config.listen.port, {
-      metrics: () => this.metrics.registry.render(),
-      health: () => ({ ...service.health(), pool: this.store.stats(), subscribers: tickerplant.subscriberCount() }),
-      upgrades: { '/subscribe': (req, socket, head) => tickerplant.handleUpgrade(req, socket, head) },
-      routes: { '/stats': async () => this.stats() },
-    });
+    this.http = await startOpsServer(
+      this.config.listen.host,
+      this.config.listen.port,
+      {
+        metrics: () => this.metrics.registry.metrics(),
+        health: () => ({ ...service.health(), pool: this.store.stats(), subscribers: tickerplant.subscriberCount() }),
+        upgrades: { '/subscribe': (req, socket, head) => tickerplant.handleUpgrade(req, socket, head) },
+        routes: { '/stats': () => this.stats() },
+      },
+      { security: this.config.security, setting: '--listen', securityHint: this.config.securityHint, logger: this.logger },
+    );
     this.logger.info('ingester listening', { url: this.http.url, dataDir: this.config.dataDir, source: this.config.source, pairs: this.config.pairs.length });
     this.feeds = this.feedFactory(this.config);
     await service.start(this.feeds);
@@ -99,40 +133,61 @@ export class IngestApp {
       await this.tickerplant?.close();
       await this.http?.close();
       await this.store.close();
-      this.logger.info('ingester stopped', { stored: this.metrics.stored.total(), ms: Math.round(performance.now() - started) });
+      this.logger.info('ingester stopped', { stored: await metricValue(this.metrics.stored), ms: Math.round(performance.now() - started) });
     })();
     return this.stopped;
   }
 
   /** Headline figures as JSON (benchmarks and operators): counts and latency quantiles. */
-  stats(): Record<string, unknown> {
+  async stats(): Promise<Record<string, unknown>> {
     const m = this.metrics;
     return {
-      received: m.received.total(),
-      stored: m.stored.total(),
-      duplicates: m.duplicates.total(),
-      rejected: m.rejected.total(),
-      receiptToAckMs: m.receiptToAck.percentilesMs(),
-      receiptToCommitMs: m.receiptToCommit.percentilesMs(),
-      written: m.written.total(),
-      batchCommitMs: m.batchCommit.percentilesMs(),
+      received: await metricValue(m.received),
+      stored: await metricValue(m.stored),
+      duplicates: await metricValue(m.duplicates),
+      rejected: await metricValue(m.rejected),
+      // Per journal record or batch (its oldest trade), over the last minute: see IngestMetrics.
+      receiptToAckMs: await m.receiptToAck.percentilesMs(),
+      receiptToCommitMs: await m.receiptToCommit.percentilesMs(),
+      written: await metricValue(m.written),
+      batchCommitMs: await m.batchCommit.percentilesMs(),
       pool: this.store.stats(),
     };
   }
 
   private registerPoolMetrics(): void {
     const stats = () => this.store.stats();
-    this.metrics.registry.gauge('ingest_pool_open_pairs', 'Pair files open in the pool.', (set) => set({}, stats().poolSize));
-    this.metrics.registry.gauge('ingest_pool_hit_rate_pct', 'Pool hit rate since start.', (set) => set({}, stats().hitRatePct));
-    this.metrics.registry.gauge('ingest_pool_evictions', 'Pool evictions since start.', (set) => set({}, stats().evictions));
-    this.metrics.registry.gauge('ingest_pair_file_bytes', 'Size of each pair file on disk.', (set) => {
-      for (const pair of this.service?.pairs() ?? []) {
-        try {
-          set({ pair: pairId(pair) }, statSync(pairDatabasePath(this.config.dataDir, pair)).size);
-        } catch {
-          // Not created yet.
+    const registers = [this.metrics.registry];
+    // Read at each scrape (prom-client runs `collect` first).
+    const gauge = (name: string, help: string, read: () => number): Gauge =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read());
+        },
+      });
+    gauge('ingest_pool_open_pairs', 'Pair files open in the pool.', () => stats().poolSize);
+    gauge('ingest_pool_hit_rate_pct', 'Pool hit rate since start.', () => stats().hitRatePct);
+    gauge('ingest_pool_evictions', 'Pool evictions since start.', () => stats().evictions);
+    const dataDir = this.config.dataDir;
+    const pairs = (): PairKey[] => this.service?.pairs() ?? [];
+    new Gauge({
+      name: 'ingest_pair_file_bytes',
+      help: 'Size of each pair file on disk.',
+      labelNames: ['pair'],
+      registers,
+      collect(): void {
+        this.reset();
+        for (const pair of pairs()) {
+          try {
+            this.set({ pair: pairId(pair) }, statSync(pairDatabasePath(dataDir, pair)).size);
+          } catch {
+            // Not created yet.
+          }
         }
-      }
+      },
     });
   }
 }

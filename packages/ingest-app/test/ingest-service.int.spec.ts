@@ -7,7 +7,7 @@ import { executeQuery, pairKey } from '@market-data/storage-core';
 import { IngestService } from '../src/core/ingest-service';
 import { PoolPairStore } from '../src/storage/pool-pair-store';
 import { IngestMetrics } from '../src/core/ingest-metrics';
-import { createLogger } from '@market-data/storage-core';
+import { createLogger, metricValue } from '@market-data/runtime';
 
 import { ArrayFeed, makeTrades } from './support/array-feed';
 import { useTempDir } from './support/temp-dir';
@@ -29,9 +29,9 @@ function setup(options: Partial<ConstructorParameters<typeof IngestService>[1]> 
   return { pool, metrics, service, logs };
 }
 
-async function until(pred: () => boolean, ms = 20_000): Promise<void> {
+async function until(pred: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!pred()) {
+  while (!(await pred())) {
     if (Date.now() > end) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -54,9 +54,9 @@ describe('IngestService', () => {
       await service.stop();
       expect(await count(pool, 'AAA')).toBe(2500);
       expect(await count(pool, 'BBB')).toBe(700);
-      expect(metrics.stored.total()).toBe(3200);
-      expect(metrics.duplicates.total()).toBe(500);
-      expect(metrics.received.get({ pair: 'binance:spot:AAA' })).toBe(3000);
+      expect(await metricValue(metrics.stored)).toBe(3200);
+      expect(await metricValue(metrics.duplicates)).toBe(500);
+      expect(await metricValue(metrics.received, { pair: 'binance:spot:AAA' })).toBe(3000);
       // 2500 trades 100 ms apart from 23:55:00 = 250 s -> 1m candles 23:55..23:59.
       const candles = await pool.withConnection(pairKey('binance', 'spot', 'AAA'), (c) =>
         executeQuery(c, 'SELECT timestamp, trade_count, volume, buy_volume FROM candles_1m ORDER BY timestamp'),
@@ -80,8 +80,8 @@ describe('IngestService', () => {
       await feed.done;
       await service.stop();
       for (const s of symbols) expect(await count(pool, s)).toBe(2000);
-      expect(metrics.stored.total()).toBe(8000);
-      expect(metrics.duplicates.total()).toBe(0);
+      expect(await metricValue(metrics.stored)).toBe(8000);
+      expect(await metricValue(metrics.duplicates)).toBe(0);
     } finally {
       await pool.closeAll();
     }
@@ -96,7 +96,7 @@ describe('IngestService', () => {
       const feed = new ArrayFeed([...makeTrades('BAD', 300), ...makeTrades('GOOD', 300), ...makeTrades('BAD', 10, { firstId: 1000 })], 100);
       await service.start([feed]);
       await feed.done;
-      await until(() => metrics.flushFailures.get({ pair: 'binance:spot:BAD' }) >= 2);
+      await until(async () => (await metricValue(metrics.flushFailures, { pair: 'binance:spot:BAD' })) >= 2);
       await service.stop();
       expect(await count(pool, 'GOOD')).toBe(300);
       const health = service.health();
@@ -105,7 +105,7 @@ describe('IngestService', () => {
       expect(health.pairs.find((p) => p.pair === 'binance:spot:GOOD')).toMatchObject({ failing: false, pending: 0 });
       expect(logs.some((l) => l.includes('retrying with backoff'))).toBe(true);
       expect(logs.some((l) => l.includes('pair file behind at stop; trades lost'))).toBe(true);
-      expect(metrics.stored.get({ pair: 'binance:spot:BAD' })).toBe(0);
+      expect(await metricValue(metrics.stored, { pair: 'binance:spot:BAD' })).toBe(0);
     } finally {
       await pool.closeAll();
     }
@@ -121,14 +121,14 @@ describe('IngestService', () => {
       const feed = new ArrayFeed([...makeTrades('LOCKED', 200), ...makeTrades('GOOD', 300)], 100);
       await service.start([feed]);
       await feed.done;
-      await until(() => metrics.flushFailures.get({ pair: 'binance:spot:LOCKED' }) >= 3);
+      await until(async () => (await metricValue(metrics.flushFailures, { pair: 'binance:spot:LOCKED' })) >= 3);
       expect(service.health().pairs.find((p) => p.pair === 'binance:spot:LOCKED')).toMatchObject({ failing: true, lastError: expect.stringMatching(/cannot open/) });
-      expect(metrics.stored.get({ pair: 'binance:spot:LOCKED' })).toBe(0);
+      expect(await metricValue(metrics.stored, { pair: 'binance:spot:LOCKED' })).toBe(0);
       unlock();
       unlocked = true;
-      await until(() => metrics.stored.get({ pair: 'binance:spot:LOCKED' }) === 200);
+      await until(async () => (await metricValue(metrics.stored, { pair: 'binance:spot:LOCKED' })) === 200);
       expect(service.health().pairs.find((p) => p.pair === 'binance:spot:LOCKED')).toMatchObject({ failing: false, pending: 0 });
-      expect(metrics.dropped.total()).toBe(0);
+      expect(await metricValue(metrics.dropped)).toBe(0);
       await service.stop();
       expect(await count(pool, 'LOCKED')).toBe(200);
       expect(await count(pool, 'GOOD')).toBe(300);
@@ -143,10 +143,10 @@ describe('IngestService', () => {
     try {
       for (let i = 0; i < 5; i++) service.reject('malformed_json', `{"broken ${i}`);
       service.reject('bad_price', '{"p":"NaN"}');
-      expect(metrics.rejected.get({ reason: 'malformed_json' })).toBe(5);
-      expect(metrics.rejected.get({ reason: 'bad_price' })).toBe(1);
+      expect(await metricValue(metrics.rejected, { reason: 'malformed_json' })).toBe(5);
+      expect(await metricValue(metrics.rejected, { reason: 'bad_price' })).toBe(1);
       expect(logs.filter((l) => l.includes('message rejected'))).toHaveLength(3);
-      expect(metrics.registry.render()).toContain('ingest_messages_rejected_total{reason="malformed_json"} 5');
+      expect(await metrics.registry.metrics()).toContain('ingest_messages_rejected_total{reason="malformed_json"} 5');
     } finally {
       await pool.closeAll();
     }
@@ -165,7 +165,7 @@ describe('IngestService', () => {
       await feed.done;
       await service.stop();
       expect(await count(pool, 'MIX')).toBe(50);
-      expect(metrics.rejected.get({ reason: 'invalid_tick' })).toBe(2);
+      expect(await metricValue(metrics.rejected, { reason: 'invalid_tick' })).toBe(2);
     } finally {
       await pool.closeAll();
     }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ConnectionPoolManager } from '@market-data/pool';
-import { createLogger, executeQuery, pairKey } from '@market-data/storage-core';
+import { executeQuery, pairKey } from '@market-data/storage-core';
+import { createLogger } from '@market-data/runtime';
 import { IngestService } from '../src/core/ingest-service';
 import { PoolPairStore } from '../src/storage/pool-pair-store';
 import { IngestMetrics } from '../src/core/ingest-metrics';

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { openPairDatabase, pairKey, executeQuery } from '@market-data/storage-core';
+import { getTicksAfterQuery } from '@market-data/queries';
 import { ShardedPairStore } from '../src/storage/sharded-pair-store';
 import { WorkerPairStore } from '../src/storage/worker-pair-store';
 import { makeTrades } from './support/array-feed';
@@ -32,6 +33,9 @@ describe('WorkerPairStore (pair files on a worker thread)', () => {
       expect(Number(ticks.n)).toBe(1502);
       const [candles] = await store.query(A, { sql: 'SELECT sum(trade_count) AS n FROM candles_1m' });
       expect(Number(candles.n)).toBe(1502);
+      // A read template carries its decoder (a function, which cannot cross to the thread).
+      const page = getTicksAfterQuery({ limit: 3 });
+      expect((await store.query(A, page)).map(page.decode).map((t) => t.tradeId)).toEqual([a[0].tradeId, a[1].tradeId, a[2].tradeId]);
       expect(store.stats().poolSize).toBe(2);
       await expect(store.query(A, { sql: 'SELECT * FROM no_such_table' })).rejects.toThrow(/no_such_table/);
     } finally {

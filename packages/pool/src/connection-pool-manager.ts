@@ -1,10 +1,11 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { openPairDatabase, pairId, type PairDatabase, type PairKey } from '@market-data/storage-core';
+import { needsReattach, openPairDatabase, pairId, type PairDatabase, type PairKey, type SharedInstance } from '@market-data/storage-core';
 import { PoolError } from './errors';
+import { CheckpointSweep } from './checkpoint-sweep';
 import { KeyedLock } from './keyed-lock';
 import { LruMap } from './lru';
 import { toPair } from './pair-input';
-import { resolvePoolOptions, type ConnectionPoolOptions } from './pool-options';
+import { resolvePoolOptions, shareInstanceOrThrow, type ConnectionPoolOptions } from './pool-options';
 import type { ConnectionPool, PairInput, PoolStats } from './tokens';
 
 /** One pair's slot: open or being opened, with its holders. */
@@ -16,6 +17,12 @@ interface Entry {
   db: PairDatabase | undefined;
   users: number;
   pins: number;
+  /** DuckDB invalidated the attached file (a failed checkpoint): detach it once idle, so the next claim re-attaches. */
+  broken: boolean;
+  /** Acquired since its last checkpoint: the periodic sweep checkpoints it. */
+  dirty: boolean;
+  /** Being checkpointed by the sweep: neither evicted nor closed meanwhile. */
+  sweeping: boolean;
 }
 
 type ClaimKind = 'acquire' | 'pin';
@@ -33,7 +40,11 @@ interface Waiter {
 /**
  * Keeps at most `maxConnections` pair files open, least recently acquired idle ones closed first.
  *
- * A pair file is opened once per process (a second DuckDB instance on the same file loses data on
+ * Open files are ATTACHed to one shared DuckDB instance (storage-core's, for this pool's threads
+ * and memoryLimit), which the pool holds from construction to `closeAll`: opening attaches,
+ * evicting detaches, and one memory_limit bounds every file the pool has open.
+ *
+ * A pair file is opened once per process (a second open of the same file loses data on
  * checkpoint), so every user of a pair shares its one connection; the pool counts users and
  * never closes a file that is acquired or pinned.
  */
@@ -55,14 +66,25 @@ export class ConnectionPoolManager implements ConnectionPool {
   private finishClose: (() => void) | undefined;
   private readonly closeErrors: unknown[] = [];
   private checkpointing = false;
+  /** The shared instance the default opener attaches to; none with a custom `open`. */
+  private readonly instance: SharedInstance | undefined;
+  private readonly sweep: CheckpointSweep;
 
   constructor(options: ConnectionPoolOptions) {
     const resolved = resolvePoolOptions(options);
     this.baseDir = resolved.baseDir;
     this.maxConnections = resolved.maxConnections;
     this.acquireTimeoutMs = resolved.acquireTimeoutMs;
-    const { role, threads, memoryLimit, readOnly } = options;
-    this.openFn = options.open ?? ((pair) => openPairDatabase(this.baseDir, pair, { role, threads, memoryLimit, readOnly }));
+    this.sweep = new CheckpointSweep(resolved.checkpointIntervalMs, () => this.checkpointUsed());
+    const { role, threads, memoryLimit, tempDirectory, readOnly } = options;
+    if (options.open) {
+      this.openFn = options.open;
+    } else {
+      // Held for the pool's life: creating an instance costs ~25 ms, too much for every eviction.
+      const instance = shareInstanceOrThrow({ threads, memoryLimit, tempDirectory });
+      this.instance = instance;
+      this.openFn = (pair) => openPairDatabase(this.baseDir, pair, { role, readOnly, instance });
+    }
     this.onCloseError =
       options.onCloseError ??
       ((error, pair) => process.emitWarning(`closing ${pairId(pair)} failed: ${error instanceof Error ? error.message : String(error)}`, 'PoolWarning'));
@@ -89,7 +111,10 @@ export class ConnectionPoolManager implements ConnectionPool {
       throw new PoolError('NOT_ACQUIRED', 'release() of a connection this pool has not handed out (or released more often than acquired)');
     }
     entry.users--;
-    if (entry.users === 0) this.settle();
+    if (entry.users === 0) {
+      if (entry.broken && entry.pins === 0 && !this.closing) this.closeEntry(entry);
+      this.settle();
+    }
   }
 
   /** Acquires the pair, runs `fn`, and releases, whether `fn` returns or throws. */
@@ -102,6 +127,9 @@ export class ConnectionPoolManager implements ConnectionPool {
       const db = await this.claim(key, 'acquire');
       try {
         return await fn(db.connection, key);
+      } catch (error) {
+        if (needsReattach(error)) this.markBroken(db);
+        throw error;
       } finally {
         this.release(db.connection);
       }
@@ -123,7 +151,10 @@ export class ConnectionPoolManager implements ConnectionPool {
       throw new PoolError('NOT_PINNED', `unpin() of ${typeof pair === 'string' ? pair : pairId(pair)}, which is not pinned`);
     }
     entry.pins--;
-    if (entry.pins === 0) this.settle();
+    if (entry.pins === 0) {
+      if (entry.broken && entry.users === 0 && !this.closing) this.closeEntry(entry);
+      this.settle();
+    }
   }
 
   /** Whether the pair holds a slot (open, or being opened). */
@@ -171,6 +202,7 @@ export class ConnectionPoolManager implements ConnectionPool {
         else reject(new PoolError('CLOSE_FAILED', `${this.closeErrors.length} pair file(s) failed to close`, { cause: new AggregateError(this.closeErrors) }));
       };
     });
+    this.sweep.stop();
     for (const waiter of this.waiters.splice(0)) {
       clearTimeout(waiter.timer);
       waiter.reject(this.closedError());
@@ -187,11 +219,45 @@ export class ConnectionPoolManager implements ConnectionPool {
   private async checkpointIdle(): Promise<void> {
     this.checkpointing = true;
     try {
-      const idle = [...this.entries.values()].filter((e) => e.db !== undefined && e.users === 0);
+      const idle = [...this.entries.values()].filter((e) => e.db !== undefined && e.users === 0 && !e.sweeping);
       await Promise.all(idle.map((e) => e.db?.connection.run('CHECKPOINT').catch(() => undefined)));
     } finally {
       this.checkpointing = false;
     }
+  }
+
+  /**
+   * Checkpoints, one after another, every open pair used since its last checkpoint and idle now
+   * (under the pair's lock, so never inside a withConnection callback's transaction). Between
+   * checkpoints DuckDB keeps a file's new rows and the version data of its upserts and deletes in
+   * the shared instance's memory (a few MiB per pair that writes candles), and a checkpoint is
+   * what releases them; without it, a hundred writing pairs outgrow the instance's memory_limit
+   * and DuckDB spills to its temp directory. Runs every `checkpointIntervalMs`; also callable.
+   */
+  async checkpointUsed(): Promise<void> {
+    for (const entry of [...this.entries.values()]) {
+      if (this.closing) return;
+      if (entry.dirty && entry.db !== undefined && entry.users === 0) await this.checkpointEntry(entry);
+    }
+  }
+
+  private async checkpointEntry(entry: Entry): Promise<void> {
+    await this.exclusive.run(entry.id, async () => {
+      const db = entry.db;
+      if (this.closing || db === undefined || entry.users > 0 || this.entries.get(entry.id) !== entry) return;
+      entry.sweeping = true;
+      entry.dirty = false;
+      try {
+        await db.connection.run('CHECKPOINT');
+      } catch (error) {
+        entry.dirty = true;
+        if (needsReattach(error)) entry.broken = true;
+      } finally {
+        entry.sweeping = false;
+      }
+      if (entry.broken && entry.users === 0 && entry.pins === 0 && !this.closing) this.closeEntry(entry);
+      this.settle();
+    });
   }
 
   /** Whether `closeAll` has been called. */
@@ -205,6 +271,11 @@ export class ConnectionPoolManager implements ConnectionPool {
    */
   dispose(): Promise<void> {
     return this.closeAll();
+  }
+
+  private markBroken(db: PairDatabase): void {
+    const entry = this.byConnection.get(db.connection);
+    if (entry !== undefined) entry.broken = true;
   }
 
   private closedError(): PoolError {
@@ -230,6 +301,7 @@ export class ConnectionPoolManager implements ConnectionPool {
   private join(entry: Entry, kind: ClaimKind, hit: boolean): void {
     // Counted synchronously, so the entry is protected from eviction before the caller resumes.
     if (kind === 'acquire') {
+      entry.dirty = true;
       entry.users++;
       if (hit) this.hits++;
       else this.misses++;
@@ -242,7 +314,7 @@ export class ConnectionPoolManager implements ConnectionPool {
   /** Frees a slot if none is free by closing the least recently used idle, unpinned, open file. */
   private makeRoom(): boolean {
     if (this.entries.size < this.maxConnections) return true;
-    const victim = this.entries.findOldest((e) => e.db !== undefined && e.users === 0 && e.pins === 0);
+    const victim = this.entries.findOldest((e) => e.db !== undefined && e.users === 0 && e.pins === 0 && !e.sweeping);
     if (victim === undefined) return false;
     this.closeEntry(victim[1]);
     this.evictions++;
@@ -257,9 +329,13 @@ export class ConnectionPoolManager implements ConnectionPool {
       db: undefined,
       users: 0,
       pins: 0,
+      broken: false,
+      dirty: false,
+      sweeping: false,
       ready: opened.then(
         (db) => {
           entry.db = db;
+          this.sweep.start();
           this.byConnection.set(db.connection, entry);
           // An entry nobody holds any more (pin removed while opening, or the pool closing) may
           // now be evicted by a waiter or closed.
@@ -330,11 +406,12 @@ export class ConnectionPoolManager implements ConnectionPool {
 
   private closeIdle(): void {
     for (const entry of this.entries.values()) {
-      if (entry.db !== undefined && entry.users === 0) this.closeEntry(entry);
+      if (entry.db !== undefined && entry.users === 0 && !entry.sweeping) this.closeEntry(entry);
     }
     if (this.entries.size === 0 && this.finishClose) {
       const finish = this.finishClose;
       this.finishClose = undefined;
+      this.instance?.release();
       finish();
     }
   }

@@ -15,9 +15,11 @@ const COMPARED: readonly (keyof ConnectionPoolOptions)[] = [
   'role',
   'threads',
   'memoryLimit',
+  'tempDirectory',
   'readOnly',
   'open',
   'onCloseError',
+  'checkpointIntervalMs',
 ];
 
 function sameOptions(a: ConnectionPoolOptions, b: ConnectionPoolOptions): boolean {

@@ -3,6 +3,7 @@ export { ConnectionPoolManager } from './connection-pool-manager';
 export {
   DEFAULT_ACQUIRE_TIMEOUT_MS,
   DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_CHECKPOINT_INTERVAL_MS,
   type ConnectionPoolOptions,
 } from './pool-options';
 export { CONNECTION_POOL, type ConnectionPool, type PairInput, type PoolStats } from './tokens';

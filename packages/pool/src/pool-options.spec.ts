@@ -1,5 +1,5 @@
 import { PoolError } from './errors';
-import { DEFAULT_ACQUIRE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, resolvePoolOptions } from './pool-options';
+import { DEFAULT_ACQUIRE_TIMEOUT_MS, DEFAULT_CHECKPOINT_INTERVAL_MS, DEFAULT_MAX_CONNECTIONS, resolvePoolOptions } from './pool-options';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -16,7 +16,9 @@ describe('resolvePoolOptions', () => {
       baseDir: '/data',
       maxConnections: DEFAULT_MAX_CONNECTIONS,
       acquireTimeoutMs: DEFAULT_ACQUIRE_TIMEOUT_MS,
+      checkpointIntervalMs: DEFAULT_CHECKPOINT_INTERVAL_MS,
     });
+    expect(DEFAULT_CHECKPOINT_INTERVAL_MS).toBe(60_000);
     expect(DEFAULT_MAX_CONNECTIONS).toBe(200);
     expect(DEFAULT_ACQUIRE_TIMEOUT_MS).toBe(30_000);
   });
@@ -31,6 +33,8 @@ describe('resolvePoolOptions', () => {
     ['infinite timeout', { baseDir: '/d', acquireTimeoutMs: Number.POSITIVE_INFINITY }],
     ['timeout beyond setTimeout range', { baseDir: '/d', acquireTimeoutMs: 2 ** 31 }],
     ['open not a function', { baseDir: '/d', open: 'yes' }],
+    ['negative checkpoint interval', { baseDir: '/d', checkpointIntervalMs: -1 }],
+    ['fractional checkpoint interval', { baseDir: '/d', checkpointIntervalMs: 0.5 }],
   ])('rejects %s with INVALID_OPTION', (_label, options) => {
     expect(codeOf(() => resolvePoolOptions(options as never))).toBe('INVALID_OPTION');
   });

@@ -1,12 +1,14 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ChildApp, INGEST_MAIN, until } from '@market-data/testing';
 
 /**
- * Other teams install storage-core, pool and queries from a registry, not from this workspace.
- * So this test packs the three built libraries' real tarballs and installs them into fresh
- * projects outside the repo, then runs CommonJS, ESM and TypeScript consumers as child processes.
+ * Other teams install storage-core, pool, queries and client from a registry, not from this
+ * workspace. So this test packs the built libraries' real tarballs and installs them into fresh
+ * projects outside the repo, then runs CommonJS, ESM and TypeScript consumers as child processes,
+ * and the client's README example against a running ingester.
  * It catches what workspace tests cannot: a missing `files` entry, a broken `exports` map, a
  * dependency only the monorepo root provides, declarations that do not resolve or degrade to any.
  */
@@ -14,7 +16,10 @@ import * as path from 'node:path';
 const REPO = path.resolve(__dirname, '../../..');
 const FIXTURES = path.join(__dirname, 'consumer-fixtures');
 const LIBS = ['queries', 'storage-core', 'pool'] as const;
-type Lib = (typeof LIBS)[number];
+const PACKED = [...LIBS, 'client'] as const;
+type Lib = (typeof PACKED)[number];
+/** App machinery that must never reach a user of the storage libraries. */
+const APP_ONLY = ['pino', 'prom-client', 'zod'];
 
 const REQUIRED_FILES = ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/index.mjs'];
 const FORBIDDEN_FILE = /^(src|test)\/|\.spec\.|^tsconfig|^jest\.config|^project\.json$/;
@@ -67,6 +72,38 @@ function lastJsonLine(stdout: string): Record<string, unknown> {
   return JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
 }
 
+/** Every installed package name under a node_modules tree, nested ones included. */
+function installedPackages(modules: string): string[] {
+  const names: string[] = [];
+  const walk = (dir: string): void => {
+    if (!fs.existsSync(dir)) return;
+    for (const entry of fs.readdirSync(dir)) {
+      if (entry.startsWith('.')) continue;
+      const full = path.join(dir, entry);
+      if (entry.startsWith('@')) {
+        for (const scoped of fs.readdirSync(full)) {
+          names.push(`${entry}/${scoped}`);
+          walk(path.join(full, scoped, 'node_modules'));
+        }
+      } else {
+        names.push(entry);
+        walk(path.join(full, 'node_modules'));
+      }
+    }
+  };
+  walk(modules);
+  return names;
+}
+
+/** The first ```js block under "## Example" in the client's README: the example users copy. */
+function readmeExample(): string {
+  const readme = fs.readFileSync(path.join(REPO, 'packages', 'client', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Example'));
+  const match = /```js\n([\s\S]*?)```/.exec(section);
+  if (!match) throw new Error('client README has no ```js block under ## Example');
+  return match[1];
+}
+
 function pack(lib: Lib, destination: string): Packed {
   const stdout = mustRun(NPM, ['pack', '--json', '--pack-destination', destination], path.join(REPO, 'packages', lib));
   const [info] = JSON.parse(stdout.slice(stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
@@ -103,6 +140,7 @@ describe('packed libraries installed into a fresh project', () => {
   let root: string;
   let app: string;
   let queriesOnly: string;
+  let clientApp: string;
   const packed = {} as Record<Lib, Packed>;
 
   beforeAll(() => {
@@ -110,13 +148,13 @@ describe('packed libraries installed into a fresh project', () => {
     // `nx run-many -t test` builds the libraries first (test depends on build); building again
     // here would rewrite dist/ under other suites' running child processes. Only a direct jest
     // run without a build does it.
-    if (LIBS.some((lib) => !fs.existsSync(path.join(REPO, 'packages', lib, 'dist', 'index.mjs')))) {
+    if (PACKED.some((lib) => !fs.existsSync(path.join(REPO, 'packages', lib, 'dist', 'index.mjs'))) || !fs.existsSync(INGEST_MAIN)) {
       const nx = require.resolve('nx/bin/nx.js', { paths: [REPO] });
-      mustRun(process.execPath, [nx, 'run-many', '-t', 'build', '-p', LIBS.join(','), '--output-style=static'], REPO, 300_000);
+      mustRun(process.execPath, [nx, 'run-many', '-t', 'build', '-p', [...PACKED, 'ingest-app'].join(','), '--output-style=static'], REPO, 300_000);
     }
     const tarballs = path.join(root, 'tarballs');
     fs.mkdirSync(tarballs);
-    for (const lib of LIBS) packed[lib] = pack(lib, tarballs);
+    for (const lib of PACKED) packed[lib] = pack(lib, tarballs);
 
     app = path.join(root, 'consumer-app');
     makeProject(
@@ -128,13 +166,17 @@ describe('packed libraries installed into a fresh project', () => {
     queriesOnly = path.join(root, 'queries-only');
     makeProject(queriesOnly, { '@market-data/queries': `file:${packed.queries.tarball}` });
     copyFixture('queries-only.cjs', queriesOnly);
-  }, 420_000);
+
+    clientApp = path.join(root, 'client-app');
+    makeProject(clientApp, { '@market-data/client': `file:${packed.client.tarball}` });
+    fs.writeFileSync(path.join(clientApp, 'follow.js'), readmeExample());
+  }, 600_000);
 
   afterAll(() => {
     if (root) fs.rmSync(root, { recursive: true, force: true });
   });
 
-  it.each(LIBS)('%s tarball holds the built entry points, types, README and manifest, and no sources or tests', (lib) => {
+  it.each(PACKED)('%s tarball holds the built entry points, types, README and manifest, and no sources or tests', (lib) => {
     const { files } = packed[lib];
     expect({ lib, missing: REQUIRED_FILES.filter((f) => !files.includes(f)) }).toEqual({ lib, missing: [] });
     expect({ lib, unwanted: files.filter((f) => FORBIDDEN_FILE.test(f)) }).toEqual({ lib, unwanted: [] });
@@ -147,6 +189,87 @@ describe('packed libraries installed into a fresh project', () => {
     for (const lib of LIBS) expect(fs.existsSync(path.join(modules, '@market-data', lib, 'node_modules', '@market-data'))).toBe(false);
     expect(fs.existsSync(path.join(modules, '@duckdb', 'node-api', 'package.json'))).toBe(true);
   });
+
+  it('storage-core, pool and queries pull in no pino, prom-client or zod (app machinery stays in the apps)', () => {
+    const installed = installedPackages(path.join(app, 'node_modules'));
+    expect(installed).toContain('@duckdb/node-api');
+    expect(installed.filter((name) => APP_ONLY.includes(name) || name.startsWith('@market-data/runtime'))).toEqual([]);
+  });
+
+  it('client installs alone: no DuckDB, no storage library', () => {
+    const installed = installedPackages(path.join(clientApp, 'node_modules'));
+    expect(installed.filter((name) => name.startsWith('@market-data/'))).toEqual(['@market-data/client']);
+    expect(installed.filter((name) => name.startsWith('@duckdb/'))).toEqual([]);
+    expect(installed).toEqual(expect.arrayContaining(['ws', 'zod']));
+  });
+
+  it("runs the client README's example against a running ingester, and it stops on Ctrl-C with a cursor to resume from", async () => {
+    const dataDir = path.join(root, 'ingest-data');
+    const ingester = new ChildApp(INGEST_MAIN, ['--source', 'synthetic', '--rate', '200', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--retention-interval-ms', '0']);
+    try {
+      const url = (await ingester.url()).replace('http', 'ws');
+      const pairs = ['synthetic:spot:BTCUSDT', 'synthetic:usdm:ETHUSDT'];
+      const example = spawn(process.execPath, ['follow.js', url, pairs.join(',')], { cwd: clientApp, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      example.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      example.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => example.once('exit', (code) => resolve(code)));
+      const live = (pair: string): RegExp => new RegExp(`^${pair} \\d+ trades, last (BUY|SELL) [0-9.e-]+ @ [0-9.]+ at \\d{4}-`, 'm');
+      await until(() => pairs.every((pair) => live(pair).test(stdout)), 60_000, `live trades of both pairs; got:\n${stdout}\n${stderr}`);
+      example.kill('SIGINT');
+      expect(await exited).toBe(0);
+      const lines = stdout.trim().split('\n');
+      expect(lines[0]).toBe(`following ${pairs.slice().sort().join(', ')}`);
+      for (const pair of pairs) expect(stdout).toContain(`${pair}: history sent, live from here`);
+      const { cursor } = JSON.parse(lines[lines.length - 1]) as { cursor: Record<string, number> };
+      expect(Object.keys(cursor).sort()).toEqual(pairs.slice().sort());
+      for (const pair of pairs) expect(cursor[pair]).toBeGreaterThan(Date.now() - 120_000);
+      expect(stderr).toContain('[open]');
+    } finally {
+      ingester.kill('SIGTERM');
+      await ingester.exited;
+    }
+  }, 120_000);
+
+  it('client loads through require and import as one module, with typed errors', () => {
+    const script = `
+      const cjs = require('@market-data/client');
+      import('@market-data/client').then((esm) => {
+        let error;
+        try { new esm.MarketDataClient({ url: 'ws://127.0.0.1:1', pairs: ['../etc/passwd'] }); } catch (err) { error = err; }
+        console.log(JSON.stringify({
+          same: esm.MarketDataClient === cjs.MarketDataClient,
+          error: { name: error.name, code: error.code, instanceOf: error instanceof cjs.ClientError },
+          resolved: require.resolve('@market-data/client'),
+        }));
+      });`;
+    const result = lastJsonLine(mustRun(process.execPath, ['-e', script], clientApp, 30_000));
+    expect(result).toEqual({
+      same: true,
+      error: { name: 'ClientError', code: 'INVALID_OPTION', instanceOf: true },
+      resolved: expect.stringContaining('node_modules/@market-data/client/dist/index.js'),
+    });
+  }, 30_000);
+
+  it('client compiles in a strict TypeScript project against its packed declarations', () => {
+    copyFixture('typed-client.ts.txt', clientApp, 'typed-client.ts');
+    const compilerOptions = {
+      strict: true,
+      noEmit: true,
+      module: 'node16',
+      moduleResolution: 'node16',
+      target: 'es2022',
+      skipLibCheck: false,
+      typeRoots: [path.join(REPO, 'node_modules', '@types')],
+      types: ['node'],
+    };
+    fs.writeFileSync(path.join(clientApp, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['typed-client.ts'] }, null, 2));
+    const tsc = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+    const outcome = runProcess(process.execPath, [tsc, '-p', 'tsconfig.json', '--pretty', 'false'], clientApp);
+    expect(outcome.stdout + outcome.stderr).toBe('');
+    expect(outcome.status).toBe(0);
+  }, 60_000);
 
   const seedResult = {
     append: { inserted: 5, duplicates: 0, minTimestamp: Date.UTC(2024, 0, 1, 0, 0, 1), maxTimestamp: Date.UTC(2024, 0, 1, 0, 0, 5) },

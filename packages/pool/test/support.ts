@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -56,4 +57,29 @@ export async function codeOf(promise: Promise<unknown>): Promise<string> {
   } catch (error) {
     return String((error as { code?: unknown }).code ?? error);
   }
+}
+
+/**
+ * Makes a file unwritable for this process, handles DuckDB already holds included, and returns the
+ * undo. Mode bits do not stop root (CI runs as root), so the immutable attribute is used.
+ */
+export function makeImmutable(target: string): () => void {
+  execFileSync('chattr', ['+i', target]);
+  let writable = true;
+  try {
+    fs.accessSync(target, fs.constants.W_OK);
+  } catch {
+    writable = false;
+  }
+  if (writable) {
+    execFileSync('chattr', ['-i', target]);
+    throw new Error(`chattr +i did not make ${target} unwritable`);
+  }
+  return () => execFileSync('chattr', ['-i', target]);
+}
+
+/** Attached pair files of the instance behind `conn`, by path. */
+export async function attachedPaths(conn: DuckDBConnection): Promise<string[]> {
+  const reader = await conn.runAndReadAll('SELECT path FROM duckdb_databases() WHERE path IS NOT NULL ORDER BY path');
+  return reader.getRowObjectsJS().map((row) => String(row.path));
 }

@@ -11,7 +11,8 @@ describe.each([
     expect(sql).toContain('(SELECT max(timestamp) FROM ticks)');
     expect(sql).toContain('to_microseconds($1::BIGINT)');
     expect(sql).toContain(`AS ${column}`);
-    expect(sql).toMatch(/COALESCE\(sum\(volume::DECIMAL\(38,12\)\) FILTER \(WHERE side = 'BUY'\), 0\)::DOUBLE/);
+    expect(sql).toMatch(/COALESCE\(sum\(volume::DECIMAL\(38,12\)\) FILTER \(WHERE side = 'BUY'\), 0\) AS buy_exact/);
+    expect(sql).toContain('(buy_exact - sell_exact)::DOUBLE AS cvd');
   });
 
   it('binds an explicit end as epoch microseconds', () => {

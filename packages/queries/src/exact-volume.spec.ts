@@ -1,4 +1,11 @@
-import { doubleToExactVolume, exactVolumeToDouble, parseExactVolume } from './exact-volume';
+import {
+  doubleToExactVolume,
+  exactVolumeToDouble,
+  exactVolumeToText,
+  parseExactVolume,
+  parseSignedExactVolume,
+  signedExactVolumeToDouble,
+} from './exact-volume';
 
 describe('parseExactVolume', () => {
   it.each([
@@ -49,5 +56,28 @@ describe('doubleToExactVolume', () => {
   it('rejects what DECIMAL(38,12) cannot hold', () => {
     expect(() => doubleToExactVolume(1e27)).toThrow(expect.objectContaining({ code: 'INVALID_ROW' }));
     expect(() => doubleToExactVolume(Infinity)).toThrow(expect.objectContaining({ code: 'INVALID_ROW' }));
+  });
+});
+
+describe('signed exact volumes', () => {
+  it('round-trips text and units for either sign, at any size', () => {
+    for (const units of [0n, 1n, -1n, 4_250_000_000_000n, -203_897_000_000_000n, 10n ** 37n + 7n, -(10n ** 37n) - 123n]) {
+      expect(parseSignedExactVolume(exactVolumeToText(units))).toBe(units);
+    }
+    expect(exactVolumeToText(-4_250_000_000_000n)).toBe('-4.25');
+    expect(exactVolumeToText(0n)).toBe('0');
+    expect(exactVolumeToText(12_000_000_000_000n)).toBe('12');
+  });
+
+  it('gives the double nearest the exact difference, where a double difference is off in the last bit', () => {
+    const buy = doubleToExactVolume(1000.3);
+    const sell = doubleToExactVolume(796.403);
+    expect(1000.3 - 796.403).not.toBe(203.897);
+    expect(signedExactVolumeToDouble(buy - sell)).toBe(203.897);
+    expect(signedExactVolumeToDouble(sell - buy)).toBe(-203.897);
+  });
+
+  it.each(['1e5', '--1', '1.0000000000001', '', 1.5, null])('rejects %p with INVALID_ROW', (text) => {
+    expect(() => parseSignedExactVolume(text)).toThrow(expect.objectContaining({ code: 'INVALID_ROW' }));
   });
 });

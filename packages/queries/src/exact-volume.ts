@@ -12,6 +12,11 @@ export const EXACT_VOLUME = 'volume::DECIMAL(38,12)';
 /** Decimal places of EXACT_VOLUME: exact volumes in JS are bigints counting units of 1e-12. */
 export const EXACT_VOLUME_SCALE = 12;
 
+/** An exact sum of the volume, kept as DECIMAL (0 when nothing matches), for exact arithmetic before one cast. */
+export function exactDecimalSum(filter?: string): string {
+  return `COALESCE(sum(${EXACT_VOLUME})${filter ? ` FILTER (WHERE ${filter})` : ''}, 0)`;
+}
+
 /** An exact sum of a volume expression, as DOUBLE. */
 export function exactSum(expr: string = EXACT_VOLUME, filter?: string): string {
   return `COALESCE(sum(${expr})${filter ? ` FILTER (WHERE ${filter})` : ''}, 0)::DOUBLE`;
@@ -71,4 +76,33 @@ export function doubleToExactVolume(volume: number): bigint {
     throw new QueryError('INVALID_ROW', `volume ${String(volume)} does not fit DECIMAL(38,12)`);
   }
   return BigInt(scaled);
+}
+
+/**
+ * Signed exact volumes (deltas, CVD) as a double: the magnitude cast as exactVolumeToDouble
+ * does, so a delta of exact volumes is the double nearest its decimal, not a difference of two
+ * rounded doubles (203.897, not 203.89700000000005).
+ */
+export function signedExactVolumeToDouble(units: bigint): number {
+  return units < 0n ? -exactVolumeToDouble(-units) : exactVolumeToDouble(units);
+}
+
+/** Units of 1e-12 as plain decimal text ('-4.25', '0'), exact at any size: for JSON that must not round. */
+export function exactVolumeToText(units: bigint): string {
+  const negative = units < 0n;
+  const abs = negative ? -units : units;
+  const fraction = (abs % SCALE).toString().padStart(EXACT_VOLUME_SCALE, '0').replace(/0+$/, '');
+  return `${negative ? '-' : ''}${abs / SCALE}${fraction ? `.${fraction}` : ''}`;
+}
+
+const SIGNED_DECIMAL_TEXT = /^(-?)(\d{1,26})(?:\.(\d{1,12}))?$/;
+
+/** Parses exactVolumeToText's output (signed decimal text, at most 12 decimals) into units of 1e-12. */
+export function parseSignedExactVolume(text: unknown): bigint {
+  const match = typeof text === 'string' ? SIGNED_DECIMAL_TEXT.exec(text) : null;
+  if (match === null) {
+    throw new QueryError('INVALID_ROW', `an exact signed volume must be decimal text with at most 12 decimals; got ${JSON.stringify(String(text).slice(0, 80))}`);
+  }
+  const units = BigInt(match[2]) * SCALE + BigInt((match[3] ?? '').padEnd(EXACT_VOLUME_SCALE, '0'));
+  return match[1] === '-' ? -units : units;
 }

@@ -1,6 +1,9 @@
 import { SqlParams } from './sql-params';
 import { candleTable, type Timeframe } from './tables';
-import type { SqlQuery, TimeInput } from './types';
+import { numberColumn, oneOfColumn, timeColumn } from './decode';
+import type { DetectedFvg } from './fvg-from-candles';
+import { GAP_TYPES } from './rows';
+import type { ReadQuery, ResultRow, TimeInput } from './types';
 import { nonNegativeNumber, optionalTime, optionsObject, orDefault } from './validate';
 
 export interface DetectFvgOptions {
@@ -27,7 +30,17 @@ export interface DetectFvgOptions {
  * no candle, so the candles either side of the hole are neighbours (a gap across a quiet minute
  * is still a gap in the price path).
  */
-export function detectFvgQuery(options?: DetectFvgOptions): SqlQuery {
+/** A row of detectFvgQuery as detectFvgsInCandles gives it: stamped with the middle candle's open, epoch ms. */
+export function decodeDetectedFvg(row: ResultRow): DetectedFvg {
+  return {
+    timestamp: timeColumn(row, 'timestamp').getTime(),
+    gapType: oneOfColumn(row, 'gap_type', GAP_TYPES),
+    priceLow: numberColumn(row, 'price_low'),
+    priceHigh: numberColumn(row, 'price_high'),
+  };
+}
+
+export function detectFvgQuery(options?: DetectFvgOptions): ReadQuery<DetectedFvg> {
   const opts = optionsObject('options', options);
   const table = candleTable(orDefault(opts.timeframe, '1m'));
   const since = optionalTime('since', opts.since);
@@ -69,5 +82,5 @@ SELECT timestamp, gap_type, price_low, price_high
 FROM gaps
 WHERE ${gapFilters.join(' AND ')}
 ORDER BY timestamp`;
-  return { sql, params: params.toArray() };
+  return { sql, params: params.toArray(), decode: decodeDetectedFvg };
 }

@@ -12,10 +12,24 @@ export {
   DEFAULT_VALUE_AREA_PCT,
   ROW_INDEX_DECIMALS,
   type MarketProfileOptions,
+  decodeMarketProfileResult,
 } from './market-profile';
-export { marketProfileHistogramQuery, type MarketProfileHistogramOptions } from './market-profile-histogram';
+export {
+  marketProfileHistogramQuery,
+  decodeHistogramRow,
+  type HistogramRow,
+  type MarketProfileHistogramOptions,
+} from './market-profile-histogram';
 export * from './market-profile-from-histogram';
-export { EXACT_VOLUME_SCALE, doubleToExactVolume, exactVolumeToDouble, parseExactVolume } from './exact-volume';
+export {
+  EXACT_VOLUME_SCALE,
+  doubleToExactVolume,
+  exactVolumeToDouble,
+  exactVolumeToText,
+  parseExactVolume,
+  parseSignedExactVolume,
+  signedExactVolumeToDouble,
+} from './exact-volume';
 export { profileRowIndex, profileRowPrice } from './profile-row';
 export * from './fvg';
 export * from './fvg-from-candles';
@@ -25,4 +39,5 @@ export * from './inserts';
 export * from './state-updates';
 export * from './candles-from-ticks';
 export { TRADE_ID_NUMBER_SQL, tradeOrderSql } from './trade-order';
-export { getTicksAfterQuery, DEFAULT_PAGE_ROWS, type TicksAfterOptions } from './ticks-after';
+export { getTicksAfterQuery, decodeTickPageRow, DEFAULT_PAGE_ROWS, type TicksAfterOptions, type TickPageRow } from './ticks-after';
+export { getLastTradeQuery, decodeLastTrade, type LastTrade } from './last-trade';

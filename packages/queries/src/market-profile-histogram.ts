@@ -3,7 +3,9 @@ import { exactSumText } from './exact-volume';
 import { rowIndexSql, rowSizeDecimals } from './market-profile';
 import { SqlParams } from './sql-params';
 import { tickWindowCondition, type TickWindowOptions } from './tick-window';
-import type { SqlQuery } from './types';
+import { numberColumn, stringColumn } from './decode';
+import { parseExactVolume } from './exact-volume';
+import type { ReadQuery, ResultRow } from './types';
 import { describeValue, optionsObject, orDefault, positiveNumber } from './validate';
 
 export interface MarketProfileHistogramOptions extends TickWindowOptions {
@@ -26,7 +28,26 @@ export interface MarketProfileHistogramOptions extends TickWindowOptions {
  * of many overlapping windows (one per closed candle) from one read, or keep closed minutes
  * between reads.
  */
-export function marketProfileHistogramQuery(options: MarketProfileHistogramOptions): SqlQuery {
+/** A histogram row, decoded: its minute (with perMinute, else null), row index and price, exact volume (units of 1e-12) and tick count. */
+export interface HistogramRow {
+  readonly minuteMs: number | null;
+  readonly rowIdx: number;
+  readonly rowPrice: number;
+  readonly volume: bigint;
+  readonly trades: number;
+}
+
+export function decodeHistogramRow(row: ResultRow): HistogramRow {
+  return {
+    minuteMs: row.minute === undefined ? null : numberColumn(row, 'minute'),
+    rowIdx: numberColumn(row, 'row_idx'),
+    rowPrice: numberColumn(row, 'row_price'),
+    volume: parseExactVolume(stringColumn(row, 'row_volume')),
+    trades: numberColumn(row, 'row_trades'),
+  };
+}
+
+export function marketProfileHistogramQuery(options: MarketProfileHistogramOptions): ReadQuery<HistogramRow> {
   const opts = optionsObject('options', options);
   const rowSize = positiveNumber('INVALID_OPTION', 'rowSize', opts.rowSize);
   const perMinute = orDefault(opts.perMinute, false);
@@ -45,5 +66,5 @@ FROM (
   GROUP BY ${keys}
 ) AS histogram
 ORDER BY ${keys}`;
-  return { sql, params: params.toArray() };
+  return { sql, params: params.toArray(), decode: decodeHistogramRow };
 }

@@ -2,7 +2,9 @@ import { EXACT_VOLUME } from './exact-volume';
 import { QueryError } from './errors';
 import { SqlParams } from './sql-params';
 import { tickWindowCondition, type TickWindowOptions } from './tick-window';
-import type { SqlQuery } from './types';
+import { nullableNumberColumn, numberColumn } from './decode';
+import type { MarketProfileResult } from './market-profile-from-histogram';
+import type { ReadQuery, ResultRow } from './types';
 import { optionsObject, orDefault, positiveNumber } from './validate';
 
 export interface MarketProfileOptions extends TickWindowOptions {
@@ -63,7 +65,16 @@ export function rowSizeDecimals(rowSize: number): number {
  * The walk is a recursive CTE with one step per row added; the rows are packed into one list
  * (materialized once) so each step is an index lookup, not a join.
  */
-export function calculateMarketProfileQuery(options: MarketProfileOptions): SqlQuery {
+export function decodeMarketProfileResult(row: ResultRow): MarketProfileResult {
+  return {
+    poc: nullableNumberColumn(row, 'poc'),
+    valueAreaHigh: nullableNumberColumn(row, 'value_area_high'),
+    valueAreaLow: nullableNumberColumn(row, 'value_area_low'),
+    totalVolume: numberColumn(row, 'total_volume'),
+  };
+}
+
+export function calculateMarketProfileQuery(options: MarketProfileOptions): ReadQuery<MarketProfileResult> {
   const opts = optionsObject('options', options);
   const rowSize = positiveNumber('INVALID_OPTION', 'rowSize', opts.rowSize);
   const pct = valueAreaPctOption(opts.valueAreaPct);
@@ -121,5 +132,5 @@ SELECT
 FROM profile p
 LEFT JOIN poc ON true
 CROSS JOIN (SELECT min(lo) AS lo, max(hi) AS hi FROM value_area) AS va`;
-  return { sql, params: params.toArray() };
+  return { sql, params: params.toArray(), decode: decodeMarketProfileResult };
 }

@@ -1,4 +1,9 @@
 import {
+  decodeCandle,
+  decodeFvg,
+  decodeOrderFlow,
+  decodeTick,
+  decodeZone,
   getActiveDemandZonesQuery,
   getActiveSupplyZonesQuery,
   getCandlesQuery,
@@ -73,9 +78,34 @@ describe('getUnfilledFvgsQuery', () => {
     expect(getUnfilledFvgsQuery()).toEqual({
       sql: expect.stringMatching(/WHERE status IN \(\$1, \$2\)\nORDER BY created_at, id$/),
       params: ['open', 'partial'],
+      decode: decodeFvg,
     });
     const { sql, params } = getUnfilledFvgsQuery({ timeframe: '1m', limit: 7 });
     expect(params).toEqual(['open', 'partial', '1m', 7]);
     expect(sql).toContain('AND timeframe = $3');
+  });
+});
+
+describe('decoders', () => {
+  const T = new Date(Date.UTC(2024, 0, 1));
+
+  it('type each row once, camelCase, times as Dates', () => {
+    expect(decodeTick({ timestamp: T, price: 1.5, volume: 2, side: 'SELL', trade_id: '7' })).toEqual({ timestamp: T, price: 1.5, volume: 2, side: 'SELL', tradeId: '7' });
+    expect(
+      decodeCandle({ timestamp: T, open: 1, high: 2, low: 0.5, close: 1.5, volume: 3, buy_volume: 1, sell_volume: 2, trade_count: 4 }),
+    ).toEqual({ timestamp: T, open: 1, high: 2, low: 0.5, close: 1.5, volume: 3, buyVolume: 1, sellVolume: 2, tradeCount: 4 });
+    expect(decodeOrderFlow({ timestamp: T, buy_volume: 1, sell_volume: 0, delta: 1, cvd: 5, imbalance_ratio: null })).toMatchObject({ imbalanceRatio: null, cvd: 5 });
+    expect(
+      decodeZone({ id: 'z', timeframe: '1m', zone_type: 'supply', price_low: 1, price_high: 2, strength: 3, status: 'tested', created_at: T, updated_at: T, test_count: 2 }),
+    ).toMatchObject({ zoneType: 'supply', status: 'tested', testCount: 2, createdAt: T });
+  });
+
+  it.each([
+    ['a time that is text', { timestamp: '2024-01-01', price: 1, volume: 1, side: 'BUY', trade_id: '1' }, 'column timestamp should be a timestamp'],
+    ['an unknown side', { timestamp: T, price: 1, volume: 1, side: 'buy', trade_id: '1' }, 'column side should be one of BUY, SELL'],
+    ['a missing column', { timestamp: T, price: 1, side: 'BUY', trade_id: '1' }, 'column volume should be a number'],
+    ['a numeric trade id', { timestamp: T, price: 1, volume: 1, side: 'BUY', trade_id: 1 }, 'column trade_id should be text'],
+  ])('rejects %s with INVALID_ROW naming the column', (_what, row, message) => {
+    expect(() => decodeTick(row)).toThrow(expect.objectContaining({ code: 'INVALID_ROW', message: expect.stringContaining(message) }));
   });
 });

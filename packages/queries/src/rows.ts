@@ -85,3 +85,16 @@ export interface FairValueGapRow {
   readonly createdAt: TimeInput;
   readonly updatedAt: TimeInput;
 }
+
+/**
+ * A row as read back: the same fields as written, every time as a `Date` (what storage hands
+ * over for a TIMESTAMP), optional fields filled in. One declaration per table, for both ways.
+ */
+export type Stored<T> = { readonly [K in keyof T]-?: TimeInput extends T[K] ? Date : Exclude<T[K], undefined> };
+
+export type StoredTick = Stored<TickRow>;
+export type StoredCandle = Stored<CandleRow>;
+export type StoredOrderFlow = Stored<OrderFlowRow>;
+export type StoredMarketProfile = Stored<MarketProfileRow>;
+export type StoredZone = Stored<SupplyDemandZoneRow>;
+export type StoredFvg = Stored<FairValueGapRow>;

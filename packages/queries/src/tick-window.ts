@@ -1,4 +1,4 @@
-import { exactSum } from './exact-volume';
+import { exactDecimalSum } from './exact-volume';
 import { QueryError } from './errors';
 import type { SqlParams } from './sql-params';
 import type { TimeInput } from './types';
@@ -35,11 +35,16 @@ export function tickWindowCondition(params: SqlParams, options: TickWindowOption
   return `timestamp > ${end} - to_microseconds(${lookback}::BIGINT) AND timestamp <= ${end}`;
 }
 
-/** One row `buy_volume, sell_volume` (0 on an empty window) over the window's taker sides. */
+/**
+ * One row `buy_volume, sell_volume, cvd` (0 on an empty window) over the window's taker sides.
+ * cvd is the exact decimal difference cast to a double once, not a difference of two rounded
+ * doubles (DESIGN.md section 4: order flow equals the exchange's arithmetic to the digit).
+ */
 export function windowVolumesSql(params: SqlParams, options: TickWindowOptions): string {
-  return `SELECT
-    ${exactSum(undefined, "side = 'BUY'")} AS buy_volume,
-    ${exactSum(undefined, "side = 'SELL'")} AS sell_volume
+  return `SELECT buy_exact::DOUBLE AS buy_volume, sell_exact::DOUBLE AS sell_volume, (buy_exact - sell_exact)::DOUBLE AS cvd
+  FROM (SELECT
+    ${exactDecimalSum("side = 'BUY'")} AS buy_exact,
+    ${exactDecimalSum("side = 'SELL'")} AS sell_exact
   FROM ticks
-  WHERE ${tickWindowCondition(params, options)}`;
+  WHERE ${tickWindowCondition(params, options)}) AS exact_volumes`;
 }

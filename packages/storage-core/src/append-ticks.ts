@@ -184,8 +184,10 @@ function prepareBatch(ticks: readonly Tick[]): PreparedBatch {
   // Live feeds deliver strictly increasing numeric ids: then the batch has no repeats and its
   // smallest id is the first, and the stored-id horizon may vouch for it.
   let increasing = true;
+  // One clock read per batch for the trade rule's "a day ahead" bound.
+  const now = Date.now();
   for (let i = 0; i < n; i++) {
-    const checked = checkTick(ticks[i], i);
+    const checked = checkTick(ticks[i], i, now);
     micros[i] = checked.micros;
     ids[i] = checked.tradeId;
     if (increasing && !(checked.numeric && (i === 0 || compareNumericIds(ids[i], ids[i - 1]) > 0))) increasing = false;

@@ -6,6 +6,7 @@ import { listPairs } from './list-pairs';
 import { pairId, pairKey, type PairKey } from './pair';
 import { cleanupOldData, type CleanupOptions, type CleanupResult, type RetentionPolicy } from './retention';
 import type { DatabaseRole } from './paths';
+import { shareInstance, type SharedInstance } from './shared-instance';
 
 export interface DatabaseManagerOptions extends OpenPairOptions {
   readonly baseDir: string;
@@ -13,11 +14,14 @@ export interface DatabaseManagerOptions extends OpenPairOptions {
 
 /**
  * The seed's simple model: one manager owns every pair file it opens in this process, one
- * connection per pair, opened on first use and kept until `closeAll()`.
+ * connection per pair, opened on first use and kept until `closeAll()`. The files are attached
+ * to one shared DuckDB instance bounded by `threads` and `memoryLimit` (shared with every other
+ * manager or pool of this thread that uses the same settings), held until `closeAll()`.
  */
 export class DatabaseManager {
   readonly baseDir: string;
   private readonly options: OpenPairOptions;
+  private readonly instance: SharedInstance;
   private readonly open = new Map<string, Promise<PairDatabase>>();
   private closed = false;
 
@@ -26,7 +30,8 @@ export class DatabaseManager {
       throw new StorageError('INVALID_OPTION', 'baseDir is required', 'baseDir');
     }
     this.baseDir = path.resolve(options.baseDir);
-    this.options = { role: options.role, threads: options.threads, memoryLimit: options.memoryLimit, readOnly: options.readOnly };
+    this.instance = options.instance?.retain() ?? shareInstance(options);
+    this.options = { role: options.role, readOnly: options.readOnly, blockSize: options.blockSize, instance: this.instance };
   }
 
   get role(): DatabaseRole {
@@ -92,13 +97,26 @@ export class DatabaseManager {
     opened?.close();
   }
 
-  /** Closes every file; the manager refuses further use. */
+  /**
+   * Closes every file (each is detached alone: one failing does not keep the others open) and
+   * gives back the shared instance; the manager refuses further use. Rejects with the first
+   * close error (StorageError CLOSE_FAILED) after trying them all.
+   */
   async closeAll(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     const all = [...this.open.values()];
     this.open.clear();
+    const errors: unknown[] = [];
     for (const db of await Promise.allSettled(all)) {
-      if (db.status === 'fulfilled') db.value.close();
+      if (db.status !== 'fulfilled') continue;
+      try {
+        db.value.close();
+      } catch (err) {
+        errors.push(err);
+      }
     }
+    this.instance.release();
+    if (errors.length > 0) throw errors[0];
   }
 }

@@ -5,6 +5,7 @@ export type StorageErrorCode =
   | 'INVALID_OPTION'
   | 'ALREADY_OPEN'
   | 'OPEN_FAILED'
+  | 'CLOSE_FAILED'
   | 'CLOSED';
 
 /** The package's error class: `code` is stable and safe to switch on; `field` names bad input. */

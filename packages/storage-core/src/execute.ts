@@ -1,5 +1,6 @@
 import type { DuckDBConnection, DuckDBResultReader } from '@duckdb/node-api';
 import { DuckDBTimestampValue, DuckDBTimestampTZValue } from '@duckdb/node-api';
+import type { ReadQuery } from '@market-data/queries';
 
 /** What the queries package produces: SQL plus bound values (never spliced). */
 export interface Query {
@@ -42,6 +43,18 @@ export function plainRows(reader: DuckDBResultReader): Row[] {
     for (const key of Object.keys(src)) row[key] = toPlain(src[key]);
     out[i] = row;
   }
+  return out;
+}
+
+/** Runs a read template of @market-data/queries and returns its rows decoded (typed once, in queries). */
+export async function executeRead<T>(conn: DuckDBConnection, query: ReadQuery<T>): Promise<T[]> {
+  return decodeRows(await executeQuery(conn, query), query.decode);
+}
+
+/** Rows through a template's decoder. */
+export function decodeRows<T>(rows: readonly Row[], decode: (row: Row) => T): T[] {
+  const out = new Array<T>(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = decode(rows[i]);
   return out;
 }
 

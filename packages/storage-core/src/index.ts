@@ -5,15 +5,30 @@ export { createAllTables, SCHEMA_VERSION } from './schema';
 export {
   openPairDatabase,
   isPairDatabaseOpen,
+  NEW_FILE_BLOCK_SIZE,
   DEFAULT_THREADS,
   DEFAULT_MEMORY_LIMIT,
-  APP_MEMORY_LIMIT_PATTERN,
   type OpenPairOptions,
   type PairDatabase,
 } from './open-pair-database';
-export { executeQuery, executeInsert, type Query, type Row } from './execute';
-export { executeCachedQuery, executeCachedInsert, STATEMENT_CACHE_SIZE } from './statement-cache';
-export { checkTick, TRADE_ID_PATTERN, type Tick } from './tick';
+export { shareInstance, SharedInstance, type SharedInstanceOptions } from './shared-instance';
+export { needsReattach } from './attachment';
+export { memoryLimitBytes, divideMemoryLimit } from './memory-limit';
+export { executeQuery, executeRead, executeInsert, type Query, type Row } from './execute';
+export { executeCachedQuery, executeCachedRead, executeCachedInsert, STATEMENT_CACHE_SIZE } from './statement-cache';
+export {
+  checkTick,
+  isPlausibleTradeTime,
+  isStorablePrice,
+  isStorableVolume,
+  tradeIdText,
+  TRADE_ID_PATTERN,
+  TRADE_TIME_MIN_MS,
+  TRADE_TIME_MAX_AHEAD_MS,
+  MAX_TRADE_PRICE,
+  MAX_TRADE_VOLUME,
+  type Tick,
+} from './tick';
 export { appendTicks, flushCandles, DEDUPE_MARGIN_MICROS, type AppendResult, type AppendOptions } from './append-ticks';
 export { CANDLE_FLUSH_MS } from './candle-book';
 export { compareTradeIds } from './trade-order';
@@ -29,20 +44,3 @@ export { listPairs } from './list-pairs';
 export { DatabaseManager, type DatabaseManagerOptions } from './database-manager';
 export { DATABASE_MANAGER, DATA_DIR } from './tokens';
 export { registerStorage } from './register-storage';
-export {
-  REPLAY_OVERLAP_MS,
-  type TickRow,
-  type SubscribeMessage,
-  type PairsMessage,
-  type TicksMessage,
-  type ReplayedMessage,
-  type ErrorMessage,
-  type ServerMessage,
-} from './subscription-protocol';
-// Shared by both apps (which may not import each other) so logs and metrics look the same.
-export { MetricsRegistry, Counter, Gauge, Histogram } from './ops/metrics';
-export { registerProcessMetrics } from './ops/process-metrics';
-export { createLogger, LOGGER, type Logger, type LogLevel } from './ops/logger';
-export { startOpsServer, type OpsRoutes, type OpsServer } from './ops/ops-server';
-export { parseArgs } from './ops/cli-args';
-export { runUntilStopped } from './ops/run-until-stopped';

@@ -1,113 +1,170 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { releaseTickWriter } from './append-ticks';
+import { attachFile, type Attachment } from './attachment';
 import { StorageError } from './errors';
 import { pairDatabasePath, type DatabaseRole } from './paths';
-import { pairKey, type PairKey } from './pair';
+import { pairId, pairKey, type PairKey } from './pair';
 import { createAllTables } from './schema';
+import { shareInstance, type SharedInstance, type SharedInstanceOptions } from './shared-instance';
 
-export interface OpenPairOptions {
+export { DEFAULT_MEMORY_LIMIT, DEFAULT_THREADS } from './shared-instance';
+export { APP_MEMORY_LIMIT_PATTERN } from './memory-limit';
+
+export interface OpenPairOptions extends SharedInstanceOptions {
   readonly role?: DatabaseRole;
-  /** DuckDB worker threads for this file (default 1: hundreds of pairs share few cores). */
-  readonly threads?: number;
-  /** DuckDB memory_limit for this file (default 64MB; DuckDB's own default is 80% of RAM per instance). */
-  readonly memoryLimit?: string;
-  /** Open without a write lock, so several readers (or a reader beside nobody) can share the file. */
+  /** Attach without a write lock, so several readers (or a reader beside nobody) can share the file. */
   readonly readOnly?: boolean;
+  /**
+   * Block size in bytes of a file this open creates (a power of two, 16384..262144; an existing
+   * file keeps its own). Default NEW_FILE_BLOCK_SIZE; see there.
+   */
+  readonly blockSize?: number;
+  /**
+   * The shared instance to attach to (a hold from shareInstance; the pair takes its own hold).
+   * Default: this thread's instance for `threads`, `memoryLimit` and `tempDirectory`.
+   */
+  readonly instance?: SharedInstance;
 }
 
-export const DEFAULT_THREADS = 1;
-export const DEFAULT_MEMORY_LIMIT = '64MB';
-const MEMORY_LIMIT_PATTERN = /^\d+(\.\d+)?\s*(B|KB|MB|GB|KiB|MiB|GiB)$/i;
-/**
- * What the apps take for --memory-limit: the same sizes, but with a unit of at least KB, since a
- * bare byte count there is a typo, not a buffer pool.
- */
-export const APP_MEMORY_LIMIT_PATTERN = /^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i;
-
-/** One open pair file: its instance, one connection, and a synchronous, idempotent close. */
+/** One open pair file: attached to a shared instance, one connection that USEs it, and a synchronous, idempotent close. */
 export interface PairDatabase {
   readonly pair: PairKey;
   readonly path: string;
   readonly role: DatabaseRole;
+  /** The DuckDB instance the file is attached to, shared with other pairs: never close it. */
   readonly instance: DuckDBInstance;
+  /** The attached database's name in that instance (the connection's default catalog). */
+  readonly catalog: string;
   readonly connection: DuckDBConnection;
+  /** Closes the connection and detaches the file (checkpointed first); the last pair of an instance closes it. */
   close(): void;
 }
 
 /**
- * Paths open in this process. Two DuckDB instances on one file in one process silently lose data
- * on checkpoint (DESIGN.md section 5), so a second open is refused instead of attempted.
+ * Paths open in this thread. Two opens of one file in one process silently lose data on
+ * checkpoint (DESIGN.md section 5), so a second open is refused instead of attempted.
  */
 const openPaths = new Set<string>();
+
+/**
+ * Block size of new pair files: 16 KiB instead of DuckDB's 256 KiB. Every table being appended to
+ * keeps its newest rows in in-memory blocks of that size until a checkpoint, and those stay in
+ * the shared instance's memory: with 256 KiB blocks, 200 pairs written a little each held about
+ * 100 MiB of mostly empty blocks and exhausted a 128MB limit (`npm run bench:storage`).
+ */
+export const NEW_FILE_BLOCK_SIZE = 16_384;
+let attachments = 0;
 
 export function isPairDatabaseOpen(file: string): boolean {
   return openPaths.has(path.resolve(file));
 }
 
-function instanceOptions(options: OpenPairOptions): Record<string, string> {
-  const threads = options.threads ?? DEFAULT_THREADS;
-  if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
-    throw new StorageError('INVALID_OPTION', `threads must be an integer 1..256; got ${threads}`, 'threads');
+/**
+ * DuckDB detaches a file even when the checkpoint it runs first fails ("Detached database 'x', but
+ * CHECKPOINT during DETACH failed"): the file is released, and its WAL still holds what was committed.
+ */
+function detachedAnyway(err: unknown): boolean {
+  return /Detached database/i.test(err instanceof Error ? err.message : String(err));
+}
+
+function closeFailed(file: string, err: unknown, outcome: string): StorageError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new StorageError('CLOSE_FAILED', `closing ${file} failed (${outcome}): ${reason}`, undefined, { cause: err });
+}
+
+function blockSizeOf(options: OpenPairOptions): number {
+  const size = options.blockSize ?? NEW_FILE_BLOCK_SIZE;
+  if (!Number.isInteger(size) || size < 16_384 || size > 262_144 || (size & (size - 1)) !== 0) {
+    throw new StorageError('INVALID_OPTION', `blockSize must be a power of two 16384..262144; got ${size}`, 'blockSize');
   }
-  const memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
-  if (!MEMORY_LIMIT_PATTERN.test(memoryLimit)) {
-    throw new StorageError('INVALID_OPTION', `memoryLimit must look like "64MB"; got ${JSON.stringify(memoryLimit)}`, 'memoryLimit');
+  return size;
+}
+
+function holdInstance(options: OpenPairOptions): SharedInstance {
+  const { instance } = options;
+  if (instance === undefined) return shareInstance(options);
+  const sized = options.threads !== undefined || options.memoryLimit !== undefined || options.tempDirectory !== undefined;
+  if (sized && !instance.matches({ threads: options.threads ?? instance.threads, memoryLimit: options.memoryLimit ?? instance.memoryLimit, tempDirectory: options.tempDirectory })) {
+    throw new StorageError('INVALID_OPTION', 'threads, memoryLimit and tempDirectory belong to the shared instance given; leave them out or make them match', 'instance');
   }
-  const config: Record<string, string> = { threads: String(threads), memory_limit: memoryLimit };
-  if (options.readOnly) config.access_mode = 'READ_ONLY';
-  return config;
+  return instance.retain();
 }
 
 /**
- * Opens one pair's file with bounded threads and memory, creating its folder and schema (unless
- * read-only). Fails with StorageError ALREADY_OPEN if this process already has the file open, and
- * OPEN_FAILED (cause attached) if DuckDB cannot open it (lock held elsewhere, corrupt, no access).
+ * Opens one pair's file: ATTACHes it to this thread's shared, bounded DuckDB instance (its own
+ * file and WAL; one memory_limit and thread count for every file attached there), with one
+ * connection that USEs it, creating its folder and schema (unless read-only). Fails with
+ * StorageError ALREADY_OPEN if this process already has the file open, INVALID_OPTION for bad
+ * settings, and OPEN_FAILED (cause attached) if DuckDB cannot attach it (lock held elsewhere,
+ * corrupt, no access); nothing else attached to the instance is affected.
  */
 export async function openPairDatabase(baseDir: string, pair: PairKey, options: OpenPairOptions = {}): Promise<PairDatabase> {
   const safe = pairKey(pair.exchange, pair.marketType, pair.symbol);
   const role = options.role ?? 'trading';
   const file = pairDatabasePath(baseDir, safe, role);
-  const config = instanceOptions(options);
+  const readOnly = options.readOnly === true;
+  const blockSize = blockSizeOf(options);
+  const hold = holdInstance(options);
   if (openPaths.has(file)) {
+    hold.release();
     throw new StorageError('ALREADY_OPEN', `${file} is already open in this process; share that handle instead`);
   }
   openPaths.add(file);
-  let instance: DuckDBInstance | undefined;
-  let connection: DuckDBConnection | undefined;
+  // Unique in the instance: the same pair may be open from two data directories.
+  const catalog = `${pairId(safe)}:${role}#${++attachments}`;
+  let instance: DuckDBInstance;
+  let attachment: Attachment | undefined;
   try {
-    if (!options.readOnly) mkdirSync(path.dirname(file), { recursive: true });
-    instance = await DuckDBInstance.create(file, config);
-    connection = await instance.connect();
-    if (!options.readOnly) await createAllTables(connection);
+    if (!readOnly) mkdirSync(path.dirname(file), { recursive: true });
+    instance = await hold.instance();
+    // Only a file this open creates takes the block size: DuckDB refuses a mismatch on an existing one.
+    const creates = !readOnly && !existsSync(file);
+    attachment = await attachFile(instance, file, catalog, { readOnly, blockSize: creates && blockSize !== 262_144 ? blockSize : undefined });
+    if (!readOnly) await createAllTables(attachment.connection);
   } catch (err) {
-    connection?.closeSync();
-    instance?.closeSync();
+    try {
+      attachment?.detach();
+    } catch {
+      /* the open error is the one worth reporting */
+    }
+    hold.release();
     openPaths.delete(file);
     if (err instanceof StorageError) throw err;
     const reason = err instanceof Error ? err.message : String(err);
     throw new StorageError('OPEN_FAILED', `cannot open ${file}: ${reason}`, undefined, { cause: err });
   }
   let closed = false;
-  const conn = connection;
-  const inst = instance;
+  const attached = attachment;
   return {
     pair: safe,
     path: file,
     role,
-    instance: inst,
-    connection: conn,
+    instance,
+    catalog,
+    connection: attached.connection,
     close(): void {
       if (closed) return;
       closed = true;
+      let failure: unknown;
       try {
-        releaseTickWriter(conn);
-        conn.closeSync();
-        inst.closeSync();
-      } finally {
-        openPaths.delete(file);
+        releaseTickWriter(attached.connection);
+      } catch (err) {
+        failure = err;
       }
+      try {
+        attached.detach();
+      } catch (err) {
+        failure ??= err;
+        if (!detachedAnyway(err)) {
+          // Still attached: the path stays taken (a second open would lose data) and the instance open.
+          throw closeFailed(file, err, 'it stays attached until the process exits');
+        }
+      }
+      openPaths.delete(file);
+      hold.release();
+      if (failure !== undefined) throw closeFailed(file, failure, 'the file is closed; its WAL keeps every committed row');
     },
   };
 }

@@ -106,22 +106,30 @@ const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** Creates every table, migrating an older file forward. Idempotent; returns the version now in force. */
+/**
+ * Creates every table, migrating an older file forward. Idempotent; returns the version now in
+ * force. Every pending migration runs in one transaction with one row per version: all or nothing,
+ * and a new file is made in one commit (each further commit that appends to schema_version left a
+ * 256 KiB block in the shared instance's memory for every new pair, and cost an fsync).
+ */
 export async function createAllTables(conn: DuckDBConnection): Promise<number> {
-  await conn.run('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-  const reader = await conn.runAndReadAll('SELECT max(version) AS v FROM schema_version');
-  const current = Number(reader.getRowObjectsJS()[0]?.v ?? 0);
-  for (const migration of MIGRATIONS) {
-    if (migration.version <= current) continue;
-    await conn.run('BEGIN TRANSACTION');
-    try {
+  await conn.run('BEGIN TRANSACTION');
+  try {
+    await conn.run('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    const reader = await conn.runAndReadAll('SELECT max(version) AS v FROM schema_version');
+    const current = Number(reader.getRowObjectsJS()[0]?.v ?? 0);
+    const pending = MIGRATIONS.filter((m) => m.version > current);
+    for (const migration of pending) {
       for (const statement of migration.statements) await conn.run(statement);
-      await conn.run('INSERT INTO schema_version VALUES ($1)', [migration.version]);
-      await conn.run('COMMIT');
-    } catch (err) {
-      await conn.run('ROLLBACK');
-      throw err;
     }
+    if (pending.length > 0) {
+      const rows = pending.map((_, i) => `($${i + 1})`).join(', ');
+      await conn.run(`INSERT INTO schema_version VALUES ${rows}`, pending.map((m) => m.version));
+    }
+    await conn.run('COMMIT');
+    return Math.max(current, SCHEMA_VERSION);
+  } catch (err) {
+    await conn.run('ROLLBACK');
+    throw err;
   }
-  return Math.max(current, SCHEMA_VERSION);
 }

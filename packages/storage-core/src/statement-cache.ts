@@ -1,5 +1,6 @@
 import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
-import { plainRows, type Query, type Row } from './execute';
+import type { ReadQuery } from '@market-data/queries';
+import { decodeRows, plainRows, type Query, type Row } from './execute';
 
 /** Prepared statements kept per connection: the most recently used SQL texts. */
 export const STATEMENT_CACHE_SIZE = 24;
@@ -52,6 +53,11 @@ export async function executeCachedQuery(conn: DuckDBConnection, query: Query): 
   const statement = await prepared(conn, query.sql);
   statement.bind((query.params ?? []) as never);
   return plainRows(await statement.runAndReadAll());
+}
+
+/** executeRead through the connection's statement cache (same rule as executeCachedQuery). */
+export async function executeCachedRead<T>(conn: DuckDBConnection, query: ReadQuery<T>): Promise<T[]> {
+  return decodeRows(await executeCachedQuery(conn, query), query.decode);
 }
 
 /** executeInsert through the connection's statement cache (same rule as executeCachedQuery). */

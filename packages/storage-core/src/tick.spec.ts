@@ -1,5 +1,14 @@
 import { StorageError } from './errors';
-import { checkTick, type Tick } from './tick';
+import {
+  checkTick,
+  isPlausibleTradeTime,
+  MAX_TRADE_PRICE,
+  MAX_TRADE_VOLUME,
+  tradeIdText,
+  TRADE_TIME_MAX_AHEAD_MS,
+  TRADE_TIME_MIN_MS,
+  type Tick,
+} from './tick';
 
 const good: Tick = { timestamp: Date.UTC(2024, 7, 8, 23, 55), price: 61000.5, volume: 0.01, side: 'BUY', tradeId: '5167373131' };
 
@@ -39,7 +48,46 @@ describe('checkTick', () => {
     [{ tradeId: '' }, 'tradeId'],
     [{ tradeId: "1'; DROP TABLE ticks" }, 'tradeId'],
     [{ tradeId: -1 }, 'tradeId'],
+    // A negative number must not pass as text either, nor an id that starts with punctuation.
+    [{ tradeId: '-1' }, 'tradeId'],
+    [{ tradeId: '-5226711231' }, 'tradeId'],
+    [{ tradeId: '.5' }, 'tradeId'],
+    [{ tradeId: 1.5 }, 'tradeId'],
+    // What storage cannot hold (DECIMAL(38,12) sums, candle values bound as BIGINT) is refused here.
+    [{ volume: 1e26 }, 'volume'],
+    [{ volume: MAX_TRADE_VOLUME }, 'volume'],
+    [{ price: MAX_TRADE_PRICE }, 'price'],
+    [{ price: 1e300 }, 'price'],
+    [{ timestamp: Date.UTC(2008, 11, 31, 23, 59, 59, 999) }, 'timestamp'],
+    [{ timestamp: Date.UTC(1995, 0, 1) }, 'timestamp'],
+    [{ timestamp: Date.now() + TRADE_TIME_MAX_AHEAD_MS + 60_000 }, 'timestamp'],
   ])('rejects %j naming %s', (patch, field) => {
     expect(fieldOf({ ...good, ...patch })).toBe(field);
+  });
+
+  it('accepts the edges of the rule', () => {
+    expect(checkTick({ ...good, volume: 0 }, 0).tradeId).toBe(good.tradeId);
+    expect(checkTick({ ...good, volume: MAX_TRADE_VOLUME * 0.999, price: MAX_TRADE_PRICE * 0.999 }, 0).tradeId).toBe(good.tradeId);
+    expect(checkTick({ ...good, price: 1e-12, tradeId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890' }, 0).numeric).toBe(false);
+    expect(checkTick({ ...good, timestamp: TRADE_TIME_MIN_MS }, 0).micros).toBe(TRADE_TIME_MIN_MS * 1000);
+  });
+
+  it('judges the time against the wall clock it is given', () => {
+    const now = Date.UTC(2024, 7, 9);
+    expect(isPlausibleTradeTime(now + TRADE_TIME_MAX_AHEAD_MS, now)).toBe(true);
+    expect(isPlausibleTradeTime(now + TRADE_TIME_MAX_AHEAD_MS + 1, now)).toBe(false);
+    expect(checkTick({ ...good, timestamp: now + TRADE_TIME_MAX_AHEAD_MS }, 0, now).micros).toBe((now + TRADE_TIME_MAX_AHEAD_MS) * 1000);
+    expect(() => checkTick({ ...good, timestamp: now + TRADE_TIME_MAX_AHEAD_MS + 1 }, 0, now)).toThrow(/timestamp/);
+  });
+
+  it('tradeIdText gives the stored text of an id the rule accepts, and nothing for the rest', () => {
+    expect(tradeIdText(0)).toBe('0');
+    expect(tradeIdText(5226711231)).toBe('5226711231');
+    expect(tradeIdText('a1b2-c3')).toBe('a1b2-c3');
+    expect(tradeIdText(-5)).toBeUndefined();
+    expect(tradeIdText('-5')).toBeUndefined();
+    expect(tradeIdText(2 ** 60)).toBeUndefined();
+    expect(tradeIdText('x'.repeat(65))).toBeUndefined();
+    expect(tradeIdText(null)).toBeUndefined();
   });
 });

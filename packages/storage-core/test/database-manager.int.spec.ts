@@ -112,7 +112,7 @@ describe('DatabaseManager', () => {
 });
 
 describe('openPairDatabase', () => {
-  it('bounds threads and memory per instance and records the schema version', async () => {
+  it('bounds the threads and memory of the instance the file is attached to, and records the schema version', async () => {
     const db = await openPairDatabase(dir.path, pairKey('binance', 'spot', 'BTCUSDT'), { threads: 2, memoryLimit: '48MB' });
     try {
       const [row] = await executeQuery(db.connection, "SELECT current_setting('threads') AS t, current_setting('memory_limit') AS m");
@@ -129,6 +129,32 @@ describe('openPairDatabase', () => {
       expect(row.t).toBe(1);
     } finally {
       defaults.close();
+    }
+  });
+
+  it('creates a new file at the latest version and migrates an older one forward, keeping its rows', async () => {
+    const pair = pairKey('binance', 'spot', 'OLD');
+    const created = await openPairDatabase(dir.path, pair);
+    try {
+      expect(await executeQuery(created.connection, 'SELECT version FROM schema_version ORDER BY version')).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+      // Back to what a version-1 file holds: no cursors table, candles without the trade columns.
+      await created.connection.run('DROP TABLE cursors');
+      for (const tf of ['1m', '5m', '15m']) {
+        for (const column of ['open_time', 'open_trade_id', 'close_time', 'close_trade_id']) await created.connection.run(`ALTER TABLE candles_${tf} DROP COLUMN ${column}`);
+      }
+      await created.connection.run('DELETE FROM schema_version WHERE version > 1');
+      await created.connection.run("INSERT INTO ticks VALUES (NOW(), 1, 1, 'BUY', 'old-1')");
+    } finally {
+      created.close();
+    }
+    const migrated = await openPairDatabase(dir.path, pair);
+    try {
+      expect(await executeQuery(migrated.connection, 'SELECT version FROM schema_version ORDER BY version')).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+      expect(await executeQuery(migrated.connection, 'SELECT count(*) AS n FROM cursors')).toEqual([{ n: 0 }]);
+      expect(await executeQuery(migrated.connection, 'SELECT close_trade_id FROM candles_15m')).toEqual([]);
+      expect(await executeQuery(migrated.connection, 'SELECT trade_id FROM ticks')).toEqual([{ trade_id: 'old-1' }]);
+    } finally {
+      migrated.close();
     }
   });
 

@@ -24,6 +24,8 @@ import {
   type SqlQuery,
   type TickRow,
   type Timeframe,
+  parseExactVolume,
+  signedExactVolumeToDouble,
 } from '@market-data/queries';
 import { REALDATA } from '@market-data/testing';
 
@@ -80,8 +82,19 @@ describe('CVD and order-flow imbalance', () => {
     expect(await one(calculateOrderFlowImbalanceQuery())).toEqual({
       buy_volume: 45,
       sell_volume: 8,
+      cvd: 37,
       imbalance_ratio: 5.625,
     });
+  });
+
+  it('gives the exact CVD where a difference of the rounded sums is off in the last bit', async () => {
+    // 1000.3 - 796.403 in doubles is 203.89699999999993; the trades sum to 203.897.
+    await tick(T0, 100, 1000, 'BUY');
+    await tick(T0 + 1000, 100, 0.3, 'BUY');
+    await tick(T0 + 2000, 100, 796.403, 'SELL');
+    expect(1000.3 - 796.403).not.toBe(203.897);
+    expect(await one(calculateCvdQuery())).toEqual({ buy_volume: 1000.3, sell_volume: 796.403, cvd: 203.897 });
+    expect((await one(calculateOrderFlowImbalanceQuery())).cvd).toBe(203.897);
   });
 
   it('honours lookbackMinutes and endTime, with the window open at its start', async () => {
@@ -98,10 +111,10 @@ describe('CVD and order-flow imbalance', () => {
 
   it('returns zeros on an empty window and a NULL ratio without sells', async () => {
     expect(await one(calculateCvdQuery())).toEqual({ buy_volume: 0, sell_volume: 0, cvd: 0 });
-    expect(await one(calculateOrderFlowImbalanceQuery())).toEqual({ buy_volume: 0, sell_volume: 0, imbalance_ratio: null });
+    expect(await one(calculateOrderFlowImbalanceQuery())).toEqual({ buy_volume: 0, sell_volume: 0, cvd: 0, imbalance_ratio: null });
     await tick(T0, 100, 2, 'BUY');
     await tick(T0 + 1000, 101, 3, 'BUY');
-    expect(await one(calculateOrderFlowImbalanceQuery())).toEqual({ buy_volume: 5, sell_volume: 0, imbalance_ratio: null });
+    expect(await one(calculateOrderFlowImbalanceQuery())).toEqual({ buy_volume: 5, sell_volume: 0, cvd: 5, imbalance_ratio: null });
   });
 });
 
@@ -501,6 +514,7 @@ describe('on real Binance USD-M BTCUSDT trades (2024-08-08 23:54 - 23:59)', () =
     readonly id: string;
     readonly price: number;
     readonly qty: number;
+    readonly qtyText: string;
     readonly time: number;
     readonly side: 'BUY' | 'SELL';
   }
@@ -517,6 +531,7 @@ describe('on real Binance USD-M BTCUSDT trades (2024-08-08 23:54 - 23:59)', () =
         id,
         price: Number(price),
         qty: Number(qty),
+        qtyText: qty,
         time: Number(time),
         side: isBuyerMaker === 'true' ? 'SELL' : 'BUY',
       }));
@@ -571,7 +586,9 @@ describe('on real Binance USD-M BTCUSDT trades (2024-08-08 23:54 - 23:59)', () =
     const sell = inWindow.filter((t) => t.side === 'SELL').reduce((s, t) => s + t.qty, 0);
 
     const cvd = await one(calculateCvdQuery({ lookbackMinutes: 1 }));
-    expect(Math.abs((cvd.cvd as number) - (buy - sell))).toBeLessThan(1e-6);
+    // Exact: the taker arithmetic on Binance's own quantity strings, to the digit.
+    const units = (side: string) => inWindow.filter((t) => t.side === side).reduce((s, t) => s + parseExactVolume(t.qtyText), 0n);
+    expect(cvd.cvd).toBe(signedExactVolumeToDouble(units('BUY') - units('SELL')));
     const imbalance = await one(calculateOrderFlowImbalanceQuery({ lookbackMinutes: 1 }));
     expect(imbalance.imbalance_ratio as number).toBeCloseTo(buy / sell, 9);
 

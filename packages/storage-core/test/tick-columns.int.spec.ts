@@ -16,8 +16,9 @@ describe('TickColumns (the chunk layout appendTicks writes)', () => {
         const body = `${i}:Ab_.-`.repeat(12);
         return `${i}-${body}`.slice(0, Math.max(String(i).length + 1, lengths[i % lengths.length]));
       };
-      const early = Date.UTC(1990, 0, 1, 0, 0, 1);
-      const late = Date.UTC(2199, 11, 31, 23, 59);
+      // The ends of the trade rule's time range (2009-01-01 to a day from now).
+      const early = Date.UTC(2009, 0, 1, 0, 0, 1);
+      const late = Date.now() + 23 * 60 * 60 * 1000;
       const ticks: Tick[] = Array.from({ length: 4500 }, (_, i) => ({
         timestamp: (i % 2 === 0 ? early : late - 10_000) + i + 0.001 * (i % 1000),
         price: i % 5 === 0 ? 1e-8 * (i + 1) : 12345.678901 + i,

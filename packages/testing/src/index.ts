@@ -1,4 +1,11 @@
 export * from './child-app';
+export * from './chromium';
 export * from './realdata';
 export * from './seeded-random';
+export * from './tls-fixtures';
 export { TestingError, type TestingErrorCode } from './errors';
+export * from './nats-server';
+export { freePort } from './free-port';
+export * from './nats-tls';
+export * from './nats-jwt';
+export * from './nats-proxy';

@@ -1,6 +1,15 @@
-import * as path from 'node:path';
-import { APP_MEMORY_LIMIT_PATTERN, DEFAULT_MEMORY_LIMIT, toPairKey, type PairKey } from '@market-data/storage-core';
-import { AnalyticsError } from '../errors';
+import { statSync } from 'node:fs';
+import { formatSettingsHelp, listenerSecurity, RuntimeError, securityHint, type ListenerSecurity, type LoadedConfig, type LoadInput, type LogLevel } from '@market-data/runtime';
+import { pairId, type PairKey } from '@market-data/storage-core';
+import { ANALYTICS_FOOTER, ANALYTICS_SETTINGS, ANALYTICS_USAGE, REPORT_ONLY } from './analytics-settings';
+
+export { DEFAULT_CONCURRENCY, DEFAULT_MAX_DELAY_MS } from './analytics-settings';
+
+/** How the analytics app reaches a guarded ingester (client side of its listener's security). */
+export interface IngesterAuth {
+  readonly token?: string;
+  readonly tls?: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer };
+}
 
 export interface AnalyticsConfig {
   readonly dataDir: string;
@@ -10,7 +19,11 @@ export interface AnalyticsConfig {
   readonly pairs: readonly PairKey[];
   /** The ingester's listener; undefined = offline mode (read trading files read-only). */
   readonly ingester: string | undefined;
+  readonly ingesterAuth: IngesterAuth;
   readonly listen: { readonly host: string; readonly port: number };
+  /** undefined: an open listener, allowed on loopback only. */
+  readonly security: ListenerSecurity | undefined;
+  readonly securityHint: string;
   /** Market profile row size per pair id; pairs not listed get the engine's default. */
   readonly rowSizes: Readonly<Record<string, number>>;
   readonly valueAreaPct: number;
@@ -27,95 +40,111 @@ export interface AnalyticsConfig {
   readonly maxDelayMs: number;
   /** Live mode: pairs storing ticks (and running their pass) at once, the rest queued, a new minute first. */
   readonly concurrency: number;
-  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  readonly logLevel: LogLevel;
   readonly durationSec: number;
 }
 
-/**
- * Long enough that a pair's store, about 1.7 ms CPU whatever its size, runs about once a second
- * instead of once per ingester batch; a pass never waits for it (see PairQueuesOptions.holdMs).
- */
-export const DEFAULT_MAX_DELAY_MS = 1000;
-
-/**
- * A few pairs at a time keep both cores and DuckDB's thread pool busy (one pair's statement runs
- * while another's JS does), without the processor sharing of all pairs at once (see StoreSlots).
- */
-export const DEFAULT_CONCURRENCY = 3;
-
-function memoryLimitOf(value: unknown): string {
-  if (value === undefined) return DEFAULT_MEMORY_LIMIT;
-  const text = String(value);
-  if (!APP_MEMORY_LIMIT_PATTERN.test(text)) bad('memoryLimit', `must look like 64MB; got ${JSON.stringify(value)}`);
-  return text;
+export interface ReportConfig {
+  readonly from: string;
+  readonly pairs: readonly string[];
+  readonly json: boolean;
+  readonly dataDir: string;
+  readonly analyticsDir: string;
+  /** Sent to --from when the analytics listener demands a token. */
+  readonly token: string | undefined;
 }
 
-const KNOWN = new Set(['dataDir', 'analyticsDir', 'pairs', 'ingester', 'offline', 'listen', 'rowSize', 'valueAreaPct', 'profileWindow', 'poolSize', 'memoryLimit', 'retentionIntervalMs', 'maxDelayMs', 'concurrency', 'logLevel', 'duration', 'config', 'help', 'json', 'pair', 'from']);
+export type AnalyticsCommand = { readonly command: 'run'; readonly config: AnalyticsConfig } | { readonly command: 'report'; readonly config: ReportConfig };
 
-function bad(key: string, message: string): never {
-  throw new AnalyticsError('INVALID_CONFIG', `config ${key}: ${message}`, key);
+export function analyticsHelp(): string {
+  return `${ANALYTICS_USAGE}\n\n${formatSettingsHelp(ANALYTICS_SETTINGS)}\n\n${ANALYTICS_FOOTER}`;
 }
 
-function num(key: string, value: unknown, min: number, max: number, integer = false): number {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-    bad(key, `must be ${integer ? 'an integer' : 'a number'} ${min}..${max}; got ${JSON.stringify(value)}`);
+type Loaded = LoadedConfig<typeof ANALYTICS_SETTINGS.settings>;
+
+function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
   }
-  return n;
 }
 
-function list(value: unknown): string[] {
-  if (value === undefined) return [];
-  const items = Array.isArray(value) ? value : [value];
-  return items.flatMap((v) => String(v).split(',')).map((s) => s.trim()).filter(Boolean);
-}
-
-export function buildAnalyticsConfig(input: Readonly<Record<string, unknown>>): AnalyticsConfig {
-  for (const key of Object.keys(input)) if (!KNOWN.has(key)) bad(key, 'unknown setting (see --help)');
-  const pairs = list(input.pairs).map((p) => {
-    try {
-      return toPairKey(p);
-    } catch (err) {
-      return bad('pairs', (err as Error).message);
-    }
-  });
-  const rowSizes: Record<string, number> = {};
-  for (const item of list(input.rowSize)) {
-    const eq = item.lastIndexOf('=');
-    if (eq <= 0) bad('rowSize', `must be <exchange:marketType:symbol>=<size>; got ${JSON.stringify(item)}`);
-    const id = item.slice(0, eq);
-    try {
-      toPairKey(id);
-    } catch (err) {
-      bad('rowSize', (err as Error).message);
-    }
-    rowSizes[id] = num('rowSize', item.slice(eq + 1), 1e-12, 1e12);
+/**
+ * Loads the command line (`[run] | report`, flags, MARKET_DATA_ANALYTICS_* variables, --config
+ * file) and checks the rules that span settings. Every error is a RuntimeError('INVALID_CONFIG')
+ * naming the setting as it was given.
+ */
+export function loadAnalyticsCommand(input: LoadInput): AnalyticsCommand {
+  const schema = ANALYTICS_SETTINGS;
+  const loaded = schema.load({ ...input, allowPositionals: true });
+  const [command = 'run', ...extra] = loaded.positionals;
+  if (extra.length > 0 || (command !== 'run' && command !== 'report')) {
+    throw new RuntimeError('INVALID_CONFIG', `unexpected ${JSON.stringify(loaded.positionals.join(' '))}: the commands are run (the default) and report (see --help)`);
   }
-  const offline = input.offline === true || input.offline === 'true';
-  let ingester: string | undefined = offline ? undefined : String(input.ingester ?? 'ws://127.0.0.1:8090');
-  if (ingester !== undefined && !/^(wss?|https?):\/\/[^\s]+$/.test(ingester)) bad('ingester', `must be a ws:// or http:// URL; got ${JSON.stringify(input.ingester)}`);
-  if (input.ingester === 'none') ingester = undefined;
-  const listenText = String(input.listen ?? '127.0.0.1:8091');
-  const at = listenText.lastIndexOf(':');
-  if (at <= 0) bad('listen', `must be host:port; got ${JSON.stringify(input.listen)}`);
-  const logLevel = String(input.logLevel ?? 'info') as AnalyticsConfig['logLevel'];
-  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) bad('logLevel', 'must be debug, info, warn or error');
-  const dataDir = path.resolve(String(input.dataDir ?? './data'));
+  return command === 'report' ? { command, config: reportConfig(loaded) } : { command: 'run', config: runConfig(loaded) };
+}
+
+function reportConfig({ values: v }: Loaded): ReportConfig {
   return {
-    dataDir,
-    analyticsDir: input.analyticsDir === undefined ? dataDir : path.resolve(String(input.analyticsDir)),
-    pairs,
-    ingester,
-    listen: { host: listenText.slice(0, at).replace(/^\[|\]$/g, ''), port: num('listen', listenText.slice(at + 1), 0, 65535, true) },
+    from: v.from,
+    pairs: v.pair.map(pairId),
+    json: v.json,
+    dataDir: v.dataDir,
+    analyticsDir: v.analyticsDir ?? v.dataDir,
+    token: v.authTokenFile ?? v.authToken,
+  };
+}
+
+function runConfig({ values: v, origins }: Loaded): AnalyticsConfig {
+  const schema = ANALYTICS_SETTINGS;
+  for (const key of REPORT_ONLY) if (origins[key]?.source === 'flag') throw schema.invalid(key, 'belongs to the report command (market-data-analytics report ...)', origins[key]);
+  const ingesterGiven = origins.ingester !== undefined && origins.ingester.source !== 'default';
+  if (v.offline && ingesterGiven && v.ingester !== 'none') throw schema.invalid('ingester', '--offline reads files instead of following an ingester; give one or the other', origins.ingester);
+  const offline = v.offline || v.ingester === 'none';
+  if (offline && !isDirectory(v.dataDir)) {
+    throw schema.invalid('dataDir', `${v.dataDir} is not a directory; offline mode reads the trading.duckdb files under it`, origins.dataDir);
+  }
+  if (v.ingesterTokenFile !== undefined && v.ingesterToken !== undefined) {
+    throw schema.invalid('ingesterToken', `give the ingester's token once: ${schema.flag('ingesterTokenFile')} or ${schema.envName('ingesterToken')}`);
+  }
+  if ((v.ingesterCert === undefined) !== (v.ingesterKey === undefined)) {
+    throw schema.invalid(v.ingesterCert === undefined ? 'ingesterCert' : 'ingesterKey', `a client certificate needs both ${schema.flag('ingesterCert')} and ${schema.flag('ingesterKey')}`);
+  }
+  const token = v.ingesterTokenFile ?? v.ingesterToken;
+  const tls = v.ingesterCa || v.ingesterCert ? { ...(v.ingesterCa ? { ca: v.ingesterCa } : {}), ...(v.ingesterCert ? { cert: v.ingesterCert, key: v.ingesterKey } : {}) } : undefined;
+  const rowSizes: Record<string, number> = {};
+  for (const r of v.rowSize) rowSizes[pairId(r.pair)] = r.size;
+  return {
+    dataDir: v.dataDir,
+    analyticsDir: v.analyticsDir ?? v.dataDir,
+    pairs: v.pairs,
+    ingester: offline ? undefined : v.ingester,
+    ingesterAuth: { ...(token === undefined ? {} : { token }), ...(tls ? { tls } : {}) },
+    listen: v.listen,
+    security: listenerSecurity(schema, v),
+    securityHint: securityHint(schema),
     rowSizes,
-    valueAreaPct: input.valueAreaPct === undefined ? 0.7 : num('valueAreaPct', input.valueAreaPct, 0.01, 1),
-    profileWindowMinutes: input.profileWindow === undefined ? 15 : num('profileWindow', input.profileWindow, 1, 24 * 60, true),
-    poolSize: input.poolSize === undefined ? 200 : num('poolSize', input.poolSize, 1, 100_000, true),
-    memoryLimit: memoryLimitOf(input.memoryLimit),
-    retentionIntervalMs: input.retentionIntervalMs === undefined ? 300_000 : num('retentionIntervalMs', input.retentionIntervalMs, 0, 86_400_000, true),
-    maxDelayMs: input.maxDelayMs === undefined ? DEFAULT_MAX_DELAY_MS : num('maxDelayMs', input.maxDelayMs, 0, 60_000, true),
-    concurrency: input.concurrency === undefined ? DEFAULT_CONCURRENCY : num('concurrency', input.concurrency, 1, 10_000, true),
-    logLevel,
-    durationSec: input.duration === undefined ? 0 : num('duration', input.duration, 0, 1e9),
+    valueAreaPct: v.valueAreaPct,
+    profileWindowMinutes: v.profileWindow,
+    poolSize: v.poolSize,
+    memoryLimit: v.memoryLimit,
+    retentionIntervalMs: v.retentionIntervalMs,
+    maxDelayMs: v.maxDelayMs,
+    concurrency: v.concurrency,
+    logLevel: v.logLevel,
+    durationSec: v.duration,
+  };
+}
+
+/** The configuration as the 'config' log line shows it: tokens and keys never, only whether they are set. */
+export function printableConfig(config: AnalyticsConfig): Record<string, unknown> {
+  const { security, securityHint: _hint, ingesterAuth, ...rest } = config;
+  return {
+    mode: config.ingester ? 'live' : 'offline',
+    ...rest,
+    pairs: config.pairs.map(pairId),
+    security: { token: Boolean(security?.token), tls: Boolean(security?.tls), clientCertificates: Boolean(security?.tls?.clientCa) },
+    ingesterAuth: { token: Boolean(ingesterAuth.token), ca: Boolean(ingesterAuth.tls?.ca), clientCertificate: Boolean(ingesterAuth.tls?.cert) },
   };
 }

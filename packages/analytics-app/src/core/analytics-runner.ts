@@ -5,11 +5,10 @@ import {
   flushCandles,
   pairId,
   toPairKey,
-  type Logger,
   type PairKey,
-  type Tick,
-  type TickRow,
 } from '@market-data/storage-core';
+import type { Logger } from '@market-data/runtime';
+import type { Trade } from '@market-data/client';
 import { observeStoredTicks, runAnalyticsPass, type AnalyticsOptions } from '../engine';
 import type { AnalyticsMetrics } from './analytics-metrics';
 
@@ -69,15 +68,10 @@ export class AnalyticsRunner {
   }
 
   /** Stores ticks for a pair and runs a pass if a candle closed. `committedAt` = ingester commit time (epoch ms). */
-  async apply(id: string, rows: readonly TickRow[], committedAt?: number): Promise<void> {
-    if (rows.length === 0) return;
+  async apply(id: string, ticks: readonly Trade[], committedAt?: number): Promise<void> {
+    if (ticks.length === 0) return;
     const pair = toPairKey(id);
     const state = await this.load(pair);
-    const ticks: Tick[] = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i];
-      ticks[i] = { timestamp: r[0], price: r[1], volume: r[2], side: r[3], tradeId: r[4] };
-    }
     await this.deps.withConnection(pair, async (conn) => {
       const started = performance.now();
       const result = await appendTicks(conn, ticks, { candles: true });

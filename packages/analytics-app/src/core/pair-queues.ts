@@ -1,11 +1,11 @@
-import type { TickRow } from '@market-data/storage-core';
+import type { Trade } from '@market-data/client';
 import { StoreSlots } from './store-slots';
 
 /** The smallest candle: a row in a newer one than any queued before closes a candle, so it triggers a pass. */
 const MINUTE_MS = 60_000;
 
 interface Queue {
-  rows: TickRow[];
+  rows: Trade[];
   committedAt: number | undefined;
   running: Promise<void> | undefined;
   /** performance.now() when the oldest held row arrived. */
@@ -50,7 +50,7 @@ export class PairQueues {
   private readonly slots: StoreSlots | undefined;
 
   constructor(
-    private readonly apply: (pair: string, rows: TickRow[], committedAt: number | undefined) => Promise<void>,
+    private readonly apply: (pair: string, rows: Trade[], committedAt: number | undefined) => Promise<void>,
     private readonly onError: (pair: string, error: unknown) => void,
     options: PairQueuesOptions = {},
   ) {
@@ -60,7 +60,7 @@ export class PairQueues {
   }
 
   /** Queues rows; resolves at once unless the backlog is over its bound. Rows pushed after close() are dropped. */
-  push(pair: string, rows: readonly TickRow[], committedAt: number | undefined): Promise<void> {
+  push(pair: string, rows: readonly Trade[], committedAt: number | undefined): Promise<void> {
     if (this.closed) return Promise.resolve();
     let q = this.queues.get(pair);
     if (!q) {
@@ -70,7 +70,7 @@ export class PairQueues {
     if (q.rows.length === 0) q.since = performance.now();
     for (const row of rows) {
       q.rows.push(row);
-      const minute = Math.floor(row[0] / MINUTE_MS);
+      const minute = Math.floor(row.timestamp / MINUTE_MS);
       if (minute > q.newestMinute) {
         q.newestMinute = minute;
         q.urgent = true;

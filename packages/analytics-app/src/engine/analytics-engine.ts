@@ -100,8 +100,8 @@ async function processPlan(
         let prior = before.length > 0 ? before[before.length - 1] : null;
         for (const candle of fresh) {
           const flow = orderFlowRow(candle, cvd);
-          cvd = flow.cvd;
-          flows.push(flow);
+          cvd = flow.cvdUnits;
+          flows.push(flow.row);
           fvg?.onCandle(candle);
           while (history.length > 0 && history[0].openMs < candle.openMs - lookbackMs) history.shift();
           zones.onCandle(candle, prior, history);

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { executeCachedInsert } from '@market-data/storage-core';
-import type { QueryParam, Timeframe } from '@market-data/queries';
+import { doubleToExactVolume, exactVolumeToText, parseSignedExactVolume, type QueryParam, type Timeframe } from '@market-data/queries';
 import { AnalyticsError } from '../errors';
 
 /**
@@ -11,7 +11,8 @@ import { AnalyticsError } from '../errors';
  */
 export interface TimeframeCursor {
   readonly through: number;
-  readonly cvd: number | null;
+  /** The running CVD in exact units of 1e-12 (stored as decimal text so JSON cannot round it). */
+  readonly cvd: bigint | null;
 }
 
 /** Cursor names in the `cursors` table: a closed set, one per timeframe. */
@@ -21,7 +22,18 @@ export const CURSOR_NAMES: Readonly<Record<Timeframe, string>> = {
   '15m': 'analytics.15m',
 };
 
-/** A stored cursor value (`{"through": ms, "cvd": number|null}`); AnalyticsError PAIR_FAILED when corrupt. */
+function parseCvd(cvd: unknown): bigint | null | undefined {
+  if (cvd === null || cvd === undefined) return null;
+  try {
+    // Cursors written before CVD was exact hold a number: its decimal cast is the best start there is.
+    if (typeof cvd === 'number') return Number.isFinite(cvd) ? (cvd < 0 ? -doubleToExactVolume(-cvd) : doubleToExactVolume(cvd)) : undefined;
+    return parseSignedExactVolume(cvd);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A stored cursor value (`{"through": ms, "cvd": "decimal"|null}`); AnalyticsError PAIR_FAILED when corrupt. */
 export function parseCursor(name: string, stored: unknown): TimeframeCursor {
   let parsed: unknown;
   try {
@@ -29,17 +41,11 @@ export function parseCursor(name: string, stored: unknown): TimeframeCursor {
   } catch {
     parsed = undefined;
   }
-  const value = parsed as Partial<TimeframeCursor> | undefined;
-  const cvd = value?.cvd ?? null;
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    typeof value.through !== 'number' ||
-    !Number.isSafeInteger(value.through) ||
-    (cvd !== null && (typeof cvd !== 'number' || !Number.isFinite(cvd)))
-  ) {
+  const value = parsed as { through?: unknown; cvd?: unknown } | undefined;
+  const cvd = typeof value === 'object' && value !== null ? parseCvd(value.cvd) : undefined;
+  if (typeof value !== 'object' || value === null || typeof value.through !== 'number' || !Number.isSafeInteger(value.through) || cvd === undefined) {
     // The pair cannot be processed until the cursor is repaired; other pairs carry on.
-    throw new AnalyticsError('PAIR_FAILED', `corrupt cursor ${name} holds ${JSON.stringify(String(stored).slice(0, 80))}, not {"through": ms, "cvd": number|null}`);
+    throw new AnalyticsError('PAIR_FAILED', `corrupt cursor ${name} holds ${JSON.stringify(String(stored).slice(0, 80))}, not {"through": ms, "cvd": "decimal"|null}`);
   }
   return { through: value.through, cvd };
 }
@@ -63,7 +69,7 @@ export async function writeCursors(conn: DuckDBConnection, writes: readonly Curs
     params.push(value);
     return `$${params.length}`;
   };
-  const value = (cursor: TimeframeCursor): string => JSON.stringify({ through: cursor.through, cvd: cursor.cvd });
+  const value = (cursor: TimeframeCursor): string => JSON.stringify({ through: cursor.through, cvd: cursor.cvd === null ? null : exactVolumeToText(cursor.cvd) });
   let sql: string;
   if (writes.every((w) => w.stored)) {
     const cases = writes.map((w) => `WHEN ${add(CURSOR_NAMES[w.timeframe])} THEN ${add(value(w.cursor))}`);

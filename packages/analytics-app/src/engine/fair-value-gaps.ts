@@ -1,5 +1,4 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Row } from '@market-data/storage-core';
 import {
   detectFvgsInCandles,
   insertFvgRowsQuery,
@@ -7,6 +6,7 @@ import {
   type FairValueGapRow,
   type FvgStatus,
   type GapType,
+  type StoredFvg,
   type Timeframe,
 } from '@market-data/queries';
 import type { Candle } from './candle';
@@ -78,7 +78,7 @@ export class FvgTracker {
    */
   static start(
     timeframe: Timeframe,
-    stored: readonly Row[],
+    stored: readonly StoredFvg[],
     before: readonly Candle[],
     candles: readonly Candle[],
     settings: FvgSettings,
@@ -185,17 +185,17 @@ export async function saveGaps(conn: DuckDBConnection, trackers: readonly FvgTra
   return { created, updated };
 }
 
-function fromRow(row: Row): GapState {
+function fromRow(row: StoredFvg): GapState {
   return {
-    id: String(row.id),
-    timeframe: row.timeframe as Timeframe,
-    gapType: row.gap_type as GapType,
-    priceLow: Number(row.price_low),
-    priceHigh: Number(row.price_high),
-    filledPct: Number(row.filled_pct),
-    status: row.status as FvgStatus,
-    createdAtMs: (row.created_at as Date).getTime(),
-    updatedAtMs: (row.updated_at as Date).getTime(),
+    id: row.id,
+    timeframe: row.timeframe,
+    gapType: row.gapType,
+    priceLow: row.priceLow,
+    priceHigh: row.priceHigh,
+    filledPct: row.filledPct,
+    status: row.status,
+    createdAtMs: row.createdAt.getTime(),
+    updatedAtMs: row.updatedAt.getTime(),
     // Loaded gaps were confirmed in an earlier pass: every candle from now on comes after c[i+1].
     confirmedAtMs: -Infinity,
   };

@@ -1,5 +1,4 @@
-import type { Row } from '@market-data/storage-core';
-import type { Timeframe } from '@market-data/queries';
+import type { StoredFvg, Timeframe } from '@market-data/queries';
 import type { GapState } from './fair-value-gaps';
 import { perConnection } from './per-connection';
 
@@ -11,14 +10,14 @@ import { perConnection } from './per-connection';
  * gaps (retention) forgets them; a timeframe not kept is read from the table.
  */
 export class GapMemory {
-  private readonly unfilled = new Map<Timeframe, readonly Row[]>();
+  private readonly unfilled = new Map<Timeframe, readonly StoredFvg[]>();
 
   /** The connection's own GapMemory. */
   static readonly of = perConnection(() => new GapMemory());
 
   /** The kept rows of every timeframe given (as getUnfilledFvgsQuery returns them), or undefined if one is not kept. */
-  rows(timeframes: readonly Timeframe[]): Row[] | undefined {
-    const out: Row[] = [];
+  rows(timeframes: readonly Timeframe[]): StoredFvg[] | undefined {
+    const out: StoredFvg[] = [];
     for (const timeframe of timeframes) {
       const rows = this.unfilled.get(timeframe);
       if (rows === undefined) return undefined;
@@ -34,13 +33,13 @@ export class GapMemory {
       gaps.map((gap) => ({
         id: gap.id,
         timeframe: gap.timeframe,
-        gap_type: gap.gapType,
-        price_low: gap.priceLow,
-        price_high: gap.priceHigh,
-        filled_pct: gap.filledPct,
+        gapType: gap.gapType,
+        priceLow: gap.priceLow,
+        priceHigh: gap.priceHigh,
+        filledPct: gap.filledPct,
         status: gap.status,
-        created_at: new Date(gap.createdAtMs),
-        updated_at: new Date(gap.updatedAtMs),
+        createdAt: new Date(gap.createdAtMs),
+        updatedAt: new Date(gap.updatedAtMs),
       })),
     );
   }

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { executeCachedQuery } from '@market-data/storage-core';
+import { executeCachedRead } from '@market-data/storage-core';
 import { marketProfileFromRows, marketProfileHistogramQuery, type MarketProfileRow, type ProfileRow } from '@market-data/queries';
 import type { Candle } from './candle';
 import { MINUTE_MS, type MinuteRow, type ProfileMemory } from './profile-memory';
@@ -95,8 +95,8 @@ async function readStaleMinutes(
     endTime: untilMs - 0.001,
     lookbackMinutes: (untilMs - fromMs) / MINUTE_MS,
   });
-  const rows = await executeCachedQuery(conn, query);
-  memory.store(rowSize, fromMs, untilMs, perMinute ? rows : rows.map((row) => ({ ...row, minute: fromMs })));
+  // Without perMinute every row belongs to the one minute [fromMs, untilMs).
+  memory.store(rowSize, fromMs, untilMs, await executeCachedRead(conn, query));
 }
 
 /** Candles in time order; each window adds the minutes it gains and drops those it leaves. */

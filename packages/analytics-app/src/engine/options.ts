@@ -7,7 +7,7 @@ import { AnalyticsError } from '../errors';
  * spread. Every field is optional; `undefined` means the default.
  */
 export interface AnalyticsOptions {
-  /** Market profile row height R in price units. Default: niceRowSize(candle close), about price / 2000. */
+  /** Market profile row height R in price units. Default: niceRowSize(candle close), about price / 5000. */
   readonly rowSize?: number;
   /** Market profile window in whole minutes, ending at each 1m candle's close; default 15. */
   readonly profileWindowMinutes?: number;

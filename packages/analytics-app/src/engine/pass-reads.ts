@@ -1,11 +1,10 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { executeCachedQuery, type Row } from '@market-data/storage-core';
-import { getCandlesQuery, getUnfilledFvgsQuery, type Timeframe } from '@market-data/queries';
-import { candleFromRow, timeframeMs, type Candle } from './candle';
+import { executeCachedRead } from '@market-data/storage-core';
+import { getCandlesQuery, getUnfilledFvgsQuery, getZonesQuery, type StoredFvg, type StoredZone, type Timeframe } from '@market-data/queries';
+import { candleOf, timeframeMs, type Candle } from './candle';
 import { GapMemory } from './gap-memory';
 import type { ResolvedOptions } from './options';
 import type { TimeframePlan } from './pass-state';
-import { ZONES_QUERY } from './supply-demand-zones';
 
 /** A planned timeframe's candles, time order. */
 export interface PlannedCandles {
@@ -18,9 +17,9 @@ export interface PlannedCandles {
 export interface PassReads {
   readonly candles: ReadonlyMap<Timeframe, PlannedCandles>;
   /** Stored open/partial gaps of the planned fair-value-gap timeframes. */
-  readonly gaps: readonly Row[];
+  readonly gaps: readonly StoredFvg[];
   /** Every stored zone (read when 1m moves). */
-  readonly zones: readonly Row[];
+  readonly zones: readonly StoredZone[];
 }
 
 /** Consecutive-candle rules look at two candles before the first new one (a gap's c[i-1] and c[i]). */
@@ -41,8 +40,8 @@ function readSince(plan: TimeframePlan, opts: ResolvedOptions): number {
 
 /** The candles before `since` that complete the context when the read range held fewer than two. */
 async function contextBefore(conn: DuckDBConnection, timeframe: Timeframe, since: number, missing: number): Promise<Candle[]> {
-  const rows = await executeCachedQuery(conn, getCandlesQuery(timeframe, { until: since, limit: missing }));
-  return rows.map((row) => candleFromRow(row, timeframeMs(timeframe)));
+  const rows = await executeCachedRead(conn, getCandlesQuery(timeframe, { until: since, limit: missing }));
+  return rows.map((row) => candleOf(row, timeframeMs(timeframe)));
 }
 
 /**
@@ -58,7 +57,7 @@ export async function readPass(conn: DuckDBConnection, plan: readonly TimeframeP
     const lengthMs = timeframeMs(timeframe);
     const since = readSince(p, opts);
     const query = getCandlesQuery(timeframe, since === -Infinity ? { until: through } : { since, until: through });
-    const all = (await executeCachedQuery(conn, query)).map((row) => candleFromRow(row, lengthMs));
+    const all = (await executeCachedRead(conn, query)).map((row) => candleOf(row, lengthMs));
     const from = cursor === null ? -Infinity : cursor.through;
     const split = all.findIndex((c) => c.openMs >= from);
     let before = split < 0 ? all : all.slice(0, split);
@@ -76,9 +75,9 @@ export async function readPass(conn: DuckDBConnection, plan: readonly TimeframeP
     gapTimeframes.length === 0
       ? []
       : (gapMemory?.rows(gapTimeframes) ??
-        (await executeCachedQuery(conn, getUnfilledFvgsQuery(gapTimeframes.length === 1 ? { timeframe: gapTimeframes[0] } : {}))).filter((row) =>
-          gapTimeframes.includes(row.timeframe as Timeframe),
+        (await executeCachedRead(conn, getUnfilledFvgsQuery(gapTimeframes.length === 1 ? { timeframe: gapTimeframes[0] } : {}))).filter((row) =>
+          gapTimeframes.includes(row.timeframe),
         ));
-  const zones = moved.includes('1m') ? await executeCachedQuery(conn, ZONES_QUERY) : [];
+  const zones = moved.includes('1m') ? await executeCachedRead(conn, getZonesQuery()) : [];
   return { candles, gaps, zones };
 }

@@ -1,5 +1,4 @@
-import type { Row } from '@market-data/storage-core';
-import { parseExactVolume } from '@market-data/queries';
+import type { HistogramRow } from '@market-data/queries';
 import { AnalyticsError } from '../errors';
 import { perConnection } from './per-connection';
 
@@ -55,7 +54,7 @@ export class ProfileMemory {
    * minutes [fromMs, untilMs): every minute of the span is replaced, a minute without rows by an
    * empty one.
    */
-  store(rowSize: number, fromMs: number, untilMs: number, rows: readonly Row[]): void {
+  store(rowSize: number, fromMs: number, untilMs: number, rows: readonly HistogramRow[]): void {
     let minutes = this.sizes.get(rowSize);
     if (minutes === undefined) {
       minutes = new Map();
@@ -63,17 +62,16 @@ export class ProfileMemory {
     }
     const read = new Map<number, { trades: number; rows: Map<number, MinuteRow> }>();
     for (const row of rows) {
-      const minute = Number(row.minute);
+      const minute = row.minuteMs ?? fromMs;
       let histogram = read.get(minute);
       if (histogram === undefined) {
         histogram = { trades: 0, rows: new Map() };
         read.set(minute, histogram);
       }
-      const rowIdx = Number(row.row_idx);
       // Beyond 2^53 two rows could share a key; such a row size is far too small for its prices anyway.
-      if (!Number.isSafeInteger(rowIdx)) throw new AnalyticsError('PAIR_FAILED', `profile row index ${String(row.row_idx)} is beyond 2^53; pick a larger rowSize`);
-      histogram.trades += Number(row.row_trades);
-      histogram.rows.set(rowIdx, { rowPrice: Number(row.row_price), volume: parseExactVolume(row.row_volume) });
+      if (!Number.isSafeInteger(row.rowIdx)) throw new AnalyticsError('PAIR_FAILED', `profile row index ${String(row.rowIdx)} is beyond 2^53; pick a larger rowSize`);
+      histogram.trades += row.trades;
+      histogram.rows.set(row.rowIdx, { rowPrice: row.rowPrice, volume: row.volume });
     }
     for (let m = fromMs; m < untilMs; m += MINUTE_MS) minutes.set(m, read.get(m) ?? { trades: 0, rows: new Map() });
   }

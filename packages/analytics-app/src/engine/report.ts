@@ -1,11 +1,18 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { executeQuery, type Row } from '@market-data/storage-core';
+import { executeRead } from '@market-data/storage-core';
 import {
   calculateOrderFlowImbalanceQuery,
   DEFAULT_LOOKBACK_MINUTES,
   getActiveDemandZonesQuery,
   getActiveSupplyZonesQuery,
+  getMarketProfilesQuery,
+  getOrderFlowQuery,
+  getRecentTicksQuery,
   getUnfilledFvgsQuery,
+  type StoredFvg,
+  type StoredMarketProfile,
+  type StoredOrderFlow,
+  type StoredZone,
 } from '@market-data/queries';
 import { AnalyticsError } from '../errors';
 
@@ -16,6 +23,9 @@ export interface PairReportOptions {
   readonly limit?: number;
 }
 
+/** A row as JSON carries it: times as ISO strings. */
+type Json<T> = { readonly [K in keyof T]: T[K] extends Date ? string : T[K] };
+
 /** A pair's analytics at a glance: plain data, times as ISO strings, ready for JSON. */
 export interface PairReport {
   /** The label given to buildPairReport, e.g. `binance:um:BTCUSDT`. */
@@ -23,58 +33,15 @@ export interface PairReport {
   /** Newest stored tick (the data clock), or null without ticks. */
   readonly clock: string | null;
   /** CVD and imbalance over the ticks in (clock - lookback, clock]. */
-  readonly window: {
-    readonly lookbackMinutes: number;
-    readonly buyVolume: number;
-    readonly sellVolume: number;
-    readonly cvd: number;
-    readonly imbalanceRatio: number | null;
-  };
+  readonly window: { readonly lookbackMinutes: number } & Pick<StoredOrderFlow, 'buyVolume' | 'sellVolume' | 'cvd' | 'imbalanceRatio'>;
   /** The newest closed minute's order flow (cvd = running total). */
-  readonly orderFlow: {
-    readonly timestamp: string;
-    readonly buyVolume: number;
-    readonly sellVolume: number;
-    readonly delta: number;
-    readonly cvd: number;
-    readonly imbalanceRatio: number | null;
-  } | null;
-  readonly profile: {
-    readonly timestamp: string;
-    readonly windowMinutes: number;
-    readonly rowSize: number;
-    readonly poc: number | null;
-    readonly valueAreaHigh: number | null;
-    readonly valueAreaLow: number | null;
-    readonly totalVolume: number;
-  } | null;
+  readonly orderFlow: Json<StoredOrderFlow> | null;
+  readonly profile: Json<StoredMarketProfile> | null;
   /** Open and partially filled gaps, oldest first. */
-  readonly openFvgs: readonly {
-    readonly id: string;
-    readonly timeframe: string;
-    readonly gapType: string;
-    readonly priceLow: number;
-    readonly priceHigh: number;
-    readonly filledPct: number;
-    readonly status: string;
-    readonly createdAt: string;
-  }[];
+  readonly openFvgs: readonly Json<Omit<StoredFvg, 'updatedAt'>>[];
   /** Active and tested zones, supply then demand, strongest first. */
-  readonly zones: readonly {
-    readonly id: string;
-    readonly zoneType: string;
-    readonly priceLow: number;
-    readonly priceHigh: number;
-    readonly strength: number;
-    readonly status: string;
-    readonly testCount: number;
-    readonly createdAt: string;
-  }[];
+  readonly zones: readonly Json<Omit<StoredZone, 'timeframe' | 'updatedAt'>>[];
 }
-
-const iso = (value: unknown): string => (value as Date).toISOString();
-const num = (value: unknown): number => Number(value);
-const nullableNum = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
 /**
  * Reads the report of one pair's analytics file, labelled `pair` (a few small reads; nothing is
@@ -89,73 +56,24 @@ export async function buildPairReport(conn: DuckDBConnection, pair = '-', option
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
     throw new AnalyticsError('INVALID_CONFIG', `limit must be an integer 1..1000; got ${String(limit)}`, 'limit');
   }
-  const [clockRow] = await executeQuery(conn, 'SELECT max(timestamp) AS newest FROM ticks');
-  const clock = clockRow?.newest instanceof Date ? clockRow.newest.toISOString() : null;
-  const [win] = await executeQuery(conn, calculateOrderFlowImbalanceQuery({ lookbackMinutes }));
+  const [newest] = await executeRead(conn, getRecentTicksQuery({ limit: 1 }));
+  const [win] = await executeRead(conn, calculateOrderFlowImbalanceQuery({ lookbackMinutes }));
   // Newest rows only; both tables are keyed (and stored) by time.
-  const [flow] = await executeQuery(
-    conn,
-    'SELECT timestamp, buy_volume, sell_volume, delta, cvd, imbalance_ratio FROM order_flow ORDER BY timestamp DESC LIMIT 1',
-  );
-  const [profile] = await executeQuery(
-    conn,
-    `SELECT timestamp, window_minutes, row_size, poc, value_area_high, value_area_low, total_volume
-     FROM market_profile ORDER BY timestamp DESC, window_minutes LIMIT 1`,
-  );
-  const fvgs = await executeQuery(conn, getUnfilledFvgsQuery({ limit }));
-  const zones: Row[] = [
-    ...(await executeQuery(conn, getActiveSupplyZonesQuery({ limit }))),
-    ...(await executeQuery(conn, getActiveDemandZonesQuery({ limit }))),
+  const [flow] = await executeRead(conn, getOrderFlowQuery({ limit: 1 }));
+  const [profile] = await executeRead(conn, getMarketProfilesQuery({ limit: 1 }));
+  const fvgs = await executeRead(conn, getUnfilledFvgsQuery({ limit }));
+  const zones = [
+    ...(await executeRead(conn, getActiveSupplyZonesQuery({ limit }))),
+    ...(await executeRead(conn, getActiveDemandZonesQuery({ limit }))),
   ];
-  const buyVolume = num(win?.buy_volume ?? 0);
-  const sellVolume = num(win?.sell_volume ?? 0);
   return {
     pair,
-    clock,
-    window: { lookbackMinutes, buyVolume, sellVolume, cvd: buyVolume - sellVolume, imbalanceRatio: nullableNum(win?.imbalance_ratio) },
-    orderFlow:
-      flow === undefined
-        ? null
-        : {
-            timestamp: iso(flow.timestamp),
-            buyVolume: num(flow.buy_volume),
-            sellVolume: num(flow.sell_volume),
-            delta: num(flow.delta),
-            cvd: num(flow.cvd),
-            imbalanceRatio: nullableNum(flow.imbalance_ratio),
-          },
-    profile:
-      profile === undefined
-        ? null
-        : {
-            timestamp: iso(profile.timestamp),
-            windowMinutes: num(profile.window_minutes),
-            rowSize: num(profile.row_size),
-            poc: nullableNum(profile.poc),
-            valueAreaHigh: nullableNum(profile.value_area_high),
-            valueAreaLow: nullableNum(profile.value_area_low),
-            totalVolume: num(profile.total_volume),
-          },
-    openFvgs: fvgs.map((g) => ({
-      id: String(g.id),
-      timeframe: String(g.timeframe),
-      gapType: String(g.gap_type),
-      priceLow: num(g.price_low),
-      priceHigh: num(g.price_high),
-      filledPct: num(g.filled_pct),
-      status: String(g.status),
-      createdAt: iso(g.created_at),
-    })),
-    zones: zones.map((z) => ({
-      id: String(z.id),
-      zoneType: String(z.zone_type),
-      priceLow: num(z.price_low),
-      priceHigh: num(z.price_high),
-      strength: num(z.strength),
-      status: String(z.status),
-      testCount: num(z.test_count),
-      createdAt: iso(z.created_at),
-    })),
+    clock: newest === undefined ? null : newest.timestamp.toISOString(),
+    window: { lookbackMinutes, ...win },
+    orderFlow: flow === undefined ? null : { ...flow, timestamp: flow.timestamp.toISOString() },
+    profile: profile === undefined ? null : { ...profile, timestamp: profile.timestamp.toISOString() },
+    openFvgs: fvgs.map(({ updatedAt: _updated, ...g }) => ({ ...g, createdAt: g.createdAt.toISOString() })),
+    zones: zones.map(({ timeframe: _tf, updatedAt: _updated, ...z }) => ({ ...z, createdAt: z.createdAt.toISOString() })),
   };
 }
 

@@ -1,5 +1,10 @@
-/** Default rows per price: R is about price / ROW_SIZE_DIVISOR, i.e. 5 bp rows. */
-export const ROW_SIZE_DIVISOR = 2000;
+/**
+ * Default rows per price: R is about price / ROW_SIZE_DIVISOR, i.e. 2 bp rows. At 5 bp (2000) a
+ * 15-minute profile of a calm minute or two had one to three rows, so POC, VAL and VAH were one
+ * price on every pair of the synthetic market (issue 13.6); 2 bp gives BTC at 61,800 rows of 10,
+ * about 25 rows over a typical 15 minutes of real BTC futures trading.
+ */
+export const ROW_SIZE_DIVISOR = 5000;
 
 const MANTISSAS = [1, 2, 2.5, 5] as const;
 
@@ -10,8 +15,8 @@ function scaled(mantissa: number, exponent: number): number {
 
 /**
  * The default market-profile row size for a price: the "nice" number m x 10^k (m in 1, 2, 2.5, 5)
- * nearest to price / 2000 by ratio (|log(R / target)|), the smaller one on a tie. BTC at 61,800
- * gives 25, ETH at 2,600 gives 1, a coin at 0.35 gives 0.0002. Round sizes keep row prices
+ * nearest to price / 5000 by ratio (|log(R / target)|), the smaller one on a tie. BTC at 61,800
+ * gives 10, ETH at 2,600 gives 0.5, a coin at 0.35 gives 0.00005. Round sizes keep row prices
  * readable and stable while the price drifts; the candle's close picks it, so it is a function of
  * the data alone.
  */

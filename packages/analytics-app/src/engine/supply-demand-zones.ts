@@ -1,11 +1,11 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { executeCachedInsert, type Row } from '@market-data/storage-core';
+import { executeCachedInsert } from '@market-data/storage-core';
 import {
   insertSupplyDemandZoneRowsQuery,
   MAX_INSERT_ROWS,
   updateZoneStatesQuery,
   type ZoneStateRow,
-  type SqlQuery,
+  type StoredZone,
   type SupplyDemandZoneRow,
   type Timeframe,
   type ZoneStatus,
@@ -142,12 +142,6 @@ function dropOrder(a: ZoneState, b: ZoneState): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-/** Every stored zone: the table holds at most maxZones rows, so reading it whole is cheap. */
-export const ZONES_QUERY: SqlQuery = {
-  sql: 'SELECT id, timeframe, zone_type, price_low, price_high, strength, status, created_at, updated_at, test_count FROM supply_demand_zones',
-  params: [],
-};
-
 /**
  * All zones of a pair through one pass. The cap is applied after every candle, as a pass per
  * candle would, so which zones survive does not depend on pass timing; storage-core's
@@ -162,8 +156,8 @@ export class ZoneTracker {
 
   private constructor(private readonly settings: ZoneSettings) {}
 
-  /** Starts from the stored zones (rows of ZONES_QUERY). */
-  static start(stored: readonly Row[], settings: ZoneSettings): ZoneTracker {
+  /** Starts from the stored zones (rows of getZonesQuery). */
+  static start(stored: readonly StoredZone[], settings: ZoneSettings): ZoneTracker {
     const tracker = new ZoneTracker(settings);
     for (const row of stored) {
       const zone = fromRow(row);
@@ -234,17 +228,17 @@ export class ZoneTracker {
   }
 }
 
-function fromRow(row: Row): ZoneState {
+function fromRow(row: StoredZone): ZoneState {
   return {
-    id: String(row.id),
-    timeframe: row.timeframe as Timeframe,
-    zoneType: row.zone_type as ZoneType,
-    priceLow: Number(row.price_low),
-    priceHigh: Number(row.price_high),
-    strength: Number(row.strength),
-    status: row.status as ZoneStatus,
-    createdAtMs: (row.created_at as Date).getTime(),
-    updatedAtMs: (row.updated_at as Date).getTime(),
-    testCount: Number(row.test_count),
+    id: row.id,
+    timeframe: row.timeframe,
+    zoneType: row.zoneType,
+    priceLow: row.priceLow,
+    priceHigh: row.priceHigh,
+    strength: row.strength,
+    status: row.status,
+    createdAtMs: row.createdAt.getTime(),
+    updatedAtMs: row.updatedAt.getTime(),
+    testCount: row.testCount,
   };
 }

@@ -76,12 +76,12 @@ describe('market profile per closed 1m candle (R = 1 unless said)', () => {
     });
   });
 
-  it('defaults the row size to a nice number near close / 2000', async () => {
-    // close 61,800 -> 30.9 -> R = 25. Rows: 61,800 (on a boundary: 61,800) 2; 61,810 -> 61,825: 3.
-    await feed(db.conn, [tick(at(0, 1), 61_810, 3, 'BUY'), tick(at(0, 2), 61_800, 2, 'SELL'), tick(at(1, 1), 61_800, 1, 'BUY')]);
+  it('defaults the row size to a nice number near close / 5000', async () => {
+    // close 61,800 -> 12.36 -> R = 10. Rows: 61,800 (on a boundary: 61,800) 2; 61,805 -> 61,810: 3.
+    await feed(db.conn, [tick(at(0, 1), 61_805, 3, 'BUY'), tick(at(0, 2), 61_800, 2, 'SELL'), tick(at(1, 1), 61_800, 1, 'BUY')]);
     await runAnalyticsPass(db.conn);
     expect(await profiles()).toEqual([
-      { timestamp: iso(0), window_minutes: 15, row_size: 25, poc: 61_825, value_area_high: 61_825, value_area_low: 61_800, total_volume: 5 },
+      { timestamp: iso(0), window_minutes: 15, row_size: 10, poc: 61_810, value_area_high: 61_810, value_area_low: 61_800, total_volume: 5 },
     ]);
   });
 

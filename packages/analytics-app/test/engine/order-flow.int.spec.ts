@@ -67,7 +67,7 @@ describe('order flow per closed 1m candle', () => {
       { timestamp: iso(2), buy_volume: 0, sell_volume: 0.25, delta: -0.25, cvd: 4.25, imbalance_ratio: 0 },
     ]);
     const cursors = await rows(db.conn, "SELECT name, value FROM cursors WHERE name LIKE 'analytics.%' ORDER BY name");
-    expect(cursors).toEqual([{ name: 'analytics.1m', value: JSON.stringify({ through: at(3), cvd: 4.25 }) }]);
+    expect(cursors).toEqual([{ name: 'analytics.1m', value: JSON.stringify({ through: at(3), cvd: "4.25" }) }]);
   });
 
   it('closes a candle only when the clock reaches its end, or an external clock does', async () => {

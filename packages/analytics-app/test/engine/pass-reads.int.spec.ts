@@ -1,7 +1,7 @@
 import { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import { executeInsert, executeQuery, type Tick } from '@market-data/storage-core';
 import { calculateMarketProfileQuery } from '@market-data/queries';
-import { runAnalyticsPass, type AnalyticsOptions } from '../../src/engine';
+import { ROW_SIZE_DIVISOR, runAnalyticsPass, type AnalyticsOptions } from '../../src/engine';
 import { lcg as random } from '@market-data/testing';
 import { analyticsTables, at, feed, MINUTE, rows, tick, useAnalyticsDb } from './support';
 
@@ -55,20 +55,22 @@ async function sqlDuring(fn: () => Promise<unknown>): Promise<string[]> {
   return ran;
 }
 
+/** Where the default row size flips between 0.05 and 0.1: price / ROW_SIZE_DIVISOR = sqrt(0.05 x 0.1) (353.55). */
+const FLIP = Math.round(Math.sqrt(0.05 * 0.1) * ROW_SIZE_DIVISOR * 100) / 100;
+
 /**
- * Minutes of trades around 141.4, where the default row size flips between 0.05 and 0.1 (the
- * nice numbers either side of 141.4 / 2000), with jumps, repeated prices and volumes of up to 12
+ * Minutes of trades around FLIP, where the default row size flips between 0.05 and 0.1, with jumps, repeated prices and volumes of up to 12
  * decimals: every profile window mixes minutes of both row sizes.
  */
 function market(minutes: number, seed: number): Tick[] {
   const rand = random(seed);
   const ticks: Tick[] = [];
-  let price = 141.4;
+  let price = FLIP;
   let id = 1;
   for (let m = 0; m < minutes; m++) {
     const n = 5 + Math.floor(rand() * 40);
     for (let k = 0; k < n; k++) {
-      price = Math.max(100, Math.round((price + (rand() - 0.5) * (rand() < 0.05 ? 3 : 0.3)) * 100) / 100);
+      price = Math.max(FLIP - 40, Math.round((price + (rand() - 0.5) * (rand() < 0.05 ? 3 : 0.3)) * 100) / 100);
       const volume = rand() < 0.3 ? 1 + Math.floor(rand() * 3) : Math.round(rand() * 1e6) / 1e6 + (rand() < 0.1 ? 0.000000000001 : 0);
       ticks.push({ timestamp: at(m) + Math.floor((k * 60_000) / n), price, volume, side: rand() < 0.5 ? 'BUY' : 'SELL', tradeId: String(id++) });
     }
@@ -118,13 +120,13 @@ describe('the pass reads only what changed', () => {
     await feed(db.conn, ticks.filter((t) => (t.timestamp as number) < at(8)));
     await runAnalyticsPass(db.conn, { rowSize: 0.05 });
     // A trade of minute 3 arrives late (after minute 3 was read for the profiles up to minute 6).
-    await feed(db.conn, [tick(at(3, 30.5), 141.99, 250, 'BUY'), ...ticks.filter((t) => (t.timestamp as number) >= at(8))]);
+    await feed(db.conn, [tick(at(3, 30.5), FLIP + 0.59, 250, 'BUY'), ...ticks.filter((t) => (t.timestamp as number) >= at(8))]);
     await runAnalyticsPass(db.conn, { rowSize: 0.05 });
     // Profiles of the candles closed before the late trade stay as they were (closed is final);
     // the later ones, whose windows hold minute 3, count it.
     expect(await expectProfilesAsTheQuery(15, 0.7, at(7))).toBe(4);
     const [late] = await rows(db.conn, `SELECT poc FROM market_profile WHERE timestamp = '${new Date(at(8)).toISOString()}'`);
-    expect(late.poc).toBe(142);
+    expect(late.poc).toBe(354.15); // the late trade's row: ceil(354.14 / 0.05) x 0.05
   });
 
   it('runs one statement when nothing closed, none when the caller passes the newest tick', async () => {

@@ -1,5 +1,5 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { appendTicks, executeQuery, type Tick } from '@market-data/storage-core';
+import { appendTicks, executeQuery, MAX_TRADE_VOLUME, type Tick } from '@market-data/storage-core';
 import { doubleToExactVolume, marketProfileHistogramQuery, parseExactVolume, profileRowIndex, profileRowPrice, rowSizeDecimals } from '@market-data/queries';
 import { StoredTickMinutes } from '../../src/engine/stored-tick-minutes';
 import { MINUTE, T0, useAnalyticsDb } from './support';
@@ -115,7 +115,8 @@ describe('StoredTickMinutes', () => {
     for (let m = 0; m < 12; m++) {
       const rowSize = sizes[m % sizes.length];
       const ps = prices(rand, rowSize, 300);
-      const vs = volumes(rand, 300).filter((v) => v < 1e20);
+      // Only what the trade rule lets storage take (appendTicks refuses the rest).
+      const vs = volumes(rand, 300).filter((v) => v < MAX_TRADE_VOLUME);
       for (let k = 0; k < 300; k++) {
         // Sub-millisecond times, some a fraction of a microsecond either side of the minute's edges.
         const edge = k % 10 !== 0 ? rand() * 60_000 : [0.0004, 60_000 - 0.0006, 60_000 - 0.0004][(k / 10) % 3];

@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appendTicks, openPairDatabase, pairId, type PairDatabase, type TickRow } from '@market-data/storage-core';
+import { tradeOf, type TickRow, type Trade } from '@market-data/client';
+import { appendTicks, openPairDatabase, pairId, type PairDatabase } from '@market-data/storage-core';
 import { AnalyticsMetrics } from '../../src/core/analytics-metrics';
 import { AnalyticsRunner } from '../../src/core/analytics-runner';
-import { runAnalyticsPass, type AnalyticsOptions } from '../../src/engine';
+import { ROW_SIZE_DIVISOR, runAnalyticsPass, type AnalyticsOptions } from '../../src/engine';
 import { ProfileMemory } from '../../src/engine/profile-memory';
 import { analyticsTables, MINUTE, PAIR, SILENT_LOGGER, T0 } from './support';
 import { mulberry32 as random } from '@market-data/testing';
@@ -12,13 +13,14 @@ import { mulberry32 as random } from '@market-data/testing';
 /**
  * Live-like trades: 40 to 160 a minute with sub-millisecond times (some shared, some a fraction of
  * a microsecond off a minute's edge), exchange-like volumes (zero now and then), and a price that
- * walks across 141.4, where niceRowSize switches between 0.05 and 0.1: windows then need minutes
- * at a row size other than the one they were first built at.
+ * climbs across 353.55 (sqrt(0.05 x 0.1) x ROW_SIZE_DIVISOR) in its first minutes, where niceRowSize
+ * switches from 0.05 to 0.1: windows then need minutes at a row size other than the one they were
+ * first built at.
  */
-function market(minutes: number): TickRow[] {
+function market(minutes: number): Trade[] {
   const rand = random(99);
   const out: TickRow[] = [];
-  let price = 139;
+  let price = Math.round(Math.sqrt(0.05 * 0.1) * ROW_SIZE_DIVISOR * 100) / 100 - 24;
   let id = 1_000;
   for (let m = 0; m < minutes; m++) {
     const n = 40 + Math.floor(rand() * 120);
@@ -31,13 +33,13 @@ function market(minutes: number): TickRow[] {
       out.push([time, price, volume, rand() < 0.5 ? 'BUY' : 'SELL', String(id++)]);
     }
   }
-  return out;
+  return out.map(tradeOf);
 }
 
 /** Small batches of random size (1 to 60 trades), as the ingester's commits arrive. */
-function batches(ticks: readonly TickRow[], seed: number): TickRow[][] {
+function batches(ticks: readonly Trade[], seed: number): Trade[][] {
   const rand = random(seed);
-  const out: TickRow[][] = [];
+  const out: Trade[][] = [];
   for (let i = 0; i < ticks.length; ) {
     const size = 1 + Math.floor(rand() * 60);
     out.push(ticks.slice(i, i + size));
@@ -82,7 +84,7 @@ describe('profiles built from the ticks the runner stored', () => {
     let newest = 0;
     let passedMinute = -1;
     for (const batch of batches(ticks, 1)) {
-      const result = await appendTicks(sql.connection, batch.map(([timestamp, price, volume, side, tradeId]) => ({ timestamp, price, volume, side, tradeId })), { candles: true });
+      const result = await appendTicks(sql.connection, batch, { candles: true });
       newest = Math.max(newest, result.maxTimestamp ?? 0);
       if (Math.floor(newest / MINUTE) > passedMinute) {
         await runAnalyticsPass(sql.connection, { ...OPTIONS, newestTick: newest });
@@ -116,7 +118,7 @@ describe('profiles built from the ticks the runner stored', () => {
     const overlap = await fresh();
     const c = runner(overlap);
     const rand = random(3);
-    let previous: TickRow[] = [];
+    let previous: Trade[] = [];
     for (const batch of batches(ticks, 2)) {
       const replay = previous.slice(previous.length - Math.floor(rand() * 6));
       await c.apply(id, [...replay, ...batch]);
@@ -131,8 +133,8 @@ describe('profiles built from the ticks the runner stored', () => {
     // count alone (5 + 10 + 10 = the 25 handed over if the replay were folded) would match the
     // candle's 25 with a trade counted twice and one missing: the partly new batch must not fold.
     const before = await fresh();
-    const first = ticks.findIndex(([time]) => time >= T0 + 20 * MINUTE) + 5;
-    expect(ticks[first + 20][0]).toBeLessThan(T0 + 21 * MINUTE);
+    const first = ticks.findIndex((t) => t.timestamp >= T0 + 20 * MINUTE) + 5;
+    expect(ticks[first + 20].timestamp).toBeLessThan(T0 + 21 * MINUTE);
     const old = runner(before);
     for (const batch of batches(ticks.slice(0, first), 4)) await old.apply(id, batch);
     before.close();

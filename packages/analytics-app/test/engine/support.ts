@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { appendTicks, executeQuery, openPairDatabase, pairKey, type Logger, type PairDatabase, type Row, type Tick } from '@market-data/storage-core';
+import { appendTicks, executeQuery, openPairDatabase, pairKey, type PairDatabase, type Row, type Tick } from '@market-data/storage-core';
+import type { Logger } from '@market-data/runtime';
 
 /** A logger that drops everything, for runners under test. */
 export const SILENT_LOGGER: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => SILENT_LOGGER };

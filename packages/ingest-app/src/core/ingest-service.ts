@@ -1,16 +1,18 @@
 import { pairId, pairKey, toPairKey, type PairKey, type RetentionPolicy } from '@market-data/storage-core';
-import type { Feed, FeedSink, FeedState, RejectReason, Trade, TradeGap } from '../feeds/feed';
+import type { Feed, FeedPair, FeedSink, FeedState, PairAlert, PendingGap, RejectReason, StoredTrade, Trade, TradeGap } from '../feeds/feed';
+import type { FeedResumeStore } from '../feeds/feed-resume-store';
 import { AdmitFilter, type AdmitOutcome } from '../journal/admit-filter';
 import type { JournalEntry } from '../journal/journal';
 import { journalHealth, type JournalHealth } from '../journal/journal-health';
 import { reapplyJournal, reportDefects, reportWriteFailure } from '../journal/journal-recovery';
 import type { ScanResult } from '../journal/journal-segments';
 import type { SegmentJournal, SegmentJournalHooks } from '../journal/segment-journal';
+import { PairAlerts, type ActiveAlert } from './pair-alerts';
 import { FlushSlots } from '../storage/flush-slots';
 import { PairWriter, type PairWriterOptions } from '../storage/pair-writer';
 import type { PairStore } from '../storage/pair-store';
 import type { Tickerplant } from '../server/tickerplant';
-import type { Logger } from '@market-data/storage-core';
+import type { Logger } from '@market-data/runtime';
 import type { IngestMetrics } from './ingest-metrics';
 
 /** Opens the journal with the service's hooks (the composition root binds the folder and options). */
@@ -27,6 +29,8 @@ export interface IngestServiceDeps {
    * larger batches; without it, once its pair file batch commits.
    */
   readonly journal?: JournalFactory;
+  /** What restarted feeds continue from (last stored trades, gaps left pending); absent = feeds start cold. */
+  readonly resume?: Pick<FeedResumeStore, 'lastStored' | 'pendingGaps' | 'savePendingGaps'>;
 }
 
 export interface IngestServiceOptions extends PairWriterOptions {
@@ -60,8 +64,10 @@ export interface PairHealth {
   readonly failing: boolean;
   readonly consecutiveFailures: number;
   readonly lastError?: string;
+  /** False while the pair's writes are failing or it has an alert (stale stream, id reset or outlier). */
+  readonly ok: boolean;
+  readonly alerts?: readonly ActiveAlert[];
 }
-
 
 interface Route {
   readonly writer: PairWriter;
@@ -95,12 +101,15 @@ export class IngestService implements FeedSink {
   private journal: SegmentJournal<Trade> | undefined;
   private lastCheckpoint = new Map<string, number>();
   private readonly admitted: AdmitOutcome = { invalid: 0, duplicates: 0 };
+  private readonly alerts: PairAlerts;
 
   constructor(
     private readonly deps: IngestServiceDeps,
     private readonly options: IngestServiceOptions,
   ) {
     this.slots = options.maxConcurrentFlushes === undefined ? undefined : new FlushSlots(options.maxConcurrentFlushes);
+    this.alerts = new PairAlerts({ logger: deps.logger, count: (pair, kind) => deps.metrics.pairAlerts.inc({ pair, kind }) });
+    deps.metrics.staleCount = () => this.alerts.staleCount();
   }
 
   /** Registers pairs up front so health and '*' subscribers see them before their first trade. */
@@ -147,6 +156,36 @@ export class IngestService implements FeedSink {
     if (this.gapLog.length > 1000) this.gapLog.shift();
     this.deps.metrics.gaps.inc({ pair: `${gap.exchange}:${gap.marketType}:${gap.symbol}`, backfilled: String(gap.backfilled) });
     this.deps.logger.warn(gap.backfilled ? 'trade gap backfilled' : 'trade gap not filled', { ...gap });
+  }
+
+  alert(alert: PairAlert): void {
+    this.alerts.report(`${alert.exchange}:${alert.marketType}:${alert.symbol}`, alert);
+  }
+
+  async lastStored(pair: FeedPair): Promise<StoredTrade | undefined> {
+    try {
+      return await this.deps.resume?.lastStored(pair);
+    } catch (err) {
+      this.deps.logger.warn('last stored trade unreadable; the feed starts without it', { pair: `${pair.exchange}:${pair.marketType}:${pair.symbol}`, err });
+      return undefined;
+    }
+  }
+
+  async pendingGaps(pair: FeedPair): Promise<PendingGap[]> {
+    try {
+      const gaps = (await this.deps.resume?.pendingGaps(pair)) ?? [];
+      if (gaps.length > 0) this.deps.logger.info('gaps left by the last run, to backfill now', { pair: `${pair.exchange}:${pair.marketType}:${pair.symbol}`, gaps });
+      return gaps;
+    } catch (err) {
+      this.deps.logger.error('pending gaps of the last run unreadable', { pair: `${pair.exchange}:${pair.marketType}:${pair.symbol}`, err });
+      return [];
+    }
+  }
+
+  async savePendingGaps(pair: FeedPair, gaps: readonly PendingGap[]): Promise<void> {
+    if (!this.deps.resume) throw new Error('no place to persist pending gaps');
+    await this.deps.resume.savePendingGaps(pair, gaps);
+    if (gaps.length > 0) this.deps.logger.warn('gaps not yet backfilled at stop, persisted for the next start', { pair: `${pair.exchange}:${pair.marketType}:${pair.symbol}`, gaps });
   }
 
   status(status: { feed: string; state: FeedState; detail?: string }): void {
@@ -232,20 +271,25 @@ export class IngestService implements FeedSink {
 
   health(): { ok: boolean; feeds: Record<string, unknown>; pairs: PairHealth[]; gaps: readonly TradeGap[]; journal?: JournalHealth } {
     const now = Date.now();
-    const pairs = [...this.writers.entries()].map(([id, w]) => ({
-      pair: id,
-      lastTradeAgeMs: w.lastTradeAt === undefined ? null : now - w.lastTradeAt,
-      lastCommitAgeMs: w.lastCommitAt === undefined ? null : now - w.lastCommitAt,
-      pending: w.pending,
-      failing: w.failing,
-      consecutiveFailures: w.consecutiveFailures,
-      ...(w.lastError === undefined ? {} : { lastError: w.lastError }),
-    }));
+    const pairs = [...this.writers.entries()].map(([id, w]): PairHealth => {
+      const alerts = this.alerts.active(id);
+      return {
+        pair: id,
+        ok: !w.failing && alerts.length === 0,
+        lastTradeAgeMs: w.lastTradeAt === undefined ? null : now - w.lastTradeAt,
+        lastCommitAgeMs: w.lastCommitAt === undefined ? null : now - w.lastCommitAt,
+        pending: w.pending,
+        failing: w.failing,
+        consecutiveFailures: w.consecutiveFailures,
+        ...(w.lastError === undefined ? {} : { lastError: w.lastError }),
+        ...(alerts.length > 0 ? { alerts } : {}),
+      };
+    });
     const feeds = Object.fromEntries([...this.feedStates].map(([name, s]) => [name, { state: s.state, detail: s.detail, sinceMs: now - s.since }]));
     const feedsOk = [...this.feedStates.values()].every((s) => s.state === 'open' || s.state === 'done' || s.state === 'idle');
     const journal = this.journalHealth();
     return {
-      ok: feedsOk && pairs.every((p) => !p.failing) && (journal?.ok ?? true),
+      ok: feedsOk && pairs.every((p) => p.ok) && (journal?.ok ?? true),
       feeds,
       pairs,
       gaps: this.gapLog.slice(-100),
@@ -299,11 +343,14 @@ export class IngestService implements FeedSink {
     m.journalGroups.inc();
     for (const entry of entries) {
       const route = this.routesById.get(entry.pairId);
-      if (!route) continue;
       const trades = entry.trades;
+      if (!route || trades.length === 0) continue;
       route.unwritten -= trades.length;
       route.stored.inc(trades.length);
-      for (let i = 0; i < trades.length; i++) m.receiptToAck.observe((now - trades[i].receivedAt) / 1000);
+      // Per record (one pair's trades in the group), its oldest trade; see IngestMetrics.receiptToAck.
+      let oldest = trades[0].receivedAt;
+      for (let i = 1; i < trades.length; i++) if (trades[i].receivedAt < oldest) oldest = trades[i].receivedAt;
+      m.receiptToAck.observe((now - oldest) / 1000);
       this.deps.tickerplant?.publish(route.writer.pair, trades);
       route.writer.add(trades, entry.lsn);
     }
@@ -322,7 +369,7 @@ export class IngestService implements FeedSink {
     const now = performance.now();
     const { replayed, checkpoint } = reapplyJournal(scan.records, (id) => this.routeFor(toPairKey(id)));
     this.lastCheckpoint = checkpoint;
-    m.journalReplayed.inc({}, replayed);
+    m.journalReplayed.inc(replayed);
     this.deps.logger.info('journal opened', { segments: scan.segments.length, records: scan.records.length, lastLsn: scan.lastLsn, replayedTrades: replayed });
     if (replayed > 0) {
       await this.flushAll();
@@ -409,10 +456,14 @@ export class IngestService implements FeedSink {
     else m.stored.inc({ pair: id }, inserted);
     if (batch.length > inserted) m.duplicates.inc({ pair: id }, batch.length - inserted);
     m.batchCommit.observe(commitMs / 1000);
-    const now = performance.now();
-    for (const trade of batch) m.receiptToCommit.observe((now - trade.receivedAt) / 1000);
+    // Per batch, its oldest trade (see IngestMetrics.receiptToCommit).
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const trade of batch) if (trade.receivedAt < oldest) oldest = trade.receivedAt;
+    if (batch.length === 0) return;
+    const waited = (performance.now() - oldest) / 1000;
+    m.receiptToCommit.observe(waited);
     if (!journaled) {
-      for (const trade of batch) m.receiptToAck.observe((now - trade.receivedAt) / 1000);
+      m.receiptToAck.observe(waited);
       this.deps.tickerplant?.publish(pair, batch);
     }
   }

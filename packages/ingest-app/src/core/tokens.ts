@@ -2,5 +2,5 @@
 export const INGEST_CONFIG = Symbol.for('market-data.ingest.Config');
 export const FEED_FACTORY = Symbol.for('market-data.ingest.FeedFactory');
 export const INGEST_METRICS = Symbol.for('market-data.ingest.Metrics');
-/** The journal factory (IngestService's JournalFactory), or null when the journal is off. */
+/** `{ factory }`: IngestService's JournalFactory, absent when the journal is off (tsyringe cannot hold a bare null). */
 export const JOURNAL_FACTORY = Symbol.for('market-data.ingest.JournalFactory');

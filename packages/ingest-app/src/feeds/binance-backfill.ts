@@ -4,6 +4,7 @@ import type { RejectReason, Side, Trade } from './feed';
 import { fetchJson, RestCallError } from './fetch-json';
 import type { IdRange } from './id-ranges';
 import { IdRanges } from './id-ranges';
+import type { RestWeightBudget } from './rest-weight-budget';
 import { sampleOf } from './reject-sample';
 import { checkTrade } from './validate-trade';
 
@@ -43,7 +44,19 @@ export interface BinanceBackfillConfig {
   readonly apiKey?: string;
   readonly now: () => number;
   readonly onReject: (reason: RejectReason, sample: string) => void;
+  /** Request weight shared by every backfill of the market (see RestWeightBudget). */
+  readonly budget: RestWeightBudget;
 }
+
+/**
+ * Request weights, from Binance's API docs: spot /api/v3/historicalTrades 25, /api/v3/aggTrades
+ * 4, USD-M /fapi/v1/aggTrades 20 (at any limit up to 1000).
+ */
+export const BINANCE_REST_WEIGHTS = { historicalTrades: 25, spotAggTrades: 4, usdmAggTrades: 20 } as const;
+/** Retries of one page after a 429 (each after the server's Retry-After). */
+const MAX_RATE_LIMIT_RETRIES = 3;
+/** Wait after a 429 or 418 that names no Retry-After. */
+const DEFAULT_RETRY_AFTER_MS = 5_000;
 
 type Row = Record<string, unknown>;
 
@@ -78,17 +91,21 @@ function pushUnfilled(list: UnfilledRange[], range: UnfilledRange): void {
 export class BinanceBackfill {
   readonly path: string;
   private readonly mode: 'historicalTrades' | 'aggTradesById' | 'aggTradesByTime';
+  private readonly weight: number;
 
   constructor(private readonly config: BinanceBackfillConfig) {
     if (config.stream === 'aggTrade') {
       this.mode = 'aggTradesById';
       this.path = config.market === 'spot' ? '/api/v3/aggTrades' : '/fapi/v1/aggTrades';
+      this.weight = config.market === 'spot' ? BINANCE_REST_WEIGHTS.spotAggTrades : BINANCE_REST_WEIGHTS.usdmAggTrades;
     } else if (config.market === 'spot') {
       this.mode = 'historicalTrades';
       this.path = '/api/v3/historicalTrades';
+      this.weight = BINANCE_REST_WEIGHTS.historicalTrades;
     } else {
       this.mode = 'aggTradesByTime';
       this.path = '/fapi/v1/aggTrades';
+      this.weight = BINANCE_REST_WEIGHTS.usdmAggTrades;
     }
   }
 
@@ -207,8 +224,25 @@ export class BinanceBackfill {
     const params = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]));
     const url = `${this.config.restUrl.replace(/\/+$/, '')}${this.path}?${params.toString()}`;
     const headers = this.config.apiKey ? { 'X-MBX-APIKEY': this.config.apiKey } : undefined;
-    const body = await fetchJson(url, { timeoutMs: this.config.timeoutMs, signal, headers });
-    if (!Array.isArray(body)) throw new RestCallError(`unexpected response: ${sampleOf(JSON.stringify(body))}`);
-    return body.filter((row): row is Row => typeof row === 'object' && row !== null);
+    const { budget } = this.config;
+    const onResponse = (_status: number, responseHeaders: Headers): void => {
+      const used = responseHeaders.get('x-mbx-used-weight-1m');
+      if (used !== null) budget.observeUsed(Number(used));
+    };
+    for (let attempt = 0; ; attempt++) {
+      await budget.acquire(this.weight, signal);
+      let body: unknown;
+      try {
+        body = await fetchJson(url, { timeoutMs: this.config.timeoutMs, signal, headers, onResponse });
+      } catch (error) {
+        // 429: too much weight used, back off as told and try again; 418: banned, give up for now.
+        if (!(error instanceof RestCallError) || (error.status !== 429 && error.status !== 418)) throw error;
+        budget.holdFor(error.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS);
+        if (error.status === 418 || attempt >= MAX_RATE_LIMIT_RETRIES) throw error;
+        continue;
+      }
+      if (!Array.isArray(body)) throw new RestCallError(`unexpected response: ${sampleOf(JSON.stringify(body))}`);
+      return body.filter((row): row is Row => typeof row === 'object' && row !== null);
+    }
   }
 }

@@ -1,17 +1,18 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { IngestError } from '../errors';
 import { BinanceBackfill } from './binance-backfill';
+import { BinanceGapFiller } from './binance-gap-filler';
 import { BinanceFrameReader, type BinanceTradeFields } from './binance-frame';
 import { BINANCE_ENDPOINTS, BINANCE_MAX_STREAMS, planConnections, type BinanceMarket, type BinanceStream } from './binance-streams';
-import type { Feed, FeedSink, RejectReason, Trade, TradeGap } from './feed';
+import type { Feed, FeedSink, RejectReason, Trade } from './feed';
 import { checkFeedUrl, checkPositive, normalizeSymbols } from './feed-options';
-import type { IdRange } from './id-ranges';
 import { ReconnectingSocket, type SocketOptions } from './reconnecting-socket';
 import { sampleOf } from './reject-sample';
-import { TradeSequence, type DetectedGap } from './trade-sequence';
+import { RestWeightBudget } from './rest-weight-budget';
+import { LIVENESS_DEFAULTS, StreamStaleness, type FeedLivenessOptions } from './stream-staleness';
+import { NEW_TRADE, TradeSequence, type SequenceRebase, type SequenceVerdict, type TradeSequenceOptions } from './trade-sequence';
 import { checkTrade } from './validate-trade';
 
-export interface BinanceFeedOptions extends SocketOptions {
+export interface BinanceFeedOptions extends SocketOptions, FeedLivenessOptions {
   readonly market: BinanceMarket;
   readonly symbols: readonly string[];
   /** WebSocket base; `/stream?streams=...` is appended. Default per market (see BINANCE_ENDPOINTS). */
@@ -36,9 +37,29 @@ export interface BinanceFeedOptions extends SocketOptions {
   readonly restTimeoutMs?: number;
   /** Optional X-MBX-APIKEY header for REST calls. */
   readonly apiKey?: string;
+  /**
+   * REST request weight per minute the backfills of this feed may spend. Default half of
+   * Binance's per-IP limit (spot 3,000 of 6,000; USD-M 1,200 of 2,400), leaving the rest to
+   * anything else on the same address.
+   */
+  readonly restWeightPerMinute?: number;
+  /** A budget shared with other feeds of the same market and address (overrides restWeightPerMinute). */
+  readonly restBudget?: RestWeightBudget;
   /** Wall clock for the "absurd timestamp" check. Default Date.now. */
   readonly now?: () => number;
+  /** Bounds on plausible id jumps and how a reset is confirmed (see TradeSequence). */
+  readonly sequence?: TradeSequenceOptions;
 }
+
+/** Half of Binance's published REQUEST_WEIGHT per minute and IP (spot 6,000, USD-M 2,400). */
+export const BINANCE_DEFAULT_REST_WEIGHT: Readonly<Record<BinanceMarket, number>> = { spot: 3000, usdm: 1200 };
+
+/**
+ * A Binance stream with no trade for a minute is stale. Busy symbols trade many times a second;
+ * the bound is how long a silently dead stream goes unnoticed, and quiet symbols are handled by
+ * doubling it per replacement (see StreamStaleness), not by a longer first bound.
+ */
+export const BINANCE_STALE_DATA_MS = LIVENESS_DEFAULTS.staleDataMs;
 
 /** Binance cuts every connection at 24 h; rotate 10 minutes before. */
 export const BINANCE_MAX_CONNECTION_AGE_MS = 23 * 60 * 60 * 1000 + 50 * 60 * 1000;
@@ -52,6 +73,12 @@ interface SymbolState {
   readonly sequence: TradeSequence;
   readonly pair: { readonly exchange: 'binance'; readonly marketType: BinanceMarket; readonly symbol: string };
   batch: Trade[];
+  /** Trades the sequence holds aside (ids that do not continue it); undefined for one that is not delivered anyway. */
+  held: (Trade | undefined)[];
+  /** Receipt time of the symbol's newest trade message (see StreamStaleness). */
+  lastDataAt: number;
+  /** The connection that carries the symbol's stream. */
+  socket?: ReconnectingSocket;
 }
 
 function isObject(value: unknown): value is Json {
@@ -82,8 +109,8 @@ export class BinanceFeed implements Feed {
   private readonly deliver = (): void => this.deliverReady();
   private readonly frames = new BinanceFrameReader();
   private readonly sockets: { readonly label: string; readonly socket: ReconnectingSocket }[] = [];
-  private readonly backfiller: BinanceBackfill;
-  private readonly abort = new AbortController();
+  private readonly gaps: BinanceGapFiller;
+  private readonly staleness: StreamStaleness;
   private readonly now: () => number;
   private sink?: FeedSink;
   private wallClock = 0;
@@ -92,7 +119,6 @@ export class BinanceFeed implements Feed {
   private messageStart = 0;
   private messageEnd = 0;
   private stopped = false;
-  private backfills: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: BinanceFeedOptions) {
     if (options.market !== 'spot' && options.market !== 'usdm') throw new IngestError('INVALID_CONFIG', 'market must be spot or usdm', 'market');
@@ -102,7 +128,18 @@ export class BinanceFeed implements Feed {
     this.name = options.name ?? `binance-${this.market}`;
     this.now = options.now ?? Date.now;
     const symbols = normalizeSymbols(options.symbols, /^[A-Z0-9]{1,32}$/);
-    this.symbols = new Map(symbols.map((s) => [s, { sequence: new TradeSequence(), pair: { exchange: 'binance', marketType: this.market, symbol: s }, batch: [] }]));
+    this.symbols = new Map(
+      symbols.map((s) => [
+        s,
+        { sequence: new TradeSequence(options.sequence), pair: { exchange: 'binance', marketType: this.market, symbol: s }, batch: [], held: [], lastDataAt: 0 },
+      ]),
+    );
+    this.staleness = new StreamStaleness({
+      staleAfterMs: options.staleDataMs ?? BINANCE_STALE_DATA_MS,
+      maxStaleAfterMs: options.maxStaleDataMs ?? LIVENESS_DEFAULTS.maxStaleDataMs,
+      onStale: (symbol, info) => this.onStale(symbol, info),
+      onFresh: (symbol, info) => this.onFresh(symbol, info),
+    });
     const wsUrl = checkFeedUrl(options.wsUrl ?? BINANCE_ENDPOINTS[this.market].ws, ['ws:', 'wss:'], 'wsUrl');
     const restUrl = checkFeedUrl(options.restUrl ?? BINANCE_ENDPOINTS[this.market].rest, ['http:', 'https:'], 'restUrl');
     const limit = BINANCE_MAX_STREAMS[this.market];
@@ -122,15 +159,36 @@ export class BinanceFeed implements Feed {
         },
       );
       this.sockets.push({ label, socket });
+      for (const symbol of plan.symbols) {
+        const state = this.symbols.get(symbol) as SymbolState;
+        state.socket = socket;
+        this.staleness.add(symbol, state);
+      }
     });
-    this.backfiller = new BinanceBackfill({
+    const backfill =
+      options.backfill === false
+        ? undefined
+        : new BinanceBackfill({
+            market: this.market,
+            stream: this.stream,
+            restUrl,
+            timeoutMs: options.restTimeoutMs ?? 10_000,
+            apiKey: options.apiKey,
+            now: this.now,
+            onReject: (reason, sample) => this.reject(reason, sample),
+            budget: options.restBudget ?? new RestWeightBudget(checkPositive(options.restWeightPerMinute ?? BINANCE_DEFAULT_REST_WEIGHT[this.market], 'restWeightPerMinute')),
+          });
+    this.gaps = new BinanceGapFiller({
       market: this.market,
-      stream: this.stream,
-      restUrl,
-      timeoutMs: options.restTimeoutMs ?? 10_000,
-      apiKey: options.apiKey,
-      now: this.now,
-      onReject: (reason, sample) => this.reject(reason, sample),
+      backfill,
+      delayMs: options.backfillDelayMs ?? 1000,
+      maxTrades: options.backfillMaxTrades ?? 50_000,
+      deliver: (trades) => {
+        if (!this.stopped) this.sink?.trades(trades);
+      },
+      report: (gap) => {
+        if (!this.stopped) this.sink?.gap(gap);
+      },
     });
   }
 
@@ -138,23 +196,34 @@ export class BinanceFeed implements Feed {
   async start(sink: FeedSink): Promise<void> {
     if (this.sink) throw new IngestError('INVALID_CONFIG', `${this.name} was already started`, 'feed');
     this.sink = sink;
+    // Before any live trade: continue each symbol from what the last run stored and left pending.
+    await Promise.all([...this.symbols.values()].map((state) => this.gaps.restore(sink, state.pair, state.sequence)));
     await Promise.all(this.sockets.map(({ socket }) => socket.start()));
+    if (!this.stopped) this.staleness.start();
   }
 
   pause(): void {
+    this.staleness.pause();
     for (const { socket } of this.sockets) socket.pause();
   }
 
   resume(): void {
+    this.staleness.resume();
     for (const { socket } of this.sockets) socket.resume();
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.abort.abort();
+    this.staleness.stop();
     await Promise.all(this.sockets.map(({ socket }) => socket.stop()));
-    await this.backfills;
+    await this.gaps.stop();
+    await Promise.all([...this.symbols.values()].map((state) => (this.sink ? this.gaps.persist(this.sink, state.pair) : undefined)));
+    // Trades still held aside were never confirmed: say so rather than drop them silently.
+    for (const state of this.symbols.values()) {
+      const held = state.held.splice(0, state.sequence.dropHeld());
+      for (const trade of held) if (trade) this.sink?.reject('bad_trade_id', sampleOf(`implausible id, unconfirmed at stop: ${JSON.stringify(trade)}`));
+    }
   }
 
   private reject(reason: RejectReason, text: string): void {
@@ -197,6 +266,7 @@ export class BinanceFeed implements Feed {
     // Binance sends symbols in upper case; fold only when a lookup misses.
     const state = this.symbols.get(data.s) ?? this.symbols.get(data.s.toUpperCase());
     if (!state) return this.rejectMessage('unknown_symbol');
+    state.lastDataAt = receivedAt;
     const { sequence, pair } = state;
     const id = this.stream === 'trade' ? data.t : data.a;
     if (id === undefined) return this.rejectMessage('missing_field');
@@ -205,20 +275,106 @@ export class BinanceFeed implements Feed {
     if (nonMarket && data.X === undefined) return this.rejectMessage('missing_field');
     const time = typeof data.T === 'number' && Number.isFinite(data.T) ? data.T : undefined;
     const verdict = sequence.observe(id, time);
-    if (verdict.kind === 'duplicate') return;
-    if (verdict.gap) this.scheduleBackfill(pair.symbol, sequence, verdict.gap);
+    // The common verdict is the shared plain one; everything else is rare and handled apart.
+    if (verdict !== NEW_TRADE && !this.onVerdict(state, verdict, data, id, receivedAt, nonMarket)) return;
     if (nonMarket) return this.rejectMessage('non_market_trade');
     // One clock read per socket read, not per trade: the "a day ahead" bound needs no more.
     if (!this.deliveryQueued) this.wallClock = this.now();
     const check = checkTrade(pair, { tradeId: id, price: data.p, volume: data.q, side: sideOf(data.m), timestamp: data.T }, receivedAt, this.wallClock);
     if (!check.ok) return this.rejectMessage(check.reason);
+    this.push(state, check.trade);
+  }
+
+  /** Hands a trade to the next delivery of its symbol. */
+  private push(state: SymbolState, trade: Trade): void {
     // One socket read carries hundreds of frames, all emitted before any microtask runs: handing
     // them to the sink once per symbol per read keeps routing and counting off the per-trade path.
-    if (state.batch.push(check.trade) === 1) this.ready.push(state);
+    if (state.batch.push(trade) === 1) this.ready.push(state);
     if (!this.deliveryQueued) {
       this.deliveryQueued = true;
       queueMicrotask(this.deliver);
     }
+  }
+
+  /**
+   * The rare verdicts: duplicates, gaps, trades held aside or dropped as outliers, id resets.
+   * Returns true when the trade goes on to be validated and delivered.
+   */
+  private onVerdict(state: SymbolState, verdict: SequenceVerdict, data: TradeData, id: number, receivedAt: number, nonMarket: boolean): boolean {
+    switch (verdict.kind) {
+      case 'duplicate':
+        return false;
+      case 'held':
+        if (verdict.refuted) this.dropHeld(state, verdict.refuted, id);
+        if (nonMarket) this.rejectMessage('non_market_trade');
+        state.held.push(nonMarket ? undefined : this.validate(state, data, id, receivedAt));
+        return false;
+      case 'rebased':
+        this.onRebase(state, verdict.rebase);
+        return true;
+      case 'new':
+        if (verdict.refuted) this.dropHeld(state, verdict.refuted, id);
+        if (verdict.gap) this.gaps.schedule(state.pair.symbol, state.sequence, verdict.gap);
+        return true;
+    }
+  }
+
+  /** A held trade checked now (rejected now if bad), to be delivered if its run is confirmed. */
+  private validate(state: SymbolState, data: TradeData, id: number, receivedAt: number): Trade | undefined {
+    const check = checkTrade(state.pair, { tradeId: id, price: data.p, volume: data.q, side: sideOf(data.m), timestamp: data.T }, receivedAt, this.now());
+    if (check.ok) return check.trade;
+    this.rejectMessage(check.reason);
+    return undefined;
+  }
+
+  /** The held trades were outliers: the sequence went on from where it was. */
+  private dropHeld(state: SymbolState, count: number, nextId: number): void {
+    const dropped = state.held.splice(0, count);
+    const ids = dropped.map((t) => t?.tradeId ?? '?').join(', ');
+    const last = state.sequence.last;
+    for (const trade of dropped) if (trade) this.reject('bad_trade_id', `implausible id, dropped: ${JSON.stringify(trade)}`);
+    this.alert(state, 'id_outlier', `dropped ${count} trade(s) with ids that did not continue the sequence (${ids}); the next trade ${nextId} continued it${last ? ` from ${last.id}` : ''}`);
+  }
+
+  /** The exchange restarted its ids: deliver the held trades, report the reset, follow the new run. */
+  private onRebase(state: SymbolState, rebase: SequenceRebase): void {
+    const held = state.held.splice(0);
+    const { pair } = state;
+    const at = (time?: number): string => (time === undefined ? 'unknown time' : new Date(time).toISOString());
+    this.alert(state, 'id_reset', `trade ids restarted: ${rebase.toId} (${at(rebase.toTime)}) after ${rebase.fromId} (${at(rebase.fromTime)}); following the new ids`);
+    if (!this.stopped) {
+      this.sink?.gap({
+        type: 'gap',
+        ...pair,
+        fromId: '',
+        toId: '',
+        fromTime: rebase.fromTime,
+        toTime: rebase.toTime,
+        backfilled: false,
+        reason: `trade ids restarted (${rebase.fromId} -> ${rebase.toId}): trades between these times may be missing and cannot be named by id`,
+      });
+    }
+    for (const trade of held) if (trade) this.push(state, trade);
+  }
+
+  private alert(state: SymbolState, kind: 'id_reset' | 'id_outlier', detail: string): void {
+    if (!this.stopped) this.sink?.alert?.({ type: 'alert', ...state.pair, kind, active: true, detail });
+  }
+
+  /** No trade on the symbol's stream for its bound: report it (once) and replace its connection. */
+  private onStale(symbol: string, info: { readonly ageMs: number; readonly first: boolean; readonly nextCheckMs: number }): void {
+    const state = this.symbols.get(symbol);
+    if (!state || this.stopped) return;
+    const stream = `${symbol.toLowerCase()}@${this.stream}`;
+    const detail = `no trade on ${stream} for ${Math.round(info.ageMs / 1000)} s`;
+    if (info.first) this.sink?.alert?.({ type: 'alert', ...state.pair, kind: 'stale', active: true, detail, ageMs: Math.round(info.ageMs) });
+    state.socket?.refresh(`${detail}; next check in ${Math.round(info.nextCheckMs / 1000)} s`);
+  }
+
+  private onFresh(symbol: string, info: { readonly staleForMs: number }): void {
+    const state = this.symbols.get(symbol);
+    if (!state || this.stopped) return;
+    this.sink?.alert?.({ type: 'alert', ...state.pair, kind: 'stale', active: false, detail: `trades again after ${Math.round(info.staleForMs / 1000)} s stale` });
   }
 
   private deliverReady(): void {
@@ -229,70 +385,5 @@ export class BinanceFeed implements Feed {
       this.sink?.trades(batch);
     }
     this.ready.length = 0;
-  }
-
-  private scheduleBackfill(symbol: string, sequence: TradeSequence, gap: DetectedGap): void {
-    this.backfills = this.backfills.then(() => this.backfill(symbol, sequence, gap)).catch(() => undefined);
-  }
-
-  /** Runs one gap at a time: REST weight limits make parallel backfills a bad idea anyway. */
-  private async backfill(symbol: string, sequence: TradeSequence, gap: DetectedGap): Promise<void> {
-    const delayMs = this.options.backfillDelayMs ?? 1000;
-    if (delayMs > 0) await sleep(delayMs, undefined, { signal: this.abort.signal }).catch(() => undefined);
-    if (this.stopped) return;
-    const regions = sequence.missing.within(gap.from, gap.to);
-    if (regions.length === 0) return;
-    const from = regions[0].from;
-    const to = regions[regions.length - 1].to;
-    const maxTrades = this.options.backfillMaxTrades ?? 50_000;
-    const fillTo = Math.min(to, from + maxTrades - 1);
-    const unfilled: { from: number; to: number; reason: string }[] = [];
-    let path = '';
-    if (this.options.backfill === false) {
-      unfilled.push({ from, to, reason: 'backfill disabled' });
-    } else {
-      const result = await this.backfiller.fill({ symbol, from, to: fillTo, afterTime: gap.afterTime, beforeTime: gap.beforeTime }, this.abort.signal);
-      if (this.stopped) return;
-      path = this.backfiller.path;
-      const delivered: Trade[] = [];
-      for (const trade of result.trades) {
-        const id = Number(trade.tradeId);
-        if (!sequence.missing.has(id)) continue;
-        sequence.missing.delete(id);
-        delivered.push(trade);
-      }
-      for (const r of result.notMarket) sequence.missing.delete(r.from, r.to);
-      if (delivered.length > 0) this.sink?.trades(delivered);
-      unfilled.push(...result.unfilled);
-      if (fillTo < to) unfilled.push({ from: fillTo + 1, to, reason: `gap larger than backfillMaxTrades (${maxTrades})` });
-    }
-    for (const region of regions) this.report(symbol, sequence, region, gap, unfilled, path);
-  }
-
-  /** Reports one region of a gap as runs: recovered ones, then the rest with the reason it stayed missing. */
-  private report(symbol: string, sequence: TradeSequence, region: IdRange, gap: DetectedGap, unfilled: readonly { from: number; to: number; reason: string }[], path: string): void {
-    const base = { type: 'gap' as const, exchange: 'binance', marketType: this.market, symbol, fromTime: gap.afterTime, toTime: gap.beforeTime };
-    const runs: { from: number; to: number; backfilled: boolean; reason: string }[] = [];
-    let cursor = region.from;
-    for (const missing of sequence.missing.within(region.from, region.to)) {
-      if (missing.from > cursor) runs.push({ from: cursor, to: missing.from - 1, backfilled: true, reason: `backfilled from ${path}` });
-      for (let id = missing.from; id <= missing.to; ) {
-        const known = unfilled.find((u) => u.from <= id && id <= u.to);
-        const next = known ? Math.min(known.to, missing.to) : Math.min(missing.to, ...unfilled.filter((u) => u.from > id).map((u) => u.from - 1));
-        const reason = known?.reason ?? `not returned by ${path}`;
-        const last = runs[runs.length - 1];
-        if (last && !last.backfilled && last.reason === reason && last.to + 1 === id) last.to = next;
-        else runs.push({ from: id, to: next, backfilled: false, reason });
-        id = next + 1;
-      }
-      cursor = missing.to + 1;
-    }
-    if (cursor <= region.to) runs.push({ from: cursor, to: region.to, backfilled: true, reason: `backfilled from ${path}` });
-    // Given up now: a very late live copy of these ids is dropped as a duplicate; the report stands.
-    sequence.missing.delete(region.from, region.to);
-    for (const run of runs) {
-      const report: TradeGap = { ...base, fromId: String(run.from), toId: String(run.to), backfilled: run.backfilled, reason: run.reason };
-      if (!this.stopped) this.sink?.gap(report);
-    }
   }
 }

@@ -4,6 +4,7 @@ import { checkFeedUrl, checkPositive, normalizeSymbols } from './feed-options';
 import { ReconnectingSocket, type SocketOptions } from './reconnecting-socket';
 import { RecentIds } from './recent-ids';
 import { sampleOf } from './reject-sample';
+import { LIVENESS_DEFAULTS, StreamStaleness, type FeedLivenessOptions } from './stream-staleness';
 import { checkTrade } from './validate-trade';
 
 export type BybitCategory = 'spot' | 'linear';
@@ -17,10 +18,15 @@ export const BYBIT_ENDPOINTS: Readonly<Record<BybitCategory, string>> = {
 export const BYBIT_ARGS_PER_REQUEST = 10;
 /** Bybit asks for an application-level ping every 20 s. */
 export const BYBIT_PING_INTERVAL_MS = 20_000;
+/**
+ * A Bybit topic with no trade for a minute is stale (the same reasoning as Binance's: the bound is
+ * how long a dead topic goes unnoticed; quiet topics get a doubling bound, see StreamStaleness).
+ */
+export const BYBIT_STALE_DATA_MS = LIVENESS_DEFAULTS.staleDataMs;
 const PING = JSON.stringify({ op: 'ping' });
 const TOPIC = 'publicTrade.';
 
-export interface BybitFeedOptions extends SocketOptions {
+export interface BybitFeedOptions extends SocketOptions, FeedLivenessOptions {
   readonly category: BybitCategory;
   readonly symbols: readonly string[];
   /** Full WebSocket URL. Default per category (see BYBIT_ENDPOINTS). */
@@ -50,6 +56,10 @@ interface SymbolState {
   last?: { readonly id: string; readonly time: number };
   /** Set after a reconnect: the last trade before it, until the first trade after it arrives. */
   reconnectedAfter?: { readonly id: string; readonly time: number };
+  /** Why trades may be missing before the next one: a reconnect, or a restart of the ingester. */
+  gapCause?: 'reconnected' | 'restarted';
+  /** Receipt time of the topic's newest trade message (see StreamStaleness). */
+  lastDataAt: number;
 }
 
 /**
@@ -63,6 +73,7 @@ export class BybitFeed implements Feed {
   private readonly category: BybitCategory;
   private readonly symbols: ReadonlyMap<string, SymbolState>;
   private readonly socket: ReconnectingSocket;
+  private readonly staleness: StreamStaleness;
   private readonly now: () => number;
   private sink?: FeedSink;
   private stopped = false;
@@ -77,7 +88,22 @@ export class BybitFeed implements Feed {
     this.now = options.now ?? Date.now;
     const window = checkPositive(options.dedupeWindow ?? 10_000, 'dedupeWindow');
     const symbols = normalizeSymbols(options.symbols, /^[A-Z0-9][A-Z0-9-]{0,31}$/);
-    this.symbols = new Map(symbols.map((s) => [s, { recent: new RecentIds(window) }]));
+    this.symbols = new Map(symbols.map((s) => [s, { recent: new RecentIds(window), lastDataAt: 0 }]));
+    this.staleness = new StreamStaleness({
+      staleAfterMs: options.staleDataMs ?? BYBIT_STALE_DATA_MS,
+      maxStaleAfterMs: options.maxStaleDataMs ?? LIVENESS_DEFAULTS.maxStaleDataMs,
+      onStale: (symbol, info) => {
+        if (this.stopped) return;
+        const detail = `no trade on ${TOPIC}${symbol} for ${Math.round(info.ageMs / 1000)} s`;
+        if (info.first) this.sink?.alert?.({ type: 'alert', exchange: 'bybit', marketType: this.category, symbol, kind: 'stale', active: true, detail, ageMs: Math.round(info.ageMs) });
+        this.socket.refresh(`${detail}; next check in ${Math.round(info.nextCheckMs / 1000)} s`);
+      },
+      onFresh: (symbol, info) => {
+        if (this.stopped) return;
+        this.sink?.alert?.({ type: 'alert', exchange: 'bybit', marketType: this.category, symbol, kind: 'stale', active: false, detail: `trades again after ${Math.round(info.staleForMs / 1000)} s stale` });
+      },
+    });
+    for (const [symbol, state] of this.symbols) this.staleness.add(symbol, state);
     const url = checkFeedUrl(options.wsUrl ?? BYBIT_ENDPOINTS[this.category], ['ws:', 'wss:'], 'wsUrl');
     this.socket = new ReconnectingSocket(
       { ...options, url, pingPayload: PING, pingIntervalMs: options.pingIntervalMs ?? BYBIT_PING_INTERVAL_MS },
@@ -96,20 +122,34 @@ export class BybitFeed implements Feed {
   async start(sink: FeedSink): Promise<void> {
     if (this.sink) throw new IngestError('INVALID_CONFIG', `${this.name} was already started`, 'feed');
     this.sink = sink;
+    // What the last run stored: the first trade of this run then reports the downtime as a gap.
+    await Promise.all(
+      [...this.symbols].map(async ([symbol, state]) => {
+        const last = await sink.lastStored?.({ exchange: 'bybit', marketType: this.category, symbol });
+        if (last === undefined || state.last) return;
+        state.last = { id: last.tradeId, time: last.timestamp };
+        state.reconnectedAfter = state.last;
+        state.gapCause = 'restarted';
+      }),
+    );
     await this.socket.start();
+    if (!this.stopped) this.staleness.start();
   }
 
   pause(): void {
+    this.staleness.pause();
     this.socket.pause();
   }
 
   resume(): void {
+    this.staleness.resume();
     this.socket.resume();
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.staleness.stop();
     await this.socket.stop();
   }
 
@@ -146,7 +186,10 @@ export class BybitFeed implements Feed {
 
   private markReconnect(): void {
     for (const state of this.symbols.values()) {
-      if (state.last && !state.reconnectedAfter) state.reconnectedAfter = state.last;
+      if (state.last && !state.reconnectedAfter) {
+        state.reconnectedAfter = state.last;
+        state.gapCause = 'reconnected';
+      }
     }
   }
 
@@ -175,6 +218,7 @@ export class BybitFeed implements Feed {
     const topicSymbol = topic.slice(TOPIC.length);
     const state = this.symbols.get(topicSymbol);
     if (!state) return this.reject('unknown_symbol', text);
+    state.lastDataAt = receivedAt;
     if (!Array.isArray(message.data)) return this.reject('missing_field', text);
     const pair = { exchange: 'bybit', marketType: this.category, symbol: topicSymbol };
     const trades: Trade[] = [];
@@ -219,7 +263,7 @@ export class BybitFeed implements Feed {
         fromTime: before.time,
         toTime: trade.timestamp,
         backfilled: false,
-        reason: `reconnected: trades after ${before.id} and before ${trade.tradeId} may be missing; Bybit trade ids are not sequential and cannot be backfilled`,
+        reason: `${state.gapCause === 'restarted' ? 'ingester restarted' : 'reconnected'}: trades after ${before.id} and before ${trade.tradeId} may be missing; Bybit trade ids are not sequential and cannot be backfilled`,
       });
     }
     if (!state.last || trade.timestamp >= state.last.time) state.last = { id: trade.tradeId, time: trade.timestamp };

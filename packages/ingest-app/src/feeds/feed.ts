@@ -71,12 +71,66 @@ export interface FeedStatus {
   readonly detail?: string;
 }
 
+/**
+ * Something wrong with one pair's stream that is not a bad message: reported to the log, counted
+ * per pair and kind, and shown in health (the pair is not ok while it is active).
+ * - `stale`: no trade for longer than the stream's staleness bound (`active: false` once trades
+ *   flow again); `ageMs` is how old the newest trade was when reported;
+ * - `id_reset`: the exchange restarted its trade ids (or jumped for real); the feed follows the new run;
+ * - `id_outlier`: trades whose ids did not continue the sequence were dropped.
+ * The last two are events: health shows them for a while after they happened.
+ */
+export type PairAlertKind = 'stale' | 'id_reset' | 'id_outlier';
+
+export interface PairAlert {
+  readonly type: 'alert';
+  readonly exchange: string;
+  readonly marketType: string;
+  readonly symbol: string;
+  readonly kind: PairAlertKind;
+  readonly active: boolean;
+  readonly detail: string;
+  readonly ageMs?: number;
+}
+
+/** The pair a feed reports about. */
+export interface FeedPair {
+  readonly exchange: string;
+  readonly marketType: string;
+  readonly symbol: string;
+}
+
+/** The newest trade stored for a pair (what a restarted feed continues from). */
+export interface StoredTrade {
+  readonly tradeId: string;
+  /** Trade time, epoch milliseconds. */
+  readonly timestamp: number;
+}
+
+/** Ids a feed knew it missed but had not backfilled yet when it stopped (persisted for the next run). */
+export interface PendingGap {
+  readonly fromId: number;
+  readonly toId: number;
+  readonly afterTime?: number;
+  readonly beforeTime?: number;
+}
+
 export interface FeedSink {
   /** Normalized trades in arrival order; the array is owned by the sink afterwards. */
   trades(batch: Trade[]): void;
   reject(reason: RejectReason, sample: string): void;
   gap(gap: TradeGap): void;
   status(status: FeedStatus): void;
+  alert?(alert: PairAlert): void;
+  /**
+   * The newest trade stored for `pair` (read from its pair file; no file is created when there is
+   * none), so that a restarted feed detects and fills what it missed while it was down.
+   */
+  lastStored?(pair: FeedPair): Promise<StoredTrade | undefined>;
+  /** Gaps an earlier run persisted at shutdown, still to backfill. */
+  pendingGaps?(pair: FeedPair): Promise<PendingGap[]>;
+  /** Persists the gaps still to backfill at shutdown (an empty list clears them); resolves once durable. */
+  savePendingGaps?(pair: FeedPair, gaps: readonly PendingGap[]): Promise<void>;
 }
 
 export interface Feed {

@@ -34,4 +34,24 @@ describe('IdRanges', () => {
     ids.delete(0, 100);
     expect(ids.isEmpty).toBe(true);
   });
+
+  it('builds from unsorted, overlapping runs and from sorted ids', () => {
+    expect(IdRanges.of([{ from: 20, to: 25 }, { from: 1, to: 3 }, { from: 4, to: 6 }, { from: 22, to: 30 }, { from: 9, to: 8 }]).list()).toEqual([
+      { from: 1, to: 6 },
+      { from: 20, to: 30 },
+    ]);
+    expect(IdRanges.ofSortedIds([1, 2, 3, 7, 9, 10]).list()).toEqual([
+      { from: 1, to: 3 },
+      { from: 7, to: 7 },
+      { from: 9, to: 10 },
+    ]);
+    const ids = IdRanges.of([{ from: 1, to: 100 }]);
+    ids.deleteAll([{ from: 10, to: 19 }, { from: 50, to: 200 }]);
+    expect(ids.list()).toEqual([
+      { from: 1, to: 9 },
+      { from: 20, to: 49 },
+    ]);
+    ids.clear();
+    expect(ids.isEmpty).toBe(true);
+  });
 });

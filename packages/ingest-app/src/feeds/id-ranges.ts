@@ -11,6 +11,29 @@ export interface IdRange {
 export class IdRanges {
   private runs: IdRange[] = [];
 
+  /** From runs in any order, overlapping or not (sorted and merged in one pass). */
+  static of(ranges: readonly IdRange[]): IdRanges {
+    const set = new IdRanges();
+    const sorted = ranges.filter((r) => r.from <= r.to).sort((a, b) => a.from - b.from);
+    for (const r of sorted) {
+      const last = set.runs[set.runs.length - 1];
+      if (last && r.from <= last.to + 1) set.runs[set.runs.length - 1] = { from: last.from, to: Math.max(last.to, r.to) };
+      else set.runs.push({ from: r.from, to: r.to });
+    }
+    return set;
+  }
+
+  /** Runs of sorted, distinct ids. */
+  static ofSortedIds(ids: readonly number[]): IdRanges {
+    const runs: IdRange[] = [];
+    for (const id of ids) {
+      const last = runs[runs.length - 1];
+      if (last && id === last.to + 1) runs[runs.length - 1] = { from: last.from, to: id };
+      else runs.push({ from: id, to: id });
+    }
+    return IdRanges.of(runs);
+  }
+
   get isEmpty(): boolean {
     return this.runs.length === 0;
   }
@@ -40,6 +63,10 @@ export class IdRanges {
     this.runs = merged.sort((a, b) => a.from - b.from);
   }
 
+  clear(): void {
+    this.runs = [];
+  }
+
   has(id: number): boolean {
     return this.runs.some((r) => r.from <= id && id <= r.to);
   }
@@ -56,6 +83,10 @@ export class IdRanges {
       if (r.to > to) kept.push({ from: to + 1, to: r.to });
     }
     this.runs = kept;
+  }
+
+  deleteAll(ranges: readonly IdRange[]): void {
+    for (const r of ranges) this.delete(r.from, r.to);
   }
 
   /** The held ids within [from, to], as runs. */

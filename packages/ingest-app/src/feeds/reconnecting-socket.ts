@@ -172,6 +172,18 @@ export class ReconnectingSocket {
     }
   }
 
+  /**
+   * Opens a replacement connection and retires the current one once the replacement delivers
+   * (make-before-break, as for max-age rotation): for a connection that is alive but no longer
+   * carries data. False when there is nothing to replace or a replacement is already opening.
+   */
+  refresh(reason: string): boolean {
+    if (this.stopped || !this.active || this.pending) return false;
+    this.handlers.onStatus('open', `opening a replacement connection: ${reason}`);
+    this.connect();
+    return this.pending !== undefined;
+  }
+
   /** Closes every connection and timer; resolves once all sockets are closed. */
   async stop(): Promise<void> {
     if (this.stopped) return;

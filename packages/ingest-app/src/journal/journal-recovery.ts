@@ -1,4 +1,5 @@
-import { toPairKey, type Logger } from '@market-data/storage-core';
+import { toPairKey } from '@market-data/storage-core';
+import type { Logger } from '@market-data/runtime';
 import type { Trade } from '../feeds/feed';
 import type { IngestMetrics } from '../core/ingest-metrics';
 import type { PairWriter } from '../storage/pair-writer';

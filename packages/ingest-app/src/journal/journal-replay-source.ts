@@ -1,6 +1,6 @@
-import { compareTradeIds, type PairKey, type TickRow } from '@market-data/storage-core';
+import { compareTradeIds, type PairKey } from '@market-data/storage-core';
 import type { Trade } from '../feeds/feed';
-import type { ReplaySource } from './replay-source-contract';
+import type { ReplaySource, TickRow } from '../server/replay-source';
 
 /** What the wrapper needs from the ingester: which pairs it serves, and each pair's journal tail. */
 export interface JournalTail {

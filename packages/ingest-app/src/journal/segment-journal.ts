@@ -1,7 +1,7 @@
 import { constants, mkdirSync, statfs } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import type { Logger } from '@market-data/storage-core';
+import type { Logger } from '@market-data/runtime';
 import { WorkerJournalIo, type JournalIo } from './journal-io';
 import { encodeCheckpointRecord, encodeTradesRecord, GrowBuffer, sharedBuffer, type JournalTrade } from './journal-record';
 import { scanSegments, SEGMENT_MAGIC, segmentName, type ScanResult, type SegmentInfo } from './journal-segments';

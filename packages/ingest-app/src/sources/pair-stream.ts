@@ -1,12 +1,14 @@
 import { stat } from 'node:fs/promises';
 import { IngestError } from '../errors';
 import type { Trade } from '../feeds/feed';
-import { readTradeFile, type TradeChunk } from './read-trade-file';
+import { readTradeFile, TruncatedFileError, type TradeChunk, type Truncation } from './read-trade-file';
 import type { PlannedFile } from './replay-options';
 
 /** Receives what a stream reads besides trades. */
 export interface StreamListener {
   onChunk(chunk: TradeChunk): void;
+  /** A file ended early (truncated archive): what it held up to the cut was delivered; reading goes on with the next file. */
+  onTruncated(truncation: Truncation): void;
 }
 
 /** A read failure named after the file's config entry; IngestError codes are kept. */
@@ -92,6 +94,14 @@ export class PairStream {
           return true;
         }
       } catch (error) {
+        if (error instanceof TruncatedFileError) {
+          this.listener.onTruncated(error.truncation);
+          this.finishedBytes += this.sizes[this.fileIndex] ?? 0;
+          this.iterator = undefined;
+          this.current = undefined;
+          this.fileIndex++;
+          continue;
+        }
         await this.close();
         throw fileError(file, error);
       }

@@ -7,7 +7,7 @@ import type { Feed, FeedSink, FeedState, RejectReason, Trade } from '../feeds/fe
 import { MinHeap } from './min-heap';
 import { PairStream } from './pair-stream';
 import { ProgressBar, progressOutput } from './progress-bar';
-import type { TradeChunk } from './read-trade-file';
+import type { TradeChunk, Truncation } from './read-trade-file';
 import { planReplay, type ReplayFeedOptions, type ReplayPlan } from './replay-options';
 
 export interface ReplayStats {
@@ -21,6 +21,8 @@ export interface ReplayStats {
   readonly dropped: number;
   readonly bytesRead: number;
   readonly bytesTotal: number;
+  /** Files that ended early (truncated archives), with how far they could be read. */
+  readonly truncated: readonly Truncation[];
 }
 
 /** setTimeout's ceiling; longer quiet spells in the data are slept in pieces. */
@@ -37,7 +39,8 @@ function earlier(a: PairStream, b: PairStream): boolean {
  * `batchSize`, a yield to the event loop after each (so the pipeline's commits and timers run),
  * optionally paced by the trades' own time at `speed` times real time. Bad rows and non-market
  * trades go to `sink.reject` (reasons as the live feeds use them), good rows keep flowing. `done` resolves once everything is delivered (or the feed
- * is stopped) and rejects with an IngestError naming the file if one cannot be read.
+ * is stopped) and rejects with an IngestError naming the file if one cannot be read; a truncated
+ * archive (code TRUNCATED_INPUT) is read up to its cut, the other files go on, and `done` rejects at the end.
  */
 export class ReplayFeed implements Feed {
   private readonly gate = new PauseGate();
@@ -57,6 +60,7 @@ export class ReplayFeed implements Feed {
   private rejected = 0;
   private dropped = 0;
   private readonly byReason: Partial<Record<RejectReason, number>> = {};
+  private readonly truncated: Truncation[] = [];
 
   constructor(options: ReplayFeedOptions) {
     this.plan = planReplay(options);
@@ -77,6 +81,7 @@ export class ReplayFeed implements Feed {
       dropped: this.dropped,
       bytesRead: this.bytesRead(),
       bytesTotal: this.bytesTotal,
+      truncated: [...this.truncated],
     };
   }
 
@@ -90,7 +95,7 @@ export class ReplayFeed implements Feed {
   }
 
   private async open(sink: FeedSink): Promise<void> {
-    const listener = { onChunk: (chunk: TradeChunk) => this.count(sink, chunk) };
+    const listener = { onChunk: (chunk: TradeChunk) => this.count(sink, chunk), onTruncated: (t: Truncation) => this.truncated.push(t) };
     this.streams = this.plan.groups.map((files, order) => new PairStream(order, files, listener));
     const heap = new MinHeap<PairStream>(earlier);
     try {
@@ -173,6 +178,11 @@ export class ReplayFeed implements Feed {
         }
       }
       deliver();
+      // Everything readable was delivered; the replay still failed to read all of its input.
+      if (this.truncated.length > 0 && !this.stopping) {
+        const what = this.truncated.map((t) => `${t.path} ends after ${t.lines} lines (${t.bytesRead} of ${t.size} bytes read)`).join('; ');
+        throw new IngestError('TRUNCATED_INPUT', `truncated input, stored what was readable: ${what}`);
+      }
     } finally {
       await this.closeStreams();
       progress?.finish(this.stopping ? this.bytesRead() : this.bytesTotal, this.bytesTotal, this.delivered);

@@ -17,18 +17,26 @@ export interface SyntheticPairSpec {
 /**
  * The model, per pair (numbers are the defaults; crypto-like):
  * - the mid price is a geometric random walk, 80 % annualised volatility in the calm regime;
- * - regime switching: calm -> burst about every 10 minutes, a burst lasts about 2 minutes and has
+ * - regime switching: calm -> burst about every 3 minutes, a burst lasts about 1 minute and has
  *   4x the volatility, 3x the trade rate and 2x the trade size: visible volatility clusters;
+ * - a burst has a direction, drawn when it starts, and drifts 0.6 % a minute that way: the
+ *   displacement candles, fair value gaps and supply/demand zones a chart reader looks for show
+ *   up within minutes, not hours (undirected bursts every 10 minutes made about half as many
+ *   gaps). Even odds at the start price, leaning back towards it the further the mid has gone
+ *   (P(up) = 0.5 - 25 x log(mid / start), kept in 0.1..0.9), so the market ranges: gaps get
+ *   filled and zones tested, and an all-day demo stays near its start price;
  * - trades arrive as a Poisson process; sizes are log-normal around a $200 notional;
- * - the taker side leans with the last mid move (P(buy) = 0.5 + 0.3 * sign(move)) and trades at
- *   the touch: buys at the ask, sells at the bid one tick below;
+ * - the taker side leans with the last mid move, drift included (P(buy) = 0.5 + 0.3 * sign(move)),
+ *   and trades at the touch: buys at the ask, sells at the bid one tick below;
  * - trade ids count up from 1 per pair.
  */
 const CALM_VOLATILITY_PER_YEAR = 0.8;
 const SECONDS_PER_YEAR = 365 * 24 * 3600;
 const CALM_SIGMA = CALM_VOLATILITY_PER_YEAR / Math.sqrt(SECONDS_PER_YEAR);
-const TO_BURST_PER_SECOND = 1 / 600;
-const TO_CALM_PER_SECOND = 1 / 120;
+const TO_BURST_PER_SECOND = 1 / 180;
+const TO_CALM_PER_SECOND = 1 / 60;
+const BURST_DRIFT_PER_SECOND = 0.006 / 60;
+const BURST_REVERSION = 25;
 const BURST_VOLATILITY = 4;
 const BURST_RATE = 3;
 const BURST_SIZE = 2;
@@ -86,7 +94,10 @@ export class SyntheticMarket {
   private readonly lot: Grid;
   private readonly medianQty: number;
   private logMid: number;
+  private readonly logStart: number;
   private burst = false;
+  /** +1 or -1: the way the current burst drifts. */
+  private burstDirection = 1;
   private nextId = 1;
 
   constructor(
@@ -103,6 +114,7 @@ export class SyntheticMarket {
     this.medianQty = TYPICAL_NOTIONAL / startPrice;
     this.lot = new Grid(spec.lotSize ?? powerOfTenBelow(this.medianQty, 2));
     this.logMid = Math.log(startPrice);
+    this.logStart = this.logMid;
     this.nextTime = this.schedule();
   }
 
@@ -113,10 +125,18 @@ export class SyntheticMarket {
     const dt = (this.nextElapsed - this.lastElapsed) / 1000;
     this.lastElapsed = this.nextElapsed;
     const hazard = this.burst ? TO_CALM_PER_SECOND : TO_BURST_PER_SECOND;
-    if (rng.next() < 1 - Math.exp(-hazard * dt)) this.burst = !this.burst;
+    if (rng.next() < 1 - Math.exp(-hazard * dt)) {
+      this.burst = !this.burst;
+      if (this.burst) {
+        const up = Math.min(0.9, Math.max(0.1, 0.5 - BURST_REVERSION * (this.logMid - this.logStart)));
+        this.burstDirection = rng.next() < up ? 1 : -1;
+      }
+    }
     const shock = rng.normal();
-    this.logMid += CALM_SIGMA * (this.burst ? BURST_VOLATILITY : 1) * Math.sqrt(dt) * shock;
-    const move = Math.sign(shock);
+    const drift = this.burst ? this.burstDirection * BURST_DRIFT_PER_SECOND * dt : 0;
+    const step = CALM_SIGMA * (this.burst ? BURST_VOLATILITY : 1) * Math.sqrt(dt) * shock + drift;
+    this.logMid += step;
+    const move = Math.sign(step);
     const side: Side = rng.next() < 0.5 + SIDE_LEAN * move ? 'BUY' : 'SELL';
     const bid = Math.max(1, Math.floor(Math.exp(this.logMid) / this.price.step));
     const qty = this.medianQty * Math.exp(SIZE_SIGMA * rng.normal()) * (this.burst ? BURST_SIZE : 1);

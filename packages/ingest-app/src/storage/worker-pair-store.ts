@@ -46,7 +46,9 @@ export class WorkerPairStore implements PairStore {
   }
 
   query(pair: PairKey, query: Query): Promise<Row[]> {
-    return this.request({ type: 'query', pair, query }) as Promise<Row[]>;
+    // Only the SQL and its values cross to the thread: a read template's decoder is a function,
+    // which structured clone refuses; the caller decodes the plain rows it gets back.
+    return this.request({ type: 'query', pair, query: { sql: query.sql, params: query.params } }) as Promise<Row[]>;
   }
 
   stats(): PoolStats {

@@ -154,8 +154,14 @@ describe('BinanceFeed gap backfill against a local fake REST API', () => {
 
     const covered = coverage(sink.gaps);
     expect(covered.map((c) => c.id)).toEqual(gap.map((r) => r.id));
-    expect(covered.filter((c) => !c.backfilled).map((c) => c.id)).toEqual(gap.filter((r) => multi.has(r.id)).map((r) => r.id));
-    for (const g of sink.gaps.filter((x) => !x.backfilled)) expect(g.reason).toBe('aggregated: per-trade quantities are not available from /fapi/v1/aggTrades');
+    // Only ids the REST listing returned count as backfilled: not the aggregated ones, and not the
+    // insurance-fund id, which no aggregate covers (it is not missing, but it was not returned either).
+    expect(covered.filter((c) => !c.backfilled).map((c) => c.id)).toEqual(gap.filter((r) => multi.has(r.id) || r.id === INSURANCE_FUND_ID).map((r) => r.id));
+    expect(covered.filter((c) => c.backfilled).map((c) => c.id)).toEqual(recovered.map((r) => r.id));
+    for (const g of sink.gaps.filter((x) => !x.backfilled && x.fromId !== String(INSURANCE_FUND_ID))) {
+      expect(g.reason).toBe('aggregated: per-trade quantities are not available from /fapi/v1/aggTrades');
+    }
+    expect(sink.gaps.find((g) => g.fromId === String(INSURANCE_FUND_ID))).toMatchObject({ toId: String(INSURANCE_FUND_ID), backfilled: false, reason: expect.stringMatching(/^not returned by \/fapi\/v1\/aggTrades: no aggregate covers/) });
     const first = fake.restRequests[0];
     expect(first.pathname).toBe('/fapi/v1/aggTrades');
     expect(first.searchParams.get('startTime')).toBe(String(before[before.length - 1].time));
@@ -175,5 +181,46 @@ describe('BinanceFeed gap backfill against a local fake REST API', () => {
     for (const a of aggs.slice(30, 45)) expect(byId.get(String(a.a))).toMatchObject({ volume: Number(a.q), price: Number(a.p), timestamp: a.T });
     expect(sink.gaps[0]).toMatchObject({ fromId: String(aggs[30].a), toId: String(aggs[44].a), backfilled: true, reason: 'backfilled from /fapi/v1/aggTrades' });
     expect(fake.restRequests[0].searchParams.get('fromId')).toBe(String(aggs[30].a));
+  });
+
+  it('gaps of different symbols are fetched side by side, not one second apart in a queue', async () => {
+    const symbols = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'];
+    const rows = SPOT.slice(600, 640);
+    for (const symbol of symbols) fake.trades.set(symbol, rows);
+    // The REST server answers nothing until it has seen a request for every symbol: a backfill
+    // that waits for another symbol's to finish never gets its answer (and times out).
+    const asked = new Set<string>();
+    let release!: () => void;
+    const allAsked = new Promise<void>((resolve) => (release = resolve));
+    fake.beforeReply = async (url) => {
+      asked.add(url.searchParams.get('symbol') ?? '');
+      if (asked.size === symbols.length) release();
+      await allAsked;
+    };
+    const sink = new RecordingSink();
+    await start({ market: 'spot', symbols, backfillDelayMs: 300, restTimeoutMs: 3000 }, sink);
+    const msg = (symbol: string, r: CsvTrade): string => tradeMessage('spot', symbol, r).replace('"s":"BTCUSDT"', `"s":"${symbol}"`);
+    const all = (part: readonly CsvTrade[]): string[] => symbols.flatMap((symbol) => part.map((r) => msg(symbol, r)));
+    await streamAcrossReconnect(all(rows.slice(0, 10)), all(rows.slice(25)), sink, 30);
+    await until(() => sink.gaps.length === 3, 'a gap report per symbol', 10_000);
+    expect(sink.gaps.map((g) => [g.symbol, g.fromId, g.toId, g.backfilled]).sort()).toEqual(
+      symbols.map((symbol) => [symbol, String(rows[10].id), String(rows[24].id), true]).sort(),
+    );
+    expect(sink.received).toHaveLength(3 * 40);
+  });
+
+  it('a 429 holds the backfill for the server\'s Retry-After and then fetches the gap', async () => {
+    const rows = SPOT.slice(700, 740);
+    fake.trades.set('BTCUSDT', rows);
+    fake.failNext.push(429);
+    fake.retryAfterSeconds = 1;
+    const sink = new RecordingSink();
+    await start({ market: 'spot', symbols: ['BTCUSDT'] }, sink);
+    const msg = (r: CsvTrade): string => tradeMessage('spot', 'BTCUSDT', r);
+    await streamAcrossReconnect(rows.slice(0, 10).map(msg), rows.slice(20).map(msg), sink, 10);
+    await until(() => sink.gaps.length === 1, 'gap report');
+    expect(sink.gaps[0]).toMatchObject({ fromId: String(rows[10].id), toId: String(rows[19].id), backfilled: true });
+    expect(fake.restRequests).toHaveLength(2);
+    expect(sink.received).toHaveLength(40);
   });
 });

@@ -23,6 +23,14 @@ export class FakeBinance {
   readonly aggTrades = new Map<string, AggTrade[]>();
   /** When set, every REST call answers with this status and a Binance error body. */
   restFailure?: number;
+  /** Retry-After (seconds) sent with failures. Default 0. */
+  retryAfterSeconds = 0;
+  /** Statuses the next REST calls answer with, one each, before serving normally. */
+  readonly failNext: number[] = [];
+  /** Awaited before each REST reply (to hold answers until a test has seen what it needs). */
+  beforeReply?: (url: URL) => Promise<void>;
+  /** X-MBX-USED-WEIGHT-1M sent with every reply, when set. */
+  usedWeight?: number;
 
   private constructor(
     private readonly wss: WebSocketServer,
@@ -84,11 +92,19 @@ export class FakeBinance {
   private serveRest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     this.restRequests.push(url);
+    void (this.beforeReply?.(url) ?? Promise.resolve()).then(() => this.answerRest(url, res));
+  }
+
+  private answerRest(url: URL, res: http.ServerResponse): void {
     const reply = (status: number, body: unknown): void => {
-      res.writeHead(status, { 'content-type': 'application/json' });
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (status === 429 || status === 418) headers['retry-after'] = String(this.retryAfterSeconds);
+      if (this.usedWeight !== undefined) headers['x-mbx-used-weight-1m'] = String(this.usedWeight);
+      res.writeHead(status, headers);
       res.end(JSON.stringify(body));
     };
-    if (this.restFailure !== undefined) return reply(this.restFailure, { code: -1003, msg: 'Too much request weight used.' });
+    const failure = this.failNext.shift() ?? this.restFailure;
+    if (failure !== undefined) return reply(failure, { code: -1003, msg: 'Too much request weight used.' });
     const symbol = url.searchParams.get('symbol') ?? '';
     const num = (key: string): number | undefined => (url.searchParams.has(key) ? Number(url.searchParams.get(key)) : undefined);
     const limit = Math.min(num('limit') ?? 500, 1000);

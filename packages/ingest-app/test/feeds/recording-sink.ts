@@ -1,4 +1,4 @@
-import type { FeedSink, FeedStatus, RejectReason, Trade, TradeGap } from '../../src/feeds/feed';
+import type { FeedSink, FeedStatus, PairAlert, RejectReason, Trade, TradeGap } from '../../src/feeds/feed';
 
 /** A FeedSink that keeps everything it is given, for assertions, plus a poll-until helper. */
 export class RecordingSink implements FeedSink {
@@ -6,6 +6,7 @@ export class RecordingSink implements FeedSink {
   readonly rejected: { readonly reason: RejectReason; readonly sample: string }[] = [];
   readonly gaps: TradeGap[] = [];
   readonly statuses: FeedStatus[] = [];
+  readonly alerts: PairAlert[] = [];
 
   trades(batch: Trade[]): void {
     this.received.push(...batch);
@@ -19,6 +20,9 @@ export class RecordingSink implements FeedSink {
   status(status: FeedStatus): void {
     this.statuses.push(status);
   }
+  alert(alert: PairAlert): void {
+    this.alerts.push(alert);
+  }
 
   count(reason: RejectReason): number {
     return this.rejected.filter((r) => r.reason === reason).length;
@@ -30,9 +34,9 @@ export class RecordingSink implements FeedSink {
 }
 
 /** Polls `condition` until it holds; fails with `what` (and the sink state, if given) otherwise. */
-export async function until(condition: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
+export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }

@@ -1,13 +1,15 @@
 import 'reflect-metadata';
 import WebSocket from 'ws';
 import { ConnectionPoolManager } from '@market-data/pool';
-import { createLogger, pairKey, startOpsServer, type ServerMessage, type TickRow } from '@market-data/storage-core';
+import type { ServerMessage, TickRow } from '@market-data/client';
+import { createLogger, metricValue, startOpsServer } from '@market-data/runtime';
+import { pairKey } from '@market-data/storage-core';
 import { IngestService } from '../../src/core/ingest-service';
 import { IngestMetrics } from '../../src/core/ingest-metrics';
 import { JournalReplaySource } from '../../src/journal/journal-replay-source';
 import { journalDir } from '../../src/journal/journal-segments';
 import { SegmentJournal } from '../../src/journal/segment-journal';
-import { StoreReplaySource } from '../../src/journal/store-replay-source';
+import { FileReplaySource } from '../../src/server/file-replay-source';
 import { WsTickerplant } from '../../src/server/ws-tickerplant';
 import { PoolPairStore } from '../../src/storage/pool-pair-store';
 import { makeTrades } from '../support/array-feed';
@@ -16,9 +18,9 @@ import { useTempDir } from '../support/temp-dir';
 const dir = useTempDir();
 const PAIR = pairKey('binance', 'spot', 'RPL');
 
-async function until(pred: () => boolean, ms = 20_000): Promise<void> {
+async function until(pred: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!pred()) {
+  while (!(await pred())) {
     if (Date.now() > end) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -37,8 +39,9 @@ function setup() {
   const metrics = new IngestMetrics();
   const holder: { service?: IngestService } = {};
   const served = (pair: typeof PAIR) => holder.service?.hasPair(pair) ?? false;
-  const replay = new JournalReplaySource(new StoreReplaySource(store, dir.path, served), { hasPair: served, unfiled: (p) => holder.service?.unfiled(p) ?? [] });
-  const tickerplant = new WsTickerplant({ query: (p, q) => store.query(p, q), pairs: () => holder.service?.pairs() ?? [], logger, replay }, { replayPageRows: 100 });
+  const files = new FileReplaySource({ query: (p, q) => store.query(p, q), dataDir: dir.path, serves: served });
+  const replay = new JournalReplaySource(files, { hasPair: served, unfiled: (p) => holder.service?.unfiled(p) ?? [] });
+  const tickerplant = new WsTickerplant({ source: replay, pairs: () => holder.service?.pairs() ?? [], logger }, { replayPageRows: 100 });
   const service = new IngestService(
     {
       store,
@@ -61,10 +64,10 @@ describe('JournalReplaySource', () => {
       await service.start([]);
       const trades = makeTrades('RPL', 500);
       service.trades(trades.slice(0, 300));
-      await until(() => metrics.stored.total() === 300);
+      await until(async () => (await metricValue(metrics.stored)) === 300);
       await service.flushAll(); // 300 in the file
       service.trades(trades.slice(300));
-      await until(() => metrics.stored.total() === 500); // 200 acknowledged, only in the journal
+      await until(async () => (await metricValue(metrics.stored)) === 500); // 200 acknowledged, only in the journal
       expect(service.unfiled(PAIR)).toHaveLength(200);
       const pages = await collect(replay.replay(PAIR, undefined, 120));
       expect(pages.map((p) => p.length)).toEqual([120, 120, 60, 120, 80]);
@@ -87,11 +90,11 @@ describe('JournalReplaySource', () => {
       await service.start([]);
       const trades = makeTrades('RPL', 50);
       service.trades(trades.slice(0, 30));
-      await until(() => metrics.stored.total() === 30);
+      await until(async () => (await metricValue(metrics.stored)) === 30);
       const source = replay.replay(PAIR, undefined, 1000);
       // Acknowledged after the call: the tickerplant sends these as live batches instead.
       service.trades(trades.slice(30));
-      await until(() => metrics.stored.total() === 50);
+      await until(async () => (await metricValue(metrics.stored)) === 50);
       expect((await collect(source)).flat().map((r) => r[4])).toEqual(trades.slice(0, 30).map((t) => t.tradeId));
       await service.stop();
     } finally {
@@ -109,10 +112,10 @@ describe('JournalReplaySource', () => {
       await service.start([]);
       const trades = makeTrades('RPL', 400);
       service.trades(trades.slice(0, 150));
-      await until(() => metrics.stored.total() === 150);
+      await until(async () => (await metricValue(metrics.stored)) === 150);
       await service.flushAll();
       service.trades(trades.slice(150, 300));
-      await until(() => metrics.stored.total() === 300); // 150 in the file, 150 only in the journal
+      await until(async () => (await metricValue(metrics.stored)) === 300); // 150 in the file, 150 only in the journal
       const ws = (socket = new WebSocket(http.url.replace('http', 'ws') + '/subscribe'));
       ws.on('open', () => ws.send(JSON.stringify({ type: 'subscribe', pairs: ['binance:spot:RPL'] })));
       ws.on('message', (data) => {

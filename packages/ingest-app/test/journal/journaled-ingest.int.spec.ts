@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { mkdirSync, readdirSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConnectionPoolManager } from '@market-data/pool';
-import { createLogger, executeQuery, pairKey, type PairKey } from '@market-data/storage-core';
+import { executeQuery, pairKey, type PairKey } from '@market-data/storage-core';
+import { createLogger, metricValue } from '@market-data/runtime';
 import type { Trade } from '../../src/feeds/feed';
 import { IngestService, type IngestServiceOptions, type JournalFactory } from '../../src/core/ingest-service';
 import { IngestMetrics } from '../../src/core/ingest-metrics';
@@ -81,18 +82,18 @@ describe('IngestService with the journal', () => {
       const feed = new ArrayFeed([...a, ...makeTrades('BBB', 700), ...overlap], 300);
       await service.start([feed]);
       await feed.done;
-      await until(() => metrics.stored.total() === 3200);
+      await until(async () => (await metricValue(metrics.stored)) === 3200);
       // Acknowledged and published, while the pair files (a 60 s batch delay) have nothing yet.
       expect(published.ids.get('binance:spot:AAA')).toEqual(ids(a));
-      expect(metrics.written.total()).toBe(0);
-      expect(metrics.duplicates.get({ pair: 'binance:spot:AAA' })).toBe(500);
+      expect(await metricValue(metrics.written)).toBe(0);
+      expect(await metricValue(metrics.duplicates, { pair: 'binance:spot:AAA' })).toBe(500);
       expect(service.unfiled(pairKey('binance', 'spot', 'AAA'))).toHaveLength(2500);
       expect(service.journalHealth()).toMatchObject({ ok: true, segments: 1, unwrittenTrades: 0 });
-      expect(metrics.registry.render()).toMatch(/ingest_pair_trail_trades\{pair="binance:spot:AAA"\} 2500/);
+      expect(await metrics.registry.metrics()).toMatch(/ingest_pair_trail_trades\{pair="binance:spot:AAA"\} 2500/);
       await service.stop();
       expect(await storedIds(pool, 'AAA')).toEqual(ids(a));
       expect(await storedIds(pool, 'BBB')).toHaveLength(700);
-      expect(metrics.written.total()).toBe(3200);
+      expect(await metricValue(metrics.written)).toBe(3200);
     } finally {
       await pool.closeAll();
     }
@@ -116,7 +117,7 @@ describe('IngestService with the journal', () => {
       const feed = new ArrayFeed(later);
       await service.start([feed]);
       // Before the feed's first trade: the journal's trades past the checkpoint are in the files.
-      expect(metrics.journalReplayed.total()).toBe(400);
+      expect(await metricValue(metrics.journalReplayed)).toBe(400);
       expect(await storedIds(pool, 'BBB')).toEqual(ids(b));
       expect(await storedIds(pool, 'AAA')).toEqual(ids(a.slice(100)));
       expect(logs.some((l) => l.includes('journal re-applied to pair files'))).toBe(true);
@@ -125,7 +126,7 @@ describe('IngestService with the journal', () => {
       expect(await storedIds(pool, 'AAA')).toEqual([...ids(a.slice(100)), ...ids(later)]);
       // Re-applied trades were acknowledged by the process that journaled them: not again here.
       expect(published.ids.get('binance:spot:AAA')).toEqual(ids(later));
-      expect(metrics.stored.total()).toBe(5);
+      expect(await metricValue(metrics.stored)).toBe(5);
     } finally {
       await pool.closeAll();
     }
@@ -161,7 +162,7 @@ describe('IngestService with the journal', () => {
       await service.start([]);
       await service.stop();
       expect(await storedIds(pool, 'AAA')).toEqual(ids(a.slice(0, 40)));
-      expect(metrics.journalDefects.get({ defect: 'truncated', tail: 'true' })).toBe(1);
+      expect(await metricValue(metrics.journalDefects, { defect: 'truncated', tail: 'true' })).toBe(1);
       expect(logs.some((l) => l.includes('torn last record dropped'))).toBe(true);
     } finally {
       await pool.closeAll();
@@ -178,10 +179,10 @@ describe('IngestService with the journal', () => {
       const feed = new ArrayFeed([...bad.slice(0, 200), ...makeTrades('GOOD', 200), ...bad.slice(200)], 50);
       await first.service.start([feed]);
       await feed.done;
-      await until(() => first.metrics.flushFailures.get({ pair: 'binance:spot:BAD' }) >= 2);
+      await until(async () => (await metricValue(first.metrics.flushFailures, { pair: 'binance:spot:BAD' })) >= 2);
       // 250 acknowledged (the limit), the 50 past it refused before acknowledgement and counted.
-      expect(first.metrics.stored.get({ pair: 'binance:spot:BAD' })).toBe(250);
-      expect(first.metrics.dropped.get({ pair: 'binance:spot:BAD', reason: 'pair_trailing' })).toBe(50);
+      expect(await metricValue(first.metrics.stored, { pair: 'binance:spot:BAD' })).toBe(250);
+      expect(await metricValue(first.metrics.dropped, { pair: 'binance:spot:BAD', reason: 'pair_trailing' })).toBe(50);
       expect(first.published.ids.get('binance:spot:BAD')).toEqual(ids(bad.slice(0, 250)));
       const health = first.service.health();
       expect(health.ok).toBe(false);
@@ -215,16 +216,16 @@ describe('IngestService with the journal', () => {
       for (const seq of [1, 2, 3]) symlinkSync('/dev/full', join(journalDir(dir.path), segmentName(seq)));
       const trades = makeTrades('FULL', 100);
       service.trades(trades.slice(0, 50));
-      await until(() => metrics.journalWriteFailures.get({ code: 'ENOSPC' }) >= 1);
+      await until(async () => (await metricValue(metrics.journalWriteFailures, { code: 'ENOSPC' })) >= 1);
       service.trades(trades.slice(50));
-      expect(metrics.stored.total()).toBe(0);
+      expect(await metricValue(metrics.stored)).toBe(0);
       expect(published.ids.size).toBe(0);
       const health = service.health();
       expect(health.ok).toBe(false);
       expect(health.journal).toMatchObject({ ok: false, failing: { code: 'ENOSPC' }, problem: expect.stringMatching(/not acknowledged/) });
       expect(logs.some((l) => l.includes('journal disk full'))).toBe(true);
-      await until(() => metrics.stored.total() === 100);
-      expect(metrics.journalWriteFailures.get({ code: 'ENOSPC' })).toBe(3);
+      await until(async () => (await metricValue(metrics.stored)) === 100);
+      expect(await metricValue(metrics.journalWriteFailures, { code: 'ENOSPC' })).toBe(3);
       expect(published.ids.get('binance:spot:FULL')).toEqual(ids(trades));
       expect(service.health().journal).toMatchObject({ ok: true });
       await service.stop();

@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { open as openLmdb } from 'lmdb';
-import { createLogger } from '@market-data/storage-core';
+import { createLogger } from '@market-data/runtime';
 import { mulberry32 } from '@market-data/testing';
 import type { JournalEntry } from '../../src/journal/journal';
 import type { JournalTrade } from '../../src/journal/journal-record';

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogger } from '@market-data/storage-core';
+import { createLogger } from '@market-data/runtime';
 import type { JournalEntry } from '../../src/journal/journal';
 import type { JournalTrade } from '../../src/journal/journal-record';
 import { segmentName } from '../../src/journal/journal-segments';

@@ -137,23 +137,27 @@ describe('Binance CSV files (real files in a temp dir)', () => {
       '',
       '110,28722.50,0.001,1680652874400,true,INSURANCE_FUND', // non_market_trade: dropped, not bad input
       `111,${'9'.repeat(5000)},0.002,1680652700453,true,MARKET`, // oversized
+      '113,0x10,0.002,1680652700453,true,MARKET', // bad_price: hex is not decimal notation
+      '114,28145.10,1e26,1680652700453,true,MARKET', // bad_volume: beyond what storage holds
+      '115,28145.10,0.002,0x18874D6CE05,true,MARKET', // bad_timestamp: hex again
+      '-116,28145.10,0.002,1680652700453,true,MARKET', // bad_trade_id: negative
       '112,28145.30,0.004,1680652700500,false,MARKET',
     ];
     const file = writeText(dir, 'bad.csv', lines.join('\n'));
     const { sink, feed } = await replay([{ path: file, ...PAIR }]);
     expect(sink.all.map((t) => t.tradeId)).toEqual(['101', '112']);
     expect(sink.rejectCounts()).toEqual({
-      bad_price: 2,
-      bad_volume: 1,
+      bad_price: 3,
+      bad_volume: 2,
       bad_side: 1,
-      bad_timestamp: 2,
-      bad_trade_id: 1,
+      bad_timestamp: 3,
+      bad_trade_id: 2,
       missing_field: 1,
       unexpected_message: 1,
       oversized: 1,
       non_market_trade: 1,
     });
-    expect(feed.stats()).toMatchObject({ trades: 2, rejected: 10, dropped: 1, rejectedByReason: { bad_price: 2, oversized: 1, non_market_trade: 1 } });
+    expect(feed.stats()).toMatchObject({ trades: 2, rejected: 14, dropped: 1, rejectedByReason: { bad_price: 3, oversized: 1, non_market_trade: 1 } });
     expect(sink.rejects[0].sample).toBe('bad.csv:3: 102,abc,0.002,1680652700453,true,MARKET');
     expect(sink.rejects.find((r) => r.reason === 'oversized')?.sample.length).toBeLessThan(300);
   });
@@ -165,7 +169,7 @@ describe('Binance CSV files (real files in a temp dir)', () => {
     expect(sink.rejectCounts()).toEqual({ unexpected_message: 1 });
   });
 
-  it('refuses with typed errors: a header of the other layout, a missing file, a corrupt archive, a multi-entry zip', async () => {
+  it('refuses with typed errors: a header of the other layout, a missing file, a truncated or damaged archive, a multi-entry zip', async () => {
     const trades = writeText(dir, 'trades.csv', 'id,price,qty,quote_qty,time,is_buyer_maker\n1,1,1,1,1680652700452,true\n');
     const asAgg = new ReplayFeed({ files: [{ path: trades, ...PAIR, format: 'binance-aggtrades' }] });
     const sink = new CollectingSink();
@@ -183,7 +187,17 @@ describe('Binance CSV files (real files in a temp dir)', () => {
     const corrupt = new ReplayFeed({ files: [{ path: truncated, ...PAIR }] });
     const corruptSink = new CollectingSink();
     await corrupt.start(corruptSink).catch(() => undefined);
-    await expect(corrupt.done).rejects.toMatchObject({ code: 'INVALID_CONFIG', key: 'files[0].path' });
+    // A truncated archive is read up to its cut (see replay-truncated.int.spec.ts), then reported.
+    await expect(corrupt.done).rejects.toMatchObject({ code: 'TRUNCATED_INPUT' });
+    expect(corruptSink.all.length).toBeGreaterThan(0);
+    // Damaged data inside the archive (not a clean cut) is a file that cannot be read.
+    const damaged = path.join(dir, 'damaged.csv.gz');
+    const bytes = Buffer.from(gz);
+    for (let i = 20; i < 60; i++) bytes[i] ^= 0xff;
+    fs.writeFileSync(damaged, bytes);
+    const broken = new ReplayFeed({ files: [{ path: damaged, ...PAIR }] });
+    await broken.start(new CollectingSink()).catch(() => undefined);
+    await expect(broken.done).rejects.toMatchObject({ code: 'INVALID_CONFIG', key: 'files[0].path' });
 
     const twoEntries = writeZip(dir, 'two.zip', 'a.csv', good, { declaredEntries: 2 });
     expect(await codeOf(new ReplayFeed({ files: [{ path: twoEntries, ...PAIR }] }).start(new CollectingSink()))).toBe('INVALID_CONFIG');

@@ -1,0 +1,33 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { executeQuery } from '@market-data/storage-core';
+import { exactVolumeToDouble, marketProfileHistogramQuery, parseExactVolume } from '@market-data/queries';
+import type { ChartProfileRow } from './page/chart-data';
+
+export interface ProfileWindow {
+  readonly rowSize: number;
+  /** [fromMs, untilMs): whole minutes, epoch ms. */
+  readonly fromMs: number;
+  readonly untilMs: number;
+}
+
+/**
+ * The volume per profile row over a window, as the engine bucketed it for the stored profile
+ * (marketProfileHistogramQuery over the analytics file's own copy of the ticks). The one place the
+ * chart reads per-price volume: should the tick copy give way to stored per-minute histograms,
+ * only this function changes.
+ */
+export async function readProfileRows(conn: DuckDBConnection, window: ProfileWindow): Promise<ChartProfileRow[]> {
+  const query = marketProfileHistogramQuery({
+    rowSize: window.rowSize,
+    // The template's window is (end - lookback, end]; one microsecond back makes it [from, until).
+    endTime: window.untilMs - 0.001,
+    lookbackMinutes: (window.untilMs - window.fromMs) / 60_000,
+  });
+  const rows: ChartProfileRow[] = [];
+  for (const row of await executeQuery(conn, query)) {
+    const units = parseExactVolume(row.row_volume);
+    // Only rows with volume exist in a profile (DESIGN.md section 4).
+    if (units > 0n) rows.push({ price: Number(row.row_price), volume: exactVolumeToDouble(units) });
+  }
+  return rows;
+}

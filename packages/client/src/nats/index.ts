@@ -1,0 +1,13 @@
+export * from './bus-options';
+export * from './connect-bus';
+export * from './bus-status';
+export * from './subjects';
+export * from './streams';
+export * from './trade-batch-codec';
+export { compareTradeIds, compareTradePositions, type TradePosition } from './trade-order';
+export * from './trade-publisher';
+export * from './trade-consumer';
+export * from './trade-consumer-group';
+export { isTransientBusError } from './transient';
+export * from './tokens';
+export * from './register-nats-bus';
