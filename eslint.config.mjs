@@ -48,7 +48,7 @@ const restrictedImports = ({ patterns = [], paths = [] } = {}) => [
 ];
 
 export default [
-  { ignores: ['**/dist', '**/node_modules', '**/coverage', '.nx', 'tmp', '**/*.mjs', '**/*.cjs', 'packages/**/*.js'] },
+  { ignores: ['**/dist', '**/node_modules', '**/coverage', '.nx', 'tmp', '**/*.mjs', '**/*.cjs', 'packages/**/*.js', '!packages/*/bench/**/*.js'] },
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   {
@@ -91,7 +91,7 @@ export default [
   {
     // Benchmarks and scripts are plain CommonJS run by node: linted for mistakes, and held to
     // the public entry points (no reaching into a package's src/).
-    files: ['bench/**/*.js', 'scripts/**/*.js'],
+    files: ['bench/**/*.js', 'scripts/**/*.js', 'packages/*/bench/**/*.js'],
     languageOptions: { sourceType: 'commonjs', ecmaVersion: 2022, globals: { ...globals.node } },
     rules: {
       'no-undef': 'error',

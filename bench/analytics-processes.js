@@ -160,7 +160,7 @@ async function runOffline(dataDir, analyticsDir, nodeArgs) {
 
 /** The pass probe (analytics-pass-probe.js) over the analytics files in dir. */
 async function runPassProbe(dir, concurrency) {
-  const child = new Child('probe', [path.join(__dirname, 'analytics-pass-probe.js'), '--analytics-dir', dir, '--concurrency', String(concurrency)], { stdout: 'pipe' });
+  const child = new Child('probe', [path.join(__dirname, '../packages/analytics-app/bench/analytics-pass-probe.js'), '--analytics-dir', dir, '--concurrency', String(concurrency)], { stdout: 'pipe' });
   let out = '';
   child.proc.stdout.on('data', (d) => (out += d));
   const { code } = await child.exited;
@@ -168,11 +168,21 @@ async function runPassProbe(dir, concurrency) {
   return JSON.parse(out.trim().split('\n').pop());
 }
 
-const getJson = async (url) => (await fetch(url, { signal: AbortSignal.timeout(10_000) })).json();
+/** fetch, once more after a reset: a kept-alive socket the server closed just as it was reused. */
+async function fetchOnce(url) {
+  try {
+    return await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  } catch (err) {
+    if (err?.cause?.code !== 'ECONNRESET') throw err;
+    return fetch(url, { signal: AbortSignal.timeout(10_000) });
+  }
+}
+
+const getJson = async (url) => (await fetchOnce(url)).json();
 
 /** The app's /metrics text: `sum`/`count` of a histogram, or the value of an unlabelled series. */
 async function readMetrics(url) {
-  const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+  const text = await (await fetchOnce(`${url}/metrics`)).text();
   const value = (series) => Number((text.match(new RegExp(`^${series} (\\S+)$`, 'm')) ?? [])[1] ?? NaN);
   return { value, histogram: (name) => ({ sum: value(`${name}_sum`), count: value(`${name}_count`) }) };
 }

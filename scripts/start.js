@@ -4,7 +4,7 @@
 // processes, with the analytics report printed as it updates and the chart page's address.
 // Ctrl-C or --duration stops both.
 'use strict';
-const { spawn } = require('node:child_process');
+const { execFile, spawn } = require('node:child_process');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
@@ -23,7 +23,16 @@ const extra = (() => {
   return i >= 0 ? args.slice(i + 1) : [];
 })();
 
-const { formatReport } = require(path.join(root, 'packages/analytics-app/dist/engine'));
+const ANALYTICS_MAIN = path.join(root, 'packages/analytics-app/dist/main.js');
+
+/** The report as an operator gets it: the analytics app's own `report` command, asking the running app. */
+function reportText() {
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, [ANALYTICS_MAIN, 'report', '--from', `http://${analyticsListen}`, '--data-dir', dataDir], (err, stdout, stderr) =>
+      err ? reject(new Error(stderr.trim() || err.message)) : resolve(stdout.trimEnd()),
+    ),
+  );
+}
 
 function start(name, script, argv) {
   const child = spawn(process.execPath, [path.join(root, script), ...argv], { stdio: ['ignore', 'inherit', 'pipe'] });
@@ -94,13 +103,10 @@ async function main() {
 
   const show = async () => {
     try {
-      const [reports, health] = await Promise.all([
-        fetch(`http://${analyticsListen}/report`).then((r) => r.json()),
-        fetch(`http://${ingestListen}/healthz`).then((r) => r.json()),
-      ]);
+      const [report, health] = await Promise.all([reportText(), fetch(`http://${ingestListen}/healthz`).then((r) => r.json())]);
       const stored = health.pairs.map((p) => `${p.pair} pending=${p.pending}`).length;
       console.log(`\n=== ${new Date().toISOString()}  pairs=${stored}  subscribers=${health.subscribers}  chart http://${analyticsListen}/chart/ ===`);
-      console.log(formatReport(reports));
+      console.log(report);
     } catch (err) {
       console.error(`report unavailable: ${err.message}`);
     }

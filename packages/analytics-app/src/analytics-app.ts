@@ -1,16 +1,17 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { inject, injectable } from 'tsyringe';
-import { MarketDataClient, WebSocketTransport, type StateChange } from '@market-data/client';
+import { WebSocketTransport, type MarketDataClient, type StateChange } from '@market-data/client';
 import { CONNECTION_POOL, type ConnectionPool } from '@market-data/pool';
-import { listPairs, pairId, toPairKey, type PairKey } from '@market-data/storage-core';
+import { listPairs, pairId, type PairKey } from '@market-data/storage-core';
 import { LOGGER, metricValue, startOpsServer, type Logger } from '@market-data/runtime';
 import type { AnalyticsConfig } from './config/analytics-config';
 import type { AnalyticsMetrics } from './core/analytics-metrics';
-import { ChartServer } from './chart/chart-handler';
-import { AnalyticsRunner } from './core/analytics-runner';
+import type { ChartServer } from './chart/chart-handler';
+import type { AnalyticsRunner } from './core/analytics-runner';
+import type { KnownPairs } from './core/known-pairs';
 import { PairQueues } from './core/pair-queues';
 import { readStoredTicks } from './core/offline-source';
-import { ANALYTICS_CONFIG, ANALYTICS_METRICS } from './core/tokens';
+import { ANALYTICS_CONFIG, ANALYTICS_METRICS, ANALYTICS_RUNNER, CHART_SERVER, KNOWN_PAIRS, TRADE_CLIENT_FACTORY, type TradeClientFactory } from './core/tokens';
 import { buildPairReport, type PairReport } from './engine';
 import { AnalyticsError } from './errors';
 
@@ -20,15 +21,10 @@ import { AnalyticsError } from './errors';
  */
 @injectable()
 export class AnalyticsApp {
-  private readonly runner: AnalyticsRunner;
   private readonly queues: PairQueues;
-  private readonly chart: ChartServer;
   private client: MarketDataClient | undefined;
   private following: Promise<void> | undefined;
   private http: { url: string; close(): Promise<void> } | undefined;
-  private known = new Set<string>();
-  /** Pairs with an analytics file when the app started: the chart shows them while the ingester is away. */
-  private stored: readonly string[] = [];
   private subscriberState = 'idle';
   private stopped: Promise<void> | undefined;
 
@@ -37,19 +33,12 @@ export class AnalyticsApp {
     @inject(CONNECTION_POOL) private readonly pool: ConnectionPool,
     @inject(LOGGER) private readonly logger: Logger,
     @inject(ANALYTICS_METRICS) private readonly metrics: AnalyticsMetrics,
+    @inject(ANALYTICS_RUNNER) private readonly runner: AnalyticsRunner,
+    @inject(CHART_SERVER) private readonly chart: ChartServer,
+    @inject(KNOWN_PAIRS) private readonly known: KnownPairs,
+    @inject(TRADE_CLIENT_FACTORY) private readonly newClient: TradeClientFactory,
   ) {
-    const rowSize = (id: string) => (config.rowSizes[id] === undefined ? {} : { rowSize: config.rowSizes[id] });
-    this.runner = new AnalyticsRunner(
-      { withConnection: (pair, fn) => this.withConnection(pair, fn), metrics, logger },
-      {
-        engine: { valueAreaPct: config.valueAreaPct, profileWindowMinutes: config.profileWindowMinutes },
-        perPair: Object.fromEntries(Object.keys(config.rowSizes).map((id) => [id, rowSize(id)])),
-        // Live files follow the design's retention as the trading files do; an offline run keeps everything.
-        retentionIntervalMs: config.ingester ? config.retentionIntervalMs : 0,
-      },
-    );
-    for (const p of config.pairs) this.known.add(pairId(p));
-    this.chart = new ChartServer({ pairs: () => this.chartPairs(), withConnection: (pair, fn) => this.withConnection(toPairKey(pair), fn), logger });
+    known.addKeys(config.pairs);
     this.queues = new PairQueues(
       // The chart pages refetch a pair once its new trades (and any pass they closed) are stored.
       (pair, rows, committedAt) => this.runner.apply(pair, rows, committedAt).then(() => this.chart.events.changed(pair)),
@@ -64,7 +53,7 @@ export class AnalyticsApp {
 
   /** Starts the ops listener and, in live mode, the subscription. */
   async start(): Promise<void> {
-    this.stored = listPairs(this.config.analyticsDir, 'analytics').map(pairId);
+    this.known.setStored(listPairs(this.config.analyticsDir, 'analytics'));
     this.http = await startOpsServer(
       this.config.listen.host,
       this.config.listen.port,
@@ -80,9 +69,9 @@ export class AnalyticsApp {
     if (!this.config.ingester) return;
     // Pairs this app already has files for resume from their cursors even when it follows '*'
     // (without them the first subscription would name no cursor and replay everything).
-    for (const pair of listPairs(this.config.analyticsDir, 'analytics')) this.known.add(pairId(pair));
+    this.known.addKeys(listPairs(this.config.analyticsDir, 'analytics'));
     const { token, tls } = this.config.ingesterAuth;
-    this.client = new MarketDataClient({
+    this.client = this.newClient({
       transport: new WebSocketTransport({ url: this.config.ingester, ...(token === undefined ? {} : { token }), ...(tls ? { tls } : {}) }),
       pairs: this.config.pairs.length > 0 ? this.config.pairs.map(pairId) : '*',
       // Asked before every (re)connect, once every event received is queued: wait for the queues
@@ -102,9 +91,7 @@ export class AnalyticsApp {
       for await (const event of client) {
         if (event.type === 'trades') await this.queues.push(event.pair, event.trades, event.committedAt);
         else if (event.type === 'pairs') {
-          const before = this.known.size;
-          event.pairs.forEach((p) => this.known.add(p));
-          if (this.known.size > before) this.chart.events.pairsChanged();
+          if (this.known.add(event.pairs)) this.chart.events.pairsChanged();
         }
       }
     } catch (err) {
@@ -125,11 +112,11 @@ export class AnalyticsApp {
     if (pairs.length === 0) throw new AnalyticsError('NO_DATA', `no trading.duckdb files under ${this.config.dataDir}: nothing to compute offline`);
     let ticks = 0;
     for (const pair of pairs) {
-      this.known.add(pairId(pair));
+      this.known.addKeys([pair]);
       const cursor = (await this.runner.cursor([pair]))[pairId(pair)];
       ticks += await readStoredTicks(this.config.dataDir, pair, cursor, (rows) => this.runner.apply(pairId(pair), rows), { memoryLimit: this.config.memoryLimit });
     }
-    await this.runner.passAll(pairs);
+    await this.runner.passAll(pairs, { closeLastMinute: this.config.lastMinute === 'close' });
     this.logger.info('offline pass done', { pairs: pairs.length, ticks });
     return { pairs: pairs.length, ticks };
   }
@@ -193,12 +180,8 @@ export class AnalyticsApp {
     return this.stopped;
   }
 
-  private chartPairs(): string[] {
-    return [...new Set([...this.known, ...this.stored])].sort();
-  }
-
   private pairs(): PairKey[] {
-    return [...this.known].sort().map(toPairKey);
+    return this.known.list();
   }
 
   private withConnection<T>(pair: PairKey, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {

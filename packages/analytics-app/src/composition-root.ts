@@ -1,22 +1,67 @@
 import 'reflect-metadata';
-import { container as rootContainer, type DependencyContainer } from 'tsyringe';
-import { registerPool } from '@market-data/pool';
-import { createLogger, LOGGER, type Logger } from '@market-data/runtime';
+import { container as rootContainer, instancePerContainerCachingFactory, type DependencyContainer } from 'tsyringe';
+import { MarketDataClient } from '@market-data/client';
+import { CONNECTION_POOL, registerPool, type ConnectionPool } from '@market-data/pool';
+import { CLOCK, createLogger, LOGGER, SYSTEM_CLOCK, type Clock, type Logger } from '@market-data/runtime';
+import { toPairKey } from '@market-data/storage-core';
 import type { AnalyticsConfig } from './config/analytics-config';
 import { AnalyticsApp } from './analytics-app';
+import { ChartServer } from './chart/chart-handler';
 import { AnalyticsMetrics } from './core/analytics-metrics';
-import { ANALYTICS_CONFIG, ANALYTICS_METRICS } from './core/tokens';
+import { AnalyticsRunner } from './core/analytics-runner';
+import { KnownPairs } from './core/known-pairs';
+import { ANALYTICS_CONFIG, ANALYTICS_METRICS, ANALYTICS_RUNNER, CHART_SERVER, KNOWN_PAIRS, TRADE_CLIENT_FACTORY, type TradeClientFactory } from './core/tokens';
 
-/** The one place that touches a container: registers every part and resolves the app. */
-export function composeAnalyticsApp(
-  config: AnalyticsConfig,
-  overrides: { logger?: Logger; parent?: DependencyContainer } = {},
-): { app: AnalyticsApp; container: DependencyContainer } {
+export interface AnalyticsOverrides {
+  readonly logger?: Logger;
+  /** Parent container; a child is always created so tests and embedders stay isolated. */
+  readonly parent?: DependencyContainer;
+}
+
+/**
+ * The one place that registers the app's parts: configuration, logger, clock, metrics, the pool
+ * of analytics files, the runner (engine), the chart, the client it follows the ingester with.
+ * Parts are built when the app is resolved, from the container that resolves it, so a test's
+ * child container can swap any of them (a fake clock, a client over another transport).
+ */
+export function composeAnalyticsContainer(config: AnalyticsConfig, overrides: AnalyticsOverrides = {}): DependencyContainer {
   const container = (overrides.parent ?? rootContainer).createChildContainer();
   container.register(ANALYTICS_CONFIG, { useValue: config });
   container.register(LOGGER, { useValue: overrides.logger ?? createLogger({ level: config.logLevel, base: { app: 'analytics' } }) });
-  container.register(ANALYTICS_METRICS, { useValue: new AnalyticsMetrics() });
+  container.register(CLOCK, { useValue: SYSTEM_CLOCK });
+  container.register(ANALYTICS_METRICS, { useFactory: instancePerContainerCachingFactory(() => new AnalyticsMetrics()) });
   // analytics.duckdb files only: this app never opens a trading file for writing.
   registerPool(container, { baseDir: config.analyticsDir, maxConnections: config.poolSize, memoryLimit: config.memoryLimit, role: 'analytics' });
+  container.register(KNOWN_PAIRS, { useFactory: instancePerContainerCachingFactory(() => new KnownPairs()) });
+  container.register(ANALYTICS_RUNNER, {
+    useFactory: instancePerContainerCachingFactory((c) => {
+      const pool = c.resolve<ConnectionPool>(CONNECTION_POOL);
+      const rowSizes = Object.entries(config.rowSizes).map(([id, rowSize]) => [id, { rowSize }] as const);
+      return new AnalyticsRunner(
+        { withConnection: (pair, fn) => pool.withConnection(pair, fn), metrics: c.resolve(ANALYTICS_METRICS), logger: c.resolve<Logger>(LOGGER), clock: c.resolve<Clock>(CLOCK) },
+        {
+          engine: { valueAreaPct: config.valueAreaPct, profileWindowMinutes: config.profileWindowMinutes },
+          perPair: Object.fromEntries(rowSizes),
+          // Live files follow the design's retention as the trading files do; an offline run keeps everything.
+          retentionIntervalMs: config.ingester ? config.retentionIntervalMs : 0,
+        },
+      );
+    }),
+  });
+  container.register(CHART_SERVER, {
+    useFactory: instancePerContainerCachingFactory((c) => {
+      const pool = c.resolve<ConnectionPool>(CONNECTION_POOL);
+      const known = c.resolve<KnownPairs>(KNOWN_PAIRS);
+      return new ChartServer({ pairs: () => known.forChart(), withConnection: (pair, fn) => pool.withConnection(toPairKey(pair), fn), logger: c.resolve<Logger>(LOGGER) });
+    }),
+  });
+  const clientFactory: TradeClientFactory = (options) => new MarketDataClient(options);
+  container.register(TRADE_CLIENT_FACTORY, { useValue: clientFactory });
+  return container;
+}
+
+/** Registers every part and resolves the app (main's entry). */
+export function composeAnalyticsApp(config: AnalyticsConfig, overrides: AnalyticsOverrides = {}): { app: AnalyticsApp; container: DependencyContainer } {
+  const container = composeAnalyticsContainer(config, overrides);
   return { app: container.resolve(AnalyticsApp), container };
 }

@@ -117,11 +117,12 @@ describe('ingester and analytics app as real processes on one data dir', () => {
       exchange.child.kill('SIGTERM');
     }
 
-    // Offline on a copy: the same computation over the stored trades, into fresh analytics files.
+    // Offline on a copy: the same computation over the stored trades, into fresh analytics files,
+    // with the newest minute left open as the live follower has it (no later trade closed it).
     const copy = temp();
     cpSync(dataDir, copy, { recursive: true });
     const offlineOut = temp();
-    const offline = new ChildApp(ANALYTICS_MAIN, ['--offline', '--data-dir', copy, '--analytics-dir', offlineOut, '--listen', '127.0.0.1:0', '--row-size', 'binance:usdm:BTCUSDT=5']);
+    const offline = new ChildApp(ANALYTICS_MAIN, ['--offline', '--data-dir', copy, '--analytics-dir', offlineOut, '--listen', '127.0.0.1:0', '--row-size', 'binance:usdm:BTCUSDT=5', '--last-minute', 'open']);
     expect((await offline.exited).code).toBe(0);
     for (const symbol of SYMBOLS) {
       const liveTables = await tables(dataDir, symbol);

@@ -110,6 +110,21 @@ describe('market-data-analytics main', () => {
     expect(parsed.map((p) => p.pair)).toEqual([PAIR]);
   });
 
+  it("offline, the end of the files closes the newest trade's minute; --last-minute open leaves it for a later trade", async () => {
+    const data = path.join(dir.path, 'data');
+    await tradingFile(data);
+    const lastTradeMs = Number(readFileSync(CSV, 'utf8').trim().split('\n').pop()!.split(',')[3]);
+    const lastMinute = Math.floor(lastTradeMs / 60_000) * 60_000;
+    const newestFlowMinute = async (out: string): Promise<number> =>
+      Number((await query(out, 'SELECT epoch_ms(max(timestamp)) AS t FROM order_flow'))[0].t);
+    const closed = path.join(dir.path, 'closed');
+    expect(await start(['--offline', '--data-dir', data, '--analytics-dir', closed]).done).toBe(0);
+    expect(await newestFlowMinute(closed)).toBe(lastMinute);
+    const open = path.join(dir.path, 'open');
+    expect(await start(['--offline', '--data-dir', data, '--analytics-dir', open, '--last-minute', 'open']).done).toBe(0);
+    expect(await newestFlowMinute(open)).toBe(lastMinute - 60_000);
+  });
+
   it('--ingester none is offline mode too', async () => {
     const data = path.join(dir.path, 'data');
     await tradingFile(data);

@@ -1,18 +1,24 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { container as rootContainer, instancePerContainerCachingFactory, type DependencyContainer } from 'tsyringe';
 import { registerPool, type ConnectionPoolOptions } from '@market-data/pool';
 import type { IngestConfig } from './config/ingest-config';
 import { IngestMetrics } from './core/ingest-metrics';
-import { divideMemoryLimit } from '@market-data/storage-core';
+import { divideMemoryLimit, type PairKey } from '@market-data/storage-core';
 import { createLogger, LOGGER, type Logger } from '@market-data/runtime';
-import type { JournalFactory } from './core/ingest-service';
-import { FEED_FACTORY, INGEST_CONFIG, INGEST_METRICS, JOURNAL_FACTORY } from './core/tokens';
+import { IngestService, type JournalFactory } from './core/ingest-service';
+import { FEED_FACTORY, INGEST_CONFIG, INGEST_METRICS, INGEST_SERVICE } from './core/tokens';
+import { FeedResumeStore } from './feeds/feed-resume-store';
+import { JournalReplaySource } from './journal/journal-replay-source';
 import { SegmentJournal } from './journal/segment-journal';
+import { FileReplaySource } from './server/file-replay-source';
+import { REPLAY_SOURCE, type ReplaySource } from './server/replay-source';
+import { TICKERPLANT } from './server/tickerplant';
+import { WsTickerplant } from './server/ws-tickerplant';
 import { createFeeds } from './feed-factory';
 import { IngestApp, type FeedFactory } from './ingest-app';
-import { PAIR_STORE } from './storage/pair-store';
+import { PAIR_STORE, type PairStore } from './storage/pair-store';
 import { PoolPairStore } from './storage/pool-pair-store';
 import { ShardedPairStore } from './storage/sharded-pair-store';
 import { WorkerPairStore } from './storage/worker-pair-store';
@@ -22,30 +28,105 @@ const STORE_WORKER_FILE = path.join(__dirname, 'storage', 'pair-store-worker.js'
 
 export interface ComposeOverrides {
   readonly logger?: Logger;
-  readonly feedFactory?: FeedFactory;
   /** Parent container; a child is always created so tests and embedders stay isolated. */
   readonly parent?: DependencyContainer;
 }
 
-/** The one place that touches a container: registers every part and resolves the app. */
-export function composeIngestApp(config: IngestConfig, overrides: ComposeOverrides = {}): { app: IngestApp; container: DependencyContainer } {
+/**
+ * The one place that registers the ingester's parts: configuration, logger, metrics, the
+ * feeds, the pair store, the replay source, the tickerplant and the ingest service. Parts are built
+ * when the app is resolved, from the container that resolves it, so a test's child container can
+ * swap any of them (a fake feed, a clock) and the graph is built around the swap.
+ */
+export function composeIngestContainer(config: IngestConfig, overrides: ComposeOverrides = {}): DependencyContainer {
   const container = (overrides.parent ?? rootContainer).createChildContainer();
   container.register(INGEST_CONFIG, { useValue: config });
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, base: { app: 'ingest' } });
   container.register(LOGGER, { useValue: logger });
-  container.register(INGEST_METRICS, { useValue: new IngestMetrics() });
-  container.register(FEED_FACTORY, { useValue: overrides.feedFactory ?? createFeeds });
-  const j = config.journal;
-  const journal: JournalFactory | undefined = j.enabled
-    ? (hooks) =>
-        SegmentJournal.open(
-          // While writes fail, what waits for the journal is bounded; feeds pause well before (maxPending).
-          { dir: j.dir, segmentBytes: j.segmentBytes, groupCommitMs: j.groupCommitMs, maxUnwrittenTrades: 2_000_000, sync: j.sync },
-          hooks,
+  container.register(INGEST_METRICS, { useFactory: instancePerContainerCachingFactory(() => new IngestMetrics()) });
+  const feeds: FeedFactory = createFeeds;
+  container.register(FEED_FACTORY, { useValue: feeds });
+  registerPairStore(container, config, logger);
+  registerPipeline(container, config);
+  return container;
+}
+
+/** Registers every part and resolves the app (main's entry). */
+export function composeIngestApp(config: IngestConfig, overrides: ComposeOverrides = {}): { app: IngestApp; container: DependencyContainer } {
+  const container = composeIngestContainer(config, overrides);
+  return { app: container.resolve(IngestApp), container };
+}
+
+/**
+ * Replay source -> tickerplant -> ingest service, each built once per resolving container. With
+ * the journal (DESIGN.md section 2), the service acknowledges trades once their journal group is
+ * durable, and replays add the journal's tail to the pair files' pages.
+ */
+function registerPipeline(container: DependencyContainer, config: IngestConfig): void {
+  // The tickerplant and the replay source ask the service which pairs it serves (and, with the
+  // journal, what its pair files do not hold yet), and the service publishes to the tickerplant:
+  // they reach it through this holder, set once the service exists.
+  const SERVICE_HOLDER = Symbol('ingest service holder');
+  container.register(SERVICE_HOLDER, { useFactory: instancePerContainerCachingFactory((): { service?: IngestService } => ({})) });
+  const holder = (c: DependencyContainer) => c.resolve<{ service?: IngestService }>(SERVICE_HOLDER);
+  container.register(REPLAY_SOURCE, {
+    useFactory: instancePerContainerCachingFactory((c) => {
+      const store = c.resolve<PairStore>(PAIR_STORE);
+      const h = holder(c);
+      const serves = (pair: PairKey): boolean => h.service?.hasPair(pair) ?? false;
+      // The store runs one pair's requests one at a time: writer, retention and replays never interleave.
+      const files = new FileReplaySource({ query: (pair, query) => store.query(pair, query), dataDir: config.dataDir, serves });
+      return config.journal.enabled ? new JournalReplaySource(files, { hasPair: serves, unfiled: (pair) => h.service?.unfiled(pair) ?? [] }) : files;
+    }),
+  });
+  container.register(TICKERPLANT, {
+    useFactory: instancePerContainerCachingFactory((c) => {
+      const logger = c.resolve<Logger>(LOGGER);
+      const h = holder(c);
+      return new WsTickerplant({ source: c.resolve<ReplaySource>(REPLAY_SOURCE), pairs: () => h.service?.pairs() ?? [], logger: logger.child({ component: 'tickerplant' }) });
+    }),
+  });
+  container.register(INGEST_SERVICE, {
+    useFactory: instancePerContainerCachingFactory((c) => {
+      const store = c.resolve<PairStore>(PAIR_STORE);
+      const logger = c.resolve<Logger>(LOGGER);
+      const j = config.journal;
+      const journal: JournalFactory | undefined = j.enabled
+        ? (hooks) =>
+            SegmentJournal.open(
+              // While writes fail, what waits for the journal is bounded; feeds pause well before (maxPending).
+              { dir: j.dir, segmentBytes: j.segmentBytes, groupCommitMs: j.groupCommitMs, maxUnwrittenTrades: 2_000_000, sync: j.sync },
+              hooks,
+              logger,
+            )
+        : undefined;
+      const service = new IngestService(
+        {
+          store,
+          metrics: c.resolve<IngestMetrics>(INGEST_METRICS),
           logger,
-        )
-    : undefined;
-  container.register(JOURNAL_FACTORY, { useValue: { factory: journal } });
+          tickerplant: c.resolve<WsTickerplant>(TICKERPLANT),
+          resume: new FeedResumeStore(store, config.dataDir),
+          ...(journal ? { journal } : {}),
+        },
+        {
+          maxBatch: config.batch.maxBatch,
+          maxDelayMs: config.batch.maxDelayMs,
+          maxFailures: 3,
+          maxBuffered: Math.max(100_000, config.batch.maxBatch * 10),
+          maxConcurrentFlushes: config.batch.maxConcurrent || 4 * Math.max(1, config.storageThreads),
+          maxPairTrail: j.maxPairTrail,
+          journalMaxBytes: j.maxBytes,
+        },
+      );
+      holder(c).service = service;
+      return service;
+    }),
+  });
+}
+
+/** The pair store: on storage threads when built, else on the main thread over the pool. */
+function registerPairStore(container: DependencyContainer, config: IngestConfig, logger: Logger): void {
   const poolOptions: ConnectionPoolOptions = {
     baseDir: config.dataDir,
     maxConnections: config.poolSize,
@@ -64,5 +145,4 @@ export function composeIngestApp(config: IngestConfig, overrides: ComposeOverrid
     if (threads > 0) logger.info('storage threads unavailable (running from sources); pair files stay on the main thread');
     container.register(PAIR_STORE, { useValue: new PoolPairStore(registerPool(container, poolOptions)) });
   }
-  return { app: container.resolve(IngestApp), container };
 }

@@ -4,14 +4,12 @@ import { pairDatabasePath, pairId, type PairKey } from '@market-data/storage-cor
 import { Gauge, LOGGER, metricValue, startOpsServer, type Logger } from '@market-data/runtime';
 import type { IngestConfig } from './config/ingest-config';
 import type { Feed } from './feeds/feed';
-import { IngestService, type JournalFactory } from './core/ingest-service';
-import { FeedResumeStore } from './feeds/feed-resume-store';
+import type { IngestService } from './core/ingest-service';
 
 import type { IngestMetrics } from './core/ingest-metrics';
-import { FEED_FACTORY, INGEST_CONFIG, INGEST_METRICS, JOURNAL_FACTORY } from './core/tokens';
-import { JournalReplaySource } from './journal/journal-replay-source';
-import { FileReplaySource } from './server/file-replay-source';
-import { WsTickerplant } from './server/ws-tickerplant';
+import { FEED_FACTORY, INGEST_CONFIG, INGEST_METRICS, INGEST_SERVICE } from './core/tokens';
+import { TICKERPLANT } from './server/tickerplant';
+import type { WsTickerplant } from './server/ws-tickerplant';
 import { PAIR_STORE, type PairStore } from './storage/pair-store';
 
 export type FeedFactory = (config: IngestConfig) => Feed[];
@@ -22,8 +20,6 @@ export type FeedFactory = (config: IngestConfig) => Feed[];
  */
 @injectable()
 export class IngestApp {
-  private service: IngestService | undefined;
-  private tickerplant: WsTickerplant | undefined;
   private http: { url: string; close(): Promise<void> } | undefined;
   private retentionTimer: NodeJS.Timeout | undefined;
   private feeds: Feed[] = [];
@@ -36,14 +32,15 @@ export class IngestApp {
     @inject(LOGGER) private readonly logger: Logger,
     @inject(INGEST_METRICS) private readonly metrics: IngestMetrics,
     @inject(FEED_FACTORY) private readonly feedFactory: FeedFactory,
-    @inject(JOURNAL_FACTORY) private readonly journalOption: { readonly factory?: JournalFactory },
+    @inject(INGEST_SERVICE) private readonly service: IngestService,
+    @inject(TICKERPLANT) private readonly tickerplant: WsTickerplant,
   ) {}
 
   get url(): string | undefined {
     return this.http?.url;
   }
 
-  get ingest(): IngestService | undefined {
+  get ingest(): IngestService {
     return this.service;
   }
 
@@ -68,37 +65,6 @@ export class IngestApp {
   }
 
   async start(): Promise<void> {
-    // The store runs one pair's requests one at a time: writer, retention and replays never interleave.
-    const store = this.store;
-    const served = (): readonly PairKey[] => this.service?.pairs() ?? [];
-    const files = new FileReplaySource({
-      query: (pair, query) => store.query(pair, query),
-      dataDir: this.config.dataDir,
-      serves: (pair) => this.service?.hasPair(pair) ?? false,
-    });
-    // With the journal, pair files trail acknowledged trades: replays add the journal's tail.
-    const journal = this.journalOption.factory;
-    const source = journal ? new JournalReplaySource(files, { hasPair: (pair) => this.service?.hasPair(pair) ?? false, unfiled: (pair) => this.service?.unfiled(pair) ?? [] }) : files;
-    this.tickerplant = new WsTickerplant({ source, pairs: served, logger: this.logger.child({ component: 'tickerplant' }) });
-    this.service = new IngestService(
-      {
-        store,
-        metrics: this.metrics,
-        logger: this.logger,
-        tickerplant: this.tickerplant,
-        resume: new FeedResumeStore(store, this.config.dataDir),
-        ...(journal ? { journal } : {}),
-      },
-      {
-        maxBatch: this.config.batch.maxBatch,
-        maxDelayMs: this.config.batch.maxDelayMs,
-        maxFailures: 3,
-        maxBuffered: Math.max(100_000, this.config.batch.maxBatch * 10),
-        maxConcurrentFlushes: this.config.batch.maxConcurrent || 4 * Math.max(1, this.config.storageThreads),
-        maxPairTrail: this.config.journal.maxPairTrail,
-        journalMaxBytes: this.config.journal.maxBytes,
-      },
-    );
     this.service.declarePairs(this.config.pairs);
     this.registerPoolMetrics();
     const tickerplant = this.tickerplant;
@@ -128,9 +94,9 @@ export class IngestApp {
     this.stopped ??= (async () => {
       if (this.retentionTimer) clearInterval(this.retentionTimer);
       const started = performance.now();
-      await this.service?.stop();
+      await this.service.stop();
       this.logger.info('feeds stopped and batches flushed', { ms: Math.round(performance.now() - started) });
-      await this.tickerplant?.close();
+      await this.tickerplant.close();
       await this.http?.close();
       await this.store.close();
       this.logger.info('ingester stopped', { stored: await metricValue(this.metrics.stored), ms: Math.round(performance.now() - started) });
@@ -172,7 +138,7 @@ export class IngestApp {
     gauge('ingest_pool_hit_rate_pct', 'Pool hit rate since start.', () => stats().hitRatePct);
     gauge('ingest_pool_evictions', 'Pool evictions since start.', () => stats().evictions);
     const dataDir = this.config.dataDir;
-    const pairs = (): PairKey[] => this.service?.pairs() ?? [];
+    const pairs = (): PairKey[] => this.service.pairs();
     new Gauge({
       name: 'ingest_pair_file_bytes',
       help: 'Size of each pair file on disk.',

@@ -21,3 +21,5 @@ export { runUntilStopped, type Stoppable } from './process/run-until-stopped';
 export { runMain, EXIT_FAILED, EXIT_USAGE } from './process/run-main';
 export { LISTENER_SECURITY_SETTINGS, listenerSecurity, securityHint } from './config/listener-settings';
 export * from './leases';
+// Time
+export { CLOCK, SYSTEM_CLOCK, type Clock } from './clock/clock';

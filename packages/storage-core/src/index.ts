@@ -42,5 +42,3 @@ export {
 } from './retention';
 export { listPairs } from './list-pairs';
 export { DatabaseManager, type DatabaseManagerOptions } from './database-manager';
-export { DATABASE_MANAGER, DATA_DIR } from './tokens';
-export { registerStorage } from './register-storage';

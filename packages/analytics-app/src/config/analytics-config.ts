@@ -28,10 +28,11 @@ export interface AnalyticsConfig {
   readonly rowSizes: Readonly<Record<string, number>>;
   readonly valueAreaPct: number;
   readonly profileWindowMinutes: number;
+  /** Offline: whether the end of the files closes the newest trade's minute. */
+  readonly lastMinute: 'close' | 'open';
   readonly poolSize: number;
   /**
-   * DuckDB memory_limit per analytics file (its buffer pool): with 100 pairs the app's DuckDB
-   * memory is bounded by 100 times this. Default 64MB (storage-core's).
+   * DuckDB memory_limit of the one instance every open analytics file is attached to.
    */
   readonly memoryLimit: string;
   /** Live mode: retention per pair at most this often (ms, 0 = never); offline runs keep everything. */
@@ -127,6 +128,7 @@ function runConfig({ values: v, origins }: Loaded): AnalyticsConfig {
     rowSizes,
     valueAreaPct: v.valueAreaPct,
     profileWindowMinutes: v.profileWindow,
+    lastMinute: v.lastMinute,
     poolSize: v.poolSize,
     memoryLimit: v.memoryLimit,
     retentionIntervalMs: v.retentionIntervalMs,

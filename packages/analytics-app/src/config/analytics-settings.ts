@@ -53,6 +53,10 @@ export const ANALYTICS_SETTINGS = defineConfig({
     pairs: setting(f.list(pair), { help: 'pairs to follow (default: all the ingester serves; offline: all on disk)' }),
     ingester: setting(ingesterUrl, { help: "the ingester's listener to follow", default: 'ws://127.0.0.1:8090' }),
     offline: setting(f.switchFlag(), { help: 'no ingester: read trading.duckdb files read-only, compute, exit' }),
+    lastMinute: setting(f.choice(['close', 'open']), {
+      help: "offline: the end of the files closes the newest trade's minute (close; a recording that stops mid-minute gets that minute from the trades it holds) or leaves it open as a live follower would (open)",
+      default: 'close',
+    }),
     listen: setting(f.listenAddress(), { help: 'listener for /metrics, /healthz, /report, /stats', default: '127.0.0.1:8091' }),
     rowSize: setting(f.list(rowSize), { help: 'market profile row size R for pair P (default: a nice number near price/5000)' }),
     valueAreaPct: setting(f.decimal(0.01, 1), { help: 'value area share', default: 0.7 }),

@@ -7,7 +7,7 @@ import {
   toPairKey,
   type PairKey,
 } from '@market-data/storage-core';
-import type { Logger } from '@market-data/runtime';
+import type { Clock, Logger } from '@market-data/runtime';
 import type { Trade } from '@market-data/client';
 import { observeStoredTicks, runAnalyticsPass, type AnalyticsOptions } from '../engine';
 import type { AnalyticsMetrics } from './analytics-metrics';
@@ -17,6 +17,8 @@ export interface AnalyticsRunnerDeps {
   withConnection<T>(pair: PairKey, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T>;
   readonly metrics: AnalyticsMetrics;
   readonly logger: Logger;
+  /** Wall clock for the commit-to-row lag (default: Date.now). */
+  readonly clock?: Clock;
 }
 
 export interface AnalyticsRunnerOptions {
@@ -86,16 +88,24 @@ export class AnalyticsRunner {
     if (Math.floor(state.newest / MINUTE_MS) > state.passedMinute) {
       await this.pass(pair, state);
       if (committedAt !== undefined) {
-        const now = Date.now();
+        const now = this.deps.clock?.now() ?? Date.now();
         this.deps.metrics.lag.observe(Math.max(0, now - committedAt) / 1000);
         this.deps.metrics.lagSamples.add(now, Math.max(0, now - committedAt) / 1000);
       }
     }
   }
 
-  /** Runs a pass for every pair with unprocessed closed candles (end of a replay, offline mode). */
-  async passAll(pairs: readonly PairKey[]): Promise<void> {
-    for (const pair of pairs) await this.pass(pair, await this.load(pair));
+  /**
+   * Runs a pass for every pair with unprocessed closed candles (offline mode). `closeLastMinute`:
+   * the input has ended, so the newest trade's minute is closed too (its candle is final, its
+   * order flow, profile and gap checks computed) instead of waiting for a later trade.
+   */
+  async passAll(pairs: readonly PairKey[], options: { readonly closeLastMinute?: boolean } = {}): Promise<void> {
+    for (const pair of pairs) {
+      const state = await this.load(pair);
+      const end = options.closeLastMinute && state.newest > 0 ? (Math.floor(state.newest / MINUTE_MS) + 1) * MINUTE_MS : undefined;
+      await this.pass(pair, state, end);
+    }
   }
 
   /** Writes the open candles that trail in the files (before closing them). */
@@ -112,17 +122,18 @@ export class AnalyticsRunner {
     return Object.fromEntries([...this.state].filter(([, s]) => s.failing).map(([id, s]) => [id, s.failing as string]));
   }
 
-  private async pass(pair: PairKey, state: PairState): Promise<void> {
+  private async pass(pair: PairKey, state: PairState, externalClock?: number): Promise<void> {
     const id = pairId(pair);
     const started = performance.now();
     try {
       // The newest stored tick is known here, so the pass need not read it.
       const newestTick = state.newest > 0 ? { newestTick: state.newest } : {};
+      const clock = externalClock === undefined ? {} : { externalClock };
       const interval = this.options.retentionIntervalMs ?? 0;
       state.cleanedAt ??= started;
       const cleanup = interval > 0 && started - state.cleanedAt >= interval;
       const result = await this.deps.withConnection(pair, (conn) =>
-        runAnalyticsPass(conn, { ...this.options.engine, ...this.options.perPair?.[id], ...newestTick, cleanup }),
+        runAnalyticsPass(conn, { ...this.options.engine, ...this.options.perPair?.[id], ...newestTick, ...clock, cleanup }),
       );
       if (result.cleanup) {
         state.cleanedAt = started;

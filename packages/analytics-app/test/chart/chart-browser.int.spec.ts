@@ -31,6 +31,8 @@ interface Drawn {
   profile: { rows: number; left: number; right: number; poc: number | null; valueAreaHigh: number | null; valueAreaLow: number | null; rowSize: number } | null;
   boxes: { kind: string; id: string; type: string; status: string; low: number; high: number; left: number; right: number; top: number; bottom: number; toEdge: boolean }[];
   paneWidth: number;
+  /** The overlays (boxes, profile) are those of the data the series hold: a paint came after the last setData. */
+  painted: boolean;
 }
 interface Probe {
   firstPaintMs: number | null;
@@ -45,17 +47,44 @@ interface Probe {
 const drawn = (page: Page): Promise<Drawn> => page.evaluate('window.__chart.drawn()') as Promise<Drawn>;
 const probe = (page: Page): Promise<Probe> => page.evaluate('({ ...window.__chart })') as Promise<Probe>;
 
+/** Waits for a painted state that satisfies `pred` (the series take new data a frame before the overlays do). */
 async function waitForDrawn(page: Page, what: string, pred: (d: Drawn, p: Probe) => boolean, ms = 60_000): Promise<Drawn> {
   let last: [Drawn, Probe] | undefined;
   try {
     await until(async () => {
       last = [await drawn(page), await probe(page)];
-      return pred(...last);
+      return last[0].painted && pred(...last);
     }, ms, what);
   } catch (err) {
     throw new Error(`${(err as Error).message}; last drawn ${JSON.stringify(last)}`);
   }
   return (last as [Drawn, Probe])[0];
+}
+
+/**
+ * Waits until the page has painted what `check` expects (it throws on a mismatch): the page draws
+ * a change only after the analytics app wrote it, told the page, the page fetched it and the next
+ * frame painted it, each step slower on a loaded machine. On timeout, the last mismatch (expected
+ * and received) and the last drawn state.
+ */
+async function waitForExpected(page: Page, what: string, check: (d: Drawn) => void, ms = 60_000): Promise<Drawn> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const d = await drawn(page);
+    let mismatch: unknown = 'not painted since its last data';
+    if (d.painted) {
+      try {
+        check(d);
+        return d;
+      } catch (err) {
+        mismatch = err;
+      }
+    }
+    if (Date.now() > end) {
+      throw new Error(`timed out after ${ms} ms waiting for ${what}: ${mismatch instanceof Error ? mismatch.message : String(mismatch)}\nlast drawn: ${JSON.stringify(d)}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 async function health(url: string): Promise<{ newest?: Record<string, number> }> {
@@ -137,19 +166,28 @@ describe('the chart page in headless Chromium', () => {
       const newest = (await health(url)).newest ?? {};
       return (Object.keys(FILES) as RealPair[]).every((p) => newest[p] === trades[p][trades[p].length - 1].time);
     }, 60_000, 'analytics caught up with the replay');
-    let d = await waitForDrawn(page, 'every spot candle', (x) => x.candles === spot1m.length && x.lastClose === spot[spot.length - 1].price);
-    expect(first.candles).toBeLessThan(spot1m.length);
-    expect(await page.evaluate('window.__sameDocument')).toBe(true);
-
-    // What was drawn, against the trades.
+    // What is drawn, against the trades.
     const spotClock = spot[spot.length - 1].time;
-    expect([d.pair, d.timeframe, d.firstTime, d.lastTime, d.deltaBars, d.cvdPoints]).toEqual(['binance:spot:BTCUSDT', '1m', spot1m[0].time, spot1m[spot1m.length - 1].time, spot1m.length, spot1m.length]);
-    expect(d.lastCvd).toBeCloseTo(cvd(spot), 8);
     const spotGaps = gaps(spot1m, MINUTE, spotClock);
     expect(spotGaps.map((g) => g.status)).toEqual(['open', 'partial', 'filled']);
-    expectGapBoxes(d, spotGaps);
-    expectProfile(d, spot, spot1m, spotClock);
-    expect(d.boxes.filter((b) => b.kind === 'zone')).toEqual([]);
+    let d = await waitForExpected(page, 'every spot candle, gap and the profile', (x) => {
+      expect([x.pair, x.timeframe, x.candles, x.lastClose, x.firstTime, x.lastTime, x.deltaBars, x.cvdPoints]).toEqual([
+        'binance:spot:BTCUSDT',
+        '1m',
+        spot1m.length,
+        spot[spot.length - 1].price,
+        spot1m[0].time,
+        spot1m[spot1m.length - 1].time,
+        spot1m.length,
+        spot1m.length,
+      ]);
+      expect(x.lastCvd).toBeCloseTo(cvd(spot), 8);
+      expectGapBoxes(x, spotGaps);
+      expectProfile(x, spot, spot1m, spotClock);
+      expect(x.boxes.filter((b) => b.kind === 'zone')).toEqual([]);
+    });
+    expect(first.candles).toBeLessThan(spot1m.length);
+    expect(await page.evaluate('window.__sameDocument')).toBe(true);
     await page.screenshot({ path: join(OUT, 'realdata-spot-1m.png') });
 
     // Another pair, from the picker.
@@ -157,28 +195,31 @@ describe('the chart page in headless Chromium', () => {
     const um1m = candles(um, MINUTE);
     const umClock = um[um.length - 1].time;
     await page.selectOption('#pair', 'binance:usdm:BTCUSDT');
-    d = await waitForDrawn(page, 'the usdm pair', (x) => x.pair === 'binance:usdm:BTCUSDT');
-    expect([d.candles, d.lastClose, d.lastTime]).toEqual([um1m.length, um[um.length - 1].price, um1m[um1m.length - 1].time]);
-    expect(d.lastCvd).toBeCloseTo(cvd(um), 8);
-    expectGapBoxes(d, gaps(um1m, MINUTE, umClock));
-    expectProfile(d, um, um1m, umClock);
+    await waitForExpected(page, 'the usdm pair', (x) => {
+      expect([x.pair, x.timeframe, x.candles, x.lastClose, x.lastTime]).toEqual(['binance:usdm:BTCUSDT', '1m', um1m.length, um[um.length - 1].price, um1m[um1m.length - 1].time]);
+      expect(x.lastCvd).toBeCloseTo(cvd(um), 8);
+      expectGapBoxes(x, gaps(um1m, MINUTE, umClock));
+      expectProfile(x, um, um1m, umClock);
+    });
     await page.screenshot({ path: join(OUT, 'realdata-usdm-1m.png') });
 
     // Other timeframes, from the buttons: 5m buckets, 5m gaps; the profile stays the 1m window's.
     for (const [tf, ms] of [['5m', 5 * MINUTE], ['15m', 15 * MINUTE]] as const) {
       await page.click(`button[data-tf="${tf}"]`);
-      d = await waitForDrawn(page, `usdm ${tf}`, (x) => x.timeframe === tf);
       const bars = candles(um, ms);
-      expect([d.candles, d.firstTime, d.lastClose]).toEqual([bars.length, bars[0].time, um[um.length - 1].price]);
-      expectGapBoxes(d, gaps(bars, ms, umClock));
-      expectProfile(d, um, um1m, umClock);
+      await waitForExpected(page, `usdm ${tf}`, (x) => {
+        expect([x.pair, x.timeframe, x.candles, x.firstTime, x.lastClose]).toEqual(['binance:usdm:BTCUSDT', tf, bars.length, bars[0].time, um[um.length - 1].price]);
+        expectGapBoxes(x, gaps(bars, ms, umClock));
+        expectProfile(x, um, um1m, umClock);
+      });
     }
     await page.selectOption('#pair', 'binance:spot:BTCUSDT');
     await page.click('button[data-tf="5m"]');
-    d = await waitForDrawn(page, 'spot 5m', (x) => x.pair === 'binance:spot:BTCUSDT' && x.timeframe === '5m');
     const spot5m = candles(spot, 5 * MINUTE);
-    expect(d.candles).toBe(spot5m.length);
-    expectGapBoxes(d, gaps(spot5m, 5 * MINUTE, spotClock));
+    await waitForExpected(page, 'spot 5m', (x) => {
+      expect([x.pair, x.timeframe, x.candles]).toEqual(['binance:spot:BTCUSDT', '5m', spot5m.length]);
+      expectGapBoxes(x, gaps(spot5m, 5 * MINUTE, spotClock));
+    });
     await page.screenshot({ path: join(OUT, 'realdata-spot-5m.png') });
     expect(new URL(page.url()).search).toBe('?pair=binance%3Aspot%3ABTCUSDT&timeframe=5m');
 
@@ -195,6 +236,50 @@ describe('the chart page in headless Chromium', () => {
     expect(await page.evaluate('window.__sameDocument')).toBe(true);
     expect(errors).toEqual([]);
   }, 240_000);
+
+  it('says whether its overlays are painted yet: a late frame leaves the previous boxes on screen a while', async () => {
+    const pair = 'binance:spot:BTCUSDT';
+    const spot = readTrades(FILES[pair]);
+    const config = join(dir, 'replay.json');
+    writeFileSync(config, JSON.stringify({ source: 'replay', speed: 100, replayFile: [`${FILES[pair]}:${pair}`] }));
+    const dataDir = join(dir, 'data');
+    const ingest = new ChildApp(INGEST_MAIN, ['--config', config, '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--retention-interval-ms', '0']);
+    apps.push(ingest);
+    const ingestUrl = await ingest.url();
+    const analytics = new ChildApp(ANALYTICS_MAIN, ['--data-dir', dataDir, '--ingester', ingestUrl.replace('http', 'ws'), '--listen', '127.0.0.1:0', '--retention-interval-ms', '0']);
+    apps.push(analytics);
+    const url = await analytics.url('analytics listening');
+    expect((await ingest.exited).code).toBe(0);
+    const clock = spot[spot.length - 1].time;
+    await until(async () => (await health(url)).newest?.[pair] === clock, 60_000, 'analytics caught up with the replay');
+
+    browser = await launchChromium();
+    const page = await browser.context.newPage();
+    // A starved renderer, as on a loaded machine: every animation frame (the chart's paint) comes 2 s late.
+    await page.addInitScript(`{
+      const raf = window.requestAnimationFrame.bind(window), caf = window.cancelAnimationFrame.bind(window);
+      const late = new Map(); let next = 1e9;
+      window.requestAnimationFrame = (cb) => { const id = next++; late.set(id, setTimeout(() => late.set(id, -raf((t) => { late.delete(id); cb(t); })), 2000)); return id; };
+      window.cancelAnimationFrame = (id) => { const h = late.get(id); late.delete(id); if (h === undefined) caf(id); else if (h < 0) caf(-h); else clearTimeout(h); };
+    }`);
+    await page.goto(`${url}/chart/?pair=${pair}&timeframe=1m`);
+    const gaps1m = gaps(candles(spot, MINUTE), MINUTE, clock);
+    await waitForExpected(page, 'the 1m gaps', (x) => expectGapBoxes(x, gaps1m));
+
+    // The series take the 5m data at once; the boxes on screen stay the 1m ones until the late frame.
+    const loads = (await probe(page)).loads;
+    await page.click('button[data-tf="5m"]');
+    const early = (await page.evaluate(`new Promise((done) => {
+      const poll = () => (window.__chart.loads > ${loads} ? done(window.__chart.drawn()) : setTimeout(poll, 0));
+      poll();
+    })`)) as Drawn;
+    const spot5m = candles(spot, 5 * MINUTE);
+    const gaps5m = gaps(spot5m, 5 * MINUTE, clock);
+    expect(gaps5m.length).not.toBe(gaps1m.length);
+    expect([early.timeframe, early.candles, early.painted, early.boxes.filter((b) => b.kind === 'gap').length]).toEqual(['5m', spot5m.length, false, gaps1m.length]);
+    const d = await waitForExpected(page, 'the 5m gaps', (x) => expectGapBoxes(x, gaps5m));
+    expect([d.timeframe, d.candles]).toEqual(['5m', spot5m.length]);
+  }, 120_000);
 
   it('makes the synthetic market worth looking at: many candles, gaps, a wide profile', async () => {
     const dataDir = join(dir, 'data');
@@ -222,8 +307,17 @@ describe('the chart page in headless Chromium', () => {
     await until(async () => {
       data = (await (await fetch(`${url}/api/chart/data?pair=${pair}&timeframe=1m`)).json()) as ChartData;
       d = await drawn(page);
-      return d.candles === data.candles.length && d.lastClose === data.candles[data.candles.length - 1].close && d.lines[0]?.price === data.profile?.poc;
-    }, 60_000, 'the page to show the settled data');
+      // Everything asserted below, so a pass the app was still finishing cannot split the two reads.
+      return (
+        d.painted &&
+        d.candles === data.candles.length &&
+        d.lastClose === data.candles[data.candles.length - 1].close &&
+        d.lines[0]?.price === data.profile?.poc &&
+        d.profile?.rows === data.profile?.rows.length &&
+        d.boxes.filter((b) => b.kind === 'gap').length === data.gaps.length &&
+        d.boxes.filter((b) => b.kind === 'zone').length === data.zones.length
+      );
+    }, 90_000, 'the page to show the settled data');
     if (!d || !data) throw new Error('unreachable');
     expect(first.candles).toBeLessThan(d.candles);
     expect(d.candles).toBeGreaterThanOrEqual(30);

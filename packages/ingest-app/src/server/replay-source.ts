@@ -17,3 +17,6 @@ export interface ReplaySource {
 }
 
 export type { TickRow };
+
+/** DI token of the ingester's ReplaySource (registered only in composition-root.ts). */
+export const REPLAY_SOURCE = Symbol.for('market-data.ingest.ReplaySource');

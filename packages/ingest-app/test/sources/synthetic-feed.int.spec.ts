@@ -158,7 +158,7 @@ describe('SyntheticFeed (simulated clock)', () => {
       // Before bursts had a direction: 1 and 2 gaps on spot ETH and SOL, no displacement on usdm BTC.
       expect({ pair, gaps: gaps >= 3, displacements: displacements >= 1 }).toEqual({ pair, gaps: true, displacements: true });
     }
-  });
+  }, 120_000); // half an hour of five pairs (450,000 trades) generated in-process: minutes on a loaded box
 
   it('ranges around its start price: bursts lean back towards it', async () => {
     // Largest distance from the start over six simulated hours, for eight seeds.

@@ -63,6 +63,12 @@ export interface DrawnState {
   readonly boxes: readonly DrawnBox[];
   /** Width of the price pane's plotting area, media pixels. */
   readonly paneWidth: number;
+  /**
+   * True once the chart painted since the last setData/setLayers. The series (candles, lines)
+   * take new data at once, the overlays (profile, boxes) only on the next animation frame: until
+   * then they are the previous data's, and a reader must not take them for the new data's.
+   */
+  readonly painted: boolean;
 }
 
 const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -98,6 +104,9 @@ export class ChartView {
   private layers: Layers = { profile: true, gaps: true, zones: true };
   /** Refit as bars arrive until the reader scrolls or zooms (a chart opened on two bars should not stay zoomed on them). */
   private autoFit = true;
+  /** Bumped by every setData/setLayers; `paintedVersion` is the one the last paint drew. */
+  private version = 0;
+  private paintedVersion = -1;
 
   constructor(
     container: HTMLElement,
@@ -148,7 +157,11 @@ export class ChartView {
     panes[2].setStretchFactor(1.2);
     panes[1].attachPrimitive(new PaneLabel('Delta (taker buy − sell volume)'));
     panes[2].attachPrimitive(new PaneLabel('CVD (cumulative delta)'));
-    this.boxes = new BoxesPrimitive(onDraw);
+    // A paint draws whatever was set before it: it runs in its own frame, never inside setData.
+    this.boxes = new BoxesPrimitive(() => {
+      this.paintedVersion = this.version;
+      onDraw();
+    });
     this.candles.attachPrimitive(this.boxes);
     this.candles.attachPrimitive(this.profile);
     this.chart.subscribeCrosshairMove((param) => this.showLegend(param));
@@ -161,6 +174,7 @@ export class ChartView {
   setData(data: ChartData, reset: boolean): void {
     const before = this.data;
     this.data = data;
+    this.version++;
     this.byTime = new Map(data.candles.map((c) => [c.time, c]));
     const decimals = priceDecimals(data.candles.flatMap((c) => [c.open, c.high, c.low, c.close]));
     if (reset || decimals !== this.decimals) {
@@ -191,6 +205,7 @@ export class ChartView {
 
   setLayers(layers: Layers): void {
     this.layers = layers;
+    this.version++;
     this.drawOverlays();
     this.showLegend(null);
   }
@@ -213,6 +228,7 @@ export class ChartView {
       profile: this.layers.profile ? this.profile.lastDrawn() : null,
       boxes: this.boxes.lastDrawn(),
       paneWidth: this.chart.timeScale().width(),
+      painted: this.paintedVersion === this.version,
     };
   }
 

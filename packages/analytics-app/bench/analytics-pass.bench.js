@@ -32,7 +32,7 @@ const path = require('node:path');
 const { DuckDBConnection, DuckDBPreparedStatement } = require('@duckdb/node-api');
 const { appendTicks, executeQuery, openPairDatabase, pairKey } = require('@market-data/storage-core');
 const { calculateMarketProfileQuery } = require('@market-data/queries');
-const { runAnalyticsPass, niceRowSize, observeStoredTicks } = require(path.resolve(__dirname, '../packages/analytics-app/dist/engine'));
+const { runAnalyticsPass, niceRowSize, observeStoredTicks } = require(path.resolve(__dirname, '../dist/engine'));
 
 const MINUTE_MS = 60_000;
 /** Setup batches (history, warm-up rounds): large, so the ~26 M trades of 100 pairs store quickly. */
@@ -51,7 +51,7 @@ function parseArgs(argv) {
     }
     const value = Number(argv[++i]);
     const key = { '--pairs': 'pairs', '--minutes': 'minutes', '--rate': 'rate', '--seed': 'seed', '--concurrency': 'concurrency' }[flag];
-    if (!key || !Number.isInteger(value) || value < 1) throw new Error(`bad option ${flag} ${argv[i]}; see the header of bench/analytics-pass.bench.js`);
+    if (!key || !Number.isInteger(value) || value < 1) throw new Error(`bad option ${flag} ${argv[i]}; see the header of packages/analytics-app/bench/analytics-pass.bench.js`);
     options[key] = value;
   }
   return options;

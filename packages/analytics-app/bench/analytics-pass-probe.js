@@ -11,16 +11,16 @@
 //               app); then each pair's pass runs as the app schedules passes, --concurrency at a
 //               time (the app's default 3). The round's wall time is the full pass over all pairs;
 //               the median of the three is reported.
-//   node bench/analytics-pass-probe.js --analytics-dir DIR [--concurrency 3]
+//   node packages/analytics-app/bench/analytics-pass-probe.js --analytics-dir DIR [--concurrency 3]
 // Prints one JSON line: { pairs, openMs, passMs (cold), candles1m, warm: { concurrency, roundMs, storeMs, passMs, candles1m (the median round), rounds } }.
 'use strict';
 const path = require('node:path');
 const { listPairs, openPairDatabase, executeQuery, appendTicks } = require('@market-data/storage-core');
-const { runAnalyticsPass, observeStoredTicks } = require(path.resolve(__dirname, '../packages/analytics-app/dist/engine'));
+const { runAnalyticsPass, observeStoredTicks } = require(path.resolve(__dirname, '../dist/engine'));
 
 const MINUTE_MS = 60_000;
 const ROUNDS = 3;
-const { stringArg: option } = require('./cli-args');
+const { stringArg: option } = require('../../../bench/cli-args');
 
 function summary(values) {
   const sorted = [...values].sort((a, b) => a - b);

@@ -1,0 +1,240 @@
+'use strict';
+// Hostile subscribers (issue 12 items 1, 2 and 6's cursor), against one built ingester on the
+// synthetic market: protocol errors before a subscribe, unknown pairs, bad cursors, subscribers
+// that never read, and one slow subscriber with a large stored backlog.
+const fs = require('node:fs');
+const WebSocket = require('ws');
+const { MarketDataClient } = require('@market-data/client');
+const { MiB, sleep, tempDir, startIngester, until, get, healthz, metric, frame, rawUpgrade, subscribeOnce } = require('./support');
+
+const PAIR = 'synthetic:spot:BTCUSDT';
+const closeCode = (code) => Buffer.from([code >> 8, code & 0xff]);
+
+/** Frames that break the protocol, or a message over the 1 MiB bound, each with what it is. */
+const HOSTILE = [
+  ['a message declared over 1 MiB (14-byte header)', () => [frame(0x1, Buffer.alloc(0), { declaredLength: MiB + 1 }).subarray(0, 14)]],
+  ['a 1.5 MiB text message', () => [frame(0x1, Buffer.alloc(1.5 * MiB, 0x61))]],
+  ['fragments adding up to over 1 MiB', () => [frame(0x1, Buffer.alloc(MiB / 2, 0x61), { fin: false }), frame(0x0, Buffer.alloc(MiB / 2 + 16, 0x61))]],
+  ['an unmasked frame', () => [frame(0x1, Buffer.from('{"type":"subscribe"}'), { mask: false })]],
+  ['reserved bits set', () => [frame(0x1, Buffer.from('x'), { rsv: 4 })]],
+  ['an unknown opcode', () => [frame(0x3, Buffer.from('x'))]],
+  ['a fragmented control frame', () => [frame(0x9, Buffer.from('x'), { fin: false })]],
+  ['a ping over 125 bytes', () => [frame(0x9, Buffer.alloc(126))]],
+  ['invalid UTF-8 in a text frame', () => [frame(0x1, Buffer.from([0x7b, 0xff, 0xfe, 0x7d]))]],
+  ['a continuation with nothing to continue', () => [frame(0x0, Buffer.from('x'))]],
+  ['a close frame with a forbidden code', () => [frame(0x8, closeCode(1005))]],
+  ['a close frame with a one-byte payload', () => [frame(0x8, Buffer.from([0x03]))]],
+  ['a binary subscribe message', () => [frame(0x2, Buffer.from('{"type":"subscribe","pairs":"*"}'))]],
+  ['a text frame that is not JSON', () => [frame(0x1, Buffer.from('not json'))]],
+];
+
+const short = (text, n = 70) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
+
+/** Every trade stored so far, over all pairs. */
+async function storedTotal(url) {
+  const { body } = await get(`${url}/metrics`, { timeoutMs: 10_000 });
+  return body
+    .split('\n')
+    .filter((l) => l.startsWith('ingest_trades_stored_total{'))
+    .reduce((s, l) => s + Number(l.split(' ').pop()), 0);
+}
+
+const CRAWL_EVERY_MS = 1000;
+
+/** A subscriber that takes what its socket holds once a second and otherwise does not read. */
+async function slowReader(url, message) {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/subscribe`);
+  ws.on('error', () => undefined);
+  let received = 0;
+  let closeCode;
+  ws.on('message', (data) => (received += data.length));
+  const closed = new Promise((resolve) => ws.on('close', (code) => resolve((closeCode = code))));
+  await new Promise((resolve) => ws.once('open', resolve));
+  ws.send(JSON.stringify(message));
+  ws.pause();
+  const timer = setInterval(() => {
+    ws.resume();
+    setImmediate(() => ws.pause());
+  }, CRAWL_EVERY_MS);
+  return {
+    received: () => received,
+    stopCrawling: () => clearInterval(timer),
+    /** Reads on; resolves the close code (1006 = closed without a close frame), or 'still open'. */
+    async drain() {
+      ws.resume();
+      const how = await Promise.race([closed, sleep(10_000).then(() => 'still open')]);
+      ws.terminate();
+      return closeCode ?? how;
+    },
+  };
+}
+
+function drops(app) {
+  return app.logs.filter((l) => l.msg === 'subscriber dropped');
+}
+
+async function run(check) {
+  const dataDir = tempDir('subscribers');
+  const args = ['--source', 'synthetic', '--rate', '2000', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--retention-interval-ms', '0'];
+  let app;
+  let url;
+  // One ingester for these cases; one that a case killed is replaced so the next still runs.
+  const ensure = async () => {
+    if (app?.alive) return;
+    app = startIngester(args);
+    url = await app.url();
+  };
+
+  await ensure();
+  await check('1 malformed frames before subscribe', `each of ${HOSTILE.length} bad frames/oversized messages: connection closed, ingester alive, /healthz 200`, async () => {
+    const failed = [];
+    for (const [what, frames] of HOSTILE) {
+      try {
+        const socket = await rawUpgrade(url);
+        const closed = new Promise((resolve) => socket.once('close', () => resolve('closed')));
+        for (const f of frames()) socket.write(f);
+        const how = await Promise.race([closed, sleep(10_000).then(() => 'open')]);
+        socket.destroy();
+        const h = await healthz(url, 3000);
+        if (how !== 'closed' || h.status !== 200 || !app.alive) failed.push(`${what}: ${how}, healthz ${h.status}`);
+      } catch (err) {
+        failed.push(`${what}: ${err.message}${app.alive ? '' : ' (ingester died)'}`);
+        await ensure();
+      }
+    }
+    return {
+      pass: failed.length === 0,
+      result: failed.length === 0 ? `${HOSTILE.length}/${HOSTILE.length} closed by the ingester; alive; /healthz 200 after each` : `failed: ${failed.join('; ')}`,
+    };
+  });
+
+  await ensure();
+  await check('7 bad cursor', 'cursor "abc" or -1: refused (close 4001, SUBSCRIPTION_REJECTED) naming cursor.<pair>', async () => {
+    const out = [];
+    let pass = true;
+    for (const [label, cursor] of [['"abc"', 'abc'], ['-1', -1]]) {
+      const a = await subscribeOnce(url, { type: 'subscribe', pairs: [PAIR], cursor: { [PAIR]: cursor } });
+      const m = a.messages[0] ?? {};
+      const ok = a.close?.code === 4001 && a.messages.length === 1 && m.type === 'error' && m.code === 'SUBSCRIPTION_REJECTED' && String(m.message).includes(`cursor.${PAIR}`);
+      pass &&= ok;
+      out.push(`${label}: ${a.close?.code ?? 'not closed'} "${short(String(m.message ?? ''), 60)}"`);
+    }
+    return { pass, result: out.join('; ') };
+  });
+
+  await ensure();
+  await check('3 unknown pairs', '10,000 pairs: refused with the 1000-pair limit; 1,000 unknown well-formed pairs: no file or folder created', async () => {
+    const unknown = (n) => Array.from({ length: n }, (_, i) => `probe:spot:UNKNOWN${i}`);
+    const pairFiles = () => fs.readdirSync(dataDir, { recursive: true }).map(String);
+    const many = await subscribeOnce(url, { type: 'subscribe', pairs: unknown(10_000) });
+    const refused = many.close?.code === 4001 && many.close.reason.includes('at most 1000 pairs') && many.messages[0]?.code === 'SUBSCRIPTION_REJECTED';
+    const filesBefore = pairFiles().filter((f) => f.endsWith('.duckdb')).length;
+    const pending = await subscribeOnce(url, { type: 'subscribe', pairs: unknown(1000) }, 3000);
+    const created = pairFiles().filter((f) => f.startsWith('probe'));
+    const filesAfter = pairFiles().filter((f) => f.endsWith('.duckdb')).length;
+    const h = await healthz(url);
+    const pass = refused && created.length === 0 && filesAfter === filesBefore && h.status === 200;
+    return {
+      pass,
+      result:
+        `10,000: ${many.close?.code ?? 'not closed'} "${short(many.close?.reason ?? '', 50)}"; ` +
+        `1,000: ${pending.close ? `closed ${pending.close.code}` : `accepted, ${pending.messages[0]?.pending?.length ?? 0} pending`}, ${created.length} entries created, pair files ${filesBefore} -> ${filesAfter}`,
+    };
+  });
+
+  await ensure();
+  await check('2a 200 idle subscribers', 'RSS bounded (< start + 400 MiB), every /healthz 200, idle ones dropped 4002/4003, a reader still served', async () => {
+    await until(async () => (await storedTotal(url)) > 20_000, 60_000, 'trades stored');
+    const before = await metric(url, 'process_resident_memory_bytes');
+    const reader = new MarketDataClient({ url, pairs: [PAIR], reconnect: false, cursor: { [PAIR]: Date.now() } });
+    let readerTrades = 0;
+    let readerLive = false;
+    const reading = reader.forEach((event) => {
+      if (event.type === 'trades') readerTrades += event.trades.length;
+      if (event.type === 'replayed') readerLive = true;
+    });
+    const idle = [];
+    try {
+      await until(() => readerLive, 30_000, 'the reader live');
+      for (let i = 0; i < 200; i++) {
+        const ws = new WebSocket(`${url.replace('http', 'ws')}/subscribe`);
+        ws.on('error', () => undefined);
+        ws.on('open', () => {
+          ws.send(JSON.stringify({ type: 'subscribe', pairs: '*' }));
+          ws.pause(); // and never reads another byte
+        });
+        idle.push(ws);
+      }
+      let peak = before;
+      let answered = 0;
+      let asked = 0;
+      const latencies = [];
+      const end = Date.now() + 15_000;
+      while (Date.now() < end && app.alive) {
+        asked++;
+        try {
+          const h = await healthz(url, 10_000);
+          if (h.status === 200) answered++;
+          latencies.push(h.ms);
+          peak = Math.max(peak, await metric(url, 'process_resident_memory_bytes'));
+        } catch {
+          // counted as unanswered
+        }
+        await sleep(250);
+      }
+      const dropped = drops(app);
+      const kinds = [...new Set(dropped.map((d) => `${d.code} ${d.reason}`))];
+      const seen = readerTrades;
+      const readerOk = await until(() => readerTrades > seen + 100, 10_000, 'reader').then(() => reader.state === 'open', () => false);
+      latencies.sort((a, b) => a - b);
+      const bounded = peak < before + 400 * MiB;
+      const pass = app.alive && bounded && answered === asked && dropped.length > 0 && kinds.every((k) => /^(4002 TOO_SLOW|4003 OVERLOADED)$/.test(k)) && readerOk;
+      return {
+        pass,
+        result:
+          `RSS ${Math.round(before / MiB)} -> peak ${Math.round(peak / MiB)} MiB; /healthz ${answered}/${asked} answered (median ${Math.round(latencies[latencies.length >> 1] ?? NaN)} ms, max ${Math.round(latencies[latencies.length - 1] ?? NaN)} ms); ` +
+          `${dropped.length} dropped (${kinds.join(', ') || 'none'}); reader ${readerOk ? 'still served' : 'NOT served'}`,
+      };
+    } finally {
+      idle.forEach((ws) => ws.terminate());
+      await reader.close();
+      await reading.catch(() => undefined);
+    }
+  });
+
+  await check('2b slow subscriber, big backlog', 'a subscriber crawling through a large stored backlog while trades flow is dropped (4002 TOO_SLOW); /healthz answers', async () => {
+    const dir = tempDir('backlog');
+    const big = startIngester(['--source', 'synthetic', '--rate', '15000', '--data-dir', dir, '--listen', '127.0.0.1:0', '--retention-interval-ms', '0']);
+    const bigUrl = await big.url();
+    await until(async () => (await storedTotal(bigUrl)) > 100_000, 60_000, '100k trades stored');
+    const backlog = await storedTotal(bigUrl);
+    const before = await metric(bigUrl, 'process_resident_memory_bytes');
+    const slow = await slowReader(bigUrl, { type: 'subscribe', pairs: '*' }); // no cursor: the whole backlog
+    let peak = before;
+    let unanswered = 0;
+    const started = Date.now();
+    try {
+      while (Date.now() - started < 60_000 && drops(big).length === 0 && big.alive) {
+        const h = await healthz(bigUrl, 10_000).catch(() => ({ status: 0 }));
+        if (h.status !== 200) unanswered++;
+        peak = Math.max(peak, await metric(bigUrl, 'process_resident_memory_bytes').catch(() => 0));
+        await sleep(500);
+      }
+    } finally {
+      slow.stopCrawling();
+    }
+    const droppedAfter = (Date.now() - started) / 1000;
+    const drop = drops(big)[0];
+    // Reading on, it finds the socket closed: with the close frame if it got that far.
+    const code = await slow.drain();
+    const pass = drop?.code === 4002 && drop.reason === 'TOO_SLOW' && (code === 4002 || code === 1006) && unanswered === 0;
+    return {
+      pass,
+      result:
+        `backlog ${Math.round(backlog / 1000)}k trades; ${drop ? `dropped within ${droppedAfter.toFixed(0)} s: ${drop.code} ${drop.reason}, ${Math.round(drop.queuedBytes / MiB)} MiB queued` : 'NOT dropped in 60 s'}; ` +
+        `client saw close ${code}, having read ${(slow.received() / MiB).toFixed(1)} MiB; RSS ${Math.round(before / MiB)} -> peak ${Math.round(peak / MiB)} MiB; /healthz unanswered ${unanswered}`,
+    };
+  });
+}
+
+module.exports = { run };
