@@ -7,10 +7,11 @@
 //   A subscriber in this process records every trade the ingester acknowledges (live batches on
 //   /subscribe are published only once their journal group is durable).
 //   The ingester (default flags: journal on, pair files written every second) is killed with
-//   SIGKILL at a random moment 1.5 to 5 s after it started taking trades, and restarted at once.
+//   SIGKILL at a random moment 1.5 to 5 s (--min-run-ms, --max-run-ms) after it started taking trades, and restarted at once.
 //   After the last kill, one more start, a few seconds of load, SIGTERM (must exit 0); then
 //   every pair file is opened read-only and checked: every acknowledged trade is there, once.
-// Flags: --kills 20 --pairs 20 --rate 20000 --rewind 200 --seed 1 --json; after `--`, extra ingester flags.
+// Flags: --kills 20 --pairs 20 --rate 20000 --rewind 200 --seed 1 --min-run-ms 1500 --max-run-ms 5000 --json;
+// after `--`, extra ingester flags.
 // Exit code 1 when a trade is missing or duplicated, or a start or the final stop failed.
 'use strict';
 const { spawn } = require('node:child_process');
@@ -28,6 +29,9 @@ const KILLS = numberArg('kills', 20);
 const PAIRS = numberArg('pairs', 20);
 const RATE = numberArg('rate', 20_000);
 const REWIND = numberArg('rewind', 200);
+// Each life runs a random time in [min-run-ms, max-run-ms] after its first acknowledged trade.
+const MIN_RUN_MS = numberArg('min-run-ms', 1500);
+const MAX_RUN_MS = numberArg('max-run-ms', 5000);
 let seed = numberArg('seed', 1);
 const JSON_ONLY = process.argv.includes('--json');
 const INGESTER_EXTRA = process.argv.includes('--') ? process.argv.slice(process.argv.indexOf('--') + 1) : [];
@@ -188,7 +192,7 @@ async function main() {
       try {
         await waitFor(() => ing.state.liveRows > 0, 60_000, `life ${life + 1}: acknowledged trades`);
         const last = life === KILLS;
-        const runMs = last ? 3000 : 1500 + random() * 3500;
+        const runMs = last ? Math.min(3000, MAX_RUN_MS) : MIN_RUN_MS + random() * (MAX_RUN_MS - MIN_RUN_MS);
         await sleep(runMs);
         const ackedSoFar = [...acked.ids.values()].reduce((s, x) => s + x.size, 0);
         ing.child.kill(last ? 'SIGTERM' : 'SIGKILL');
