@@ -117,6 +117,8 @@ function registerPipeline(container: DependencyContainer, config: IngestConfig):
           maxConcurrentFlushes: config.batch.maxConcurrent || 4 * Math.max(1, config.storageThreads),
           maxPairTrail: j.maxPairTrail,
           journalMaxBytes: j.maxBytes,
+          // Room for a few segments: below it /healthz warns before the disk is full.
+          journalMinFreeBytes: 4 * j.segmentBytes,
         },
       );
       holder(c).service = service;

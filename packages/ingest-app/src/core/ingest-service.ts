@@ -52,6 +52,8 @@ export interface IngestServiceOptions extends PairWriterOptions {
   readonly checkpointMs?: number;
   /** With a journal: health turns bad when the journal holds more than this many bytes. */
   readonly journalMaxBytes?: number;
+  /** With a journal: health turns bad when its file system has less free than this. */
+  readonly journalMinFreeBytes?: number;
 }
 
 export interface PairHealth {
@@ -298,7 +300,7 @@ export class IngestService implements FeedSink {
   }
 
   journalHealth(): JournalHealth | undefined {
-    return this.journal ? journalHealth(this.journal.stats(), this.writers.values(), this.options.journalMaxBytes ?? Infinity) : undefined;
+    return this.journal ? journalHealth(this.journal.stats(), this.writers.values(), this.options.journalMaxBytes ?? Infinity, this.options.journalMinFreeBytes ?? 0) : undefined;
   }
 
   // Internals ----------------------------------------------------------------------------------
