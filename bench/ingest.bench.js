@@ -2,11 +2,20 @@
 // npm run bench:ingest: end-to-end ingest of raw Binance-format trade frames for 100 pairs over
 // WebSocket (a fake exchange in its own process) by the real ingester process.
 //   phase 1: the exchange sends as fast as the ingester takes them -> committed trades/s, CPU, RSS
-//   phase 2: a fixed offered load of 50,000 trades/s -> p50/p99 receipt-to-commit latency (the
-//            ingester observes it once per committed batch: the wait of the batch's oldest trade)
+//   phase 2: a fixed offered load of 50,000 trades/s -> p50/p99 receipt to acknowledged (the
+//            journal group durable; on a build without the journal, the pair file batch
+//            committed), receipt to pair-file commit, and a subscriber's latency (below). The
+//            ingester observes latency once per journal record (one pair's trades in a group) or
+//            per committed batch: the wait of its oldest trade, so the percentiles here are over
+//            records/batches of each one's worst trade (an upper bound for the trades in it).
+// The subscriber (on /subscribe, every pair, live batches only) measures two things per trade:
+// exchange due -> subscriber, from the fake exchange's send schedule (trade k of the connection
+// is due at t0 + k / rate; an upper bound of receipt -> subscriber, as it includes the exchange's
+// own lateness and the socket), and publish -> subscriber, from each batch's `committedAt`.
 // Per-thread run and runqueue-wait shares come from /proc/<pid>/task/*/schedstat (thread-sched.js).
-// Flags: --pairs 100 --seconds 20 --rate 50000 --phases max,fixed --series; after `--`, extra ingester flags
-// (e.g. `-- --storage-threads 4`).
+// Flags: --pairs 100 --seconds 20 --rate 50000 --phases max,fixed --series --no-subscriber
+// --ingester path/to/dist/main.js (another build, e.g. a worktree of main, for before/after);
+// after `--`, extra ingester flags (e.g. `-- --storage-threads 4`).
 'use strict';
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -15,7 +24,8 @@ const path = require('node:path');
 const readline = require('node:readline');
 
 const root = path.resolve(__dirname, '..');
-const { numberArg: arg } = require('./cli-args');
+const { numberArg: arg, stringArg } = require('./cli-args');
+const WebSocket = require('ws');
 const { startSched } = require('./thread-sched');
 const { ExchangeProcess, makeTempDir, removeTempDir } = require('@market-data/testing');
 const PAIRS = arg('pairs', 100);
@@ -26,6 +36,9 @@ const INGESTER_EXTRA = process.argv.includes('--') ? process.argv.slice(process.
 // --series: also each second's batches and receipt-to-commit p50/p99, to see whether a phase's
 // tail is spread out or comes in bursts.
 const SERIES = process.argv.slice(0, process.argv.includes('--') ? process.argv.indexOf('--') : undefined).includes('--series');
+const BENCH_ARGS = process.argv.slice(0, process.argv.includes('--') ? process.argv.indexOf('--') : undefined);
+const SUBSCRIBER = !BENCH_ARGS.includes('--no-subscriber');
+const INGESTER_MAIN = path.resolve(stringArg('ingester', path.join(root, 'packages/ingest-app/dist/main.js')));
 const TICKS = os.constants ? 100 : 100; // USER_HZ on Linux
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -42,12 +55,51 @@ function rssMiB(pid) {
 /** The fake exchange in its own process, `rate` trades/s per connection (0 = as fast as the ingester reads). */
 const startExchange = (rate) => ExchangeProcess.start(['--rate', String(rate)]);
 
+/** Sorted-sample quantile. */
+const quantile = (sorted, q) => (sorted.length === 0 ? NaN : Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * 10) / 10);
+
+/**
+ * A subscriber to every pair's live batches that times each trade: exchange due -> here (see the
+ * header) and publish (committedAt) -> here. `measure()` starts a window, `result()` ends it.
+ */
+function startSubscriber(url, schedule) {
+  const index = new Map(schedule.symbols.map((s, i) => [s, i]));
+  const n = schedule.symbols.length;
+  const state = { measuring: false, due: [], published: [], rows: 0 };
+  const ws = new WebSocket(url.replace('http', 'ws') + '/subscribe');
+  // The cursor is after every synthetic trade time (2024): no history is replayed.
+  ws.on('open', () => ws.send(JSON.stringify({ type: 'subscribe', pairs: '*', cursor: Object.fromEntries(Array.from({ length: PAIRS }, (_, i) => [`binance:usdm:SYM${i}USDT`, Date.now()])) })));
+  ws.on('message', (data) => {
+    const msg = JSON.parse(String(data));
+    if (msg.type !== 'ticks' || msg.replay || !state.measuring) return;
+    const now = performance.timeOrigin + performance.now();
+    const j = index.get(msg.pair.slice(msg.pair.lastIndexOf(':') + 1));
+    if (msg.committedAt !== undefined) state.published.push(now - msg.committedAt);
+    for (const row of msg.rows) {
+      const k = (Number(row[4]) - (schedule.firstIds[j] ?? 1)) * n + j;
+      state.due.push(now - (schedule.t0Wall + (k * 1000) / schedule.rate));
+    }
+    state.rows += msg.rows.length;
+  });
+  ws.on('error', () => undefined);
+  return {
+    measure: () => (state.measuring = true),
+    result() {
+      state.measuring = false;
+      ws.terminate();
+      const due = state.due.sort((a, b) => a - b);
+      const pub = state.published.sort((a, b) => a - b);
+      return { trades: state.rows, dueToSubscriberMs: { p50: quantile(due, 0.5), p99: quantile(due, 0.99) }, publishToSubscriberMs: { p50: quantile(pub, 0.5), p99: quantile(pub, 0.99) } };
+    },
+  };
+}
+
 async function startIngester(port, dataDir) {
   const pairs = Array.from({ length: PAIRS }, (_, i) => `binance:usdm:SYM${i}USDT`).join(',');
   const child = spawn(
     process.execPath,
     [
-      path.join(root, 'packages/ingest-app/dist/main.js'),
+      INGESTER_MAIN,
       '--source', 'live', '--pairs', pairs, '--data-dir', dataDir, '--listen', '127.0.0.1:0',
       '--binance-usdm-ws', `ws://127.0.0.1:${port}`, '--binance-usdm-rest', `http://127.0.0.1:${port}`,
       '--log-level', 'warn', '--retention-interval-ms', '0', '--stale-timeout-ms', '60000',
@@ -96,13 +148,23 @@ function listeningUrl(pid) {
 }
 
 const stats = async (url) => (await fetch(`${url}/stats`)).json();
-/** Batch count and the receipt-to-commit histogram's cumulative buckets, from one /metrics scrape. */
+const bucketsOf = (text, name) => [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\d+)`, 'gm'))].map((b) => ({ le: Number(b[1]), n: Number(b[2]) }));
+/**
+ * Batch count and the cumulative buckets of receipt-to-commit (pair file) and receipt-to-ack
+ * (journal) from one /metrics scrape. A build without the journal acknowledges at the pair file
+ * commit, so there receipt-to-commit is also the acknowledgement.
+ */
 const scrape = async (url) => {
   const text = await (await fetch(`${url}/metrics`)).text();
   const m = text.match(/^ingest_batch_commit_seconds_count(?:\{\})? (\d+)/m);
-  const buckets = [...text.matchAll(/^ingest_receipt_to_commit_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)].map((b) => ({ le: Number(b[1]), n: Number(b[2]) }));
-  return { batches: m ? Number(m[1]) : NaN, buckets };
+  const buckets = bucketsOf(text, 'ingest_receipt_to_commit_seconds');
+  const ack = bucketsOf(text, 'ingest_receipt_to_ack_seconds');
+  const journal = /^ingest_journal_bytes /m.test(text);
+  const groups = text.match(/^ingest_journal_groups_total(?:\{\})? (\d+)/m);
+  return { batches: m ? Number(m[1]) : NaN, groups: groups ? Number(groups[1]) : 0, buckets, ackBuckets: journal ? ack : buckets, journal };
 };
+/** The same latency over the acknowledgement histogram. */
+const ackLatency = (before, after) => phaseLatency({ buckets: before.ackBuckets }, { buckets: after.ackBuckets });
 
 /**
  * Receipt-to-commit percentiles over the whole phase: the difference of two histogram scrapes,
@@ -126,7 +188,8 @@ function phaseLatency(before, after) {
     return NaN;
   };
   const within50 = delta.find((b) => b.le === 0.05)?.n ?? NaN;
-  return { batches: total, p50: at(0.5), p99: at(0.99), within50msPct: Math.round((within50 / total) * 1000) / 10 };
+  const within10 = delta.find((b) => b.le === 0.01)?.n ?? NaN;
+  return { batches: total, p50: at(0.5), p99: at(0.99), within50msPct: Math.round((within50 / total) * 1000) / 10, within10msPct: Math.round((within10 / total) * 1000) / 10 };
 }
 
 async function phase(name, rate, dataDir) {
@@ -158,6 +221,15 @@ async function phase(name, rate, dataDir) {
         }
       }
     }
+    let subscriber;
+    if (rate > 0 && SUBSCRIBER) {
+      const schedule = await exchange.schedule();
+      if (schedule) {
+        subscriber = startSubscriber(ingester.url, schedule);
+        await sleep(1000); // connected, subscribed, the (empty) replay done
+        subscriber.measure();
+      }
+    }
     const s0 = await stats(ingester.url);
     const m0 = await scrape(ingester.url);
     const c0 = cpuSeconds(ingester.child.pid);
@@ -173,13 +245,15 @@ async function phase(name, rate, dataDir) {
       if (SERIES && i % 4 === 3) {
         const m = await scrape(ingester.url);
         const l = phaseLatency(mPrev, m);
-        series.push({ sec: (i + 1) / 4, batches: m.batches - mPrev.batches, p50: l.p50, p99: l.p99 });
+        const a = ackLatency(mPrev, m);
+        series.push({ sec: (i + 1) / 4, batches: m.batches - mPrev.batches, p50: l.p50, p99: l.p99, ackP50: a.p50, ackP99: a.p99 });
         mPrev = m;
       }
     }
     const sched = endSched();
     const s1 = await stats(ingester.url);
     const m1 = await scrape(ingester.url);
+    const sub = subscriber?.result();
     const secs = (performance.now() - t0) / 1000;
     const cpu = (cpuSeconds(ingester.child.pid) - c0) / secs;
     const exchangeCpu = (cpuSeconds(exchange.pid) - x0) / secs;
@@ -189,10 +263,14 @@ async function phase(name, rate, dataDir) {
       committedPerSec: Math.round((s1.stored - s0.stored) / secs),
       receivedPerSec: Math.round((s1.received - s0.received) / secs),
       batchesPerSec: Math.round((m1.batches - m0.batches) / secs),
+      journalGroupsPerSec: Math.round((m1.groups - m0.groups) / secs),
       ingesterCpuCores: Math.round(cpu * 100) / 100,
       exchangeCpuCores: Math.round(exchangeCpu * 100) / 100,
       ingesterPeakRssMiB: Math.round(peakRss),
+      journal: m1.journal,
+      receiptToAckMs: ackLatency(m0, m1),
       receiptToCommitMs: phaseLatency(m0, m1),
+      ...(sub ? { subscriber: sub } : {}),
       receiptToCommitLast60sMs: s1.receiptToCommitMs,
       batchCommitMs: s1.batchCommitMs,
       openPairs: s1.pool.poolSize,
@@ -223,23 +301,27 @@ async function phase(name, rate, dataDir) {
 async function main() {
   const dir = makeTempDir('bench-ingest-');
   try {
-    console.log(`bench:ingest  ${PAIRS} pairs, ${SECONDS} s per phase, node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)}${INGESTER_EXTRA.length ? `, ingester ${INGESTER_EXTRA.join(' ')}` : ''}`);
+    console.log(`bench:ingest  ${PAIRS} pairs, ${SECONDS} s per phase, node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)}, ingester ${path.relative(root, INGESTER_MAIN)}${INGESTER_EXTRA.length ? ` ${INGESTER_EXTRA.join(' ')}` : ''}`);
     const results = [];
     if (PHASES.includes('max')) results.push(await phase('max throughput', 0, path.join(dir, 'a')));
     if (PHASES.includes('fixed')) results.push(await phase(`fixed ${RATE}/s`, RATE, path.join(dir, 'b')));
     for (const r of results) {
       console.log(
-        `${r.phase.padEnd(16)} offered=${String(r.offeredPerSec).padStart(6)}/s committed=${String(r.committedPerSec).padStart(7)}/s ` +
-          `batches=${r.batchesPerSec}/s cpu=${r.ingesterCpuCores} cores (exchange ${r.exchangeCpuCores}) rss=${r.ingesterPeakRssMiB} MiB receipt->commit (per batch, oldest trade) p50=${r.receiptToCommitMs.p50} ms p99=${r.receiptToCommitMs.p99} ms (${r.receiptToCommitMs.within50msPct}% of batches within 50 ms)${r.caughtUpAfterSec === undefined ? '' : `; start-up backlog stored after ${r.caughtUpAfterSec ?? 'more than 63'} s`}`,
+        `${r.phase.padEnd(16)} offered=${String(r.offeredPerSec).padStart(6)}/s acknowledged=${String(r.committedPerSec).padStart(7)}/s ` +
+          `batches=${r.batchesPerSec}/s${r.journal ? ` journal groups=${r.journalGroupsPerSec}/s` : ''} cpu=${r.ingesterCpuCores} cores (exchange ${r.exchangeCpuCores}) rss=${r.ingesterPeakRssMiB} MiB ${r.journal ? 'journal' : 'no journal'}; ` +
+          `receipt->ack (per record/batch, oldest trade) p50=${r.receiptToAckMs.p50} ms p99=${r.receiptToAckMs.p99} ms (${r.receiptToAckMs.within10msPct}% within 10 ms); ` +
+          `receipt->pair file (per batch, oldest trade) p50=${r.receiptToCommitMs.p50} ms p99=${r.receiptToCommitMs.p99} ms` +
+          `${r.subscriber ? `; subscriber (${r.subscriber.trades} trades): exchange due->subscriber p50=${r.subscriber.dueToSubscriberMs.p50} p99=${r.subscriber.dueToSubscriberMs.p99} ms, publish->subscriber p99=${r.subscriber.publishToSubscriberMs.p99} ms` : ''}` +
+          `${r.caughtUpAfterSec === undefined ? '' : `; start-up backlog stored after ${r.caughtUpAfterSec ?? 'more than 63'} s`}`,
       );
       const t = r.threads;
       console.log(
         `${''.padEnd(16)} threads: socket run ${t.mainThread.runPct}% + runqueue wait ${t.mainThread.waitPct}%; ` +
           `busiest others ${t.busiestOthers.map((o) => `${o.runPct}% + ${o.waitPct}%`).join(', ')}; the rest ${t.restRunPct}%; box busy ${t.boxBusyPct}%`,
       );
-      for (const x of r.series ?? []) console.log(`${''.padEnd(16)} ${String(x.sec).padStart(5)} s  batches ${String(x.batches).padStart(5)}  p50 ${x.p50} ms  p99 ${x.p99} ms`);
+      for (const x of r.series ?? []) console.log(`${''.padEnd(16)} ${String(x.sec).padStart(5)} s  batches ${String(x.batches).padStart(5)}  commit p50 ${x.p50} ms p99 ${x.p99} ms  ack p50 ${x.ackP50} ms p99 ${x.ackP99} ms`);
     }
-    console.log(JSON.stringify({ bench: 'ingest', pairs: PAIRS, results, ingesterFlags: INGESTER_EXTRA }));
+    console.log(JSON.stringify({ bench: 'ingest', pairs: PAIRS, ingester: INGESTER_MAIN, results, ingesterFlags: INGESTER_EXTRA }));
   } finally {
     removeTempDir(dir);
   }

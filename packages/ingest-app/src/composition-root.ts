@@ -7,9 +7,11 @@ import type { IngestConfig } from './config/ingest-config';
 import { IngestMetrics } from './core/ingest-metrics';
 import { divideMemoryLimit, type PairKey } from '@market-data/storage-core';
 import { createLogger, LOGGER, type Logger } from '@market-data/runtime';
-import { IngestService } from './core/ingest-service';
+import { IngestService, type JournalFactory } from './core/ingest-service';
 import { FEED_FACTORY, INGEST_CONFIG, INGEST_METRICS, INGEST_SERVICE } from './core/tokens';
 import { FeedResumeStore } from './feeds/feed-resume-store';
+import { JournalReplaySource } from './journal/journal-replay-source';
+import { SegmentJournal } from './journal/segment-journal';
 import { FileReplaySource } from './server/file-replay-source';
 import { REPLAY_SOURCE, type ReplaySource } from './server/replay-source';
 import { TICKERPLANT } from './server/tickerplant';
@@ -58,46 +60,72 @@ export function composeIngestApp(config: IngestConfig, overrides: ComposeOverrid
   return { app: container.resolve(IngestApp), container };
 }
 
-/** Replay source -> tickerplant -> ingest service, each built once per resolving container. */
+/**
+ * Replay source -> tickerplant -> ingest service, each built once per resolving container. With
+ * the journal (DESIGN.md section 2), the service acknowledges trades once their journal group is
+ * durable, and replays add the journal's tail to the pair files' pages.
+ */
 function registerPipeline(container: DependencyContainer, config: IngestConfig): void {
-  // The tickerplant and the replay source ask which pairs the service serves, and the service
-  // publishes to the tickerplant: the pairs are read through this, set once the service exists.
-  const SERVED = Symbol('served pairs');
-  container.register(SERVED, { useFactory: instancePerContainerCachingFactory(() => ({ pairs: (): readonly PairKey[] => [] })) });
-  const served = (c: DependencyContainer) => c.resolve<{ pairs: () => readonly PairKey[] }>(SERVED);
+  // The tickerplant and the replay source ask the service which pairs it serves (and, with the
+  // journal, what its pair files do not hold yet), and the service publishes to the tickerplant:
+  // they reach it through this holder, set once the service exists.
+  const SERVICE_HOLDER = Symbol('ingest service holder');
+  container.register(SERVICE_HOLDER, { useFactory: instancePerContainerCachingFactory((): { service?: IngestService } => ({})) });
+  const holder = (c: DependencyContainer) => c.resolve<{ service?: IngestService }>(SERVICE_HOLDER);
   container.register(REPLAY_SOURCE, {
     useFactory: instancePerContainerCachingFactory((c) => {
       const store = c.resolve<PairStore>(PAIR_STORE);
+      const h = holder(c);
+      const serves = (pair: PairKey): boolean => h.service?.hasPair(pair) ?? false;
       // The store runs one pair's requests one at a time: writer, retention and replays never interleave.
-      return new FileReplaySource({
-        query: (pair, query) => store.query(pair, query),
-        dataDir: config.dataDir,
-        serves: (pair) => served(c).pairs().some((p) => p.exchange === pair.exchange && p.marketType === pair.marketType && p.symbol === pair.symbol),
-      });
+      const files = new FileReplaySource({ query: (pair, query) => store.query(pair, query), dataDir: config.dataDir, serves });
+      return config.journal.enabled ? new JournalReplaySource(files, { hasPair: serves, unfiled: (pair) => h.service?.unfiled(pair) ?? [] }) : files;
     }),
   });
   container.register(TICKERPLANT, {
     useFactory: instancePerContainerCachingFactory((c) => {
       const logger = c.resolve<Logger>(LOGGER);
-      const holder = served(c);
-      return new WsTickerplant({ source: c.resolve<ReplaySource>(REPLAY_SOURCE), pairs: () => holder.pairs(), logger: logger.child({ component: 'tickerplant' }) });
+      const h = holder(c);
+      return new WsTickerplant({ source: c.resolve<ReplaySource>(REPLAY_SOURCE), pairs: () => h.service?.pairs() ?? [], logger: logger.child({ component: 'tickerplant' }) });
     }),
   });
   container.register(PUBLISHED_TICKERPLANT, { useFactory: instancePerContainerCachingFactory((c) => new PublishedTickerplant(c.resolve<WsTickerplant>(TICKERPLANT))) });
   container.register(INGEST_SERVICE, {
     useFactory: instancePerContainerCachingFactory((c) => {
       const store = c.resolve<PairStore>(PAIR_STORE);
+      const logger = c.resolve<Logger>(LOGGER);
+      const j = config.journal;
+      const journal: JournalFactory | undefined = j.enabled
+        ? (hooks) =>
+            SegmentJournal.open(
+              // While writes fail, what waits for the journal is bounded; feeds pause well before (maxPending).
+              { dir: j.dir, segmentBytes: j.segmentBytes, groupCommitMs: j.groupCommitMs, maxUnwrittenTrades: 2_000_000, sync: j.sync },
+              hooks,
+              logger,
+            )
+        : undefined;
       const service = new IngestService(
-        { store, metrics: c.resolve<IngestMetrics>(INGEST_METRICS), logger: c.resolve<Logger>(LOGGER), tickerplant: c.resolve<PublishedTickerplant>(PUBLISHED_TICKERPLANT), resume: new FeedResumeStore(store, config.dataDir) },
+        {
+          store,
+          metrics: c.resolve<IngestMetrics>(INGEST_METRICS),
+          logger,
+          tickerplant: c.resolve<PublishedTickerplant>(PUBLISHED_TICKERPLANT),
+          resume: new FeedResumeStore(store, config.dataDir),
+          ...(journal ? { journal } : {}),
+        },
         {
           maxBatch: config.batch.maxBatch,
           maxDelayMs: config.batch.maxDelayMs,
           maxFailures: 3,
           maxBuffered: Math.max(100_000, config.batch.maxBatch * 10),
           maxConcurrentFlushes: config.batch.maxConcurrent || 4 * Math.max(1, config.storageThreads),
+          maxPairTrail: j.maxPairTrail,
+          journalMaxBytes: j.maxBytes,
+          // Room for a few segments: below it /healthz warns before the disk is full.
+          journalMinFreeBytes: 4 * j.segmentBytes,
         },
       );
-      served(c).pairs = () => service.pairs();
+      holder(c).service = service;
       return service;
     }),
   });

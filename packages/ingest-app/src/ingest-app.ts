@@ -149,8 +149,10 @@ export class IngestApp {
       stored: await metricValue(m.stored),
       duplicates: await metricValue(m.duplicates),
       rejected: await metricValue(m.rejected),
-      // Per batch (its oldest trade), over the last minute: see IngestMetrics.
+      // Per journal record or batch (its oldest trade), over the last minute: see IngestMetrics.
+      receiptToAckMs: await m.receiptToAck.percentilesMs(),
       receiptToCommitMs: await m.receiptToCommit.percentilesMs(),
+      written: await metricValue(m.written),
       batchCommitMs: await m.batchCommit.percentilesMs(),
       pool: this.store.stats(),
     };

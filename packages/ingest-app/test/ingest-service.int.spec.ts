@@ -23,9 +23,17 @@ function setup(options: Partial<ConstructorParameters<typeof IngestService>[1]> 
       metrics,
       logger: createLogger({ write: (l) => logs.push(l), level: 'debug' }),
     },
-    { maxBatch: 1000, maxDelayMs: 20, maxFailures: 2, maxBuffered: 100_000, setAsideRetryMs: 0, ...options },
+    { maxBatch: 1000, maxDelayMs: 20, maxFailures: 2, maxBuffered: 100_000, ...options },
   );
   return { pool, metrics, service, logs };
+}
+
+async function until(pred: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await pred())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 async function count(pool: ConnectionPoolManager, symbol: string, sql = 'SELECT count(*) AS n FROM ticks'): Promise<number> {
@@ -78,7 +86,7 @@ describe('IngestService', () => {
     }
   });
 
-  it('sets aside a pair whose file is corrupt and keeps ingesting the others', async () => {
+  it('keeps retrying a pair whose file is corrupt, with a backoff, and keeps ingesting the others', async () => {
     const bad = join(dir.path, 'binance', 'spot', 'BAD');
     mkdirSync(bad, { recursive: true });
     writeFileSync(join(bad, 'trading.duckdb'), Buffer.alloc(16384, 1));
@@ -87,38 +95,45 @@ describe('IngestService', () => {
       const feed = new ArrayFeed([...makeTrades('BAD', 300), ...makeTrades('GOOD', 300), ...makeTrades('BAD', 10, { firstId: 1000 })], 100);
       await service.start([feed]);
       await feed.done;
+      await until(async () => (await metricValue(metrics.flushFailures, { pair: 'binance:spot:BAD' })) >= 2);
       await service.stop();
       expect(await count(pool, 'GOOD')).toBe(300);
       const health = service.health();
       expect(health.ok).toBe(false);
-      expect(health.pairs.find((p) => p.pair === 'binance:spot:BAD')).toMatchObject({ setAside: true, lastError: expect.stringMatching(/cannot open/) });
-      expect(health.pairs.find((p) => p.pair === 'binance:spot:GOOD')).toMatchObject({ setAside: false });
-      expect(await metricValue(metrics.dropped, { pair: 'binance:spot:BAD', reason: 'set_aside' })).toBe(310);
-      expect(logs.some((l) => l.includes('pair set aside'))).toBe(true);
+      expect(health.pairs.find((p) => p.pair === 'binance:spot:BAD')).toMatchObject({ failing: true, pending: 310, lastError: expect.stringMatching(/cannot open/) });
+      expect(health.pairs.find((p) => p.pair === 'binance:spot:GOOD')).toMatchObject({ failing: false, pending: 0 });
+      expect(logs.some((l) => l.includes('retrying with backoff'))).toBe(true);
+      expect(logs.some((l) => l.includes('pair file behind at stop; trades lost'))).toBe(true);
       expect(await metricValue(metrics.stored, { pair: 'binance:spot:BAD' })).toBe(0);
     } finally {
       await pool.closeAll();
     }
   });
 
-  it('sets aside a pair whose folder is read-only and keeps ingesting the others', async () => {
+  it('stores a pair whose folder was read-only once it is writable again, retrying from a short backoff', async () => {
     const locked = join(dir.path, 'binance', 'spot', 'LOCKED');
     mkdirSync(locked, { recursive: true });
     const unlock = makeImmutable(locked);
-    const { pool, metrics, service } = setup();
+    const { pool, metrics, service } = setup({ retryMs: 50, retryMaxMs: 200 });
+    let unlocked = false;
     try {
       const feed = new ArrayFeed([...makeTrades('LOCKED', 200), ...makeTrades('GOOD', 300)], 100);
       await service.start([feed]);
       await feed.done;
-      await service.stop();
-      expect(await count(pool, 'GOOD')).toBe(300);
-      const health = service.health();
-      expect(health.pairs.find((p) => p.pair === 'binance:spot:LOCKED')).toMatchObject({ setAside: true, lastError: expect.stringMatching(/cannot open/) });
+      await until(async () => (await metricValue(metrics.flushFailures, { pair: 'binance:spot:LOCKED' })) >= 3);
+      expect(service.health().pairs.find((p) => p.pair === 'binance:spot:LOCKED')).toMatchObject({ failing: true, lastError: expect.stringMatching(/cannot open/) });
       expect(await metricValue(metrics.stored, { pair: 'binance:spot:LOCKED' })).toBe(0);
-      expect(await metricValue(metrics.dropped, { pair: 'binance:spot:LOCKED', reason: 'set_aside' })).toBe(200);
+      unlock();
+      unlocked = true;
+      await until(async () => (await metricValue(metrics.stored, { pair: 'binance:spot:LOCKED' })) === 200);
+      expect(service.health().pairs.find((p) => p.pair === 'binance:spot:LOCKED')).toMatchObject({ failing: false, pending: 0 });
+      expect(await metricValue(metrics.dropped)).toBe(0);
+      await service.stop();
+      expect(await count(pool, 'LOCKED')).toBe(200);
+      expect(await count(pool, 'GOOD')).toBe(300);
     } finally {
       await pool.closeAll();
-      unlock();
+      if (!unlocked) unlock();
     }
   });
 

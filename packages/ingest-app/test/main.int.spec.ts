@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { request, type RequestOptions } from 'node:https';
 import { RuntimeError } from '@market-data/runtime';
@@ -92,7 +92,7 @@ describe('market-data-ingest main', () => {
     const data = path.join(dir.path, 'data');
     const r = start([
       '--source', 'synthetic', '--pairs', 'synthetic:spot:AAA,synthetic:usdm:BBB', '--seed', '7', '--rate', '400', '--realtime', 'false',
-      '--duration', '1.5', '--max-batch', '2000', '--max-delay-ms', '20', '--max-concurrent-flushes', '2', '--pool-size', '4',
+      '--duration', '3', '--max-batch', '2000', '--max-delay-ms', '20', '--max-concurrent-flushes', '2', '--pool-size', '4',
       '--storage-threads', '0', '--threads', '2', '--memory-limit', '32MB', '--retention-interval-ms', '400', '--log-level', 'debug',
       '--data-dir', data, '--listen', '127.0.0.1:0',
     ]);
@@ -105,7 +105,7 @@ describe('market-data-ingest main', () => {
       source: 'synthetic',
       pairs: ['synthetic:spot:AAA', 'synthetic:usdm:BBB'],
       synthetic: { seed: 7, tradesPerSecond: 400, realtime: false },
-      durationSec: 1.5,
+      durationSec: 3,
       batch: { maxBatch: 2000, maxDelayMs: 20, maxConcurrent: 2 },
       poolSize: 4,
       storageThreads: 0,
@@ -117,6 +117,29 @@ describe('market-data-ingest main', () => {
     expect(r.logs.some((l) => l.msg === 'retention done')).toBe(true);
     expect(await rows(data, 'synthetic:spot:AAA')).toBeGreaterThan(0);
     expect(await rows(data, 'synthetic:usdm:BBB')).toBeGreaterThan(0);
+  });
+
+  it('keeps the journal where --journal-dir says, with every journal flag in the running config; --journal false keeps none', async () => {
+    const data = path.join(dir.path, 'data');
+    const journal = path.join(dir.path, 'elsewhere', 'journal');
+    const base = ['--source', 'synthetic', '--pairs', 'synthetic:spot:JJJ', '--rate', '300', '--realtime', 'false', '--duration', '1', '--storage-threads', '0', '--listen', '127.0.0.1:0'];
+    const { code, config, logs } = await run([
+      ...base, '--data-dir', data, '--journal', 'true', '--journal-dir', journal, '--journal-group-ms', '1', '--journal-segment-mb', '2', '--journal-max-mb', '64',
+      '--journal-sync', 'fdatasync', '--max-pair-trail', '100000',
+    ]);
+    expect(code).toBe(0);
+    expect(config).toMatchObject({ journal: { enabled: true, dir: journal, groupCommitMs: 1, segmentBytes: 2 * 1024 * 1024, maxBytes: 64 * 1024 * 1024, maxPairTrail: 100_000, sync: 'fdatasync' } });
+    expect(logs.some((l) => l.msg === 'journal opened')).toBe(true);
+    expect(readdirSync(journal).length).toBeGreaterThan(0);
+    expect(existsSync(path.join(data, '_journal'))).toBe(false);
+    expect(await rows(data, 'synthetic:spot:JJJ')).toBeGreaterThan(0);
+
+    const plain = path.join(dir.path, 'plain');
+    const off = await run([...base, '--data-dir', plain, '--journal', 'false']);
+    expect(off.code).toBe(0);
+    expect(off.logs.some((l) => l.msg === 'journal opened')).toBe(false);
+    expect(existsSync(path.join(plain, '_journal'))).toBe(false);
+    expect(await rows(plain, 'synthetic:spot:JJJ')).toBeGreaterThan(0);
   });
 
   it('captures live Binance spot and USD-M trades from the endpoints the flags name', async () => {

@@ -16,7 +16,7 @@ describe('one trade storage cannot hold does not set its pair aside (real pair f
     const metrics = new IngestMetrics();
     const service = new IngestService(
       { store: new PoolPairStore(pool), metrics, logger: createLogger({ write: () => undefined }) },
-      { maxBatch: 100, maxDelayMs: 5, maxFailures: 2, maxBuffered: 10_000, setAsideRetryMs: 0 },
+      { maxBatch: 100, maxDelayMs: 5, maxFailures: 2, maxBuffered: 10_000 },
     );
     try {
       // A feed that does not validate (as a new source might not): the poison goes straight to storage.
@@ -31,7 +31,7 @@ describe('one trade storage cannot hold does not set its pair aside (real pair f
       expect(ticks).toEqual({ n: 599, v: trades.filter((_, i) => i !== 250).reduce((s, t) => s + t.volume, 0) });
       const [candles] = await pool.withConnection(pair, (c) => executeQuery(c, 'SELECT sum(trade_count) AS n FROM candles_1m'));
       expect(candles.n).toBe(599);
-      expect(service.health().pairs[0]).toMatchObject({ setAside: false, ok: true });
+      expect(service.health().pairs[0]).toMatchObject({ failing: false, ok: true });
       expect((await metricValue(metrics.rejected, { reason: 'invalid_tick' }))).toBe(1);
       expect((await metricValue(metrics.dropped))).toBe(0);
     } finally {

@@ -6,6 +6,7 @@ import type { Readable, Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { FAKE_EXCHANGE } from './child-app';
 import { TestingError } from './errors';
+import type { LoadSchedule } from './per-connection-load';
 
 /** What the exchange prints once listening: its port, and with `--load shared` its clock. */
 export interface ExchangeInfo {
@@ -76,6 +77,13 @@ export class ExchangeProcess {
     const line = new Promise<string>((resolve) => this.pending.push(resolve));
     this.child.stdin.write('sent\n');
     return (JSON.parse(await line) as { sent: number }).sent;
+  }
+
+  /** The latest connection's send schedule (per-connection load; null before any connection). */
+  async schedule(): Promise<LoadSchedule | null> {
+    const line = new Promise<string>((resolve) => this.pending.push(resolve));
+    this.child.stdin.write('schedule\n');
+    return (JSON.parse(await line) as { schedule: LoadSchedule | null }).schedule;
   }
 
   /** SIGTERM (or `signal`), then the exit code (the exchange exits 0 on SIGTERM) or the signal. */

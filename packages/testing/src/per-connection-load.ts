@@ -15,6 +15,23 @@ export interface PerConnectionLoadOptions {
   readonly rate: number;
   /** Recorded trades replayed (as USD-M `@trade` frames) for every requested symbol instead of the synthetic market. */
   readonly trades?: readonly CsvTrade[];
+  /**
+   * A new connection goes on from each symbol's last sent id (less `rewind`, a reconnect overlap),
+   * as a live exchange does, instead of starting at 1 again (synthetic market only).
+   */
+  readonly continueIds?: boolean;
+  /** Ids a continuing connection repeats (default 0). */
+  readonly rewind?: number;
+}
+
+/** When the latest connection's trades are due: trade k (symbols in turn) at t0Wall + k / rate s. */
+export interface LoadSchedule {
+  /** Epoch ms of trade 0 of the latest connection (or of its last rate change). */
+  readonly t0Wall: number;
+  readonly rate: number;
+  readonly symbols: readonly string[];
+  /** Each symbol's first id on that connection ([] for a file replay). */
+  readonly firstIds: readonly number[];
 }
 
 const BUFFER_BYTES = 1 << 20;
@@ -30,6 +47,10 @@ export class PerConnectionLoad {
   /** Trades written over all connections. */
   sent = 0;
   rate: number;
+  /** The latest connection's send schedule (undefined before the first connection). */
+  schedule: LoadSchedule | undefined;
+  /** Per symbol, the next id the synthetic market would send (for continueIds). */
+  private readonly nextIdOf = new Map<string, number>();
 
   constructor(
     private readonly fake: FakeBinance,
@@ -56,7 +77,10 @@ export class PerConnectionLoad {
     // Frames are written to the socket in batches, built by hand: the bytes on the wire are the
     // unmasked text frames ws.send would produce, but one socket write per batch instead of one
     // per trade keeps the exchange's own CPU small next to the ingester's (both share the cores).
-    const synthetic = rows ? undefined : syntheticFrames(streams, symbols);
+    const continueIds = this.options.continueIds === true;
+    const rewind = this.options.rewind ?? 0;
+    const firstIds = continueIds ? symbols.map((s) => Math.max(1, (this.nextIdOf.get(s) ?? 1) - rewind)) : [];
+    const synthetic = rows ? undefined : syntheticFrames(streams, symbols, firstIds);
     let out = Buffer.allocUnsafe(BUFFER_BYTES);
     const sendBatch = (count: number): number => {
       let off = 0;
@@ -85,18 +109,23 @@ export class PerConnectionLoad {
         socket.write(out.subarray(0, off));
         out = Buffer.allocUnsafe(BUFFER_BYTES);
       }
+      if (synthetic && continueIds) {
+        synthetic.nextIds().forEach((id, i) => this.nextIdOf.set(symbols[i], Math.max(id, this.nextIdOf.get(symbols[i]) ?? 1)));
+      }
       return n;
     };
     let timer: NodeJS.Timeout | undefined;
     let t0 = performance.now();
     let sentHere = 0;
     let rateHere = this.rate;
+    this.schedule = { t0Wall: performance.timeOrigin + t0, rate: this.rate, symbols, firstIds: synthetic ? synthetic.nextIds() : [] };
     const pump = (): void => {
       if (ws.readyState !== ws.OPEN) return;
       if (this.rate !== rateHere) {
         rateHere = this.rate;
         t0 = performance.now();
         sentHere = 0;
+        if (this.schedule) this.schedule = { ...this.schedule, t0Wall: performance.timeOrigin + t0, rate: this.rate };
       }
       if (this.rate > 0) {
         // Fixed offered load: send whatever is due by now, checked every few ms.

@@ -28,4 +28,12 @@ describe('syntheticFrames', () => {
       ['bbbusdt@trade', 'BBBUSDT', 2, 'MARKET'],
     ]);
   });
+
+  it('starts each symbol at its given first id and reports the next ids', () => {
+    const frames = syntheticFrames(['aaausdt@trade', 'bbbusdt@trade'], ['AAAUSDT', 'BBBUSDT'], [500, 7]);
+    expect(frames.nextIds()).toEqual([500, 7]);
+    const ids = Array.from({ length: 4 }, () => (JSON.parse(frames.nextText()) as { data: { t: number } }).data.t);
+    expect(ids).toEqual([500, 7, 501, 8]);
+    expect(frames.nextIds()).toEqual([502, 9]);
+  });
 });

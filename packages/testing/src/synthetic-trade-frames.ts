@@ -45,14 +45,16 @@ export interface SyntheticFrames {
   next(out: Buffer, off: number): number;
   /** The next trade's frame as text (the same trades as next() would write). */
   nextText(): string;
+  /** Each symbol's next id (in the order of `symbols`). */
+  nextIds(): number[];
 }
 
 /**
- * The synthetic market of one connection: symbols in turn, sequential ids per symbol, one price
- * random walk.
+ * The synthetic market of one connection: symbols in turn, sequential ids per symbol (from
+ * `firstIds`, default 1), one price random walk.
  */
-export function syntheticFrames(streams: readonly string[], symbols: readonly string[]): SyntheticFrames {
-  const ids = symbols.map(() => 1);
+export function syntheticFrames(streams: readonly string[], symbols: readonly string[], firstIds: readonly number[] = []): SyntheticFrames {
+  const ids = symbols.map((_, i) => firstIds[i] ?? 1);
   // Everything before the id changes only with the trade time, every tenth trade of a symbol.
   const heads: { t: number; bytes: Buffer }[] = symbols.map(() => ({ t: -1, bytes: Buffer.alloc(0) }));
   let price = 60000;
@@ -99,5 +101,6 @@ export function syntheticFrames(streams: readonly string[], symbols: readonly st
     step();
     return syntheticFrameText(streams[i], symbols[i], id, price);
   };
-  return { next, nextText };
+  const nextIds = (): number[] => ids.slice();
+  return { next, nextText, nextIds };
 }

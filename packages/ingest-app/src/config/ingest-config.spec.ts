@@ -1,6 +1,8 @@
+import { join, resolve } from 'node:path';
 import { RuntimeError } from '@market-data/runtime';
 import { DEFAULT_SYNTHETIC_PAIRS, loadIngestConfig } from './ingest-config';
 
+const MiB = 1024 * 1024;
 const load = (argv: string[], env: Record<string, string> = {}) => loadIngestConfig({ argv, env });
 
 function refusal(argv: string[], env: Record<string, string> = {}): RuntimeError {
@@ -17,7 +19,17 @@ describe('loadIngestConfig', () => {
   it('defaults: the synthetic market on five pairs, 127.0.0.1:8090 without security', () => {
     const c = load([]);
     expect(c).toMatchObject({ source: 'synthetic', pairs: DEFAULT_SYNTHETIC_PAIRS, listen: { host: '127.0.0.1', port: 8090 }, security: undefined });
-    expect(c).toMatchObject({ batch: { maxBatch: 10_000, maxDelayMs: 100, maxConcurrent: 0 }, poolSize: 200, storageThreads: 2, threads: 1, memoryLimit: '256MB', staleTimeoutMs: 30_000 });
+    expect(c).toMatchObject({ batch: { maxBatch: 10_000, maxDelayMs: 1000, maxConcurrent: 0 }, poolSize: 200, storageThreads: 2, threads: 1, memoryLimit: '256MB', staleTimeoutMs: 30_000 });
+    expect(c.journal).toEqual({ enabled: true, dir: join(resolve('./data'), '_journal'), groupCommitMs: 0, segmentBytes: 32 * MiB, maxBytes: 8192 * MiB, maxPairTrail: 500_000, sync: 'dsync' });
+  });
+
+  it('takes the journal settings from flags and refuses what it cannot use, naming the flag', () => {
+    const c = load(['--data-dir', '/srv/md', '--journal-dir', '/fast/journal', '--journal-group-ms', '2', '--journal-segment-mb', '8', '--journal-max-mb', '100', '--journal-sync', 'fdatasync', '--max-pair-trail', '1000']);
+    expect(c.journal).toEqual({ enabled: true, dir: '/fast/journal', groupCommitMs: 2, segmentBytes: 8 * MiB, maxBytes: 100 * MiB, maxPairTrail: 1000, sync: 'fdatasync' });
+    expect(load(['--data-dir', '/srv/md', '--journal', 'false']).journal).toMatchObject({ enabled: false, dir: '/srv/md/_journal' });
+    expect(refusal(['--journal-sync', 'fsync']).message).toMatch(/--journal-sync/);
+    expect(refusal(['--max-pair-trail', '0']).message).toMatch(/--max-pair-trail/);
+    expect(refusal(['--journal-segment-mb', '5000']).message).toMatch(/--journal-segment-mb/);
   });
 
   it('takes the listener address in every documented form', () => {

@@ -1,5 +1,6 @@
 import { busConfig, formatSettingsHelp, listenerSecurity, securityHint, type BusConfig, type ListenerSecurity, type LoadInput, type LogLevel } from '@market-data/runtime';
 import { toPairKey, type PairKey } from '@market-data/storage-core';
+import { journalDir } from '../journal/journal-segments';
 import { INGEST_FOOTER, INGEST_SETTINGS, INGEST_USAGE, type ReplayFileConfig, type SourceKind } from './ingest-settings';
 
 export type { ReplayFileConfig, SourceKind } from './ingest-settings';
@@ -22,6 +23,22 @@ export interface IngestConfig {
    * FlushSlots); 0 = four per storage thread.
    */
   readonly batch: { readonly maxBatch: number; readonly maxDelayMs: number; readonly maxConcurrent: number };
+  /**
+   * The group-commit journal, in `dir` (default `<dataDir>/_journal`; DESIGN.md section 2): trades
+   * are acknowledged once their group is durable there; pair files trail by up to `batch.maxDelayMs`.
+   * groupCommitMs: least time between group commits (0 = as soon as the previous is durable);
+   * segmentBytes: segment file size; maxBytes: health turns bad above it; maxPairTrail: most
+   * acknowledged trades a pair may hold outside its pair file before new ones are refused.
+   */
+  readonly journal: {
+    readonly enabled: boolean;
+    readonly dir: string;
+    readonly groupCommitMs: number;
+    readonly segmentBytes: number;
+    readonly maxBytes: number;
+    readonly maxPairTrail: number;
+    readonly sync: 'dsync' | 'fdatasync';
+  };
   readonly poolSize: number;
   /** Worker threads that own the pair files (pairs shared among them); 0 keeps them on the main thread. */
   readonly storageThreads: number;
@@ -82,6 +99,15 @@ export function loadIngestConfig(input: LoadInput): IngestConfig {
     security: listenerSecurity(schema, v),
     securityHint: securityHint(schema),
     batch: { maxBatch: v.maxBatch, maxDelayMs: v.maxDelayMs, maxConcurrent: v.maxConcurrentFlushes },
+    journal: {
+      enabled: v.journal,
+      dir: v.journalDir ?? journalDir(v.dataDir),
+      groupCommitMs: v.journalGroupMs,
+      segmentBytes: v.journalSegmentMb * 1024 * 1024,
+      maxBytes: v.journalMaxMb * 1024 * 1024,
+      maxPairTrail: v.maxPairTrail,
+      sync: v.journalSync,
+    },
     poolSize: v.poolSize,
     storageThreads: v.storageThreads,
     threads: v.threads,

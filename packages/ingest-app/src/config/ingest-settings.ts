@@ -77,10 +77,29 @@ export const INGEST_SETTINGS = defineConfig({
     realtime: setting(f.boolean(), { help: 'synthetic market: pace by the wall clock, or run flat out', default: true }),
     listen: setting(f.listenAddress(), { help: 'ops + subscriber listener (/metrics, /healthz, /stats, WebSocket /subscribe)', default: '127.0.0.1:8090' }),
     maxBatch: setting(f.integer(1, 1_000_000), { help: "flush a pair's batch at N trades", default: 10_000 }),
-    maxDelayMs: setting(f.integer(1, 60_000, 'MS'), { help: '...or MS after its first trade', default: 100 }),
+    maxDelayMs: setting(f.integer(1, 60_000, 'MS'), {
+      help: '...or MS after its first trade (with the journal, pair files trail acknowledged trades by about this much)',
+      default: 1000,
+    }),
     maxConcurrentFlushes: setting(f.integer(0, 10_000), {
       help: 'pair batches written at once; a pair due meanwhile waits and keeps buffering, so batches grow under load (0 = four per storage thread)',
       default: 0,
+    }),
+    journal: setting(f.boolean(), {
+      help: 'group-commit journal (DESIGN.md section 2): a trade is acknowledged (published, counted) once its journal group is durable, and pair files are written from it in batches; false: once its pair file batch commits',
+      default: true,
+    }),
+    journalDir: setting(f.path('DIR'), { help: "the journal's segment files (one writer: never share it between ingesters)", defaultText: '<data-dir>/_journal' }),
+    journalGroupMs: setting(f.integer(0, 1000, 'MS'), { help: 'least time between journal group commits (0 = as soon as the previous one is durable)', default: 0 }),
+    journalSegmentMb: setting(f.integer(1, 4096, 'MB'), { help: 'journal segment file size; segments every pair file has caught up with are deleted', default: 32 }),
+    journalMaxMb: setting(f.integer(1, 16 * 1024 * 1024, 'MB'), {
+      help: 'health turns bad (and says why) when the journal holds more than this: a pair file far behind, or a disk filling up',
+      default: 8192,
+    }),
+    journalSync: setting(f.choice(['dsync', 'fdatasync']), { help: 'how a journal group is made durable: one O_DSYNC write, or a write then fdatasync', default: 'dsync' }),
+    maxPairTrail: setting(f.integer(1, 100_000_000), {
+      help: "with the journal: most acknowledged trades a pair may hold outside its pair file (its writes failing, retried with backoff); past it the pair's new trades are refused and counted as dropped",
+      default: 500_000,
     }),
     poolSize: setting(f.integer(1, 100_000), { help: 'pair files kept open', default: 200 }),
     storageThreads: setting(f.integer(0, 64), { help: 'worker threads that own the pair files, pairs spread over them (0 = on the main thread)', default: 2 }),

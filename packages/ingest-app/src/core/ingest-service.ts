@@ -1,6 +1,12 @@
-import { pairId, pairKey, type PairKey, type RetentionPolicy } from '@market-data/storage-core';
+import { pairId, pairKey, toPairKey, type PairKey, type RetentionPolicy } from '@market-data/storage-core';
 import type { Feed, FeedPair, FeedSink, FeedState, PairAlert, PendingGap, RejectReason, StoredTrade, Trade, TradeGap } from '../feeds/feed';
 import type { FeedResumeStore } from '../feeds/feed-resume-store';
+import { AdmitFilter, type AdmitOutcome } from '../journal/admit-filter';
+import type { JournalEntry } from '../journal/journal';
+import { journalHealth, type JournalHealth } from '../journal/journal-health';
+import { reapplyJournal, reportDefects, reportWriteFailure } from '../journal/journal-recovery';
+import type { ScanResult } from '../journal/journal-segments';
+import type { SegmentJournal, SegmentJournalHooks } from '../journal/segment-journal';
 import { PairAlerts, type ActiveAlert } from './pair-alerts';
 import { FlushSlots } from '../storage/flush-slots';
 import { PairWriter, type PairWriterOptions } from '../storage/pair-writer';
@@ -9,11 +15,20 @@ import type { Tickerplant } from '../server/tickerplant';
 import type { Logger } from '@market-data/runtime';
 import type { IngestMetrics } from './ingest-metrics';
 
+/** Opens the journal with the service's hooks (the composition root binds the folder and options). */
+export type JournalFactory = (hooks: SegmentJournalHooks<Trade>) => { journal: SegmentJournal<Trade>; scan: ScanResult };
+
 export interface IngestServiceDeps {
   readonly store: PairStore;
   readonly metrics: IngestMetrics;
   readonly logger: Logger;
   readonly tickerplant?: Tickerplant;
+  /**
+   * The group-commit journal (DESIGN.md section 2). With it, a trade is acknowledged (published,
+   * counted as stored) once its journal group is durable, and pair files are written from it in
+   * larger batches; without it, once its pair file batch commits.
+   */
+  readonly journal?: JournalFactory;
   /** What restarted feeds continue from (last stored trades, gaps left pending); absent = feeds start cold. */
   readonly resume?: Pick<FeedResumeStore, 'lastStored' | 'pendingGaps' | 'savePendingGaps'>;
 }
@@ -25,41 +40,69 @@ export interface IngestServiceOptions extends PairWriterOptions {
   readonly maxPending?: number;
   /** Log at most this many samples per reject reason per minute. */
   readonly rejectSamplesPerMinute?: number;
-  /** How long a set-aside pair waits before it is tried again (0 = never). */
-  readonly setAsideRetryMs?: number;
   /** Pair batches written at once (see FlushSlots); absent = no bound. */
   readonly maxConcurrentFlushes?: number;
+  /**
+   * With a journal: the most trades one pair may hold acknowledged but not yet in its pair file
+   * (a pair whose file writes fail). Past it, the pair's new trades are refused before they are
+   * acknowledged and counted as dropped (reason pair_trailing).
+   */
+  readonly maxPairTrail?: number;
+  /** With a journal: how often a checkpoint record (each pair's committed LSN) is written. */
+  readonly checkpointMs?: number;
+  /** With a journal: health turns bad when the journal holds more than this many bytes. */
+  readonly journalMaxBytes?: number;
+  /** With a journal: health turns bad when its file system has less free than this. */
+  readonly journalMinFreeBytes?: number;
 }
 
 export interface PairHealth {
   readonly pair: string;
   readonly lastTradeAgeMs: number | null;
   readonly lastCommitAgeMs: number | null;
+  /** Trades taken but not yet in the pair file. */
   readonly pending: number;
-  readonly setAside: boolean;
+  /** Its file writes failed `maxFailures` times in a row; they are retried with a backoff. */
+  readonly failing: boolean;
+  readonly consecutiveFailures: number;
   readonly lastError?: string;
-  /** False while the pair is set aside or has an alert (stale stream, id reset or outlier). */
+  /** False while the pair's writes are failing or it has an alert (stale stream, id reset or outlier). */
   readonly ok: boolean;
   readonly alerts?: readonly ActiveAlert[];
 }
 
+interface Route {
+  readonly writer: PairWriter;
+  readonly id: string;
+  readonly received: { inc(by?: number): void };
+  readonly stored: { inc(by?: number): void };
+  readonly filter: AdmitFilter;
+  /** Trades appended to the journal and not yet durable (so not yet with the writer). */
+  unwritten: number;
+}
+
 /**
  * Routes normalized trades to per-pair writers and counts everything on the way. A trade is
- * counted as stored and published only from the writer's `committed` callback.
+ * acknowledged (counted as stored, published) only once it is durable: in its journal group when
+ * there is a journal, else in its pair file's batch.
  */
 export class IngestService implements FeedSink {
   private readonly writers = new Map<string, PairWriter>();
   private readonly feedStates = new Map<string, { state: FeedState; detail?: string; since: number }>();
-  private readonly lastErrors = new Map<string, string>();
   private readonly gapLog: TradeGap[] = [];
   private readonly rejectSamples = new Map<string, { minute: number; count: number }>();
   private readonly feeds: Feed[] = [];
-  /** Hot-path routing: `exchange marketType symbol` -> writer and its pre-labelled counter. */
-  private readonly routes = new Map<string, { readonly writer: PairWriter; readonly received: { inc(by?: number): void }; readonly id: string }>();
+  /** Hot-path routing: `exchange marketType symbol` -> writer and its pre-labelled counters. */
+  private readonly routes = new Map<string, Route>();
+  private readonly routesById = new Map<string, Route>();
   private stopping = false;
   private paused = false;
   private pressureTimer: NodeJS.Timeout | undefined;
+  private checkpointTimer: NodeJS.Timeout | undefined;
   private readonly slots: FlushSlots | undefined;
+  private journal: SegmentJournal<Trade> | undefined;
+  private lastCheckpoint = new Map<string, number>();
+  private readonly admitted: AdmitOutcome = { invalid: 0, duplicates: 0 };
   private readonly alerts: PairAlerts;
 
   constructor(
@@ -73,10 +116,15 @@ export class IngestService implements FeedSink {
 
   /** Registers pairs up front so health and '*' subscribers see them before their first trade. */
   declarePairs(pairs: readonly PairKey[]): void {
-    for (const pair of pairs) this.writerFor(pair);
+    for (const pair of pairs) this.routeFor(pair);
   }
 
+  /**
+   * Opens the journal, re-applies what it holds past each pair's last checkpoint to the pair files
+   * (idempotent by trade id) and waits for those writes, then starts the feeds.
+   */
   async start(feeds: readonly Feed[]): Promise<void> {
+    if (this.deps.journal && !this.journal) await this.recover(this.deps.journal);
     this.pressureTimer ??= setInterval(() => this.checkPressure(), 20);
     this.pressureTimer.unref();
     for (const feed of feeds) {
@@ -102,13 +150,7 @@ export class IngestService implements FeedSink {
 
   reject(reason: RejectReason, sample: string): void {
     this.deps.metrics.rejected.inc({ reason });
-    const minute = Math.floor(Date.now() / 60_000);
-    const seen = this.rejectSamples.get(reason);
-    const count = seen && seen.minute === minute ? seen.count + 1 : 1;
-    this.rejectSamples.set(reason, { minute, count });
-    if (count <= (this.options.rejectSamplesPerMinute ?? 5)) {
-      this.deps.logger.warn('message rejected', { reason, sample: sample.slice(0, 200) });
-    }
+    this.sampleLog(reason, 'message rejected', { reason, sample: sample.slice(0, 200) });
   }
 
   gap(gap: TradeGap): void {
@@ -163,13 +205,33 @@ export class IngestService implements FeedSink {
 
   // Lifecycle ----------------------------------------------------------------------------------
 
-  /** Stops feeds, then flushes every writer. Nothing is lost that a feed delivered before stop. */
+  /**
+   * Stops feeds, makes the journal durable, then flushes every writer. Nothing is lost that a feed
+   * delivered before stop; with a journal, what a failing pair file could not take stays in the
+   * journal and is re-applied at the next start.
+   */
   async stop(): Promise<void> {
     if (this.stopping) return;
     if (this.pressureTimer) clearInterval(this.pressureTimer);
+    if (this.checkpointTimer) clearInterval(this.checkpointTimer);
     for (const feed of this.feeds) await feed.stop().catch((err) => this.deps.logger.warn('feed stop failed', { feed: feed.name, err }));
     this.stopping = true;
+    await this.journal?.flush();
     await this.flushAll();
+    for (const writer of this.writers.values()) {
+      writer.close();
+      if (writer.pending > 0) {
+        this.deps.logger.error(this.journal ? 'pair file behind at stop; its trades stay in the journal for the next start' : 'pair file behind at stop; trades lost', {
+          pair: pairId(writer.pair),
+          trades: writer.pending,
+          error: writer.lastError,
+        });
+      }
+    }
+    if (this.journal) {
+      this.writeCheckpoint();
+      await this.journal.close();
+    }
   }
 
   async flushAll(): Promise<void> {
@@ -180,7 +242,7 @@ export class IngestService implements FeedSink {
   async runRetention(): Promise<number> {
     const started = performance.now();
     for (const writer of this.writers.values()) {
-      if (writer.setAside) continue;
+      if (writer.failing) continue;
       try {
         const result = await this.deps.store.cleanup(writer.pair, this.options.retention);
         for (const [table, n] of Object.entries(result.deleted)) if (n > 0) this.deps.metrics.cleanupDeleted.inc({ table }, n);
@@ -200,24 +262,51 @@ export class IngestService implements FeedSink {
     return [...this.writers.values()].map((w) => w.pair);
   }
 
-  health(): { ok: boolean; feeds: Record<string, unknown>; pairs: PairHealth[]; gaps: readonly TradeGap[] } {
+  /** True if the ingester serves this pair (declared or seen). */
+  hasPair(pair: PairKey): boolean {
+    return this.writers.has(pairId(pair));
+  }
+
+  /** Per pair, the trades taken but not yet in its pair file. */
+  *trails(): Iterable<readonly [string, number]> {
+    for (const [id, w] of this.writers) yield [id, w.pending];
+  }
+
+  /** The pair's acknowledged trades not yet in its pair file, oldest first (a copy); [] when none. */
+  unfiled(pair: PairKey): Trade[] {
+    return this.writers.get(pairId(pair))?.snapshot() ?? [];
+  }
+
+  health(): { ok: boolean; feeds: Record<string, unknown>; pairs: PairHealth[]; gaps: readonly TradeGap[]; journal?: JournalHealth } {
     const now = Date.now();
     const pairs = [...this.writers.entries()].map(([id, w]): PairHealth => {
       const alerts = this.alerts.active(id);
       return {
         pair: id,
-        ok: !w.setAside && alerts.length === 0,
+        ok: !w.failing && alerts.length === 0,
         lastTradeAgeMs: w.lastTradeAt === undefined ? null : now - w.lastTradeAt,
         lastCommitAgeMs: w.lastCommitAt === undefined ? null : now - w.lastCommitAt,
         pending: w.pending,
-        setAside: w.setAside,
-        ...(this.lastErrors.has(id) ? { lastError: this.lastErrors.get(id) } : {}),
+        failing: w.failing,
+        consecutiveFailures: w.consecutiveFailures,
+        ...(w.lastError === undefined ? {} : { lastError: w.lastError }),
         ...(alerts.length > 0 ? { alerts } : {}),
       };
     });
     const feeds = Object.fromEntries([...this.feedStates].map(([name, s]) => [name, { state: s.state, detail: s.detail, sinceMs: now - s.since }]));
     const feedsOk = [...this.feedStates.values()].every((s) => s.state === 'open' || s.state === 'done' || s.state === 'idle');
-    return { ok: feedsOk && pairs.every((p) => p.ok), feeds, pairs, gaps: this.gapLog.slice(-100) };
+    const journal = this.journalHealth();
+    return {
+      ok: feedsOk && pairs.every((p) => p.ok) && (journal?.ok ?? true),
+      feeds,
+      pairs,
+      gaps: this.gapLog.slice(-100),
+      ...(journal ? { journal } : {}),
+    };
+  }
+
+  journalHealth(): JournalHealth | undefined {
+    return this.journal ? journalHealth(this.journal.stats(), this.writers.values(), this.options.journalMaxBytes ?? Infinity, this.options.journalMinFreeBytes ?? 0) : undefined;
   }
 
   // Internals ----------------------------------------------------------------------------------
@@ -227,19 +316,107 @@ export class IngestService implements FeedSink {
     const key = `${first.exchange} ${first.marketType} ${first.symbol}`;
     let route = this.routes.get(key);
     if (!route) {
-      const writer = this.writerFor(pairKey(first.exchange, first.marketType, first.symbol));
-      const id = pairId(writer.pair);
-      route = { writer, id, received: this.deps.metrics.received.labels({ pair: id }) };
+      route = this.routeFor(pairKey(first.exchange, first.marketType, first.symbol));
       this.routes.set(key, route);
     }
     route.received.inc(batch.length);
-    if (!route.writer.add(batch)) this.deps.metrics.dropped.inc({ pair: route.id, reason: 'set_aside' }, batch.length);
+    if (!this.journal) {
+      route.writer.add(batch);
+      return;
+    }
+    const out = this.admitted;
+    out.invalid = 0;
+    out.duplicates = 0;
+    out.sample = undefined;
+    const fresh = route.filter.admit(batch, out);
+    if (out.invalid > 0) this.invalid(route.writer.pair, out.invalid, out.sample ?? '');
+    if (out.duplicates > 0) this.deps.metrics.duplicates.inc({ pair: route.id }, out.duplicates);
+    if (fresh.length === 0) return;
+    if (route.writer.pending + route.unwritten + fresh.length > (this.options.maxPairTrail ?? 500_000)) {
+      this.deps.metrics.dropped.inc({ pair: route.id, reason: 'pair_trailing' }, fresh.length);
+      this.sampleLog('pair_trailing', 'pair file too far behind; trades refused (not acknowledged)', { pair: route.id, trades: fresh.length, pending: route.writer.pending });
+      return;
+    }
+    if (this.journal.append(route.id, fresh) >= 0) route.unwritten += fresh.length;
+    else {
+      this.deps.metrics.dropped.inc({ pair: route.id, reason: 'journal_unavailable' }, fresh.length);
+      this.sampleLog('journal_unavailable', 'journal cannot take more; trades refused (not acknowledged)', { pair: route.id, trades: fresh.length });
+    }
+  }
+
+  /** The journal made a group durable: acknowledge it (count, publish) and hand it to the pair files. */
+  private durable(entries: readonly JournalEntry<Trade>[]): void {
+    const m = this.deps.metrics;
+    const now = performance.now();
+    m.journalGroups.inc();
+    for (const entry of entries) {
+      const route = this.routesById.get(entry.pairId);
+      const trades = entry.trades;
+      if (!route || trades.length === 0) continue;
+      route.unwritten -= trades.length;
+      route.stored.inc(trades.length);
+      // Per record (one pair's trades in the group), its oldest trade; see IngestMetrics.receiptToAck.
+      let oldest = trades[0].receivedAt;
+      for (let i = 1; i < trades.length; i++) if (trades[i].receivedAt < oldest) oldest = trades[i].receivedAt;
+      m.receiptToAck.observe((now - oldest) / 1000);
+      this.deps.tickerplant?.publish(route.writer.pair, trades);
+      route.writer.add(trades, entry.lsn);
+    }
+  }
+
+  private async recover(factory: JournalFactory): Promise<void> {
+    const m = this.deps.metrics;
+    const { journal, scan } = factory({
+      durable: (entries) => this.durable(entries),
+      writeFailed: (err, attempt, retryInMs) => reportWriteFailure(err, attempt, retryInMs, m, this.deps.logger),
+      writeRecovered: (since, attempts) => this.deps.logger.warn('journal writes work again', { failedForMs: Date.now() - since, attempts }),
+    });
+    this.journal = journal;
+    m.watchJournal(this);
+    reportDefects(scan.defects, m, this.deps.logger);
+    const now = performance.now();
+    const { replayed, checkpoint } = reapplyJournal(scan.records, (id) => this.routeFor(toPairKey(id)));
+    this.lastCheckpoint = checkpoint;
+    m.journalReplayed.inc(replayed);
+    this.deps.logger.info('journal opened', { segments: scan.segments.length, records: scan.records.length, lastLsn: scan.lastLsn, replayedTrades: replayed });
+    if (replayed > 0) {
+      await this.flushAll();
+      this.deps.logger.info('journal re-applied to pair files', { trades: replayed, ms: Math.round(performance.now() - now) });
+    }
+    this.releaseJournal();
+    this.checkpointTimer = setInterval(() => this.writeCheckpoint(), this.options.checkpointMs ?? 1000);
+    this.checkpointTimer.unref();
+  }
+
+  /** Per pair, the LSN up to which its pair file holds everything; written only when it moved. */
+  private writeCheckpoint(): void {
+    const journal = this.journal;
+    if (!journal) return;
+    const durable = journal.stats().durableLsn;
+    const changed = new Map<string, number>();
+    for (const [id, route] of this.routesById) {
+      const oldest = route.writer.oldestLsn;
+      const upTo = oldest === undefined ? durable : oldest - 1;
+      if ((this.lastCheckpoint.get(id) ?? -1) !== upTo) changed.set(id, upTo);
+    }
+    if (changed.size === 0) return;
+    for (const [id, lsn] of changed) this.lastCheckpoint.set(id, lsn);
+    journal.checkpoint(this.lastCheckpoint);
+    this.releaseJournal();
+  }
+
+  /** Deletes the journal segments every pair file has caught up with. */
+  private releaseJournal(): void {
+    if (!this.journal) return;
+    let low = Infinity;
+    for (const w of this.writers.values()) low = Math.min(low, w.oldestLsn ?? Infinity);
+    this.journal.release(low);
   }
 
   /** Backpressure: pause every feed while too much is taken but not yet committed. */
   private checkPressure(): void {
-    const high = this.options.maxPending ?? Math.max(50_000, this.options.maxBatch * 20);
-    let pending = 0;
+    const high = this.options.maxPending ?? Math.max(this.journal ? 1_000_000 : 50_000, this.options.maxBatch * 20);
+    let pending = this.journal?.stats().unwrittenTrades ?? 0;
     for (const writer of this.writers.values()) pending += writer.pending;
     if (!this.paused && pending > high) {
       this.paused = true;
@@ -251,57 +428,67 @@ export class IngestService implements FeedSink {
     }
   }
 
-  private writerFor(pair: PairKey): PairWriter {
+  private routeFor(pair: PairKey): Route {
     const id = pairId(pair);
-    let writer = this.writers.get(id);
-    if (writer) return writer;
-    writer = new PairWriter(
+    const known = this.routesById.get(id);
+    if (known) return known;
+    const writer = new PairWriter(
       pair,
       {
         append: (p, batch) => this.deps.store.append(p, batch),
         slots: this.slots,
         flushCandles: (p) => this.deps.store.flushCandles(p),
         committed: (p, batch, inserted, commitMs) => this.committed(id, p, batch, inserted, commitMs),
-        failed: (_p, error, setAside, dropped) => this.failed(id, error, setAside, dropped),
-        invalid: (_p, count, sample) => {
-          this.deps.metrics.rejected.inc({ reason: 'invalid_tick' }, count);
-          this.deps.logger.warn('invalid trades dropped before storage', { pair: id, count, sample: sample.slice(0, 200) });
-        },
+        failed: (_p, error, failures, retryInMs, dropped) => this.failed(id, error, failures, retryInMs, dropped),
+        invalid: (p, count, sample) => this.invalid(p, count, sample),
       },
-      this.options,
+      this.journal || this.deps.journal ? { ...this.options, maxBuffered: Infinity } : this.options,
     );
+    const m = this.deps.metrics;
+    const route: Route = { writer, id, received: m.received.labels({ pair: id }), stored: m.stored.labels({ pair: id }), filter: new AdmitFilter(), unwritten: 0 };
     this.writers.set(id, writer);
+    this.routesById.set(id, route);
     this.deps.tickerplant?.announce(pair);
-    return writer;
+    return route;
+  }
+
+  private invalid(pair: PairKey, count: number, sample: string): void {
+    this.deps.metrics.rejected.inc({ reason: 'invalid_tick' }, count);
+    this.deps.logger.warn('invalid trades dropped before storage', { pair: pairId(pair), count, sample: sample.slice(0, 200) });
   }
 
   private committed(id: string, pair: PairKey, batch: readonly Trade[], inserted: number, commitMs: number): void {
     const m = this.deps.metrics;
-    m.stored.inc({ pair: id }, inserted);
+    const journaled = this.journal !== undefined;
+    if (journaled) m.written.inc({ pair: id }, inserted);
+    else m.stored.inc({ pair: id }, inserted);
     if (batch.length > inserted) m.duplicates.inc({ pair: id }, batch.length - inserted);
     m.batchCommit.observe(commitMs / 1000);
     // Per batch, its oldest trade (see IngestMetrics.receiptToCommit).
     let oldest = Number.POSITIVE_INFINITY;
     for (const trade of batch) if (trade.receivedAt < oldest) oldest = trade.receivedAt;
-    if (batch.length > 0) m.receiptToCommit.observe((performance.now() - oldest) / 1000);
-    this.lastErrors.delete(id);
-    this.deps.tickerplant?.publish(pair, batch);
+    if (batch.length === 0) return;
+    const waited = (performance.now() - oldest) / 1000;
+    m.receiptToCommit.observe(waited);
+    if (!journaled) {
+      m.receiptToAck.observe(waited);
+      this.deps.tickerplant?.publish(pair, batch);
+    }
   }
 
-  private failed(id: string, error: unknown, setAside: boolean, dropped: number): void {
+  private failed(id: string, error: unknown, failures: number, retryInMs: number, dropped: number): void {
     const message = error instanceof Error ? error.message : String(error);
-    this.lastErrors.set(id, message);
     this.deps.metrics.flushFailures.inc({ pair: id });
-    if (dropped > 0) this.deps.metrics.dropped.inc({ pair: id, reason: setAside ? 'set_aside' : 'buffer_overflow' }, dropped);
-    this.deps.logger.error(setAside ? 'pair set aside after repeated write failures' : 'batch write failed; will retry', {
-      pair: id,
-      err: error instanceof Error ? error : message,
-      dropped,
-    });
-    const retryMs = this.options.setAsideRetryMs ?? 60_000;
-    if (setAside && retryMs > 0) {
-      const writer = this.writers.get(id);
-      setTimeout(() => writer?.reinstate(), retryMs).unref();
-    }
+    if (dropped > 0) this.deps.metrics.dropped.inc({ pair: id, reason: 'buffer_overflow' }, dropped);
+    this.deps.logger.error('pair file write failed; retrying with backoff', { pair: id, err: error instanceof Error ? error : message, failures, retryInMs, dropped });
+  }
+
+  /** Logs at most `rejectSamplesPerMinute` lines per kind per minute. */
+  private sampleLog(kind: string, msg: string, fields: Record<string, unknown>): void {
+    const minute = Math.floor(Date.now() / 60_000);
+    const seen = this.rejectSamples.get(kind);
+    const count = seen && seen.minute === minute ? seen.count + 1 : 1;
+    this.rejectSamples.set(kind, { minute, count });
+    if (count <= (this.options.rejectSamplesPerMinute ?? 5)) this.deps.logger.warn(msg, fields);
   }
 }

@@ -31,7 +31,7 @@ describe('one trade id must not poison a pair (real pair files, a local Binance-
     logs.length = 0;
     service = new IngestService(
       { store: new PoolPairStore(pool), metrics, logger: createLogger({ write: (l) => logs.push(l), level: 'debug' }) },
-      { maxBatch: 1000, maxDelayMs: 10, maxFailures: 3, maxBuffered: 10_000, setAsideRetryMs: 0 },
+      { maxBatch: 1000, maxDelayMs: 10, maxFailures: 3, maxBuffered: 10_000 },
     );
     const feed = new BinanceFeed({ market: 'usdm', symbols: ['BTCUSDT'], wsUrl: fake.wsUrl, restUrl: fake.restUrl, staleTimeoutMs: 0, pingIntervalMs: 0, backfill: false });
     await service.start([feed]);

@@ -30,7 +30,7 @@ class Run {
     const store = new PoolPairStore(this.pool);
     this.service = new IngestService(
       { store, metrics: this.metrics, logger: createLogger({ write: (l) => this.logs.push(l), level: 'debug' }), resume: new FeedResumeStore(store, dataDir) },
-      { maxBatch: 1000, maxDelayMs: 10, maxFailures: 3, maxBuffered: 10_000, setAsideRetryMs: 0 },
+      { maxBatch: 1000, maxDelayMs: 10, maxFailures: 3, maxBuffered: 10_000 },
     );
   }
 

@@ -26,7 +26,7 @@ describe('staleness is judged on trades, per stream (a server that answers pings
     metrics = new IngestMetrics();
     service = new IngestService(
       { store: new PoolPairStore(pool), metrics, logger: createLogger({ write: () => undefined }) },
-      { maxBatch: 1000, maxDelayMs: 10, maxFailures: 3, maxBuffered: 10_000, setAsideRetryMs: 0 },
+      { maxBatch: 1000, maxDelayMs: 10, maxFailures: 3, maxBuffered: 10_000 },
     );
   });
 
