@@ -28,9 +28,11 @@ export interface IngestNodeDeps {
   readonly pairs: readonly PairKey[];
 }
 
-/** The flush side of the ingest service a handover needs: everything taken so far acknowledged. */
+/** What a handover needs of the ingest service: everything taken so far acknowledged, and a fresh start of a pair. */
 export interface IngestFlush {
   flushAll(): Promise<void>;
+  /** Ids this process acknowledged for the pair before are taken again (see IngestService.forgetAdmitted). */
+  forgetAdmitted(pair: PairKey): void;
 }
 
 /**
@@ -157,6 +159,7 @@ export class IngestNode {
 
   private async acquired(pair: string, info: LeaseAcquired): Promise<void> {
     const key = toPairKey(pair);
+    this.flush?.forgetAdmitted(key);
     const state = await this.sink.begin(pair);
     const rebuilt = state.last ? await this.rebuild(pair, state.lastSeq, state.last.timeMs) : 0;
     // Lost meanwhile (a renewal came too late): the lost handler has run; starting the feed now would leave it running unheld.

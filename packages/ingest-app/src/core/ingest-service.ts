@@ -76,7 +76,7 @@ interface Route {
   readonly id: string;
   readonly received: { inc(by?: number): void };
   readonly stored: { inc(by?: number): void };
-  readonly filter: AdmitFilter;
+  filter: AdmitFilter;
   /** Trades appended to the journal and not yet durable (so not yet with the writer). */
   unwritten: number;
 }
@@ -236,6 +236,17 @@ export class IngestService implements FeedSink {
 
   async flushAll(): Promise<void> {
     await Promise.all([...this.writers.values()].map((w) => w.flush().catch(() => undefined)));
+  }
+
+  /**
+   * The pair's admit filter forgets what this process acknowledged. A cluster node that takes a
+   * pair back may have journaled ids after it lost the lease that never reached the stream; the
+   * stream's next owner died before publishing them too, so the backfill brings them again and
+   * they must be taken (the pair file dedupes what it already holds).
+   */
+  forgetAdmitted(pair: PairKey): void {
+    const route = this.routesById.get(pairId(pair));
+    if (route) route.filter = new AdmitFilter();
   }
 
   /** Retention over every known pair on its data clock; returns the duration in ms. */

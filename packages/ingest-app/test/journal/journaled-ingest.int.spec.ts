@@ -99,6 +99,29 @@ describe('IngestService with the journal', () => {
     }
   });
 
+  it('takes a pair\'s trades again after forgetAdmitted, as a cluster node that takes a pair back must (the stream never got them)', async () => {
+    const { pool, metrics, service, published } = setup({ maxDelayMs: 50 });
+    try {
+      const a = makeTrades('AAA', 300);
+      await service.start([]);
+      service.trades(a.slice(0, 200));
+      await until(async () => (await metricValue(metrics.stored)) === 200);
+      // The repeat of what this process acknowledged is refused ...
+      service.trades(a.slice(100, 200));
+      await until(async () => (await metricValue(metrics.duplicates, { pair: 'binance:spot:AAA' })) === 100);
+      // ... until the node starts the pair afresh: the backfill's 100..300 are acknowledged and published again.
+      service.forgetAdmitted(pairKey('binance', 'spot', 'AAA'));
+      service.trades(a.slice(100));
+      await until(async () => (await metricValue(metrics.stored)) === 400);
+      expect(published.ids.get('binance:spot:AAA')).toEqual([...ids(a.slice(0, 200)), ...ids(a.slice(100))]);
+      await service.stop();
+      // The pair file holds each trade once.
+      expect(await storedIds(pool, 'AAA')).toEqual(ids(a));
+    } finally {
+      await pool.closeAll();
+    }
+  });
+
   it('on start re-applies what the journal holds past each pair checkpoint to the pair files, before taking new trades', async () => {
     const a = makeTrades('AAA', 300);
     const b = makeTrades('BBB', 200);
