@@ -79,6 +79,8 @@ interface SymbolState {
   lastDataAt: number;
   /** The connection that carries the symbol's stream. */
   socket?: ReconnectingSocket;
+  /** Set while a new gap's record is being saved: the symbol's trades wait for it (see gate). */
+  gate?: Promise<void>;
 }
 
 function isObject(value: unknown): value is Json {
@@ -192,6 +194,28 @@ export class BinanceFeed implements Feed {
       },
       changed: (symbol) => this.savePendingGaps(symbol),
     });
+  }
+
+  /**
+   * Trades past a new gap wait until the gap's record is durable. Delivered first, they could be
+   * stored and the process killed before the record was written: the restart would continue from
+   * them and the hole would be forgotten. Held back, a kill leaves the last stored trade before the
+   * hole, and the restart backfills from there.
+   */
+  private gate(state: SymbolState): void {
+    const save = this.saving.get(state.pair.symbol);
+    if (!save) return;
+    const gate: Promise<void> = save.then(() => {
+      if (state.gate !== gate) return;
+      state.gate = undefined;
+      if (state.batch.length === 0) return;
+      this.ready.push(state);
+      if (!this.deliveryQueued) {
+        this.deliveryQueued = true;
+        queueMicrotask(this.deliver);
+      }
+    });
+    state.gate = gate;
   }
 
   /** Saves a symbol's pending gaps now, one save at a time per symbol (the newest state wins). */
@@ -329,7 +353,10 @@ export class BinanceFeed implements Feed {
         return true;
       case 'new':
         if (verdict.refuted) this.dropHeld(state, verdict.refuted, id);
-        if (verdict.gap) this.gaps.schedule(state.pair.symbol, state.sequence, verdict.gap);
+        if (verdict.gap) {
+          this.gaps.schedule(state.pair.symbol, state.sequence, verdict.gap);
+          this.gate(state);
+        }
         return true;
     }
   }
@@ -395,6 +422,8 @@ export class BinanceFeed implements Feed {
   private deliverReady(): void {
     this.deliveryQueued = false;
     for (const state of this.ready) {
+      // Kept in state.batch; the gate queues it once the gap's record is saved.
+      if (state.gate) continue;
       const batch = state.batch;
       state.batch = [];
       this.sink?.trades(batch);

@@ -8,11 +8,11 @@ import { IngestMetrics } from '../../src/core/ingest-metrics';
 import { IngestService } from '../../src/core/ingest-service';
 import { BinanceFeed, type BinanceFeedOptions } from '../../src/feeds/binance-feed';
 import { BybitFeed } from '../../src/feeds/bybit-feed';
-import type { Feed, TradeGap } from '../../src/feeds/feed';
+import type { Feed, PendingGap, TradeGap } from '../../src/feeds/feed';
 import { FeedResumeStore } from '../../src/feeds/feed-resume-store';
 import { PoolPairStore } from '../../src/storage/pool-pair-store';
 import { bybitTrade, FakeBinance, FakeBybit, loadTrades, tradeMessage, useTempDir, type CsvTrade } from '@market-data/testing';
-import { until } from './recording-sink';
+import { RecordingSink, until } from './recording-sink';
 
 const SPOT = loadTrades('binance-spot-BTCUSDT-trades-2024-08-08T2354.csv');
 const BTC = pairKey('binance', 'spot', 'BTCUSDT');
@@ -140,6 +140,39 @@ describe('a restarted ingester finds and fills what it missed (real pair files, 
     await until(async () => (await metricValue(second.metrics.stored)) === 15, 'the saved gap filled');
     await until(async () => !existsSync(file), 'its file cleared while running', 20_000);
     expect(await second.ids(BTC)).toEqual(ids(rows.slice(0, 30)));
+  });
+
+  it('trades past a new gap wait until the gap is saved, so a kill -9 during the save cannot store them with the gap forgotten', async () => {
+    const rows = SPOT.slice(2200, 2240);
+    fake.trades.set('BTCUSDT', rows);
+    fake.beforeReply = () => new Promise<void>(() => undefined);
+    let saved: () => void = () => undefined;
+    const saves: (readonly PendingGap[])[] = [];
+    const sink = new (class extends RecordingSink {
+      savePendingGaps(_pair: unknown, gaps: readonly PendingGap[]): Promise<void> {
+        saves.push(gaps);
+        // Only the first save (the new gap's) is held; the one at stop completes.
+        return saves.length > 1 ? Promise.resolve() : new Promise<void>((resolve) => (saved = resolve));
+      }
+    })();
+    const feed = binance({ restTimeoutMs: 60_000 });
+    try {
+      await feed.start(sink);
+      fake.send(fake.latest(), ...rows.slice(0, 10).map(msg));
+      await until(() => sink.received.length === 10, 'the trades before the gap');
+      fake.send(fake.latest(), ...rows.slice(25, 30).map(msg), ...rows.slice(30, 32).map(msg));
+      await until(() => saves.length === 1, 'the gap being saved');
+      // A save that has not finished: nothing past the gap is handed on (a kill now loses no record).
+      await new Promise((r) => setTimeout(r, 200));
+      expect(sink.ids()).toEqual(ids(rows.slice(0, 10)));
+      saved();
+      await until(() => sink.received.length === 17, 'the trades past the gap once it is saved');
+      expect(sink.ids()).toEqual(ids([...rows.slice(0, 10), ...rows.slice(25, 32)]));
+    } finally {
+      fake.beforeReply = undefined;
+      saved();
+      await feed.stop();
+    }
   });
 
   it('Bybit: the first trade after a restart reports the downtime as a gap by time (ids cannot be fetched)', async () => {
