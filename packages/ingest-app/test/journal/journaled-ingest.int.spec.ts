@@ -40,14 +40,18 @@ function setup(options: Partial<IngestServiceOptions> = {}, journalOptions: Part
   const metrics = new IngestMetrics();
   const logs: string[] = [];
   const logger = createLogger({ write: (l) => logs.push(l), level: 'debug' });
-  const journal: JournalFactory = (hooks) =>
-    SegmentJournal.open({ dir: journalDir(dir.path), segmentBytes: 1 << 20, groupCommitMs: 0, maxUnwrittenTrades: 100_000, diskCheckMs: 0, retryMs: 20, retryMaxMs: 40, ...journalOptions }, hooks, logger);
+  const opened: SegmentJournal<Trade>[] = [];
+  const journal: JournalFactory = (hooks) => {
+    const result = SegmentJournal.open<Trade>({ dir: journalDir(dir.path), segmentBytes: 1 << 20, groupCommitMs: 0, maxUnwrittenTrades: 100_000, diskCheckMs: 0, retryMs: 20, retryMaxMs: 40, ...journalOptions }, hooks, logger);
+    opened.push(result.journal);
+    return result;
+  };
   const published = new PublishLog();
   const service = new IngestService(
     { store: new PoolPairStore(pool), metrics, logger, tickerplant: published, journal },
     { maxBatch: 1000, maxDelayMs: 200, maxFailures: 2, maxBuffered: 100_000, retryMs: 50, retryMaxMs: 200, ...options },
   );
-  return { pool, metrics, service, logs, published };
+  return { pool, metrics, service, logs, published, opened };
 }
 
 async function until(pred: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
@@ -159,13 +163,15 @@ describe('IngestService with the journal', () => {
     const a = makeTrades('AAA', 400);
     await leaveJournal([['binance:spot:AAA', a]]);
     for (let run = 0; run < 2; run++) {
-      const { pool, service } = setup({ checkpointMs: 3_600_000 });
+      const { pool, service, opened } = setup({ checkpointMs: 3_600_000 });
       try {
         await service.start([]);
         await service.flushAll();
         expect(await storedIds(pool, 'AAA')).toEqual(ids(a));
       } finally {
-        // No stop(): as if killed, so no checkpoint says the file has them.
+        // No stop(): as if killed, so no checkpoint says the file has them. Only the journal's
+        // files and I/O thread are released (a kill would), else they keep jest from exiting.
+        for (const j of opened) await j.close();
         await pool.closeAll();
       }
     }
