@@ -25,3 +25,5 @@ export * from './nats-tls';
 export * from './nats-jwt';
 export * from './nats-proxy';
 export * from './fake-binance-market';
+export * from './nats-credentials';
+export * from './metric-sum';
