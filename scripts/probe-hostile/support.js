@@ -1,8 +1,8 @@
 'use strict';
 // What every case of the hostile probe shares: built apps as child processes, temp dirs removed
-// at the end, the ingester's HTTP endpoints, raw WebSocket frames, and stored trade ids.
+// at the end, the ingester's HTTP endpoints and stored trade ids (raw WebSocket frames and the
+// hostile ones come from @market-data/testing, as the ingester's hostile-subscriber spec uses them).
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const WebSocket = require('ws');
@@ -101,45 +101,6 @@ async function metricSum(url, name, fragment = '') {
     .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
 }
 
-/** A client frame, masked as RFC 6455 requires unless told otherwise. */
-function frame(opcode, payload, { fin = true, rsv = 0, mask = true, declaredLength } = {}) {
-  const length = declaredLength ?? payload.length;
-  const head = [(fin ? 0x80 : 0) | (rsv << 4) | opcode];
-  const maskBit = mask ? 0x80 : 0;
-  if (length < 126) head.push(maskBit | length);
-  else if (length < 65_536) head.push(maskBit | 126, length >> 8, length & 0xff);
-  else {
-    const big = Buffer.alloc(8);
-    big.writeBigUInt64BE(BigInt(length));
-    head.push(maskBit | 127, ...big);
-  }
-  if (!mask) return Buffer.concat([Buffer.from(head), payload]);
-  const key = Buffer.from([0x12, 0x34, 0x56, 0x78]);
-  return Buffer.concat([Buffer.from(head), key, Buffer.from(payload.map((b, i) => b ^ key[i % 4]))]);
-}
-
-/** Opens /subscribe by hand, so that any bytes can follow the handshake. */
-function rawUpgrade(url) {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(port), hostname);
-    socket.once('error', reject);
-    let answer = '';
-    socket.on('data', function onData(chunk) {
-      answer += chunk.toString('latin1');
-      if (!answer.includes('\r\n\r\n')) return;
-      socket.off('data', onData);
-      socket.on('error', () => undefined);
-      if (!answer.startsWith('HTTP/1.1 101')) reject(new Error(`upgrade refused: ${answer.split('\r\n')[0]}`));
-      else resolve(socket);
-    });
-    socket.write(
-      'GET /subscribe HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-    );
-  });
-}
-
 /** Sends one subscribe message; resolves with what came back and how the ingester closed (if it did within waitMs). */
 function subscribeOnce(url, message, waitMs = 3000, headers = {}) {
   return new Promise((resolve) => {
@@ -207,6 +168,6 @@ function errorLines(app) {
 }
 
 module.exports = {
-  MiB, sleep, tempDir, startIngester, stopAll, removeDirs, until, get, healthz, metric, frame, rawUpgrade,
+  MiB, sleep, tempDir, startIngester, stopAll, removeDirs, until, get, healthz, metric,
   subscribeOnce, metricSum, storedIds, query, loadTrades, stop, errorLines,
 };

@@ -27,3 +27,5 @@ export * from './nats-proxy';
 export * from './fake-binance-market';
 export * from './nats-credentials';
 export * from './metric-sum';
+export * from './raw-websocket';
+export * from './hostile-frames';
