@@ -5,8 +5,8 @@
 const fs = require('node:fs');
 const WebSocket = require('ws');
 const { MarketDataClient } = require('@market-data/client');
-const { HOSTILE_FRAMES: HOSTILE, rawUpgrade } = require('@market-data/testing');
-const { MiB, sleep, tempDir, startIngester, until, get, healthz, metric, subscribeOnce } = require('./support');
+const { HOSTILE_FRAMES: HOSTILE, metricSum: metric, rawUpgrade } = require('@market-data/testing');
+const { MiB, sleep, tempDir, startIngester, until, healthz, subscribeOnce } = require('./support');
 
 const PAIR = 'synthetic:spot:BTCUSDT';
 
@@ -17,13 +17,7 @@ const STALL_LIMIT_MS = 90_000;
 const short = (text, n = 70) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
 
 /** Every trade stored so far, over all pairs. */
-async function storedTotal(url) {
-  const { body } = await get(`${url}/metrics`, { timeoutMs: 10_000 });
-  return body
-    .split('\n')
-    .filter((l) => l.startsWith('ingest_trades_stored_total{'))
-    .reduce((s, l) => s + Number(l.split(' ').pop()), 0);
-}
+const storedTotal = (url) => metric(url, 'ingest_trades_stored_total');
 
 /**
  * A subscriber that reads until its first replay page arrives and then never reads again: the

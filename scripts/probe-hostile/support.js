@@ -2,23 +2,16 @@
 // What every case of the hostile probe shares: built apps as child processes, temp dirs removed
 // at the end, the ingester's HTTP endpoints and stored trade ids (raw WebSocket frames and the
 // hostile ones come from @market-data/testing, as the ingester's hostile-subscriber spec uses them).
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
 const WebSocket = require('ws');
-const { ChildApp, INGEST_MAIN, REALDATA } = require('@market-data/testing');
+const { ChildApp, INGEST_MAIN, TempDirs, until } = require('@market-data/testing');
 const { executeQuery, openPairDatabase, toPairKey } = require('@market-data/storage-core');
 
 const MiB = 1024 * 1024;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const children = new Set();
-const dirs = [];
+const dirs = new TempDirs();
 
-function tempDir(prefix) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `probe-hostile-${prefix}-`));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = (prefix) => dirs.make(`probe-hostile-${prefix}-`);
 
 /** The built ingester as a real process (ChildApp from @market-data/testing), killed at the end. */
 function startIngester(args, env) {
@@ -55,15 +48,7 @@ async function stopAll() {
 }
 
 function removeDirs() {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-}
-
-async function until(pred, ms, what) {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(25);
-  }
+  dirs.removeAll();
 }
 
 /** GET url; resolves { status, body } (body parsed as JSON when it is). */
@@ -83,22 +68,6 @@ async function healthz(url, timeoutMs = 5000) {
   const started = performance.now();
   const { status, body } = await get(`${url}/healthz`, { timeoutMs });
   return { status, body, ms: performance.now() - started };
-}
-
-/** One sample of a Prometheus metric: name plus labels as written (`{pair="..."}`), 0 when absent. */
-async function metric(url, name, labels = '') {
-  const { body } = await get(`${url}/metrics`, { timeoutMs: 10_000 });
-  const line = body.split('\n').find((l) => l.startsWith(`${name}${labels} `));
-  return line === undefined ? 0 : Number(line.split(' ').pop());
-}
-
-/** The sum of a metric's samples whose labels include `fragment` (e.g. `reason="bad_price"`). */
-async function metricSum(url, name, fragment = '') {
-  const { body } = await get(`${url}/metrics`, { timeoutMs: 10_000 });
-  return body
-    .split('\n')
-    .filter((l) => l.startsWith(`${name}{`) && l.includes(fragment))
-    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
 }
 
 /** Sends one subscribe message; resolves with what came back and how the ingester closed (if it did within waitMs). */
@@ -144,15 +113,6 @@ async function query(dataDir, pair, sql) {
   }
 }
 
-/** Recorded Binance trades (`trade_id,price,qty,time,is_buyer_maker[,type]`), strings as sent. */
-function loadTrades(file) {
-  const lines = fs.readFileSync(path.join(REALDATA, file), 'utf8').trim().split('\n').slice(1);
-  return lines.map((line) => {
-    const [id, price, qty, time, m] = line.trim().split(',');
-    return { id: Number(id), price, qty, time: Number(time), isBuyerMaker: m === 'true' };
-  });
-}
-
 /** SIGTERM and the exit code (SIGKILL after 30 s). */
 async function stop(app) {
   app.kill('SIGTERM');
@@ -168,6 +128,5 @@ function errorLines(app) {
 }
 
 module.exports = {
-  MiB, sleep, tempDir, startIngester, stopAll, removeDirs, until, get, healthz, metric,
-  subscribeOnce, metricSum, storedIds, query, loadTrades, stop, errorLines,
+  MiB, sleep, tempDir, startIngester, stopAll, removeDirs, until, get, healthz, subscribeOnce, storedIds, query, stop, errorLines,
 };
