@@ -11,12 +11,9 @@
 // Flags: --pairs 12 --rate 300 (trades/s per pair) --seconds 15 --kills 10 --ttl 3000
 'use strict';
 require('reflect-metadata');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
 const { container } = require('tsyringe');
 const { numberArg: arg } = require('./cli-args');
-const { ChildApp, FakeBinanceMarket, INGEST_MAIN, NatsServer, until } = require('../packages/testing/dist');
+const { ChildApp, FakeBinanceMarket, INGEST_MAIN, metricSum, NatsServer, TempDirs, until } = require('../packages/testing/dist');
 const { connectBus, registerNatsBus, TradeConsumerGroup } = require('../packages/client/dist');
 
 const PAIRS = arg('pairs', 12);
@@ -27,27 +24,16 @@ const TTL = arg('ttl', 3000);
 const STREAM_BYTES = 1024 * 1024 * 1024;
 const SYMBOLS = Array.from({ length: PAIRS }, (_, i) => `P${String(i).padStart(3, '0')}USDT`);
 const PAIR_IDS = SYMBOLS.map((s) => `binance:spot:${s}`);
-const dirs = [];
-const temp = (p) => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), p));
-  dirs.push(d);
-  return d;
-};
+const dirs = new TempDirs('bench-cluster-');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs, p) => (xs.length === 0 ? NaN : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]);
 
 function ingestArgs(market, extra) {
   return [
-    '--source', 'live', '--pairs', PAIR_IDS.join(','), '--data-dir', temp('bench-cluster-'), '--listen', '127.0.0.1:0',
+    '--source', 'live', '--pairs', PAIR_IDS.join(','), '--data-dir', dirs.make(), '--listen', '127.0.0.1:0',
     '--binance-spot-ws', market.wsUrl, '--binance-spot-rest', market.restUrl, '--retention-interval-ms', '0', '--storage-threads', '0',
     ...extra,
   ];
-}
-async function metricSum(url, name) {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.split(' ').pop());
-  return sum;
 }
 async function pairsOf(url) {
   try {
@@ -156,7 +142,7 @@ async function main() {
     market.halt();
     await market.stop();
     await server.stop();
-    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    dirs.removeAll();
   }
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');
 }

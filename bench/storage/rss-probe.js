@@ -7,9 +7,9 @@
 // write path's own memory from the table data's; <layout> is `attached` (one shared instance) or
 // `instance-per-file` (see pair-set.js). Ticks are generated batch by batch, so the benchmark's
 // own data does not inflate the RSS. Prints one JSON line.
-const { DuckDBTimestampValue } = require('@duckdb/node-api');
 const { appendTicks } = require('@market-data/storage-core');
 const { openPairSet } = require('./pair-set');
+const { appendRaw } = require('./write-variants');
 const { makeTickRange, random } = require('./synthetic-ticks');
 
 function sample() {
@@ -17,18 +17,6 @@ function sample() {
   global.gc?.();
   const { rss, heapUsed } = process.memoryUsage();
   return { rss, heapUsed };
-}
-
-function appendRaw(appender, ticks) {
-  for (const t of ticks) {
-    appender.appendTimestamp(new DuckDBTimestampValue(BigInt(Math.round(t.timestamp * 1000))));
-    appender.appendDouble(t.price);
-    appender.appendDouble(t.volume);
-    appender.appendVarchar(t.side);
-    appender.appendVarchar(String(t.tradeId));
-    appender.endRow();
-  }
-  appender.flushSync();
 }
 
 async function main() {

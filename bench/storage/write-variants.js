@@ -52,38 +52,33 @@ async function appendTicksVariant(set, slices, batch) {
   return { ...result, expectedCount: result.rows + set.dbs.length };
 }
 
+/** Appends `ticks` as `ticks` rows through DuckDB's row appender, then flushes: no validation, no dedupe. */
+function appendRaw(appender, ticks) {
+  for (const t of ticks) {
+    appender.appendTimestamp(new DuckDBTimestampValue(BigInt(Math.round(t.timestamp * 1000))));
+    appender.appendDouble(t.price);
+    appender.appendDouble(t.volume);
+    appender.appendVarchar(t.side);
+    appender.appendVarchar(String(t.tradeId));
+    appender.endRow();
+  }
+  appender.flushSync();
+}
+
 /** (c) DuckDB's row appender straight into `ticks`: no validation, no dedupe, flushSync per batch. */
 async function rawAppenderVariant(set, slices, batch) {
   const appenders = [];
   for (let p = 0; p < set.dbs.length; p++) {
     const appender = await set.dbs[p].connection.createAppender('ticks');
-    const w = warmUpTick(p);
-    appender.appendTimestamp(new DuckDBTimestampValue(BigInt(Math.round(w.timestamp * 1000))));
-    appender.appendDouble(w.price);
-    appender.appendDouble(w.volume);
-    appender.appendVarchar(w.side);
-    appender.appendVarchar(w.tradeId);
-    appender.endRow();
-    appender.flushSync();
+    appendRaw(appender, [warmUpTick(p)]);
     appenders.push(appender);
   }
   try {
-    const result = await batched(set, slices, batch, (p, ticks) => {
-      const appender = appenders[p];
-      for (const t of ticks) {
-        appender.appendTimestamp(new DuckDBTimestampValue(BigInt(Math.round(t.timestamp * 1000))));
-        appender.appendDouble(t.price);
-        appender.appendDouble(t.volume);
-        appender.appendVarchar(t.side);
-        appender.appendVarchar(String(t.tradeId));
-        appender.endRow();
-      }
-      appender.flushSync();
-    });
+    const result = await batched(set, slices, batch, (p, ticks) => appendRaw(appenders[p], ticks));
     return { ...result, expectedCount: result.rows + set.dbs.length };
   } finally {
     for (const appender of appenders) appender.closeSync();
   }
 }
 
-module.exports = { perRowInsert, appendTicksVariant, rawAppenderVariant, SEED_INSERT };
+module.exports = { perRowInsert, appendTicksVariant, rawAppenderVariant, appendRaw, SEED_INSERT };

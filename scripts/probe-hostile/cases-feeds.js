@@ -2,7 +2,8 @@
 // Hostile exchanges (issue 12 items 3, 4 and 5): a restart while the exchange goes on, trades that
 // must be refused alone, and a socket that answers pings but sends no trades. Each case runs the
 // built ingester against the in-script Binance spot fake with real recorded trades.
-const { sleep, tempDir, startIngester, until, healthz, metric, metricSum, storedIds, query, loadTrades, stop, errorLines } = require('./support');
+const { loadTrades, metricSum } = require('@market-data/testing');
+const { sleep, tempDir, startIngester, until, healthz, storedIds, query, stop, errorLines } = require('./support');
 const { FakeBinance, spotTradeFrame } = require('./fake-binance');
 
 const PAIR = 'binance:spot:BTCUSDT';
@@ -15,7 +16,7 @@ function ingesterArgs(dataDir, fake, extra = []) {
   ];
 }
 
-const stored = (url) => metric(url, 'ingest_trades_stored_total', `{pair="${PAIR}"}`);
+const stored = (url) => metricSum(url, 'ingest_trades_stored_total', { pair: PAIR });
 const frames = (rows) => rows.map((r) => spotTradeFrame('BTCUSDT', r));
 
 async function withFake(fn) {
@@ -80,7 +81,7 @@ async function run(check) {
       await sleep(1000); // the two poisoned ids may come back by REST backfill, as the real trades
 
       const rejected = {};
-      for (const reason of ['bad_trade_id', 'bad_volume', 'bad_price']) rejected[reason] = await metricSum(url, 'ingest_messages_rejected_total', `reason="${reason}"`);
+      for (const reason of ['bad_trade_id', 'bad_volume', 'bad_price']) rejected[reason] = await metricSum(url, 'ingest_messages_rejected_total', { reason });
       const health = (await healthz(url)).body;
       const pair = (health.pairs ?? []).find((p) => p.pair === PAIR) ?? {};
       const alerts = (pair.alerts ?? []).map((a) => a.kind);

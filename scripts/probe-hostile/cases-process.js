@@ -5,6 +5,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { fork } = require('node:child_process');
 const WebSocket = require('ws');
+const { sumMetricText } = require('@market-data/testing');
 const { sleep, tempDir, startIngester, until, get, subscribeOnce, storedIds, stop } = require('./support');
 
 const TOKEN = 'probe-hostile-token-0123456789abcdef';
@@ -178,8 +179,8 @@ function startExchange() {
 /** Trades stored by this run so far (all pairs), or with `pairs` how many pairs have some. */
 async function storedNow(url, pairs = false) {
   const { body } = await get(`${url}/metrics`, { timeoutMs: 10_000 });
-  const values = body.split('\n').filter((l) => l.startsWith('ingest_trades_stored_total{')).map((l) => Number(l.split(' ').pop()));
-  return pairs ? values.filter((v) => v > 0).length : values.reduce((a, b) => a + b, 0);
+  if (!pairs) return sumMetricText(body, 'ingest_trades_stored_total');
+  return PAIRS.filter((pair) => sumMetricText(body, 'ingest_trades_stored_total', { pair }) > 0).length;
 }
 
 /** Each pair's smallest acknowledged trade id. */

@@ -5,28 +5,10 @@
 const fs = require('node:fs');
 const WebSocket = require('ws');
 const { MarketDataClient } = require('@market-data/client');
-const { MiB, sleep, tempDir, startIngester, until, get, healthz, metric, frame, rawUpgrade, subscribeOnce } = require('./support');
+const { HOSTILE_FRAMES: HOSTILE, metricSum: metric, rawUpgrade } = require('@market-data/testing');
+const { MiB, sleep, tempDir, startIngester, until, healthz, subscribeOnce } = require('./support');
 
 const PAIR = 'synthetic:spot:BTCUSDT';
-const closeCode = (code) => Buffer.from([code >> 8, code & 0xff]);
-
-/** Frames that break the protocol, or a message over the 1 MiB bound, each with what it is. */
-const HOSTILE = [
-  ['a message declared over 1 MiB (14-byte header)', () => [frame(0x1, Buffer.alloc(0), { declaredLength: MiB + 1 }).subarray(0, 14)]],
-  ['a 1.5 MiB text message', () => [frame(0x1, Buffer.alloc(1.5 * MiB, 0x61))]],
-  ['fragments adding up to over 1 MiB', () => [frame(0x1, Buffer.alloc(MiB / 2, 0x61), { fin: false }), frame(0x0, Buffer.alloc(MiB / 2 + 16, 0x61))]],
-  ['an unmasked frame', () => [frame(0x1, Buffer.from('{"type":"subscribe"}'), { mask: false })]],
-  ['reserved bits set', () => [frame(0x1, Buffer.from('x'), { rsv: 4 })]],
-  ['an unknown opcode', () => [frame(0x3, Buffer.from('x'))]],
-  ['a fragmented control frame', () => [frame(0x9, Buffer.from('x'), { fin: false })]],
-  ['a ping over 125 bytes', () => [frame(0x9, Buffer.alloc(126))]],
-  ['invalid UTF-8 in a text frame', () => [frame(0x1, Buffer.from([0x7b, 0xff, 0xfe, 0x7d]))]],
-  ['a continuation with nothing to continue', () => [frame(0x0, Buffer.from('x'))]],
-  ['a close frame with a forbidden code', () => [frame(0x8, closeCode(1005))]],
-  ['a close frame with a one-byte payload', () => [frame(0x8, Buffer.from([0x03]))]],
-  ['a binary subscribe message', () => [frame(0x2, Buffer.from('{"type":"subscribe","pairs":"*"}'))]],
-  ['a text frame that is not JSON', () => [frame(0x1, Buffer.from('not json'))]],
-];
 
 /** One pair, fast enough that its held live batches pass the 64 MiB bound in ~30 s. */
 const STALL_RATE = 50_000;
@@ -35,13 +17,7 @@ const STALL_LIMIT_MS = 90_000;
 const short = (text, n = 70) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
 
 /** Every trade stored so far, over all pairs. */
-async function storedTotal(url) {
-  const { body } = await get(`${url}/metrics`, { timeoutMs: 10_000 });
-  return body
-    .split('\n')
-    .filter((l) => l.startsWith('ingest_trades_stored_total{'))
-    .reduce((s, l) => s + Number(l.split(' ').pop()), 0);
-}
+const storedTotal = (url) => metric(url, 'ingest_trades_stored_total');
 
 /**
  * A subscriber that reads until its first replay page arrives and then never reads again: the

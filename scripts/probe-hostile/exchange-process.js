@@ -7,7 +7,7 @@
 //   {type:'mark'} -> {type:'mark', published, written, restRequests}   (published = ids generated per symbol)
 //   {type:'stop'} -> {type:'stopped', published, written, restRequests, ids}   (the pump stops, REST goes on)
 const { FakeBinance } = require('./fake-binance');
-const { loadTrades } = require('./support');
+const { loadTrades } = require('@market-data/testing');
 
 let fake;
 const stats = () => ({ published: fake.pumped?.published ?? 0, written: fake.pumped?.written ?? 0, restRequests: fake.restRequests });

@@ -7,12 +7,10 @@
 // on, and REST serves every trade already published, so a downtime gap can be filled.
 const http = require('node:http');
 const { WebSocketServer } = require('ws');
+const { combined, tradeEvent } = require('@market-data/testing');
 
-/** The `<symbol>@trade` frame Binance spot sends for one recorded trade (E is not recorded: T + 2). */
-function spotTradeFrame(symbol, t, patch = {}) {
-  const data = { e: 'trade', E: t.time + 2, s: symbol, t: t.id, p: t.price, q: t.qty, T: t.time, m: t.isBuyerMaker, M: true, ...patch };
-  return JSON.stringify({ stream: `${symbol.toLowerCase()}@trade`, data });
-}
+/** The `<symbol>@trade` frame Binance spot sends for one recorded trade, with `patch` over its fields. */
+const spotTradeFrame = (symbol, t, patch = {}) => combined(`${symbol.toLowerCase()}@trade`, { ...tradeEvent('spot', symbol, t), ...patch });
 
 class FakeBinance {
   constructor(wss, rest) {

@@ -1,24 +1,17 @@
 'use strict';
 // What every case of the hostile probe shares: built apps as child processes, temp dirs removed
-// at the end, the ingester's HTTP endpoints, raw WebSocket frames, and stored trade ids.
-const fs = require('node:fs');
-const net = require('node:net');
-const os = require('node:os');
-const path = require('node:path');
+// at the end, the ingester's HTTP endpoints and stored trade ids (raw WebSocket frames and the
+// hostile ones come from @market-data/testing, as the ingester's hostile-subscriber spec uses them).
 const WebSocket = require('ws');
-const { ChildApp, INGEST_MAIN, REALDATA } = require('@market-data/testing');
+const { ChildApp, INGEST_MAIN, TempDirs, until } = require('@market-data/testing');
 const { executeQuery, openPairDatabase, toPairKey } = require('@market-data/storage-core');
 
 const MiB = 1024 * 1024;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const children = new Set();
-const dirs = [];
+const dirs = new TempDirs();
 
-function tempDir(prefix) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `probe-hostile-${prefix}-`));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = (prefix) => dirs.make(`probe-hostile-${prefix}-`);
 
 /** The built ingester as a real process (ChildApp from @market-data/testing), killed at the end. */
 function startIngester(args, env) {
@@ -55,15 +48,7 @@ async function stopAll() {
 }
 
 function removeDirs() {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-}
-
-async function until(pred, ms, what) {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(25);
-  }
+  dirs.removeAll();
 }
 
 /** GET url; resolves { status, body } (body parsed as JSON when it is). */
@@ -83,61 +68,6 @@ async function healthz(url, timeoutMs = 5000) {
   const started = performance.now();
   const { status, body } = await get(`${url}/healthz`, { timeoutMs });
   return { status, body, ms: performance.now() - started };
-}
-
-/** One sample of a Prometheus metric: name plus labels as written (`{pair="..."}`), 0 when absent. */
-async function metric(url, name, labels = '') {
-  const { body } = await get(`${url}/metrics`, { timeoutMs: 10_000 });
-  const line = body.split('\n').find((l) => l.startsWith(`${name}${labels} `));
-  return line === undefined ? 0 : Number(line.split(' ').pop());
-}
-
-/** The sum of a metric's samples whose labels include `fragment` (e.g. `reason="bad_price"`). */
-async function metricSum(url, name, fragment = '') {
-  const { body } = await get(`${url}/metrics`, { timeoutMs: 10_000 });
-  return body
-    .split('\n')
-    .filter((l) => l.startsWith(`${name}{`) && l.includes(fragment))
-    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
-}
-
-/** A client frame, masked as RFC 6455 requires unless told otherwise. */
-function frame(opcode, payload, { fin = true, rsv = 0, mask = true, declaredLength } = {}) {
-  const length = declaredLength ?? payload.length;
-  const head = [(fin ? 0x80 : 0) | (rsv << 4) | opcode];
-  const maskBit = mask ? 0x80 : 0;
-  if (length < 126) head.push(maskBit | length);
-  else if (length < 65_536) head.push(maskBit | 126, length >> 8, length & 0xff);
-  else {
-    const big = Buffer.alloc(8);
-    big.writeBigUInt64BE(BigInt(length));
-    head.push(maskBit | 127, ...big);
-  }
-  if (!mask) return Buffer.concat([Buffer.from(head), payload]);
-  const key = Buffer.from([0x12, 0x34, 0x56, 0x78]);
-  return Buffer.concat([Buffer.from(head), key, Buffer.from(payload.map((b, i) => b ^ key[i % 4]))]);
-}
-
-/** Opens /subscribe by hand, so that any bytes can follow the handshake. */
-function rawUpgrade(url) {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(port), hostname);
-    socket.once('error', reject);
-    let answer = '';
-    socket.on('data', function onData(chunk) {
-      answer += chunk.toString('latin1');
-      if (!answer.includes('\r\n\r\n')) return;
-      socket.off('data', onData);
-      socket.on('error', () => undefined);
-      if (!answer.startsWith('HTTP/1.1 101')) reject(new Error(`upgrade refused: ${answer.split('\r\n')[0]}`));
-      else resolve(socket);
-    });
-    socket.write(
-      'GET /subscribe HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-    );
-  });
 }
 
 /** Sends one subscribe message; resolves with what came back and how the ingester closed (if it did within waitMs). */
@@ -183,15 +113,6 @@ async function query(dataDir, pair, sql) {
   }
 }
 
-/** Recorded Binance trades (`trade_id,price,qty,time,is_buyer_maker[,type]`), strings as sent. */
-function loadTrades(file) {
-  const lines = fs.readFileSync(path.join(REALDATA, file), 'utf8').trim().split('\n').slice(1);
-  return lines.map((line) => {
-    const [id, price, qty, time, m] = line.trim().split(',');
-    return { id: Number(id), price, qty, time: Number(time), isBuyerMaker: m === 'true' };
-  });
-}
-
 /** SIGTERM and the exit code (SIGKILL after 30 s). */
 async function stop(app) {
   app.kill('SIGTERM');
@@ -207,6 +128,5 @@ function errorLines(app) {
 }
 
 module.exports = {
-  MiB, sleep, tempDir, startIngester, stopAll, removeDirs, until, get, healthz, metric, frame, rawUpgrade,
-  subscribeOnce, metricSum, storedIds, query, loadTrades, stop, errorLines,
+  MiB, sleep, tempDir, startIngester, stopAll, removeDirs, until, get, healthz, subscribeOnce, storedIds, query, stop, errorLines,
 };

@@ -1,21 +1,13 @@
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { executeQuery, openPairDatabase, pairKey } from '@market-data/storage-core';
-import { ANALYTICS_MAIN, ChildApp, ExchangeProcess, INGEST_MAIN, REALDATA, TempDirs, until } from '@market-data/testing';
+import { ANALYTICS_MAIN, ChildApp, ExchangeProcess, INGEST_MAIN, metricSum as metric, REALDATA, TempDirs, until } from '@market-data/testing';
+import { analyticsTables } from './support/analytics-tables';
 
 const TRADES_FILE = join(REALDATA, 'binance-um-BTCUSDT-trades-2023-04-04T2358.csv');
 const MARKET_TRADES = 12_934; // 12,935 rows less the one INSURANCE_FUND trade
 const LAST_TRADE_MS = Number(readFileSync(TRADES_FILE, 'utf8').trim().split('\n').pop()!.split(',')[3]);
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'];
 const PAIRS = SYMBOLS.map((s) => `binance:usdm:${s}`);
-const TABLES = [
-  'SELECT * FROM order_flow ORDER BY timestamp',
-  'SELECT * FROM market_profile ORDER BY timestamp, window_minutes',
-  'SELECT * FROM fair_value_gaps ORDER BY id',
-  'SELECT * FROM supply_demand_zones ORDER BY id',
-  'SELECT timestamp, open, high, low, close, volume, buy_volume, sell_volume, trade_count FROM candles_1m ORDER BY timestamp',
-  'SELECT count(*) AS n, count(DISTINCT trade_id) AS d FROM ticks',
-];
 
 /** The exchange process replaying the recording for every symbol asked for, `rate` trades/s per connection. */
 const startExchange = (rate: number): Promise<ExchangeProcess> => ExchangeProcess.start(['--rate', String(rate), '--file', TRADES_FILE]);
@@ -32,23 +24,8 @@ function analytics(dataDir: string, ingestUrl: string, extra: string[] = []): Ch
   return new ChildApp(ANALYTICS_MAIN, ['--data-dir', dataDir, '--ingester', ingestUrl.replace('http', 'ws'), '--listen', '127.0.0.1:0', '--row-size', 'binance:usdm:BTCUSDT=5', ...extra]);
 }
 
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.split(' ').pop());
-  return sum;
-}
-
-async function tables(dir: string, symbol: string): Promise<unknown[][]> {
-  const db = await openPairDatabase(dir, pairKey('binance', 'usdm', symbol), { role: 'analytics', readOnly: true });
-  try {
-    const out: unknown[][] = [];
-    for (const sql of TABLES) out.push(await executeQuery(db.connection, sql));
-    return out;
-  } finally {
-    db.close();
-  }
-}
+/** A symbol's analytics tables (the pairs here are all Binance USD-M). */
+const tables = (dir: string, symbol: string) => analyticsTables(dir, `binance:usdm:${symbol}`);
 
 const noLockErrors = (app: ChildApp): void => expect(app.stderr.filter((l) => /Conflicting lock|Could not set lock/i.test(l))).toEqual([]);
 

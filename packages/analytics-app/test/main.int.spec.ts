@@ -4,10 +4,11 @@ import * as path from 'node:path';
 import { request, type RequestOptions } from 'node:https';
 import { RuntimeError } from '@market-data/runtime';
 import { appendTicks, executeQuery, openPairDatabase, toPairKey, type Tick } from '@market-data/storage-core';
-import { ANALYTICS_MAIN, ChildApp, INGEST_MAIN, REALDATA, TLS_FIXTURES, until, useTempDir } from '@market-data/testing';
+import { ANALYTICS_MAIN, ChildApp, INGEST_MAIN, NATS_CREDENTIAL_KINDS, REALDATA, startNatsWithCredentials, TEST_STREAM_BYTES, TLS_FIXTURES, until, useTempDir } from '@market-data/testing';
+import type { BusTradeRow } from '@market-data/client';
 import { AnalyticsError } from '../src/errors';
 import { main } from '../src/main';
-import { runAsBusNode } from './cluster/bus-flags';
+import { publishTrades } from './support/publish-trades';
 
 // End to end through `main`, as an operator runs it: each documented flag's happy path, both
 // commands, the config file and the environment. Every flag --help shows must have run here.
@@ -257,11 +258,27 @@ describe('market-data-analytics as a process', () => {
 describe('market-data-analytics main as a node (--bus)', () => {
   // Every bus flag's happy path against a real nats-server: TLS with a client certificate and a
   // user/password, a credentials file (operator mode), an nkey seed file.
-  it.each(['tls+user', 'creds', 'nkey'] as const)('runs as a node with %s and stores every trade of its pair from the stream', async (kind) => {
-    await runAsBusNode(kind, dir.path, async (argv, env) => {
-      const r = start(argv, env);
-      return { code: await r.done, logs: r.logs };
-    });
+  it.each(NATS_CREDENTIAL_KINDS)('runs as a node with %s and stores every trade of its pair from the stream', async (kind) => {
+    const nats = await startNatsWithCredentials(kind, dir.path);
+    try {
+      const t0 = Date.UTC(2026, 10, 2, 9, 0, 0);
+      const rows: BusTradeRow[] = Array.from({ length: 200 }, (_, i) => [t0 + i * 1000, 100 + (i % 7), 0.5, i % 2 ? 'BUY' : 'SELL', String(1 + i)]);
+      await publishTrades(nats.client, [[PAIR, rows]], 200);
+      const data = path.join(dir.path, 'data');
+      const r = start(
+        [
+          '--data-dir', data, '--listen', '127.0.0.1:0', '--duration', '5', '--pairs', PAIR,
+          ...nats.appFlags, '--node-id', `main-${kind.replace('+', '-')}`, '--bus-replicas', '1', '--bus-connect-attempts', '2',
+          '--lease-ttl-ms', '3000', '--bus-trades-max-age', '1', '--bus-trades-max-bytes', String(TEST_STREAM_BYTES),
+        ],
+        nats.password !== undefined ? { MARKET_DATA_ANALYTICS_BUS_PASSWORD: nats.password } : {},
+      );
+      expect(await r.done).toBe(0);
+      expect(r.logs.some((l) => l.msg === 'pair lease acquired' && l.pair === PAIR)).toBe(true);
+      expect(await query(data, 'SELECT count(*) AS n FROM ticks')).toEqual([{ n: 200 }]);
+    } finally {
+      await nats.stop();
+    }
   });
 });
 

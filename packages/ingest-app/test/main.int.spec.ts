@@ -4,8 +4,10 @@ import * as path from 'node:path';
 import { request, type RequestOptions } from 'node:https';
 import { RuntimeError } from '@market-data/runtime';
 import { executeQuery, openPairDatabase, toPairKey } from '@market-data/storage-core';
-import { bybitTrade, ChildApp, FakeBinance, FakeBybit, INGEST_MAIN, loadTrades, REALDATA, TLS_FIXTURES, tradeMessage, until, useTempDir } from '@market-data/testing';
-import { runAsBusNode } from './cluster/bus-flags';
+import {
+  bybitTrade, ChildApp, FakeBinance, FakeBybit, INGEST_MAIN, loadTrades, NATS_CREDENTIAL_KINDS, REALDATA, startNatsWithCredentials, TEST_STREAM_BYTES, TLS_FIXTURES, tradeMessage, until, useTempDir,
+} from '@market-data/testing';
+import { BusReader } from './cluster/cluster-support';
 import { main } from '../src/main';
 
 // End to end through `main`, as an operator runs it: each documented flag's happy path, the
@@ -295,8 +297,31 @@ describe('market-data-ingest as a process', () => {
 describe('market-data-ingest main as a node (--bus)', () => {
   // Every bus flag's happy path against a real nats-server: TLS with a client certificate and a
   // user/password, a credentials file (operator mode), an nkey seed file.
-  it.each(['tls+user', 'creds', 'nkey'] as const)('runs as a node with %s, publishes its pairs and hands them back at stop', async (kind) => {
-    await runAsBusNode(kind, dir.path, (argv, env) => run(argv, env));
+  it.each(NATS_CREDENTIAL_KINDS)('runs as a node with %s, publishes its pairs and hands them back at stop', async (kind) => {
+    const nats = await startNatsWithCredentials(kind, dir.path);
+    try {
+      const { code, logs } = await run(
+        [
+          '--source', 'synthetic', '--data-dir', path.join(dir.path, 'data'), '--listen', '127.0.0.1:0', '--duration', '4', '--rate', '20',
+          ...nats.appFlags, '--node-id', `main-${kind.replace('+', '-')}`, '--bus-replicas', '1', '--bus-connect-attempts', '2',
+          '--lease-ttl-ms', '3000', '--bus-trades-max-age', '1', '--bus-trades-max-bytes', String(TEST_STREAM_BYTES),
+        ],
+        nats.password !== undefined ? { MARKET_DATA_INGEST_BUS_PASSWORD: nats.password } : {},
+      );
+      expect(code).toBe(0);
+      const started = logs.filter((l) => l.msg === 'pair started').map((l) => String(l.pair));
+      expect(started.sort()).toEqual(['synthetic:spot:BTCUSDT', 'synthetic:spot:ETHUSDT', 'synthetic:spot:SOLUSDT', 'synthetic:usdm:BTCUSDT', 'synthetic:usdm:ETHUSDT']);
+      expect(logs.filter((l) => l.msg === 'pair lease released' && l.reason === 'shutdown')).toHaveLength(5);
+      // Every pair's trades are on the stream.
+      const reader = await BusReader.open(nats.client);
+      try {
+        for (const pair of started) expect((await reader.rows(pair)).length).toBeGreaterThan(0);
+      } finally {
+        await reader.close();
+      }
+    } finally {
+      await nats.stop();
+    }
   });
 });
 

@@ -1,16 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { executeQuery, openPairDatabase, pairKey } from '@market-data/storage-core';
-import { ChildApp, FakeBinance, INGEST_MAIN, loadTrades, makeTempDir, removeTempDir, tradeMessage, until, type CsvTrade } from '@market-data/testing';
+import { ChildApp, FakeBinance, INGEST_MAIN, loadTrades, makeTempDir, metricSum, removeTempDir, tradeMessage, until, type CsvTrade } from '@market-data/testing';
 
 const SPOT = loadTrades('binance-spot-BTCUSDT-trades-2024-08-08T2354.csv');
 const PAIR = pairKey('binance', 'spot', 'BTCUSDT');
 
-async function stored(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const m = text.match(/ingest_trades_stored_total\{pair="binance:spot:BTCUSDT"\} (\d+)/);
-  return m ? Number(m[1]) : 0;
-}
+const stored = (url: string): Promise<number> => metricSum(url, 'ingest_trades_stored_total', { pair: 'binance:spot:BTCUSDT' });
 
 describe('ingester process: gaps across SIGTERM and restart', () => {
   let dataDir: string;

@@ -1,8 +1,8 @@
 import { readdirSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { MarketDataClient, type TradesEvent } from '@market-data/client';
-import { ChildApp, INGEST_MAIN, makeTempDir, removeTempDir, until } from '@market-data/testing';
+import { ChildApp, clientFrame, HOSTILE_FRAMES as HOSTILE, INGEST_MAIN, makeTempDir, metricSum as metric, rawUpgrade, removeTempDir, until } from '@market-data/testing';
 
 /**
  * Issue 12, items 1 and 2(a), against the built ingester as a real process: a frame or a message
@@ -12,66 +12,6 @@ import { ChildApp, INGEST_MAIN, makeTempDir, removeTempDir, until } from '@marke
 
 const MiB = 1024 * 1024;
 const READER_PAIR = 'synthetic:spot:BTCUSDT';
-
-/** A client frame: masked (as RFC 6455 requires) unless told otherwise. */
-function frame(opcode: number, payload: Buffer, options: { fin?: boolean; rsv?: number; mask?: boolean; declaredLength?: number } = {}): Buffer {
-  const { fin = true, rsv = 0, mask = true } = options;
-  const length = options.declaredLength ?? payload.length;
-  const head: number[] = [(fin ? 0x80 : 0) | (rsv << 4) | opcode];
-  const maskBit = mask ? 0x80 : 0;
-  if (length < 126) head.push(maskBit | length);
-  else if (length < 65_536) head.push(maskBit | 126, length >> 8, length & 0xff);
-  else {
-    head.push(maskBit | 127);
-    const big = Buffer.alloc(8);
-    big.writeBigUInt64BE(BigInt(length));
-    head.push(...big);
-  }
-  if (!mask) return Buffer.concat([Buffer.from(head), payload]);
-  const key = Buffer.from([0x12, 0x34, 0x56, 0x78]);
-  const masked = Buffer.from(payload.map((b, i) => b ^ key[i % 4]));
-  return Buffer.concat([Buffer.from(head), key, masked]);
-}
-
-const closeCode = (code: number): Buffer => Buffer.from([code >> 8, code & 0xff]);
-
-/** Frames that break the protocol, or a message over the 1 MiB bound, each with what it is. */
-const HOSTILE: readonly (readonly [string, () => Buffer[]])[] = [
-  ['a message declared over 1 MiB (a 14-byte header)', () => [frame(0x1, Buffer.alloc(0), { declaredLength: MiB + 1 }).subarray(0, 14)]],
-  ['fragments adding up to over 1 MiB', () => [frame(0x1, Buffer.alloc(MiB / 2, 0x61), { fin: false }), frame(0x0, Buffer.alloc(MiB / 2 + 16, 0x61))]],
-  ['an unmasked frame', () => [frame(0x1, Buffer.from('{"type":"subscribe"}'), { mask: false })]],
-  ['reserved bits set', () => [frame(0x1, Buffer.from('x'), { rsv: 4 })]],
-  ['an unknown opcode', () => [frame(0x3, Buffer.from('x'))]],
-  ['a fragmented control frame', () => [frame(0x9, Buffer.from('x'), { fin: false })]],
-  ['a ping over 125 bytes', () => [frame(0x9, Buffer.alloc(126))]],
-  ['invalid UTF-8 in a text frame', () => [frame(0x1, Buffer.from([0x7b, 0xff, 0xfe, 0x7d]))]],
-  ['a continuation with nothing to continue', () => [frame(0x0, Buffer.from('x'))]],
-  ['a close frame with a forbidden code', () => [frame(0x8, closeCode(1005))]],
-  ['a close frame with a one-byte payload', () => [frame(0x8, Buffer.from([0x03]))]],
-  ['a binary subscribe message', () => [frame(0x2, Buffer.from('{"type":"subscribe","pairs":"*"}'))]],
-  ['a text frame that is not JSON', () => [frame(0x1, Buffer.from('not json'))]],
-];
-
-/** Opens /subscribe by hand (so any bytes can follow the handshake) and resolves once upgraded. */
-function rawUpgrade(url: string): Promise<Socket> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
-    socket.once('error', reject);
-    let answer = '';
-    socket.on('data', function onData(chunk) {
-      answer += chunk.toString('latin1');
-      if (!answer.includes('\r\n\r\n')) return;
-      socket.off('data', onData);
-      if (!answer.startsWith('HTTP/1.1 101')) reject(new Error(`upgrade refused: ${answer.split('\r\n')[0]}`));
-      else resolve(socket);
-    });
-    socket.write(
-      'GET /subscribe HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-    );
-  });
-}
 
 /** Writes the frames and waits for the ingester to end the connection. */
 async function sendAndWaitForClose(socket: Socket, frames: Buffer[]): Promise<void> {
@@ -87,12 +27,6 @@ async function healthy(url: string, timeoutMs = 2000): Promise<number> {
   await res.body?.cancel();
   expect(res.status).toBe(200);
   return performance.now() - started;
-}
-
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return line === undefined ? Number.NaN : Number(line.split(' ').pop());
 }
 
 /** A real subscriber through the client: gets live trades of every pair. */
@@ -182,7 +116,7 @@ describe('the ingester against hostile subscribers (a real process)', () => {
   it('survives each of them after a valid subscribe message too, and still serves subscribers', async () => {
     for (const [, frames] of HOSTILE) {
       const socket = await rawUpgrade(url);
-      socket.write(frame(0x1, Buffer.from(JSON.stringify({ type: 'subscribe', pairs: ['synthetic:spot:BTCUSDT'] }))));
+      socket.write(clientFrame(0x1, Buffer.from(JSON.stringify({ type: 'subscribe', pairs: ['synthetic:spot:BTCUSDT'] }))));
       await sendAndWaitForClose(socket, frames());
     }
     await healthy(url);
@@ -230,7 +164,7 @@ describe('the ingester against hostile subscribers (a real process)', () => {
 
   it('keeps memory bounded and /healthz answering with 200 subscribers that never read, and drops them, not the reader', async () => {
     // Started and storing (a fresh process spends its first seconds loading and opening files).
-    await until(async () => (await metric(url, 'ingest_trades_stored_total')) > 20_000, 60_000, 'trades stored');
+    await until(async () => (await metric(url, 'ingest_trades_stored_total', { pair: READER_PAIR })) > 20_000, 60_000, 'trades stored');
     const before = await metric(url, 'process_resident_memory_bytes');
     expect(before).toBeGreaterThan(0);
     const idle: WebSocket[] = [];

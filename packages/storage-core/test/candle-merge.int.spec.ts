@@ -87,6 +87,30 @@ describe('appendTicks with candles', () => {
     }
   });
 
+  it('orders ids with leading zeros by value, as a rebuild from ticks does', async () => {
+    const at = T0 + 1000;
+    const ticks: Tick[] = [
+      { timestamp: at, price: 10, volume: 1, side: 'BUY', tradeId: '10' },
+      { timestamp: at, price: 7, volume: 1, side: 'SELL', tradeId: '007' },
+      { timestamp: at, price: 8, volume: 1, side: 'BUY', tradeId: '8' },
+      { timestamp: at, price: 12, volume: 1, side: 'BUY', tradeId: '0012' },
+    ];
+    const merged = await openPairDatabase(dir.path, pairKey('t', 'zeros', 'X'));
+    const rebuilt = await openPairDatabase(dir.path, pairKey('t', 'zeros-rebuilt', 'X'));
+    try {
+      for (const t of ticks) await appendTicks(merged.connection, [t], { candles: true });
+      await flushCandles(merged.connection);
+      await appendTicks(rebuilt.connection, ticks);
+      await executeInsert(rebuilt.connection, upsertCandlesFromTicksQuery('1m', { from: T0 }));
+      const [c] = await executeQuery(merged.connection, CANDLE_SQL('1m'));
+      expect(c).toMatchObject({ open: 7, close: 12, open_trade_id: '007', close_trade_id: '0012' });
+      expect(await executeQuery(merged.connection, CANDLE_SQL('1m'))).toEqual(await executeQuery(rebuilt.connection, CANDLE_SQL('1m')));
+    } finally {
+      merged.close();
+      rebuilt.close();
+    }
+  });
+
   it('takes a late trade earlier than the stored open as the new open, ids ordered numerically', async () => {
     const db = await openPairDatabase(dir.path, pairKey('t', 'late', 'X'));
     try {

@@ -2,6 +2,7 @@
 // this is not part of either): run a built app as a real child process and read its JSON logs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+import { TestingError } from './errors';
 
 const ROOT = path.resolve(__dirname, '../../..');
 export const INGEST_MAIN = path.join(ROOT, 'packages/ingest-app/dist/main.js');
@@ -59,10 +60,11 @@ export class ChildApp {
   }
 }
 
+/** Polls `pred` every 25 ms until it holds; a TestingError TIMEOUT naming `what` after `ms`. */
 export async function until(pred: () => boolean | Promise<boolean>, ms = 30_000, what = 'condition'): Promise<void> {
   const end = Date.now() + ms;
   while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new TestingError('TIMEOUT', `timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }

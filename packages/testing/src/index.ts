@@ -25,3 +25,7 @@ export * from './nats-tls';
 export * from './nats-jwt';
 export * from './nats-proxy';
 export * from './fake-binance-market';
+export * from './nats-credentials';
+export * from './metric-sum';
+export * from './raw-websocket';
+export * from './hostile-frames';

@@ -36,8 +36,9 @@ export class TempDirs {
 
   constructor(private readonly prefix = 'market-data-') {}
 
-  make(): string {
-    const dir = makeTempDir(this.prefix);
+  /** A new directory named after `prefix` (the constructor's by default), so a test's folders say whose they are. */
+  make(prefix = this.prefix): string {
+    const dir = makeTempDir(prefix);
     this.dirs.push(dir);
     return dir;
   }

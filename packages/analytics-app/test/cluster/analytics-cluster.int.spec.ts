@@ -1,11 +1,9 @@
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { container } from 'tsyringe';
-import { connectBus, registerNatsBus, type BusTradeRow } from '@market-data/client';
-import { appendTicks, executeQuery, openPairDatabase, toPairKey } from '@market-data/storage-core';
-import { ANALYTICS_MAIN, ChildApp, mulberry32, NatsServer, until } from '@market-data/testing';
+import type { BusTradeRow } from '@market-data/client';
+import { appendTicks, openPairDatabase, toPairKey } from '@market-data/storage-core';
+import { ANALYTICS_MAIN, ChildApp, metricSum, mulberry32, NatsServer, TempDirs, TEST_STREAM_BYTES, until } from '@market-data/testing';
+import { analyticsTables as tables } from '../support/analytics-tables';
+import { publishTrades } from '../support/publish-trades';
 
 // Two analytics node processes share four pairs of MD_TRADES through leases; each pair's tables
 // equal those of one node that computed every pair alone from the same stream, and those of an
@@ -14,16 +12,6 @@ jest.setTimeout(240_000);
 
 const PAIRS = ['binance:spot:AAAUSDT', 'binance:spot:BBBUSDT', 'binance:spot:CCCUSDT', 'binance:spot:DDDUSDT'];
 const TRADES_PER_PAIR = 1500;
-const STREAM_BYTES = 256 * 1024 * 1024;
-const TABLES = [
-  'SELECT * FROM order_flow ORDER BY timestamp',
-  'SELECT * FROM market_profile ORDER BY timestamp, window_minutes',
-  'SELECT * FROM fair_value_gaps ORDER BY id',
-  'SELECT * FROM supply_demand_zones ORDER BY id',
-  'SELECT timestamp, open, high, low, close, volume, buy_volume, sell_volume, trade_count FROM candles_1m ORDER BY timestamp',
-  'SELECT count(*) AS n, count(DISTINCT trade_id) AS d FROM ticks',
-];
-
 /** Ten minutes of trades per pair, a random walk, published in batches of 100 as an ingest node would. */
 function trades(p: number): BusTradeRow[] {
   const random = mulberry32(11 + p);
@@ -35,54 +23,26 @@ function trades(p: number): BusTradeRow[] {
   });
 }
 
-async function metricSum(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.split(' ').pop());
-  return sum;
-}
-
-async function tables(dir: string, pair: string): Promise<unknown[][]> {
-  const db = await openPairDatabase(dir, toPairKey(pair), { role: 'analytics', readOnly: true });
-  try {
-    const out: unknown[][] = [];
-    for (const sql of TABLES) out.push(await executeQuery(db.connection, sql));
-    return out;
-  } finally {
-    db.close();
-  }
-}
-
 describe('analytics nodes on NATS JetStream', () => {
-  const dirs: string[] = [];
-  const temp = (): string => {
-    const d = mkdtempSync(join(tmpdir(), 'analytics-node-'));
-    dirs.push(d);
-    return d;
-  };
+  const dirs = new TempDirs('analytics-node-');
+  const temp = (): string => dirs.make();
   let server: NatsServer;
   const apps: ChildApp[] = [];
   beforeAll(async () => {
     server = await NatsServer.start();
-    const connection = await connectBus({ servers: server.url });
-    const bus = await registerNatsBus(container.createChildContainer(), { connection, streams: { trades: { maxBytes: STREAM_BYTES } }, publisher: { writerId: 'test-ingest' } });
-    for (const [p, pair] of PAIRS.entries()) {
-      const rows = trades(p);
-      for (let i = 0; i < rows.length; i += 100) await bus.publisher?.publish(pair, rows.slice(i, i + 100), Date.now());
-    }
-    await connection.close();
+    await publishTrades({ servers: server.url }, PAIRS.map((pair, p) => [pair, trades(p)] as const));
   });
   afterAll(async () => {
     for (const a of apps) a.kill('SIGKILL');
     await Promise.all(apps.map((a) => a.exited));
     await server?.stop();
-    dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+    dirs.removeAll();
   });
 
   const node = (dir: string, nodeId: string, bucketTtl = 3000): ChildApp => {
     const app = new ChildApp(ANALYTICS_MAIN, [
       '--data-dir', dir, '--listen', '127.0.0.1:0', '--pairs', PAIRS.join(','), '--bus', server.url, '--node-id', nodeId,
-      '--lease-ttl-ms', String(bucketTtl), '--bus-trades-max-bytes', String(STREAM_BYTES), '--max-delay-ms', '50',
+      '--lease-ttl-ms', String(bucketTtl), '--bus-trades-max-bytes', String(TEST_STREAM_BYTES), '--max-delay-ms', '50',
     ]);
     apps.push(app);
     return app;

@@ -14,14 +14,34 @@ function isNumeric(id: string): boolean {
   return true;
 }
 
+/** Two digit strings without leading zeros, by value. */
+function compareDigits(a: string, b: string): number {
+  return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
+}
+
+function withoutLeadingZeros(id: string): string {
+  let i = 0;
+  while (i < id.length - 1 && id.charCodeAt(i) === 48) i++;
+  return i === 0 ? id : id.slice(i);
+}
+
 /**
- * Trade ids in storage-core's order (its compareTradeIds, which client may not import): numeric
- * ids as numbers ('999' before '1000'), numeric before text, text as text.
+ * Trade ids in storage-core's order (its compareTradeIds, which client may not import, nor
+ * queries' code): numeric ids as numbers ('999' before '1000', '007' before '10'), equal values
+ * as text ('007' before '7'), numeric before text, text as text. ingest-app's
+ * trade-order-agreement spec holds this copy, storage-core's and the SQL order to one another.
  */
 export function compareTradeIds(a: string, b: string): number {
   const an = isNumeric(a);
   const bn = isNumeric(b);
-  if (an && bn) return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
+  if (an && bn) {
+    // Leading zeros are rare (exchange ids are canonical integers): only then strip them.
+    if ((a.length > 1 && a.charCodeAt(0) === 48) || (b.length > 1 && b.charCodeAt(0) === 48)) {
+      const byValue = compareDigits(withoutLeadingZeros(a), withoutLeadingZeros(b));
+      return byValue !== 0 ? byValue : a < b ? -1 : a > b ? 1 : 0;
+    }
+    return compareDigits(a, b);
+  }
   if (an !== bn) return an ? -1 : 1;
   return a < b ? -1 : a > b ? 1 : 0;
 }

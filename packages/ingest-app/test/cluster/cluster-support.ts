@@ -1,25 +1,7 @@
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { container } from 'tsyringe';
 import { connectBus, consumeTrades, registerNatsBus, type BusOptions, type BusTradeRow, type NatsBus } from '@market-data/client';
-import { ChildApp, INGEST_MAIN, type FakeBinanceMarket } from '@market-data/testing';
-
-export const TEST_STREAM_BYTES = 256 * 1024 * 1024;
-
-/** Temp directories removed by `cleanup`. */
-export class TempDirs {
-  private readonly dirs: string[] = [];
-  make(prefix: string): string {
-    const d = mkdtempSync(join(tmpdir(), prefix));
-    this.dirs.push(d);
-    return d;
-  }
-  cleanup(): void {
-    for (const d of this.dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  }
-}
+import { ChildApp, INGEST_MAIN, TEST_STREAM_BYTES, type FakeBinanceMarket } from '@market-data/testing';
 
 export function ingestNodeArgs(o: { dataDir: string; market: FakeBinanceMarket; bus: string; nodeId: string; pairs: readonly string[]; ttlMs?: number }): string[] {
   return [

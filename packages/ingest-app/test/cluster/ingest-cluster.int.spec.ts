@@ -1,5 +1,5 @@
-import { ChildApp, FakeBinanceMarket, INGEST_MAIN, NatsServer, freePort, until } from '@market-data/testing';
-import { BusReader, holders, IngestNodeProcess, ingestNodeArgs, sameTrades, TempDirs } from './cluster-support';
+import { ChildApp, FakeBinanceMarket, INGEST_MAIN, NatsServer, TempDirs, freePort, until } from '@market-data/testing';
+import { BusReader, holders, IngestNodeProcess, ingestNodeArgs, sameTrades } from './cluster-support';
 
 // Three ingest node processes on a real nats-server and a live fake Binance spot market: every
 // trade the exchange made is on MD_TRADES once per pair, in trade-id order, through a kill -9,
@@ -10,7 +10,7 @@ const SYMBOLS = ['AAAUSDT', 'BBBUSDT', 'CCCUSDT', 'DDDUSDT', 'EEEUSDT', 'FFFUSDT
 const PAIRS = SYMBOLS.map((s) => `binance:spot:${s}`);
 
 describe('ingest nodes on NATS JetStream', () => {
-  const dirs = new TempDirs();
+  const dirs = new TempDirs('ingest-cluster-');
   let server: NatsServer;
   let market: FakeBinanceMarket;
   let reader: BusReader;
@@ -27,7 +27,7 @@ describe('ingest nodes on NATS JetStream', () => {
     await reader?.close();
     await market?.stop();
     await server?.stop();
-    dirs.cleanup();
+    dirs.removeAll();
   });
 
   const startNode = (nodeId: string): IngestNodeProcess => {

@@ -1,6 +1,7 @@
-import { BinanceFeed, type BinanceFeedOptions } from '../../src/feeds/binance-feed';
+import type { BinanceFeed, BinanceFeedOptions } from '../../src/feeds/binance-feed';
 import type { TradeGap } from '../../src/feeds/feed';
 import { aggregate, aggTradeMessage, around, FakeBinance, loadTrades, tradeMessage, type AggTrade, type CsvTrade } from '@market-data/testing';
+import { fastBinanceFeed } from './fast-binance-feed';
 import { RecordingSink, until } from './recording-sink';
 
 const UM = loadTrades('binance-um-BTCUSDT-trades-2023-04-04T2358.csv');
@@ -22,18 +23,7 @@ describe('BinanceFeed gap backfill against a local fake REST API', () => {
   let fake: FakeBinance;
   const feeds: BinanceFeed[] = [];
   const start = async (options: Pick<BinanceFeedOptions, 'market' | 'symbols'> & Partial<BinanceFeedOptions>, sink: RecordingSink): Promise<void> => {
-    const f = new BinanceFeed({
-      wsUrl: fake.wsUrl,
-      restUrl: fake.restUrl,
-      backoffBaseMs: 20,
-      backoffMaxMs: 100,
-      random: () => 0.5,
-      staleTimeoutMs: 0,
-      pingIntervalMs: 0,
-      backfillDelayMs: 0,
-      restTimeoutMs: 2000,
-      ...options,
-    });
+    const f = fastBinanceFeed(fake, options);
     feeds.push(f);
     await f.start(sink);
   };

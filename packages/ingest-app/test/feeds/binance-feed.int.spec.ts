@@ -2,6 +2,7 @@ import { BinanceFeed, type BinanceFeedOptions } from '../../src/feeds/binance-fe
 import type { Trade } from '../../src/feeds/feed';
 import { IngestError } from '../../src/errors';
 import { around, combined, FakeBinance, loadTrades, tradeEvent, tradeMessage, type CsvTrade } from '@market-data/testing';
+import { fastBinanceFeed } from './fast-binance-feed';
 import { RecordingSink, until } from './recording-sink';
 
 const UM = loadTrades('binance-um-BTCUSDT-trades-2023-04-04T2358.csv');
@@ -31,18 +32,7 @@ describe('BinanceFeed against a local Binance-protocol server', () => {
   let fake: FakeBinance;
   const feeds: BinanceFeed[] = [];
   const feed = (options: Partial<BinanceFeedOptions> & Pick<BinanceFeedOptions, 'market' | 'symbols'>): BinanceFeed => {
-    const f = new BinanceFeed({
-      wsUrl: fake.wsUrl,
-      restUrl: fake.restUrl,
-      backoffBaseMs: 20,
-      backoffMaxMs: 100,
-      random: () => 0.5,
-      staleTimeoutMs: 0,
-      pingIntervalMs: 0,
-      backfillDelayMs: 0,
-      restTimeoutMs: 2000,
-      ...options,
-    });
+    const f = fastBinanceFeed(fake, options);
     feeds.push(f);
     return f;
   };

@@ -38,6 +38,22 @@ describe('fields', () => {
     }
   });
 
+  it('reads a file as bytes, relative to the working directory, and names the file it cannot read', () => {
+    const dir = makeTempDir('fields-');
+    try {
+      const file = path.join(dir, 'cert.pem');
+      writeFileSync(file, Buffer.from([0x2d, 0x00, 0xff, 0x0a]));
+      expect(f.fileContents().type.parse(` ${path.relative(process.cwd(), file)} `)).toEqual(Buffer.from([0x2d, 0x00, 0xff, 0x0a]));
+      const missing = path.join(dir, 'missing.pem');
+      expect(f.fileContents().type.safeParse(missing).error?.issues[0].message).toBe(`cannot read ${missing}: ENOENT`);
+      expect(f.fileContents().type.safeParse(dir).error?.issues[0].message).toBe(`cannot read ${dir}: EISDIR`);
+      expect(f.secretFile().type.safeParse(missing).error?.issues[0].message).toBe(`cannot read ${missing}: ENOENT`);
+      expect(f.fileContents().type.safeParse('  ').success).toBe(false);
+    } finally {
+      removeTempDir(dir);
+    }
+  });
+
   it('passes what a custom parser throws on as the detail', () => {
     const t = f.parsed((s) => {
       if (!s.includes(':')) throw new Error('no colon');

@@ -137,24 +137,29 @@ export function list<T>(item: Field<T>, options: { readonly separator?: string |
   };
 }
 
+/**
+ * A path, turned into what `read` makes of the file it names (given the absolute path) when the
+ * configuration is loaded; a file that cannot be read fails the setting with the path and the
+ * system's code (ENOENT, EACCES), not a stack trace.
+ */
+function readFileAt<T>(read: (absolutePath: string) => T) {
+  return z
+    .string()
+    .trim()
+    .min(1)
+    .transform((p, ctx) => {
+      try {
+        return read(path.resolve(p));
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `cannot read ${p}: ${(err as { code?: string }).code ?? (err as Error).message}` });
+        return z.NEVER;
+      }
+    });
+}
+
 /** A file's contents (certificates, keys): read when the configuration is loaded. */
 export function fileContents(placeholder = 'FILE'): Field<Buffer> {
-  return {
-    type: z
-      .string()
-      .trim()
-      .min(1)
-      .transform((p, ctx) => {
-        try {
-          return readFileSync(path.resolve(p));
-        } catch (err) {
-          ctx.addIssue({ code: 'custom', message: `cannot read ${p}: ${(err as { code?: string }).code ?? (err as Error).message}` });
-          return z.NEVER;
-        }
-      }),
-    form: 'a readable file',
-    placeholder,
-  };
+  return { type: readFileAt((file) => readFileSync(file)), form: 'a readable file', placeholder };
 }
 
 export const MIN_SECRET_LENGTH = 16;
@@ -169,19 +174,7 @@ const secretText = (where: string) =>
 /** A token, given in a file (first line, trimmed); at least 16 characters. */
 export function secretFile(placeholder = 'FILE'): Field<string> {
   return {
-    type: z
-      .string()
-      .trim()
-      .min(1)
-      .transform((p, ctx) => {
-        try {
-          return readFileSync(path.resolve(p), 'utf8').split('\n')[0];
-        } catch (err) {
-          ctx.addIssue({ code: 'custom', message: `cannot read ${p}: ${(err as { code?: string }).code ?? (err as Error).message}` });
-          return z.NEVER;
-        }
-      })
-      .pipe(secretText('the token in the file')),
+    type: readFileAt((file) => readFileSync(file, 'utf8').split('\n')[0]).pipe(secretText('the token in the file')),
     form: `a readable file whose first line is the token (${MIN_SECRET_LENGTH}+ characters, no spaces)`,
     placeholder,
     sensitive: 'value',
