@@ -5,6 +5,7 @@ import { connectBus } from './nats/connect-bus';
 import { parseBusServers, toNatsConnectionOptions, type BusOptions } from './nats/bus-options';
 import { marketDataStreams, type MarketDataStreams } from './nats/streams';
 import { pairOfTradesSubject, parseBusPair, tradesSubject, type BusPair } from './nats/subjects';
+import { Limit } from './nats/limit';
 import { seekTradeTime } from './nats/seek-trade-time';
 import { decodeTradeBatch, type BusTradeRow } from './nats/trade-batch-codec';
 import { REPLAY_OVERLAP_MS, type ServerMessage, type SubscribeMessage } from './protocol/messages';
@@ -30,6 +31,7 @@ interface PairStart {
 }
 
 const FETCH_EXPIRES_MS = 5000;
+const STARTING_AT_ONCE = 8;
 
 /**
  * The subscription protocol over NATS JetStream: follows the ingest nodes' trades stream
@@ -143,6 +145,7 @@ class NatsSubscription implements TransportConnection {
   private readonly states = new Map<string, PairState>();
   /** Named pairs, or undefined for '*'. */
   private readonly wanted: readonly string[] | undefined;
+  private readonly starting = new Limit(STARTING_AT_ONCE);
 
   constructor(
     private readonly settings: Settings,
@@ -264,14 +267,19 @@ class NatsSubscription implements TransportConnection {
   private async follow(js: JetStreamClient, jsm: JetStreamManager, pair: BusPair, firstSeq: number): Promise<void> {
     const state = this.states.get(pair.id) as PairState;
     const subject = tradesSubject(pair, this.settings.streams.subjectPrefix);
-    const start = await this.startOf(jsm, pair.id, subject, firstSeq);
-    if (this.ended) return;
-    const consumer = await js.consumers.get(this.streamName, {
-      filter_subjects: subject,
-      ...(start.seq === undefined ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start.seq }),
+    // A few pairs start at a time: a thousand seeks and consumer creations at once would time out.
+    const begun = await this.starting.run(async () => {
+      const start = await this.startOf(jsm, pair.id, subject, firstSeq);
+      if (this.ended) return undefined;
+      const consumer = await js.consumers.get(this.streamName, {
+        filter_subjects: subject,
+        ...(start.seq === undefined ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start.seq }),
+      });
+      this.consumers.add(consumer);
+      return { start, consumer };
     });
-    this.consumers.add(consumer);
-    if (this.ended) return;
+    if (!begun || this.ended) return;
+    const { start, consumer } = begun;
     // The history is what the pair had on the stream when its consumer was created.
     state.replayLeft = (await consumer.info(true)).num_pending;
     this.replayedIfDone(pair.id, state);

@@ -111,6 +111,15 @@ describe('MarketDataClient over NATS JetStream (NatsTransport)', () => {
     expect(g.ids(B)).toEqual(range(1001, 5));
   });
 
+  it('forty pairs from cursors: each found in the stream and followed (a few start at a time)', async () => {
+    const many = Array.from({ length: 40 }, (_, i) => `binance:spot:P${i}USDT`);
+    await publish(many, 3, 100);
+    const cursor = Object.fromEntries(many.map((p, i) => [p, rows(100 + i * 5, 1)[0]![0]]));
+    const f = follow({ pairs: many, cursor });
+    await f.until(() => many.every((p) => f.replayed(p).length === 1), 30_000, 'forty replays');
+    many.forEach((p, i) => expect(f.ids(p)).toEqual(range(Math.max(1, 40 + i * 5), 300 - Math.max(0, 39 + i * 5))));
+  });
+
   for (const how of ['kill -9', 'graceful restart'] as const) {
     it(`a nats-server ${how} mid-stream: reconnects with backoff, resumes right after what it had, every trade once in order`, async () => {
       await publish([A, B, C], 5, 40);
