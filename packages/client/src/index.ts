@@ -19,6 +19,8 @@ export { decodeServerMessage, decodeSubscribeMessage } from './protocol/decode';
 export { tradeOf, rowOf, type Trade } from './trade';
 export type { Transport, TransportClose, TransportConnection, TransportHandlers } from './transport';
 export { WebSocketTransport, subscribeUrl, type WebSocketTransportOptions } from './ws-transport';
+export { NatsTransport, type NatsTransportOptions } from './nats-transport';
+export { CANDLE_TIMEFRAMES, type Candle, type CandleEvent, type CandleTimeframe } from './candles/candle';
 export {
   MarketDataClient,
   type ClientEvent,

@@ -1,7 +1,10 @@
 import { Backoff } from './backoff';
+import type { CandleEvent, CandleTimeframe } from './candles/candle';
+import { CandleMaker } from './candles/candle-maker';
+import { checkCandles, checkCursor, checkPairs, invalid, positiveInt, type Cursor } from './client-options';
 import { ClientError } from './errors';
 import { EventQueue } from './event-queue';
-import { PAIR_ID_PATTERN, REPLAY_OVERLAP_MS, SUBSCRIBE_LIMITS, type ServerMessage, type TicksMessage } from './protocol/messages';
+import { REPLAY_OVERLAP_MS, type ServerMessage, type TicksMessage } from './protocol/messages';
 import { SeenTradeIds } from './seen-trade-ids';
 import { tradeOf, type Trade } from './trade';
 import type { Transport, TransportClose, TransportConnection } from './transport';
@@ -34,7 +37,7 @@ export interface ReplayedEvent {
   readonly rows: number;
 }
 
-export type ClientEvent = TradesEvent | PairsEvent | ReplayedEvent;
+export type ClientEvent = TradesEvent | PairsEvent | ReplayedEvent | CandleEvent;
 
 export type ClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -48,7 +51,7 @@ export interface StateChange {
   readonly retryInMs?: number;
 }
 
-export type Cursor = Readonly<Record<string, number>>;
+export type { Cursor };
 
 export interface MarketDataClientOptions extends Partial<Omit<WebSocketTransportOptions, 'url'>> {
   /** The ingester's listener, e.g. `ws://127.0.0.1:8090` (the WebSocket transport); or give `transport`. */
@@ -75,38 +78,16 @@ export interface MarketDataClientOptions extends Partial<Omit<WebSocketTransport
    * of them. False delivers repeats too.
    */
   readonly dedupe?: false | { readonly windowMs?: number; readonly maxIdsPerPair?: number };
+  /**
+   * Also build closed candles of these timeframes from the trades (events of type 'candle'),
+   * exactly as the ingester stores them. A candle closes when its pair's first trade of a later
+   * bucket arrives (or by clock: closeCandles). Resuming from a cursor, the client asks for history
+   * from the cursor floored to the largest timeframe, so the first candle it emits is complete; see
+   * CandleMaker for which candles are emitted. Needs dedupe.
+   */
+  readonly candles?: readonly CandleTimeframe[];
   /** Told about every state change (connecting, open, reconnecting with the reason, closed). */
   readonly onState?: (change: StateChange) => void;
-}
-
-function invalid(message: string): never {
-  throw new ClientError('INVALID_OPTION', message);
-}
-
-function checkPairs(pairs: unknown): readonly string[] | '*' {
-  if (pairs === '*') return '*';
-  if (!Array.isArray(pairs) || pairs.length === 0) invalid(`pairs must be '*' or a non-empty list of exchange:marketType:symbol ids`);
-  if (pairs.length > SUBSCRIBE_LIMITS.maxPairs) invalid(`pairs: at most ${SUBSCRIBE_LIMITS.maxPairs} per subscription; got ${pairs.length}`);
-  for (const pair of pairs) if (typeof pair !== 'string' || !PAIR_ID_PATTERN.test(pair)) invalid(`pairs: ${JSON.stringify(pair)} is not exchange:marketType:symbol`);
-  return [...new Set(pairs as string[])];
-}
-
-function checkCursor(cursor: unknown, where: string): Cursor {
-  if (typeof cursor !== 'object' || cursor === null || Array.isArray(cursor)) invalid(`${where} must be a record of pair id -> epoch ms`);
-  const { minCursorMs, maxCursorMs } = SUBSCRIBE_LIMITS;
-  for (const [pair, ms] of Object.entries(cursor)) {
-    if (!PAIR_ID_PATTERN.test(pair)) invalid(`${where}: ${JSON.stringify(pair)} is not exchange:marketType:symbol`);
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < minCursorMs || ms > maxCursorMs) {
-      invalid(`${where}.${pair} must be epoch ms between ${minCursorMs} and ${maxCursorMs} (2200-01-01); got ${String(ms)}`);
-    }
-  }
-  return cursor as Cursor;
-}
-
-function positiveInt(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value <= 0) invalid(`${name} must be a positive integer; got ${String(value)}`);
-  return value;
 }
 
 /**
@@ -128,6 +109,7 @@ export class MarketDataClient implements AsyncIterable<ClientEvent> {
   private readonly newest = new Map<string, number>();
   private readonly seen = new Map<string, SeenTradeIds>();
   private readonly dedupe: { windowMs: number; maxIds: number; maxRanges: number } | undefined;
+  private readonly candles: CandleMaker | undefined;
   private connection: TransportConnection | undefined;
   private currentState: ClientState = 'idle';
   private loop: Promise<void> | undefined;
@@ -144,6 +126,8 @@ export class MarketDataClient implements AsyncIterable<ClientEvent> {
     if ((options.url === undefined) === (options.transport === undefined)) invalid('give either url (the ingester) or transport, not both or neither');
     this.transport = options.transport ?? new WebSocketTransport({ ...options, url: options.url as string });
     this.pairs = checkPairs(options.pairs);
+    const timeframes = checkCandles(options.candles, options.dedupe);
+    this.candles = timeframes && new CandleMaker(timeframes);
     if (options.cursor !== undefined && typeof options.cursor !== 'function') {
       for (const [pair, ms] of Object.entries(checkCursor(options.cursor, 'cursor'))) this.newest.set(pair, ms);
     }
@@ -173,11 +157,26 @@ export class MarketDataClient implements AsyncIterable<ClientEvent> {
   }
 
   /**
-   * Trades dropped as repeats so far, reconnects made, and trades received but not yet pulled
-   * (`buffered`; the connection is paused while it is over the high-water mark).
+   * Trades dropped as repeats so far, reconnects made, trades received but not yet pulled
+   * (`buffered`; the connection is paused while it is over the high-water mark), and trades that
+   * came for a candle already closed (`lateTrades`, left out of the candles).
    */
-  stats(): { readonly repeatsDropped: number; readonly reconnects: number; readonly buffered: number; readonly paused: boolean } {
-    return { repeatsDropped: this.repeats, reconnects: this.reconnects, buffered: this.queue.weight, paused: this.queue.paused };
+  stats(): { readonly repeatsDropped: number; readonly reconnects: number; readonly buffered: number; readonly paused: boolean; readonly lateTrades: number } {
+    return { repeatsDropped: this.repeats, reconnects: this.reconnects, buffered: this.queue.weight, paused: this.queue.paused, lateTrades: this.candles?.lateTrades ?? 0 };
+  }
+
+  /**
+   * Closes, by clock, every open candle whose period ended at or before `nowMs` (a quiet pair's
+   * candle otherwise waits for the pair's next trade), and queues their events; returns how many.
+   * Leave a margin for trades still on their way (e.g. Date.now() - 2000): a trade that arrives
+   * for a candle already closed is left out of it (stats().lateTrades).
+   */
+  closeCandles(nowMs: number = Date.now()): number {
+    if (!this.candles) invalid('closeCandles: the client was created without the candles option');
+    if (!Number.isFinite(nowMs)) invalid(`closeCandles: nowMs must be epoch ms; got ${String(nowMs)}`);
+    const events = this.candles.closeUntil(nowMs);
+    for (const event of events) this.queue.push(event, 0);
+    return events.length;
   }
 
   /** Per pair, the newest trade time (epoch ms) received: persist it to resume a later run from there. */
@@ -236,7 +235,8 @@ export class MarketDataClient implements AsyncIterable<ClientEvent> {
       if (this.closed) break;
       if (this.rejection) return this.fail(this.rejection);
       if (outcome.permanent) {
-        const code = outcome.error?.code === 'UNAUTHORIZED' || outcome.error?.code === 'INVALID_OPTION' ? outcome.error.code : 'SUBSCRIPTION_REJECTED';
+        // The transport's own reason when it has one (UNAUTHORIZED, INVALID_OPTION, BUS_AUTH, BUS_STREAM).
+        const code = outcome.error && outcome.error.code !== 'PROTOCOL' ? outcome.error.code : 'SUBSCRIPTION_REJECTED';
         return this.fail(new ClientError(code, `${this.transport.name}: ${outcome.error?.message ?? `closed ${outcome.code} ${outcome.reason}`}`, { cause: outcome.error }));
       }
       if (!this.backoff) return this.fail(new ClientError('CLOSED', `${this.transport.name} closed the connection (${outcome.code} ${outcome.reason}) and reconnect is off`, { cause: outcome.error }));
@@ -256,13 +256,15 @@ export class MarketDataClient implements AsyncIterable<ClientEvent> {
     return checkCursor(await source(), 'cursor()');
   }
 
-  private connectOnce(cursor: Cursor): Promise<TransportClose> {
+  private connectOnce(resume: Cursor): Promise<TransportClose> {
+    const cursor = this.candles ? this.candles.resumeFrom(resume) : resume;
     return new Promise<TransportClose>((resolve) => {
       const connection = this.transport.open(
         { type: 'subscribe', pairs: this.pairs, ...(Object.keys(cursor).length > 0 ? { cursor } : {}) },
         {
           opened: () => undefined,
           message: (message) => this.receive(message),
+          problem: (error) => this.setState(this.currentState, `${error.code}: ${error.message}`, error),
           closed: (close) => {
             if (this.connection === connection) this.connection = undefined;
             resolve(close);
@@ -303,23 +305,32 @@ export class MarketDataClient implements AsyncIterable<ClientEvent> {
       this.seen.set(pair, seen);
     }
     const trades: Trade[] = [];
+    // With candles: every new trade is folded, those older than hideBefore are not handed out.
+    const folded: Trade[] | undefined = this.candles && [];
+    const hideBefore = this.candles?.hiddenBefore(pair) ?? -Infinity;
     let newest = this.newest.get(pair) ?? -Infinity;
     for (const row of rows) {
       if (seen && !seen.admit(row[4], row[0])) {
         this.repeats++;
         continue;
       }
-      trades.push(tradeOf(row));
+      const trade = tradeOf(row);
+      folded?.push(trade);
+      if (row[0] < hideBefore) continue;
+      trades.push(trade);
       if (row[0] > newest) newest = row[0];
     }
     seen?.prune();
-    if (trades.length === 0) return;
-    this.newest.set(pair, newest);
-    const event: TradesEvent =
-      message.committedAt === undefined
-        ? { type: 'trades', pair, trades, replay: message.replay }
-        : { type: 'trades', pair, trades, replay: message.replay, committedAt: message.committedAt };
-    this.queue.push(event, trades.length);
+    if (trades.length > 0) {
+      this.newest.set(pair, newest);
+      const event: TradesEvent =
+        message.committedAt === undefined
+          ? { type: 'trades', pair, trades, replay: message.replay }
+          : { type: 'trades', pair, trades, replay: message.replay, committedAt: message.committedAt };
+      this.queue.push(event, trades.length);
+    }
+    // After the trades that closed them.
+    if (folded && folded.length > 0) for (const event of (this.candles as CandleMaker).fold(pair, folded)) this.queue.push(event, 0);
   }
 
   private fail(error: ClientError): void {

@@ -18,6 +18,12 @@ export interface TransportHandlers {
   opened(): void;
   /** One decoded message, in the order the ingester sent it. */
   message(message: ServerMessage): void;
+  /**
+   * Something went wrong that does not end the connection (a message on the bus that is not a
+   * trade batch: skipped, since reconnecting would read it again). The client reports it through
+   * onState. Optional: the WebSocket transport drops the connection instead.
+   */
+  problem?(error: ClientError): void;
   closed(close: TransportClose): void;
 }
 
@@ -34,7 +40,9 @@ export interface TransportConnection {
  * Carries the subscription protocol. The client owns everything above it (cursor, dedupe,
  * reconnect with backoff, backpressure); a transport owns one connection at a time: it opens it,
  * sends the subscription, decodes what arrives into protocol messages, and reports how it ended.
- * The WebSocket transport talks to an ingester's /subscribe; others (NATS JetStream) plug in here.
+ * The WebSocket transport talks to an ingester's /subscribe; NatsTransport reads the ingest nodes'
+ * trades stream on NATS JetStream. A transport instance may keep state across its connections
+ * (NatsTransport remembers stream sequences), so give each client its own.
  */
 export interface Transport {
   /** For logs and errors, e.g. `ws://127.0.0.1:8090/subscribe`. */

@@ -40,6 +40,11 @@ export interface BusOptions {
   readonly maxReconnectAttempts?: number;
   /** Between reconnect attempts to one server (default 1000 ms). */
   readonly reconnectWaitMs?: number;
+  /**
+   * Ping the server this often (ms); two unanswered pings drop the connection, so a silently
+   * broken link is noticed (default: nats.js's 2 minutes).
+   */
+  readonly pingIntervalMs?: number;
 }
 
 /** The servers of a `--bus` value, and credentials found in their URLs. */
@@ -125,6 +130,8 @@ export function toNatsConnectionOptions(options: BusOptions): NodeConnectionOpti
     reconnectTimeWait: positive(options.reconnectWaitMs, 'reconnectWaitMs') ?? 1000,
     waitOnFirstConnect: false,
   };
+  const ping = positive(options.pingIntervalMs, 'pingIntervalMs');
+  if (ping !== undefined) out.pingInterval = ping;
   if (options.credsFile !== undefined) {
     const creds = readFile(options.credsFile, 'credsFile');
     out.authenticator = credsAuthenticator(creds);

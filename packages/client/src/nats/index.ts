@@ -8,6 +8,7 @@ export { compareTradeIds, compareTradePositions, type TradePosition } from './tr
 export * from './trade-publisher';
 export * from './trade-consumer';
 export * from './trade-consumer-group';
+export { seekTradeTime } from './seek-trade-time';
 export { isTransientBusError } from './transient';
 export * from './tokens';
 export * from './register-nats-bus';
