@@ -210,10 +210,7 @@ export class BinanceFeed implements Feed {
       state.gate = undefined;
       if (state.batch.length === 0) return;
       this.ready.push(state);
-      if (!this.deliveryQueued) {
-        this.deliveryQueued = true;
-        queueMicrotask(this.deliver);
-      }
+      this.queueDelivery();
     });
     state.gate = gate;
   }
@@ -329,10 +326,13 @@ export class BinanceFeed implements Feed {
     // One socket read carries hundreds of frames, all emitted before any microtask runs: handing
     // them to the sink once per symbol per read keeps routing and counting off the per-trade path.
     if (state.batch.push(trade) === 1) this.ready.push(state);
-    if (!this.deliveryQueued) {
-      this.deliveryQueued = true;
-      queueMicrotask(this.deliver);
-    }
+    this.queueDelivery();
+  }
+
+  private queueDelivery(): void {
+    if (this.deliveryQueued) return;
+    this.deliveryQueued = true;
+    queueMicrotask(this.deliver);
   }
 
   /**
