@@ -87,7 +87,6 @@ interface Route {
  * there is a journal, else in its pair file's batch.
  */
 export class IngestService implements FeedSink {
-  private readonly writers = new Map<string, PairWriter>();
   private readonly feedStates = new Map<string, { state: FeedState; detail?: string; since: number }>();
   private readonly gapLog: TradeGap[] = [];
   private readonly rejectSamples = new Map<string, { minute: number; count: number }>();
@@ -218,7 +217,7 @@ export class IngestService implements FeedSink {
     this.stopping = true;
     await this.journal?.flush();
     await this.flushAll();
-    for (const writer of this.writers.values()) {
+    for (const writer of this.writers()) {
       writer.close();
       if (writer.pending > 0) {
         this.deps.logger.error(this.journal ? 'pair file behind at stop; its trades stay in the journal for the next start' : 'pair file behind at stop; trades lost', {
@@ -235,7 +234,7 @@ export class IngestService implements FeedSink {
   }
 
   async flushAll(): Promise<void> {
-    await Promise.all([...this.writers.values()].map((w) => w.flush().catch(() => undefined)));
+    await Promise.all([...this.writers()].map((w) => w.flush().catch(() => undefined)));
   }
 
   /**
@@ -252,7 +251,7 @@ export class IngestService implements FeedSink {
   /** Retention over every known pair on its data clock; returns the duration in ms. */
   async runRetention(): Promise<number> {
     const started = performance.now();
-    for (const writer of this.writers.values()) {
+    for (const writer of this.writers()) {
       if (writer.failing) continue;
       try {
         const result = await this.deps.store.cleanup(writer.pair, this.options.retention);
@@ -263,34 +262,34 @@ export class IngestService implements FeedSink {
     }
     const ms = performance.now() - started;
     this.deps.metrics.cleanupSeconds.set({}, ms / 1000);
-    this.deps.logger.info('retention done', { durationMs: Math.round(ms), pairs: this.writers.size });
+    this.deps.logger.info('retention done', { durationMs: Math.round(ms), pairs: this.routesById.size });
     return ms;
   }
 
   // Introspection --------------------------------------------------------------------------------
 
   pairs(): PairKey[] {
-    return [...this.writers.values()].map((w) => w.pair);
+    return [...this.writers()].map((w) => w.pair);
   }
 
   /** True if the ingester serves this pair (declared or seen). */
   hasPair(pair: PairKey): boolean {
-    return this.writers.has(pairId(pair));
+    return this.routesById.has(pairId(pair));
   }
 
   /** Per pair, the trades taken but not yet in its pair file. */
   *trails(): Iterable<readonly [string, number]> {
-    for (const [id, w] of this.writers) yield [id, w.pending];
+    for (const [id, route] of this.routesById) yield [id, route.writer.pending];
   }
 
   /** The pair's acknowledged trades not yet in its pair file, oldest first (a copy); [] when none. */
   unfiled(pair: PairKey): Trade[] {
-    return this.writers.get(pairId(pair))?.snapshot() ?? [];
+    return this.routesById.get(pairId(pair))?.writer.snapshot() ?? [];
   }
 
   health(): { ok: boolean; feeds: Record<string, unknown>; pairs: PairHealth[]; gaps: readonly TradeGap[]; journal?: JournalHealth } {
     const now = Date.now();
-    const pairs = [...this.writers.entries()].map(([id, w]): PairHealth => {
+    const pairs = [...this.routesById].map(([id, { writer: w }]): PairHealth => {
       const alerts = this.alerts.active(id);
       return {
         pair: id,
@@ -317,7 +316,7 @@ export class IngestService implements FeedSink {
   }
 
   journalHealth(): JournalHealth | undefined {
-    return this.journal ? journalHealth(this.journal.stats(), this.writers.values(), this.options.journalMaxBytes ?? Infinity, this.options.journalMinFreeBytes ?? 0) : undefined;
+    return this.journal ? journalHealth(this.journal.stats(), this.writers(), this.options.journalMaxBytes ?? Infinity, this.options.journalMinFreeBytes ?? 0) : undefined;
   }
 
   // Internals ----------------------------------------------------------------------------------
@@ -420,7 +419,7 @@ export class IngestService implements FeedSink {
   private releaseJournal(): void {
     if (!this.journal) return;
     let low = Infinity;
-    for (const w of this.writers.values()) low = Math.min(low, w.oldestLsn ?? Infinity);
+    for (const w of this.writers()) low = Math.min(low, w.oldestLsn ?? Infinity);
     this.journal.release(low);
   }
 
@@ -428,7 +427,7 @@ export class IngestService implements FeedSink {
   private checkPressure(): void {
     const high = this.options.maxPending ?? Math.max(this.journal ? 1_000_000 : 50_000, this.options.maxBatch * 20);
     let pending = this.journal?.stats().unwrittenTrades ?? 0;
-    for (const writer of this.writers.values()) pending += writer.pending;
+    for (const writer of this.writers()) pending += writer.pending;
     if (!this.paused && pending > high) {
       this.paused = true;
       for (const feed of this.feeds) feed.pause?.();
@@ -437,6 +436,10 @@ export class IngestService implements FeedSink {
       this.paused = false;
       for (const feed of this.feeds) feed.resume?.();
     }
+  }
+
+  private *writers(): Iterable<PairWriter> {
+    for (const route of this.routesById.values()) yield route.writer;
   }
 
   private routeFor(pair: PairKey): Route {
@@ -457,7 +460,6 @@ export class IngestService implements FeedSink {
     );
     const m = this.deps.metrics;
     const route: Route = { writer, id, received: m.received.labels({ pair: id }), stored: m.stored.labels({ pair: id }), filter: new AdmitFilter(), unwritten: 0 };
-    this.writers.set(id, writer);
     this.routesById.set(id, route);
     this.deps.tickerplant?.announce(pair);
     return route;
