@@ -159,8 +159,9 @@ async function runOffline(dataDir, analyticsDir, nodeArgs) {
 }
 
 /** The pass probe (analytics-pass-probe.js) over the analytics files in dir. */
-async function runPassProbe(dir, concurrency) {
-  const child = new Child('probe', [path.join(__dirname, '../packages/analytics-app/bench/analytics-pass-probe.js'), '--analytics-dir', dir, '--concurrency', String(concurrency)], { stdout: 'pipe' });
+async function runPassProbe(dir, concurrency, memoryLimit) {
+  const args = ['--analytics-dir', dir, '--concurrency', String(concurrency), ...(memoryLimit === undefined ? [] : ['--memory-limit', memoryLimit])];
+  const child = new Child('probe', [path.join(__dirname, '../packages/analytics-app/bench/analytics-pass-probe.js'), ...args], { stdout: 'pipe' });
   let out = '';
   child.proc.stdout.on('data', (d) => (out += d));
   const { code } = await child.exited;

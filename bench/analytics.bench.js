@@ -18,7 +18,7 @@
 // --live-only (skip the offline run and the probe: a quick iteration on the lag)
 // --analytics-max-delay-ms N (the analytics app's --max-delay-ms: how long it holds a pair's ticks)
 // --analytics-concurrency N (its --concurrency: pairs storing and passing at once)
-// --analytics-memory-limit SIZE (its --memory-limit: DuckDB memory_limit per analytics file)
+// --analytics-memory-limit SIZE (its --memory-limit: DuckDB memory_limit of the instance all analytics files share; the pass probe uses it too)
 // --ingester-storage-threads N (the ingester's --storage-threads); after `--`, any other ingester flags
 'use strict';
 const fs = require('node:fs');
@@ -275,7 +275,7 @@ async function main() {
   const dir = makeTempDir('bench-analytics-');
   try {
     console.log(
-      `bench:analytics  ${PAIRS} pairs, ${RATE} trades/s, ${SECONDS} s window, wall clock x${TIME_SCALE}, ingester max-delay ${MAX_DELAY_MS ?? 'default (100)'} ms, analytics max-delay ${ANALYTICS_MAX_DELAY_MS ?? 'default'} ms, concurrency ${ANALYTICS_CONCURRENCY ?? 'default'}, memory-limit ${ANALYTICS_MEMORY_LIMIT ?? 'default (64MB)'}, node ${process.version}, ${os.cpus().length} cores`,
+      `bench:analytics  ${PAIRS} pairs, ${RATE} trades/s, ${SECONDS} s window, wall clock x${TIME_SCALE}, ingester max-delay ${MAX_DELAY_MS ?? 'default (100)'} ms, analytics max-delay ${ANALYTICS_MAX_DELAY_MS ?? 'default'} ms, concurrency ${ANALYTICS_CONCURRENCY ?? 'default'}, memory-limit ${ANALYTICS_MEMORY_LIMIT ?? 'default (256MB, one instance)'}, node ${process.version}, ${os.cpus().length} cores`,
     );
     const live = await livePhase(dir);
     if (LIVE_ONLY) {
@@ -286,7 +286,7 @@ async function main() {
     const prof = (name) => (PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.join(dir, name)] : []);
     const offline = await runOffline(path.join(dir, 'data'), path.join(dir, 'offline'), prof('prof-offline'));
     if (offline.code !== 0) throw new Error(`offline analytics exited ${offline.code}`);
-    const probe = await runPassProbe(path.join(dir, 'data'), ANALYTICS_CONCURRENCY ?? 3);
+    const probe = await runPassProbe(path.join(dir, 'data'), ANALYTICS_CONCURRENCY ?? 3, ANALYTICS_MEMORY_LIMIT);
     printTable(live, offline, probe);
     const summary = {
       bench: 'analytics',

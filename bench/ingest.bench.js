@@ -14,7 +14,7 @@
 // own lateness and the socket), and publish -> subscriber, from each batch's `committedAt`.
 // Per-thread run and runqueue-wait shares come from /proc/<pid>/task/*/schedstat (thread-sched.js).
 // Flags: --pairs 100 --seconds 20 --rate 50000 --phases max,fixed --series --no-subscriber
-// --ingester path/to/dist/main.js (another build, e.g. a worktree of main, for before/after);
+// --node-args "..." (node flags for the ingester, e.g. --cpu-prof) --ingester path/to/dist/main.js (another build, e.g. a worktree of main, for before/after);
 // after `--`, extra ingester flags (e.g. `-- --storage-threads 4`).
 'use strict';
 const { spawn } = require('node:child_process');
@@ -38,6 +38,8 @@ const INGESTER_EXTRA = process.argv.includes('--') ? process.argv.slice(process.
 const SERIES = process.argv.slice(0, process.argv.includes('--') ? process.argv.indexOf('--') : undefined).includes('--series');
 const BENCH_ARGS = process.argv.slice(0, process.argv.includes('--') ? process.argv.indexOf('--') : undefined);
 const SUBSCRIBER = !BENCH_ARGS.includes('--no-subscriber');
+// --node-args "--cpu-prof --cpu-prof-dir=DIR": node flags for the ingester process (a profile of a phase).
+const NODE_ARGS = (stringArg('node-args', '') || '').split(' ').filter(Boolean);
 const INGESTER_MAIN = path.resolve(stringArg('ingester', path.join(root, 'packages/ingest-app/dist/main.js')));
 const TICKS = os.constants ? 100 : 100; // USER_HZ on Linux
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -99,6 +101,7 @@ async function startIngester(port, dataDir) {
   const child = spawn(
     process.execPath,
     [
+      ...NODE_ARGS,
       INGESTER_MAIN,
       '--source', 'live', '--pairs', pairs, '--data-dir', dataDir, '--listen', '127.0.0.1:0',
       '--binance-usdm-ws', `ws://127.0.0.1:${port}`, '--binance-usdm-rest', `http://127.0.0.1:${port}`,
