@@ -23,6 +23,7 @@ import { INGEST_CONTAINER } from './bus/ingest-node';
 import { PAIR_STORE, type PairStore } from './storage/pair-store';
 import { PoolPairStore } from './storage/pool-pair-store';
 import { ShardedPairStore } from './storage/sharded-pair-store';
+import { findPoolThreads, setThreadsNice } from './storage/thread-priority';
 import { WorkerPairStore } from './storage/worker-pair-store';
 
 /** The storage thread's entry, compiled beside this file (absent when running from TypeScript sources). */
@@ -145,7 +146,14 @@ function registerPairStore(container: DependencyContainer, config: IngestConfig,
     // Each thread owns its own share of the pairs and its own shared DuckDB instance (an instance
     // cannot cross threads), so each gets its share of the pool and of --memory-limit.
     const shardOptions = { ...poolOptions, maxConnections: Math.ceil(config.poolSize / threads), memoryLimit: divideMemoryLimit(config.memoryLimit, threads) };
-    const shards = Array.from({ length: threads }, () => new WorkerPairStore(STORE_WORKER_FILE, shardOptions));
+    const nice = config.storageNice;
+    const shards = Array.from({ length: threads }, () => new WorkerPairStore(STORE_WORKER_FILE, shardOptions, { nice }));
+    if (nice > 0) {
+      // The pool threads carry the storage threads' DuckDB calls (and little else in the ingester).
+      const pool = findPoolThreads();
+      if (pool && setThreadsNice(pool, nice)) logger.info('storage threads and libuv pool at lower priority', { nice, poolThreads: pool.length });
+      else logger.info('libuv pool threads not found (started before main); they keep their priority', { nice });
+    }
     container.register(PAIR_STORE, { useValue: threads === 1 ? shards[0] : new ShardedPairStore(shards) });
   } else {
     if (threads > 0) logger.info('storage threads unavailable (running from sources); pair files stay on the main thread');

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './storage/find-pool-threads-first';
 import { createLogger, runMain, runUntilStopped } from '@market-data/runtime';
 import { composeIngestApp } from './composition-root';
 import { ingestHelp, loadIngestConfig, printableConfig } from './config/ingest-config';

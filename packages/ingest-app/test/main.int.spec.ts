@@ -292,6 +292,27 @@ describe('market-data-ingest as a process', () => {
     expect((await bad.exited).code).toBe(2);
     expect(bad.stderr.join('\n')).toMatch(/^market-data-ingest: --listen: must be host:port .*256\.1\.1\.1 is not a valid IPv4 address/m);
   });
+
+  it('runs the storage threads and libuv pool threads at --storage-nice, and the socket thread at its own priority', async () => {
+    // A process of its own: the pool's threads can only be told apart as the process starts.
+    exercised.add('--storage-nice');
+    const app = new ChildApp(INGEST_MAIN, ['--data-dir', path.join(dir.path, 'nice'), '--listen', '127.0.0.1:0', '--storage-nice', '7', '--storage-threads', '2']);
+    try {
+      const lowered = await app.waitForLog('storage threads and libuv pool at lower priority');
+      expect(lowered).toMatchObject({ nice: 7, poolThreads: 4 });
+      await app.url();
+      const nice = (tid: string): number => {
+        const stat = readFileSync(`/proc/${app.pid}/task/${tid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      };
+      // Each storage thread lowers itself once it runs; give them the moment.
+      await until(() => readdirSync(`/proc/${app.pid}/task`).filter((t) => nice(t) === 7).length >= 6, 10_000, 'six threads at nice 7');
+      expect(nice(String(app.pid))).toBe(0);
+    } finally {
+      app.kill('SIGTERM');
+      await app.exited;
+    }
+  });
 });
 
 describe('market-data-ingest main as a node (--bus)', () => {

@@ -55,6 +55,11 @@ export class ChildApp {
     return String((await this.waitForLog(msg, ms)).url);
   }
 
+  /** The process id (its threads are under /proc/<pid>/task). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   kill(signal: NodeJS.Signals): void {
     this.child.kill(signal);
   }

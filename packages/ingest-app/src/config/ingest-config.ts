@@ -42,6 +42,8 @@ export interface IngestConfig {
   readonly poolSize: number;
   /** Worker threads that own the pair files (pairs shared among them); 0 keeps them on the main thread. */
   readonly storageThreads: number;
+  /** Nice value of the storage threads and libuv's pool threads (0: unchanged). */
+  readonly storageNice: number;
   readonly threads: number;
   readonly memoryLimit: string;
   readonly retentionIntervalMs: number;
@@ -110,6 +112,7 @@ export function loadIngestConfig(input: LoadInput): IngestConfig {
     },
     poolSize: v.poolSize,
     storageThreads: v.storageThreads,
+    storageNice: v.storageNice,
     threads: v.threads,
     memoryLimit: v.memoryLimit,
     retentionIntervalMs: v.retentionIntervalMs,

@@ -103,6 +103,10 @@ export const INGEST_SETTINGS = defineConfig({
     }),
     poolSize: setting(f.integer(1, 100_000), { help: 'pair files kept open', default: 200 }),
     storageThreads: setting(f.integer(0, 64), { help: 'worker threads that own the pair files, pairs spread over them (0 = on the main thread)', default: 2 }),
+    storageNice: setting(f.integer(0, 19), {
+      help: "CPU priority (nice) of the storage threads and of libuv's pool threads that run their DuckDB calls (Linux), so the thread that acknowledges trades goes first on busy cores (0 = the same priority)",
+      default: 10,
+    }),
     threads: setting(f.integer(1, 256), { help: "DuckDB threads of each storage thread's instance (all its pair files)", default: 1 }),
     memoryLimit: setting(f.byteSize(), { help: 'DuckDB memory_limit for all pair files, split evenly over the storage threads (one attached instance each)', default: DEFAULT_MEMORY_LIMIT }),
     retentionIntervalMs: setting(f.integer(0, 86_400_000, 'MS'), { help: 'retention schedule (0 = off)', default: 300_000 }),

@@ -40,6 +40,13 @@ describe('AdmitFilter', () => {
     expect(f.remember('a-1')).toBe(true);
   });
 
+  it('keeps exactly the newest ring-capacity non-numeric ids over many wraps', () => {
+    const f = new AdmitFilter(16, 4);
+    for (let i = 0; i < 11; i++) expect(f.remember(`x${i}`)).toBe(true);
+    for (const i of [7, 8, 9, 10]) expect(f.remember(`x${i}`)).toBe(false);
+    expect(f.remember('x6')).toBe(true); // evicted, so taken again
+  });
+
   it('refuses what the pair file would refuse, alone, and says why', () => {
     const f = new AdmitFilter();
     const out = outcome();

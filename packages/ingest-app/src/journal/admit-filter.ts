@@ -24,15 +24,18 @@ export class AdmitFilter {
   private readonly los: number[] = [];
   private readonly his: number[] = [];
   private readonly seen = new Set<string>();
-  private readonly ring: (string | undefined)[];
+  /**
+   * Grows to ringCapacity, then wraps. Not allocated up front: a Binance pair never uses it, and
+   * 100 pairs' empty 64 Ki-slot rings were 51 MiB of the ingester's heap (heap snapshot at 20,000
+   * trades/s, 2026-12-04).
+   */
+  private readonly ring: string[] = [];
   private next = 0;
 
   constructor(
     private readonly maxRanges = 4096,
-    ringCapacity = 65_536,
-  ) {
-    this.ring = new Array<string | undefined>(ringCapacity);
-  }
+    private readonly ringCapacity = 65_536,
+  ) {}
 
   /** The trades of `batch` to journal, in order (the same array when all pass); counts the rest in `out`. */
   admit(batch: Trade[], out: AdmitOutcome): Trade[] {
@@ -59,10 +62,12 @@ export class AdmitFilter {
   remember(id: string, numeric = isDigits(id)): boolean {
     if (numeric && id.length <= MAX_RANGE_DIGITS) return this.rememberNumber(Number(id));
     if (this.seen.has(id)) return false;
-    const evicted = this.ring[this.next];
-    if (evicted !== undefined) this.seen.delete(evicted);
-    this.ring[this.next] = id;
-    this.next = (this.next + 1) % this.ring.length;
+    if (this.ring.length < this.ringCapacity) this.ring.push(id);
+    else {
+      this.seen.delete(this.ring[this.next]);
+      this.ring[this.next] = id;
+      this.next = (this.next + 1) % this.ringCapacity;
+    }
     this.seen.add(id);
     return true;
   }

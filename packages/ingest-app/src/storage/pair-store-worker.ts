@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { ConnectionPoolManager, type ConnectionPoolOptions } from '@market-data/pool';
+import { ConnectionPoolManager } from '@market-data/pool';
 import { PoolPairStore } from './pool-pair-store';
-import { toWireError, type StoreReply, type StoreRequest } from './store-protocol';
+import { toWireError, type StoreReply, type StoreRequest, type StoreWorkerData } from './store-protocol';
+import { currentThreadId, setThreadsNice } from './thread-priority';
 import { decodeTrades } from './trade-columns';
 
 /**
@@ -11,7 +12,11 @@ import { decodeTrades } from './trade-columns';
  */
 const port = parentPort;
 if (!port) throw new Error('pair-store-worker must run as a worker thread');
-const pool = new ConnectionPoolManager(workerData as ConnectionPoolOptions);
+const data = workerData as StoreWorkerData;
+// Before the pool exists: DuckDB threads it may start inherit this thread's priority.
+const tid = currentThreadId();
+if (data.nice > 0 && tid !== undefined) setThreadsNice([tid], data.nice);
+const pool = new ConnectionPoolManager(data.pool);
 const store = new PoolPairStore(pool);
 const reply = (msg: StoreReply): void => port.postMessage(msg);
 

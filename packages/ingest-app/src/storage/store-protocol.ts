@@ -1,6 +1,12 @@
-import type { PoolStats } from '@market-data/pool';
+import type { ConnectionPoolOptions, PoolStats } from '@market-data/pool';
 import type { PairKey, Query, RetentionPolicy } from '@market-data/storage-core';
 import type { WireBatch } from './trade-columns';
+
+/** What a storage thread starts with: its pool, and the nice value it gives itself (0: none). */
+export interface StoreWorkerData {
+  readonly pool: ConnectionPoolOptions;
+  readonly nice: number;
+}
 
 /** Requests from the ingester's main thread to its storage thread. */
 export type StoreRequest =

@@ -3,7 +3,7 @@ import type { ConnectionPoolOptions, PoolStats } from '@market-data/pool';
 import type { CleanupResult, PairKey, Query, RetentionPolicy, Row } from '@market-data/storage-core';
 import type { Trade } from '../feeds/feed';
 import type { AppendOutcome, PairStore } from './pair-store';
-import { fromWireError, type StoreReply, type StoreRequest } from './store-protocol';
+import { fromWireError, type StoreReply, type StoreRequest, type StoreWorkerData } from './store-protocol';
 import { encodeTrades, transferList } from './trade-columns';
 
 type Pending = { resolve(value: unknown): void; reject(err: Error): void };
@@ -23,9 +23,10 @@ export class WorkerPairStore implements PairStore {
   private dead: Error | undefined;
   private readonly exited: Promise<void>;
 
-  constructor(workerFile: string, options: ConnectionPoolOptions) {
+  /** `nice`: the storage thread's CPU priority (thread-priority.ts); 0 or absent keeps the caller's. */
+  constructor(workerFile: string, options: ConnectionPoolOptions, thread: { readonly nice?: number } = {}) {
     this.latest = { poolSize: 0, maxConnections: options.maxConnections ?? 200, hits: 0, misses: 0, hitRatePct: 0, evictions: 0, activePairs: 0, pinned: 0, waiting: 0 };
-    this.worker = new Worker(workerFile, { workerData: options });
+    this.worker = new Worker(workerFile, { workerData: { pool: options, nice: thread.nice ?? 0 } satisfies StoreWorkerData });
     this.worker.on('message', (msg: StoreReply) => this.onReply(msg));
     this.worker.on('error', (err) => this.failAll(err));
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
