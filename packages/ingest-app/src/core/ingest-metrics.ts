@@ -42,6 +42,8 @@ export class IngestMetrics {
   /**
    * One observation per acknowledged journal record (one pair's trades in one group): the wait of
    * its oldest trade from receipt to the group being durable; without a journal, per committed batch.
+   * Its /stats window (the Summary) takes one value per group, the group's oldest trade: a Summary
+   * observe per record cost about 6% of the socket thread (Timing.observeBuckets).
    */
   readonly receiptToAck = new Timing(this.registry, {
     name: 'ingest_receipt_to_ack_seconds',

@@ -359,6 +359,7 @@ export class IngestService implements FeedSink {
     const m = this.deps.metrics;
     const now = performance.now();
     m.journalGroups.inc();
+    let groupOldest = Number.POSITIVE_INFINITY;
     for (const entry of entries) {
       const route = this.routesById.get(entry.pairId);
       const trades = entry.trades;
@@ -368,10 +369,12 @@ export class IngestService implements FeedSink {
       // Per record (one pair's trades in the group), its oldest trade; see IngestMetrics.receiptToAck.
       let oldest = trades[0].receivedAt;
       for (let i = 1; i < trades.length; i++) if (trades[i].receivedAt < oldest) oldest = trades[i].receivedAt;
-      m.receiptToAck.observe((now - oldest) / 1000);
+      m.receiptToAck.observeBuckets((now - oldest) / 1000);
+      if (oldest < groupOldest) groupOldest = oldest;
       this.deps.tickerplant?.publish(route.writer.pair, trades);
       route.writer.add(trades, entry.lsn);
     }
+    if (groupOldest !== Number.POSITIVE_INFINITY) m.receiptToAck.observeRecent((now - groupOldest) / 1000);
   }
 
   private async recover(factory: JournalFactory): Promise<void> {

@@ -9,12 +9,12 @@ import {
   type ServerErrorCode,
   type ServerMessage,
   type SubscribeMessage,
-  type TickRow,
 } from '@market-data/client';
 import { pairId, toPairKey, type PairKey } from '@market-data/storage-core';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Trade } from '../feeds/feed';
 import type { Logger } from '@market-data/runtime';
+import { liveFrame } from './live-frame';
 import { ReadSlots } from './read-slots';
 import type { ReplaySource } from './replay-source';
 import { closeSocket, Subscriber } from './subscriber';
@@ -52,17 +52,6 @@ export interface WsTickerplantOptions {
 
 /** Replay pages sent to one subscriber and not yet read: one being read, one on the way. */
 const REPLAY_PAGES_IN_FLIGHT = 2;
-
-/** A live batch as the frame every subscriber of its pair gets: encoded once. */
-function liveFrame(pair: string, batch: readonly Trade[]): Buffer {
-  const rows = new Array<TickRow>(batch.length);
-  for (let i = 0; i < batch.length; i++) {
-    const t = batch[i];
-    rows[i] = [t.timestamp, t.price, t.volume, t.side, t.tradeId];
-  }
-  const message: ServerMessage = { type: 'ticks', pair, replay: false, rows, committedAt: Date.now() };
-  return Buffer.from(JSON.stringify(message));
-}
 
 /**
  * The tickerplant over WebSocket frames on the ingester's HTTP listener (path /subscribe). No
