@@ -164,7 +164,9 @@ const scrape = async (url) => {
   const ack = bucketsOf(text, 'ingest_receipt_to_ack_seconds');
   const journal = /^ingest_journal_bytes /m.test(text);
   const groups = text.match(/^ingest_journal_groups_total(?:\{\})? (\d+)/m);
-  return { batches: m ? Number(m[1]) : NaN, groups: groups ? Number(groups[1]) : 0, buckets, ackBuckets: journal ? ack : buckets, journal };
+  // A build before this histogram has none: the phase then prints no journal write figures.
+  const writeBuckets = bucketsOf(text, 'ingest_journal_group_write_seconds');
+  return { batches: m ? Number(m[1]) : NaN, groups: groups ? Number(groups[1]) : 0, buckets, ackBuckets: journal ? ack : buckets, journal, writeBuckets };
 };
 /** The same latency over the acknowledgement histogram. */
 const ackLatency = (before, after) => phaseLatency({ buckets: before.ackBuckets }, { buckets: after.ackBuckets });
@@ -272,6 +274,8 @@ async function phase(name, rate, dataDir) {
       ingesterPeakRssMiB: Math.round(peakRss),
       journal: m1.journal,
       receiptToAckMs: ackLatency(m0, m1),
+      // The device's part of receipt -> ack: each group's write and sync on the journal's I/O thread.
+      journalWriteMs: m1.writeBuckets.length > 0 ? phaseLatency({ buckets: m0.writeBuckets }, { buckets: m1.writeBuckets }) : undefined,
       receiptToCommitMs: phaseLatency(m0, m1),
       ...(sub ? { subscriber: sub } : {}),
       receiptToCommitLast60sMs: s1.receiptToCommitMs,
@@ -313,6 +317,7 @@ async function main() {
         `${r.phase.padEnd(16)} offered=${String(r.offeredPerSec).padStart(6)}/s acknowledged=${String(r.committedPerSec).padStart(7)}/s ` +
           `batches=${r.batchesPerSec}/s${r.journal ? ` journal groups=${r.journalGroupsPerSec}/s` : ''} cpu=${r.ingesterCpuCores} cores (exchange ${r.exchangeCpuCores}) rss=${r.ingesterPeakRssMiB} MiB ${r.journal ? 'journal' : 'no journal'}; ` +
           `receipt->ack (per record/batch, oldest trade) p50=${r.receiptToAckMs.p50} ms p99=${r.receiptToAckMs.p99} ms (${r.receiptToAckMs.within10msPct}% within 10 ms); ` +
+          (r.journalWriteMs ? `journal group write+sync (I/O thread) p50=${r.journalWriteMs.p50} ms p99=${r.journalWriteMs.p99} ms; ` : '') +
           `receipt->pair file (per batch, oldest trade) p50=${r.receiptToCommitMs.p50} ms p99=${r.receiptToCommitMs.p99} ms` +
           `${r.subscriber ? `; subscriber (${r.subscriber.trades} trades): exchange due->subscriber p50=${r.subscriber.dueToSubscriberMs.p50} p99=${r.subscriber.dueToSubscriberMs.p99} ms, publish->subscriber p99=${r.subscriber.publishToSubscriberMs.p99} ms` : ''}` +
           `${r.caughtUpAfterSec === undefined ? '' : `; start-up backlog stored after ${r.caughtUpAfterSec ?? 'more than 63'} s`}`,

@@ -381,6 +381,7 @@ export class IngestService implements FeedSink {
     const m = this.deps.metrics;
     const { journal, scan } = factory({
       durable: (entries) => this.durable(entries),
+      groupWritten: (seconds) => m.journalGroupWrite.observe(seconds),
       writeFailed: (err, attempt, retryInMs) => reportWriteFailure(err, attempt, retryInMs, m, this.deps.logger),
       writeRecovered: (since, attempts) => this.deps.logger.warn('journal writes work again', { failedForMs: Date.now() - since, attempts }),
     });

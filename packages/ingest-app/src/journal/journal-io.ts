@@ -16,8 +16,10 @@ import { Worker } from 'node:worker_threads';
  */
 export interface JournalIo {
   open(file: string, flags: number): Promise<number>;
-  pwrite(fd: number, buf: Buffer, length: number, position: number): Promise<void>;
-  fdatasync(fd: number): Promise<void>;
+  /** Resolves to the milliseconds the write took on the I/O thread (with O_DSYNC, the sync too). */
+  pwrite(fd: number, buf: Buffer, length: number, position: number): Promise<number>;
+  /** Resolves to the milliseconds the sync took on the I/O thread. */
+  fdatasync(fd: number): Promise<number>;
   ftruncate(fd: number, length: number): Promise<void>;
   close(fd: number): Promise<void>;
   unlink(file: string): Promise<void>;
@@ -37,12 +39,14 @@ parentPort.on('message', (m) => {
     switch (m.op) {
       case 'open': result = fs.openSync(m.file, m.flags, 0o644); break;
       case 'pwrite': {
+        const t0 = performance.now();
         const b = Buffer.from(m.buf, 0, m.length);
         let done = 0;
         while (done < m.length) done += fs.writeSync(m.fd, b, done, m.length - done, m.position + done);
+        result = performance.now() - t0;
         break;
       }
-      case 'fdatasync': fs.fdatasyncSync(m.fd); break;
+      case 'fdatasync': { const t0 = performance.now(); fs.fdatasyncSync(m.fd); result = performance.now() - t0; break; }
       case 'ftruncate': fs.ftruncateSync(m.fd, m.length); break;
       case 'close': fs.closeSync(m.fd); break;
       case 'unlink': fs.unlinkSync(m.file); break;
@@ -83,14 +87,14 @@ export class WorkerJournalIo implements JournalIo {
     return this.call({ op: 'open', file, flags }) as Promise<number>;
   }
 
-  async pwrite(fd: number, buf: Buffer, length: number, position: number): Promise<void> {
+  async pwrite(fd: number, buf: Buffer, length: number, position: number): Promise<number> {
     if (!(buf.buffer instanceof SharedArrayBuffer)) throw new TypeError('journal buffers must live in a SharedArrayBuffer');
     if (buf.byteOffset !== 0) throw new TypeError('journal buffers must start at the beginning of their SharedArrayBuffer');
-    await this.call({ op: 'pwrite', fd, buf: buf.buffer, length, position });
+    return (await this.call({ op: 'pwrite', fd, buf: buf.buffer, length, position })) ?? 0;
   }
 
-  async fdatasync(fd: number): Promise<void> {
-    await this.call({ op: 'fdatasync', fd });
+  async fdatasync(fd: number): Promise<number> {
+    return (await this.call({ op: 'fdatasync', fd })) ?? 0;
   }
 
   async ftruncate(fd: number, length: number): Promise<void> {

@@ -43,6 +43,11 @@ export interface SegmentJournalHooks<T extends JournalTrade> {
   writeFailed?(error: NodeJS.ErrnoException, attempt: number, retryInMs: number): void;
   /** Writes work again after failing since `since`. */
   writeRecovered?(since: number, attempts: number): void;
+  /**
+   * A group is durable: how long its write and sync took on the I/O thread (the device's part of
+   * receipt -> ack; the rest is waiting for the group and for the event loop), and its size.
+   */
+  groupWritten?(deviceSeconds: number, bytes: number): void;
 }
 
 interface ActiveSegment {
@@ -227,8 +232,12 @@ export class SegmentJournal<T extends JournalTrade = JournalTrade> implements Jo
     this.inFlightTrades = this.groupTrades;
     this.groupTrades = 0;
     this.lastCommitStart = performance.now();
+    const bytes = buf.length;
     const run = this.writeGroup(buf, lastLsn).then(
-      () => this.succeeded(buf, entries, lastLsn),
+      (deviceMs) => {
+        this.hooks.groupWritten?.(deviceMs / 1000, bytes);
+        this.succeeded(buf, entries, lastLsn);
+      },
       (err: NodeJS.ErrnoException) => this.failed(buf, entries, err),
     );
     this.writing = run.finally(() => {
@@ -276,7 +285,8 @@ export class SegmentJournal<T extends JournalTrade = JournalTrade> implements Jo
     }
   }
 
-  private async writeGroup(buf: GrowBuffer, lastLsn: number): Promise<void> {
+  /** Writes (and syncs) one group; resolves to the milliseconds the write and sync took on the I/O thread. */
+  private async writeGroup(buf: GrowBuffer, lastLsn: number): Promise<number> {
     let active = this.active;
     if (active && active.info.lastLsn !== undefined && active.info.bytes + buf.length > this.options.segmentBytes) {
       this.active = undefined;
@@ -285,9 +295,10 @@ export class SegmentJournal<T extends JournalTrade = JournalTrade> implements Jo
     }
     active ??= await this.openSegment();
     const start = active.info.bytes;
+    let deviceMs: number;
     try {
-      await this.io.pwrite(active.fd, buf.buf, buf.length, start);
-      if (this.options.sync === 'fdatasync') await this.io.fdatasync(active.fd);
+      deviceMs = await this.io.pwrite(active.fd, buf.buf, buf.length, start);
+      if (this.options.sync === 'fdatasync') deviceMs += await this.io.fdatasync(active.fd);
       if (active.dirDirty) {
         await this.syncDir();
         active.dirDirty = false;
@@ -300,6 +311,7 @@ export class SegmentJournal<T extends JournalTrade = JournalTrade> implements Jo
     active.info.bytes = start + buf.length;
     active.info.firstLsn ??= first;
     active.info.lastLsn = lastLsn;
+    return deviceMs;
   }
 
   /** The LSN of a group's first record (at offset 8 of the buffer). */

@@ -94,6 +94,12 @@ describe('IngestService with the journal', () => {
       expect(service.unfiled(pairKey('binance', 'spot', 'AAA'))).toHaveLength(2500);
       expect(service.journalHealth()).toMatchObject({ ok: true, segments: 1, unwrittenTrades: 0 });
       expect(await metrics.registry.metrics()).toMatch(/ingest_pair_trail_trades\{pair="binance:spot:AAA"\} 2500/);
+      // Every durable group's write time on the I/O thread is observed once.
+      const groups = await metricValue(metrics.journalGroups);
+      const writes = (await metrics.journalGroupWrite.get()).values;
+      expect(groups).toBeGreaterThan(0);
+      expect(writes.find((v) => v.metricName === 'ingest_journal_group_write_seconds_count')?.value).toBe(groups);
+      expect(writes.find((v) => v.metricName === 'ingest_journal_group_write_seconds_sum')?.value).toBeGreaterThan(0);
       await service.stop();
       expect(await storedIds(pool, 'AAA')).toEqual(ids(a));
       expect(await storedIds(pool, 'BBB')).toHaveLength(700);
