@@ -64,6 +64,11 @@ async function analyticsBehind(exchange, analytics) {
   return { p50: Math.round(behind[Math.floor(behind.length / 2)]), max: Math.round(behind[behind.length - 1]) };
 }
 
+function heapOf(metrics) {
+  const mib = (name) => Math.round((metrics.value(name) || 0) / 1048576);
+  return { used: mib('nodejs_heap_size_used_bytes'), total: mib('nodejs_heap_size_total_bytes'), external: mib('nodejs_external_memory_bytes') };
+}
+
 async function snapshot(ingester, analytics, procs, sinceMs) {
   const [ing, ana, metrics, ingMetrics] = await Promise.all([
     getJson(`${ingester.url}/stats`),
@@ -85,6 +90,8 @@ async function snapshot(ingester, analytics, procs, sinceMs) {
     receipt: ingMetrics.histogram('ingest_receipt_to_commit_seconds'),
     cpu: procs.map((p) => p.cpu()),
     analyticsThreads: threadCpuSeconds(analytics.pid),
+    // Where each app's RSS is: the JS heap and what Node counts outside it (the rest is native: DuckDB).
+    heapMiB: { ingest: heapOf(ingMetrics), analytics: heapOf(metrics) },
   };
 }
 
@@ -199,6 +206,7 @@ async function livePhase(dir) {
           .map(([name, cpu]) => [name, round((cpu - (s0.analyticsThreads[name] ?? 0)) / secs)])
           .filter(([, cores]) => cores >= 0.01),
       ),
+      heapAtEndMiB: s1.heapMiB,
       analyticsStartedAfterIngesterMs: analyticsStart - exchange.startTime,
       // Where the window's first boundary fell: the app's start-up catch-up is over well before it.
       firstBoundaryAfterAnalyticsStartS: TIME_SCALE === 1 && crossed > 0 ? round((firstBoundary - analyticsStart) / 1000, 1) : null,
@@ -236,6 +244,7 @@ function printTable(live, offline, probe) {
     ['live pass p50 / p99 / mean', `${live.livePassMs.p50} / ${live.livePassMs.p99} / ${live.livePassMs.mean} ms`],
     [`live passes, one round of ${PAIRS} pairs`, `${live.livePassSecondsPerRound} s`],
     ...Object.entries(live.processes).map(([name, p]) => [`${name} CPU / peak RSS`, `${p.cpuCores} cores / ${p.peakRssMiB} MiB`]),
+    ...Object.entries(live.heapAtEndMiB).map(([name, h]) => [`${name} JS heap used / total, external (end)`, `${h.used} / ${h.total}, ${h.external} MiB`]),
     ['analytics cores by thread', Object.entries(live.analyticsThreadCores).map(([n, c]) => `${n} ${c}`).join(', ')],
     ['ingester receipt -> commit p50 / p99 (per batch, its oldest trade; last 60 s)', `${live.ingestReceiptToCommitMs.p50} / ${live.ingestReceiptToCommitMs.p99} ms, window mean ${live.ingestReceiptToCommitMs.windowMean} ms`],
     ['ingester batches (= analytics messages)/s, trades per batch', `${live.ingestBatchesPerSec}, ${live.ingestTradesPerBatch}`],

@@ -205,9 +205,11 @@ export async function runAnalyticsPass(conn: DuckDBConnection, options: Analytic
     }
     // The next pass's first window starts one minute after this one's last.
     if (oneMinute) {
-      const firstNeeded = oneMinute.through + MINUTE_MS - opts.profile.windowMinutes * MINUTE_MS;
-      memory.forgetBefore(firstNeeded);
-      StoredTickMinutes.of(conn).forgetBefore(firstNeeded);
+      memory.forgetBefore(oneMinute.through + MINUTE_MS - opts.profile.windowMinutes * MINUTE_MS);
+      // A passed minute is in ProfileMemory at the row size its windows use. Its per-price copy
+      // would serve only a row-size change, and that rare case can read the ticks back: kept for
+      // the whole window it was most of the app's heap (a distinct price per trade is ~80 bytes).
+      StoredTickMinutes.of(conn).forgetBefore(oneMinute.through);
     }
   }
   const result: PassResult = { clock: clockMs === null ? null : new Date(clockMs), timeframes, ...counts };

@@ -11,10 +11,11 @@ interface TickMinute {
 }
 
 /**
- * Minutes kept at most, whatever the passes do: a pass forgets what its windows no longer reach,
- * so this only bounds a connection whose passes stopped (failing) while ticks still arrive.
+ * Minutes kept at most, whatever the passes do: a pass forgets the minutes it passed, so this only
+ * bounds a connection whose passes stopped (failing) while ticks still arrive; the SQL read then
+ * serves the minutes dropped here.
  */
-const MAX_MINUTES = 240;
+const MAX_MINUTES = 16;
 
 
 /**
@@ -85,7 +86,12 @@ export class StoredTickMinutes {
     return { trades, rows };
   }
 
-  /** Drops minutes before `ms`, as ProfileMemory does: no later window reaches back to them. */
+  /** Minutes held (per-price copies and tainted marks): the memory this costs is per minute. */
+  get heldMinutes(): number {
+    return this.minutes.size + this.tainted.size;
+  }
+
+  /** Drops minutes before `ms`: passed minutes (a later row size reads them back by SQL). */
   forgetBefore(ms: number): void {
     for (const minute of this.minutes.keys()) if (minute < ms) this.minutes.delete(minute);
     for (const minute of this.tainted) if (minute < ms) this.tainted.delete(minute);

@@ -4,6 +4,7 @@ import { AnalyticsMetrics } from '../../src/core/analytics-metrics';
 import { AnalyticsRunner } from '../../src/core/analytics-runner';
 import { ROW_SIZE_DIVISOR, runAnalyticsPass, type AnalyticsOptions } from '../../src/engine';
 import { ProfileMemory } from '../../src/engine/profile-memory';
+import { StoredTickMinutes } from '../../src/engine/stored-tick-minutes';
 import { analyticsTables, MINUTE, PAIR, SILENT_LOGGER, T0 } from './support';
 import { mulberry32 as random, TempDirs } from '@market-data/testing';
 
@@ -106,6 +107,9 @@ describe('profiles built from the ticks the runner stored', () => {
     const liveReads = reads.mock.calls.length;
     expect(liveReads).toBeLessThan(5);
     expect(built.mock.calls.filter(([, , minute]) => minute.trades > 0).length).toBeGreaterThan(40);
+    // Per-price copies are kept only for minutes not passed yet (the newest one), not for the
+    // whole 15-minute window: on a market with a price per trade they were most of the heap.
+    expect(StoredTickMinutes.of(live.connection).heldMinutes).toBe(1);
 
     // With overlaps: every batch replays up to 5 trades of the one before it (only partly new: its
     // minutes fall back to SQL), now and then a batch of duplicates only (nothing new: harmless),
