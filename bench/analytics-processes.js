@@ -185,7 +185,9 @@ const getJson = async (url) => (await fetchOnce(url)).json();
 async function readMetrics(url) {
   const text = await (await fetchOnce(`${url}/metrics`)).text();
   const value = (series) => Number((text.match(new RegExp(`^${series} (\\S+)$`, 'm')) ?? [])[1] ?? NaN);
-  return { value, histogram: (name) => ({ sum: value(`${name}_sum`), count: value(`${name}_count`) }) };
+  /** A labelled gauge's values by its one label's value. */
+  const byLabel = (name) => Object.fromEntries([...text.matchAll(new RegExp(`^${name}\\{\\w+="([^"]*)"\\} (\\S+)$`, 'gm'))].map((m) => [m[1], Number(m[2])]));
+  return { value, byLabel, histogram: (name) => ({ sum: value(`${name}_sum`), count: value(`${name}_count`) }) };
 }
 
 module.exports = { sleep, cpuSeconds, threadCpuSeconds, rssMiB, startExchange, startIngester, startAnalytics, runOffline, runPassProbe, getJson, readMetrics };

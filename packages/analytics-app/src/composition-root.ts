@@ -29,7 +29,13 @@ export function composeAnalyticsContainer(config: AnalyticsConfig, overrides: An
   container.register(ANALYTICS_CONFIG, { useValue: config });
   container.register(LOGGER, { useValue: overrides.logger ?? createLogger({ level: config.logLevel, base: { app: 'analytics' } }) });
   container.register(CLOCK, { useValue: SYSTEM_CLOCK });
-  container.register(ANALYTICS_METRICS, { useFactory: instancePerContainerCachingFactory(() => new AnalyticsMetrics()) });
+  container.register(ANALYTICS_METRICS, {
+    useFactory: instancePerContainerCachingFactory((c) => {
+      const metrics = new AnalyticsMetrics();
+      metrics.readDuckdbMemoryFrom(() => c.resolve<ConnectionPool>(CONNECTION_POOL).memoryUsage());
+      return metrics;
+    }),
+  });
   // analytics.duckdb files only: this app never opens a trading file for writing.
   registerPool(container, { baseDir: config.analyticsDir, maxConnections: config.poolSize, memoryLimit: config.memoryLimit, role: 'analytics' });
   container.register(KNOWN_PAIRS, { useFactory: instancePerContainerCachingFactory(() => new KnownPairs()) });

@@ -8,7 +8,8 @@ import { REALDATA, until, useTempDir } from '@market-data/testing';
 import { AnalyticsApp } from '../src/analytics-app';
 import { composeAnalyticsContainer } from '../src/composition-root';
 import { loadAnalyticsCommand } from '../src/config/analytics-config';
-import { TRADE_CLIENT_FACTORY, type TradeClientFactory } from '../src/core/tokens';
+import type { AnalyticsMetrics } from '../src/core/analytics-metrics';
+import { ANALYTICS_METRICS, TRADE_CLIENT_FACTORY, type TradeClientFactory } from '../src/core/tokens';
 
 // The composition root registers every part; a child container swaps two of them, as an
 // embedder or a test would: the client follows an in-process transport instead of a socket,
@@ -75,6 +76,10 @@ describe('the analytics app built by its container, with parts swapped in a chil
       expect(stats.commitToRowMsSince.count).toBeGreaterThan(0);
       expect(stats.commitToRowMsSince.p50).toBe(LAG_MS);
       expect(stats.commitToRowMsSince.p99).toBe(LAG_MS);
+      // /metrics says how much of the process is DuckDB's: the stored ticks are table data.
+      const memory = await child.resolve<AnalyticsMetrics>(ANALYTICS_METRICS).registry.getSingleMetric('analytics_duckdb_memory_bytes')!.get();
+      const tableBytes = memory.values.filter((v) => v.labels.tag === 'BASE_TABLE').reduce((a, v) => a + v.value, 0);
+      expect(tableBytes).toBeGreaterThan(0);
     } finally {
       await app.stop();
     }

@@ -6,7 +6,7 @@ import { KeyedLock } from './keyed-lock';
 import { LruMap } from './lru';
 import { toPair } from './pair-input';
 import { resolvePoolOptions, shareInstanceOrThrow, type ConnectionPoolOptions } from './pool-options';
-import type { ConnectionPool, PairInput, PoolStats } from './tokens';
+import type { ConnectionPool, DuckDBMemoryTag, PairInput, PoolStats } from './tokens';
 
 /** One pair's slot: open or being opened, with its holders. */
 interface Entry {
@@ -258,6 +258,29 @@ export class ConnectionPoolManager implements ConnectionPool {
       if (entry.broken && entry.users === 0 && entry.pins === 0 && !this.closing) this.closeEntry(entry);
       this.settle();
     });
+  }
+
+  /**
+   * DuckDB's own account of the shared instance's memory, by tag, on a connection of its own (so
+   * it never waits for a pair's work). With the process's RSS and JS heap it tells an operator
+   * whether memory is table data under memory_limit or something else. [] once closed, or when
+   * the pool opens files with a custom `open` (it then holds no instance).
+   */
+  async memoryUsage(): Promise<readonly DuckDBMemoryTag[]> {
+    if (this.instance === undefined || this.closing) return [];
+    // Its own hold: closeAll meanwhile must not close the instance under the open connection.
+    const hold = this.instance.retain();
+    try {
+      const connection = await (await hold.instance()).connect();
+      try {
+        const reader = await connection.runAndReadAll('SELECT tag, memory_usage_bytes, temporary_storage_bytes FROM duckdb_memory()');
+        return reader.getRowObjects().map((row) => ({ tag: String(row.tag), bytes: Number(row.memory_usage_bytes), temporaryBytes: Number(row.temporary_storage_bytes) }));
+      } finally {
+        connection.closeSync();
+      }
+    } finally {
+      hold.release();
+    }
   }
 
   /** Whether `closeAll` has been called. */

@@ -6,6 +6,6 @@ export {
   DEFAULT_CHECKPOINT_INTERVAL_MS,
   type ConnectionPoolOptions,
 } from './pool-options';
-export { CONNECTION_POOL, type ConnectionPool, type PairInput, type PoolStats } from './tokens';
+export { CONNECTION_POOL, type ConnectionPool, type DuckDBMemoryTag, type PairInput, type PoolStats } from './tokens';
 export { getPool, resetDefaultPool, DATA_DIR_ENV } from './default-pool';
 export { registerPool } from './register-pool';

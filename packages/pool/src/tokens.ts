@@ -25,6 +25,16 @@ export interface PoolStats {
   readonly waiting: number;
 }
 
+/** One line of DuckDB's `duckdb_memory()`: what the instance holds for one purpose. */
+export interface DuckDBMemoryTag {
+  /** DuckDB's tag: BASE_TABLE (table data), IN_MEMORY_TABLE, HASH_TABLE, ORDER_BY, ART_INDEX, METADATA, ... */
+  readonly tag: string;
+  /** Bytes held in memory (the buffer manager's count, bounded by memory_limit). */
+  readonly bytes: number;
+  /** Bytes spilled to the temp directory. */
+  readonly temporaryBytes: number;
+}
+
 /** What consumers of the pool depend on; ConnectionPoolManager implements it. */
 export interface ConnectionPool {
   acquire(pair: PairInput): Promise<DuckDBConnection>;
@@ -35,6 +45,8 @@ export interface ConnectionPool {
   unpin(pair: PairInput): void;
   has(pair: PairInput): boolean;
   getPoolStats(): PoolStats;
+  /** The shared instance's memory by tag (DuckDB's duckdb_memory()); [] once closed or with a custom opener. */
+  memoryUsage(): Promise<readonly DuckDBMemoryTag[]>;
   closeAll(): Promise<void>;
 }
 

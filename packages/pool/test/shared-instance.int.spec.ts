@@ -78,6 +78,24 @@ describe('ConnectionPoolManager over one shared DuckDB instance (real files)', (
     expect(pool.getPoolStats()).toMatchObject({ poolSize: 1, hits: 0, misses: 1, activePairs: 0 });
   });
 
+  it("reports the shared instance's memory by DuckDB's tags: table data grows with rows written, and nothing once closed", async () => {
+    pool = new ConnectionPoolManager({ baseDir: dir, memoryLimit: '100MB', checkpointIntervalMs: 0 });
+    const tableBytes = async (): Promise<number> => (await pool!.memoryUsage()).filter((t) => t.tag === 'BASE_TABLE' || t.tag === 'IN_MEMORY_TABLE').reduce((a, t) => a + t.bytes, 0);
+    await pool.withConnection('binance:spot:AAA', (conn) => insertTicks(conn, 'AAA', 1));
+    const before = await tableBytes();
+    for (const symbol of ['AAA', 'BBB']) await pool.withConnection(`binance:spot:${symbol}`, (conn) => insertTicks(conn, symbol, 50_000));
+    const usage = await pool.memoryUsage();
+    expect(usage.map((t) => t.tag)).toEqual(expect.arrayContaining(['BASE_TABLE', 'METADATA']));
+    expect(await tableBytes()).toBeGreaterThan(before + 1_000_000);
+    // Within the instance's memory_limit, as the buffer manager counts it.
+    expect(usage.reduce((a, t) => a + t.bytes, 0)).toBeLessThanOrEqual(100 * 1000 * 1000);
+    // A scrape racing closeAll neither fails nor keeps the instance open.
+    const racing = pool.memoryUsage();
+    await pool.closeAll();
+    await expect(racing).resolves.toEqual(expect.any(Array));
+    expect(await pool.memoryUsage()).toEqual([]);
+  });
+
   it('refuses bad instance settings with its own INVALID_OPTION', () => {
     expect(() => new ConnectionPoolManager({ baseDir: dir, memoryLimit: 'lots' })).toThrow(expect.objectContaining({ name: 'PoolError', code: 'INVALID_OPTION' }));
     expect(() => new ConnectionPoolManager({ baseDir: dir, threads: 0 })).toThrow(expect.objectContaining({ name: 'PoolError', code: 'INVALID_OPTION' }));
