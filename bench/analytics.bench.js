@@ -69,9 +69,9 @@ function heapOf(metrics) {
   return { used: mib('nodejs_heap_size_used_bytes'), total: mib('nodejs_heap_size_total_bytes'), external: mib('nodejs_external_memory_bytes') };
 }
 
-/** The analytics app's DuckDB instance by tag (MiB, tags under 1 MiB left out), as its /metrics reports it. */
-function duckdbOf(metrics) {
-  const tags = Object.entries(metrics.byLabel('analytics_duckdb_memory_bytes')).map(([tag, bytes]) => [tag, Math.round(bytes / 1048576)]);
+/** An app's DuckDB memory by tag (MiB, tags under 1 MiB left out), as its /metrics reports it (`<app>_duckdb_memory_bytes`). */
+function duckdbOf(metrics, app) {
+  const tags = Object.entries(metrics.byLabel(`${app}_duckdb_memory_bytes`)).map(([tag, bytes]) => [tag, Math.round(bytes / 1048576)]);
   return Object.fromEntries(tags.filter(([, mib]) => mib >= 1));
 }
 
@@ -97,7 +97,7 @@ async function snapshot(ingester, analytics, procs, sinceMs) {
     cpu: procs.map((p) => p.cpu()),
     analyticsThreads: threadCpuSeconds(analytics.pid),
     // Where each app's RSS is: the JS heap and what Node counts outside it (the rest is native: DuckDB).
-    heapMiB: { ingest: heapOf(ingMetrics), analytics: { ...heapOf(metrics), duckdb: duckdbOf(metrics) } },
+    heapMiB: { ingest: { ...heapOf(ingMetrics), duckdb: duckdbOf(ingMetrics, 'ingest') }, analytics: { ...heapOf(metrics), duckdb: duckdbOf(metrics, 'analytics') } },
   };
 }
 
@@ -251,7 +251,7 @@ function printTable(live, offline, probe) {
     [`live passes, one round of ${PAIRS} pairs`, `${live.livePassSecondsPerRound} s`],
     ...Object.entries(live.processes).map(([name, p]) => [`${name} CPU / peak RSS`, `${p.cpuCores} cores / ${p.peakRssMiB} MiB`]),
     ...Object.entries(live.heapAtEndMiB).map(([name, h]) => [`${name} JS heap used / total, external (end)`, `${h.used} / ${h.total}, ${h.external} MiB`]),
-    ['analytics DuckDB memory by tag (end)', Object.entries(live.heapAtEndMiB.analytics.duckdb).map(([tag, mib]) => `${tag} ${mib}`).join(', ') + ' MiB'],
+    ...Object.entries(live.heapAtEndMiB).map(([name, h]) => [`${name} DuckDB memory by tag (end)`, Object.entries(h.duckdb).map(([tag, mib]) => `${tag} ${mib}`).join(', ') + ' MiB']),
     ['analytics cores by thread', Object.entries(live.analyticsThreadCores).map(([n, c]) => `${n} ${c}`).join(', ')],
     ['ingester receipt -> commit p50 / p99 (per batch, its oldest trade; last 60 s)', `${live.ingestReceiptToCommitMs.p50} / ${live.ingestReceiptToCommitMs.p99} ms, window mean ${live.ingestReceiptToCommitMs.windowMean} ms`],
     ['ingester batches (= analytics messages)/s, trades per batch', `${live.ingestBatchesPerSec}, ${live.ingestTradesPerBatch}`],

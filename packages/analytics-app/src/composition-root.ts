@@ -32,7 +32,7 @@ export function composeAnalyticsContainer(config: AnalyticsConfig, overrides: An
   container.register(ANALYTICS_METRICS, {
     useFactory: instancePerContainerCachingFactory((c) => {
       const metrics = new AnalyticsMetrics();
-      metrics.readDuckdbMemoryFrom(() => c.resolve<ConnectionPool>(CONNECTION_POOL).memoryUsage());
+      metrics.duckdbMemory.readFrom(() => c.resolve<ConnectionPool>(CONNECTION_POOL).memoryUsage());
       return metrics;
     }),
   });

@@ -47,7 +47,13 @@ export function composeIngestContainer(config: IngestConfig, overrides: ComposeO
   container.register(INGEST_CONTAINER, { useValue: container });
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, base: { app: 'ingest' } });
   container.register(LOGGER, { useValue: logger });
-  container.register(INGEST_METRICS, { useFactory: instancePerContainerCachingFactory(() => new IngestMetrics()) });
+  container.register(INGEST_METRICS, {
+    useFactory: instancePerContainerCachingFactory((c) => {
+      const metrics = new IngestMetrics();
+      metrics.duckdbMemory.readFrom(() => c.resolve<PairStore>(PAIR_STORE).memoryUsage());
+      return metrics;
+    }),
+  });
   const feeds: FeedFactory = createFeeds;
   container.register(FEED_FACTORY, { useValue: feeds });
   registerPairStore(container, config, logger);

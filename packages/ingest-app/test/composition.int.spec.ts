@@ -31,6 +31,13 @@ describe('the ingester built by its container, with the feeds swapped in a child
       await app.start();
       await app.feedsDone();
       await until(async () => ((await app.stats()) as { stored: number }).stored === trades.length, 20_000, 'every trade stored');
+      // /metrics carries DuckDB's own count of the pair files' memory once they hold the trades
+      // (a few thousand rows are still IN_MEMORY_TABLE, not yet BASE_TABLE blocks).
+      const duckdbBytes = async (): Promise<number> => {
+        const text = await (await fetch(`${app.url}/metrics`)).text();
+        return [...text.matchAll(/^ingest_duckdb_memory_bytes\{tag="\w+"\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+      };
+      await until(async () => (await duckdbBytes()) > 0, 20_000, 'ingest_duckdb_memory_bytes > 0');
       const client = new MarketDataClient({ url: app.url!.replace('http', 'ws'), pairs: [pairId(pair)], reconnect: false });
       try {
         for await (const event of client) {

@@ -76,6 +76,11 @@ describe('WorkerPairStore (pair files on a worker thread)', () => {
       // Five pairs over three threads: two, two and one files open, summed into one view.
       expect(shards.map((s) => s.stats().poolSize).sort()).toEqual([1, 2, 2]);
       expect(store.stats()).toMatchObject({ poolSize: 5, maxConnections: 12, misses: 5 });
+      // DuckDB's memory, asked of each thread's instance and summed by tag (ingest_duckdb_memory_bytes).
+      const perThread = await Promise.all(shards.map((s) => s.memoryUsage()));
+      const tableBytes = (tags: readonly { tag: string; bytes: number }[]): number => tags.filter((t) => t.tag === 'BASE_TABLE').reduce((a, t) => a + t.bytes, 0);
+      expect(perThread.every((tags) => tableBytes(tags) > 0)).toBe(true);
+      expect(tableBytes(await store.memoryUsage())).toBe(perThread.reduce((a, tags) => a + tableBytes(tags), 0));
     } finally {
       await store.close();
     }
@@ -84,5 +89,6 @@ describe('WorkerPairStore (pair files on a worker thread)', () => {
       db.close();
     }
     await expect(store.append(pairs[0], makeTrades('P0', 1))).rejects.toThrow(/storage worker/);
+    await expect(store.memoryUsage()).rejects.toThrow(/storage worker/);
   });
 });

@@ -7,6 +7,7 @@ export { createMetricsRegistry } from './metrics/registry';
 export { HotCounter, type CounterHandle } from './metrics/hot-counter';
 export { Timing, type Percentiles } from './metrics/timing';
 export { metricValue } from './metrics/metric-value';
+export { DuckdbMemoryGauge, type MemoryTag } from './metrics/duckdb-memory-gauge';
 // The ops HTTP listener
 export { startOpsServer, type OpsRoutes, type OpsServer, type OpsServerOptions, type RawHandler, type UpgradeHandler } from './ops/ops-server';
 export { isAuthorized, isLoopbackAddress, guardsRemoteAccess, type ListenerSecurity } from './ops/listener-security';

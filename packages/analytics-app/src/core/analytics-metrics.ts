@@ -1,5 +1,4 @@
-import type { DuckDBMemoryTag } from '@market-data/pool';
-import { Counter, createMetricsRegistry, Gauge, Histogram, Timing, type Registry } from '@market-data/runtime';
+import { Counter, createMetricsRegistry, DuckdbMemoryGauge, Histogram, Timing, type Registry } from '@market-data/runtime';
 import { TimedSamples } from './timed-samples';
 
 /**
@@ -30,30 +29,6 @@ export class AnalyticsMetrics {
   readonly lagSamples = new TimedSamples();
   readonly retentionDeleted = new Counter({ name: 'analytics_retention_deleted_total', help: 'Rows removed by retention after a pass, by table.', labelNames: ['table'], registers: this.on });
   readonly reconnects = new Counter({ name: 'analytics_subscriber_reconnects_total', help: 'Reconnections to the ingester.', registers: this.on });
-  private memorySource: (() => Promise<readonly DuckDBMemoryTag[]>) | undefined;
-  readonly duckdbMemory = this.memoryGauge();
-
-  /** Where analytics_duckdb_memory_bytes is read from on each scrape: the pool's shared instance. */
-  readDuckdbMemoryFrom(source: () => Promise<readonly DuckDBMemoryTag[]>): void {
-    this.memorySource = source;
-  }
-
-  private memoryGauge(): Gauge<'tag'> {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- prom-client calls collect with the gauge as `this`.
-    const metrics = this;
-    return new Gauge({
-      name: 'analytics_duckdb_memory_bytes',
-      help: "DuckDB's own count of the memory its shared instance holds, by tag (duckdb_memory()): with RSS and the JS heap it says where the process's memory is.",
-      labelNames: ['tag'],
-      registers: this.on,
-      async collect() {
-        if (metrics.memorySource === undefined) return;
-        // A failed read (the pool closing) leaves the last values rather than failing the scrape.
-        const tags = await metrics.memorySource().catch(() => undefined);
-        if (tags === undefined) return;
-        this.reset();
-        for (const { tag, bytes } of tags) this.set({ tag }, bytes);
-      },
-    });
-  }
+  /** analytics_duckdb_memory_bytes{tag}: the pool's shared instance (the composition root wires its source). */
+  readonly duckdbMemory = new DuckdbMemoryGauge(this.registry, 'analytics_duckdb_memory_bytes');
 }

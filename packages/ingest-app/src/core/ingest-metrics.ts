@@ -1,4 +1,4 @@
-import { Counter, createMetricsRegistry, Gauge, Histogram, HotCounter, Timing, type Registry } from '@market-data/runtime';
+import { Counter, createMetricsRegistry, DuckdbMemoryGauge, Gauge, Histogram, HotCounter, Timing, type Registry } from '@market-data/runtime';
 import type { JournalHealth } from '../journal/journal-health';
 
 /**
@@ -99,6 +99,8 @@ export class IngestMetrics {
       },
     });
   })();
+  /** ingest_duckdb_memory_bytes{tag}: every storage thread's instance, summed (the composition root wires its source). */
+  readonly duckdbMemory = new DuckdbMemoryGauge(this.registry, 'ingest_duckdb_memory_bytes');
   readonly cleanupDeleted = new Counter({ name: 'ingest_cleanup_rows_deleted_total', help: 'Rows deleted by retention, by table.', labelNames: ['table'], registers: this.on });
 
   /** Journal and pair-trail gauges, read from `source` at each scrape. */

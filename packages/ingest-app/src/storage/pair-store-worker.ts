@@ -30,6 +30,8 @@ function run(req: StoreRequest): Promise<unknown> {
       return store.cleanup(req.pair, req.retention);
     case 'query':
       return store.query(req.pair, req.query);
+    case 'memory':
+      return store.memoryUsage();
     case 'close':
       return store.close();
   }

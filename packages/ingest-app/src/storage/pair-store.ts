@@ -1,4 +1,4 @@
-import type { PoolStats } from '@market-data/pool';
+import type { DuckDBMemoryTag, PoolStats } from '@market-data/pool';
 import type { CleanupResult, PairKey, Query, RetentionPolicy, Row } from '@market-data/storage-core';
 import type { Trade } from '../feeds/feed';
 
@@ -25,6 +25,8 @@ export interface PairStore {
   query(pair: PairKey, query: Query): Promise<Row[]>;
   /** Latest pool figures (may trail by up to a second when the files are on another thread). */
   stats(): PoolStats;
+  /** DuckDB's memory by tag over every instance holding the files (summed over storage threads). */
+  memoryUsage(): Promise<readonly DuckDBMemoryTag[]>;
   /** Flushes candles and closes every file. */
   close(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { ConnectionPool, PoolStats } from '@market-data/pool';
+import type { ConnectionPool, DuckDBMemoryTag, PoolStats } from '@market-data/pool';
 import { appendTicks, checkTick, cleanupOldData, executeQuery, flushCandles, StorageError, type CleanupResult, type PairKey, type Query, type RetentionPolicy, type Row, type Tick } from '@market-data/storage-core';
 import type { AppendOutcome, PairStore } from './pair-store';
 
@@ -40,6 +40,10 @@ export class PoolPairStore implements PairStore {
 
   cleanup(pair: PairKey, retention?: Partial<RetentionPolicy>): Promise<CleanupResult> {
     return this.pool.withConnection(pair, (conn) => cleanupOldData(conn, retention));
+  }
+
+  memoryUsage(): Promise<readonly DuckDBMemoryTag[]> {
+    return this.pool.memoryUsage();
   }
 
   query(pair: PairKey, query: Query): Promise<Row[]> {

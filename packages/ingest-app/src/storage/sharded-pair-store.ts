@@ -1,4 +1,4 @@
-import type { PoolStats } from '@market-data/pool';
+import type { DuckDBMemoryTag, PoolStats } from '@market-data/pool';
 import { pairId, type CleanupResult, type PairKey, type Query, type RetentionPolicy, type Row } from '@market-data/storage-core';
 import type { Trade } from '../feeds/feed';
 import type { AppendOutcome, PairStore } from './pair-store';
@@ -50,6 +50,19 @@ export class ShardedPairStore implements PairStore {
       pinned: sum('pinned'),
       waiting: sum('waiting'),
     };
+  }
+
+  async memoryUsage(): Promise<readonly DuckDBMemoryTag[]> {
+    const byTag = new Map<string, { bytes: number; temporaryBytes: number }>();
+    for (const tags of await Promise.all(this.shards.map((s) => s.memoryUsage()))) {
+      for (const { tag, bytes, temporaryBytes } of tags) {
+        const sum = byTag.get(tag) ?? { bytes: 0, temporaryBytes: 0 };
+        sum.bytes += bytes;
+        sum.temporaryBytes += temporaryBytes;
+        byTag.set(tag, sum);
+      }
+    }
+    return [...byTag].map(([tag, sum]) => ({ tag, ...sum }));
   }
 
   async close(): Promise<void> {

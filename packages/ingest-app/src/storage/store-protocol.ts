@@ -14,6 +14,7 @@ export type StoreRequest =
   | { readonly type: 'flushCandles'; readonly id: number; readonly pair: PairKey }
   | { readonly type: 'cleanup'; readonly id: number; readonly pair: PairKey; readonly retention?: Partial<RetentionPolicy> }
   | { readonly type: 'query'; readonly id: number; readonly pair: PairKey; readonly query: Query }
+  | { readonly type: 'memory'; readonly id: number }
   | { readonly type: 'close'; readonly id: number };
 
 /** An error as it crosses threads: class name, message and the stable code, when it has one. */

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { ConnectionPoolOptions, PoolStats } from '@market-data/pool';
+import type { ConnectionPoolOptions, DuckDBMemoryTag, PoolStats } from '@market-data/pool';
 import type { CleanupResult, PairKey, Query, RetentionPolicy, Row } from '@market-data/storage-core';
 import type { Trade } from '../feeds/feed';
 import type { AppendOutcome, PairStore } from './pair-store';
@@ -54,6 +54,10 @@ export class WorkerPairStore implements PairStore {
 
   stats(): PoolStats {
     return this.latest;
+  }
+
+  memoryUsage(): Promise<readonly DuckDBMemoryTag[]> {
+    return this.request({ type: 'memory' }) as Promise<readonly DuckDBMemoryTag[]>;
   }
 
   async close(): Promise<void> {
