@@ -19,7 +19,9 @@ export {
   decodeHistogramRow,
   type HistogramRow,
   type MarketProfileHistogramOptions,
+  type HistogramSource,
 } from './market-profile-histogram';
+export { insertPriceMinutesFromTicksQuery, deletePriceMinutesQuery, type PriceMinutesRange } from './price-minutes';
 export * from './market-profile-from-histogram';
 export {
   EXACT_VOLUME_SCALE,

@@ -25,8 +25,17 @@ describe('marketProfileHistogramQuery', () => {
     [{ rowSize: Number.NaN }],
     [{ rowSize: 1, perMinute: 'yes' }],
     [{ rowSize: 1, lookbackMinutes: -1 }],
+    [{ rowSize: 1, endTime: 0, source: 'candles' }],
+    // price_minutes may no longer hold the newest tick's minute: the default end is refused.
+    [{ rowSize: 1, source: 'price_minutes' }],
     [undefined],
   ])('rejects %p with INVALID_OPTION', (options) => {
     expect(() => marketProfileHistogramQuery(options as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+  });
+
+  it('reads price_minutes rows with their exact volumes and trade counts', () => {
+    const { sql } = marketProfileHistogramQuery({ rowSize: 1, endTime: 60_000 - 0.001, lookbackMinutes: 1, source: 'price_minutes' });
+    expect(sql).toContain('FROM price_minutes');
+    expect(sql).toContain('sum(volume)::VARCHAR AS row_volume, sum(trades)::BIGINT AS row_trades');
   });
 });

@@ -13,7 +13,17 @@ export interface MarketProfileHistogramOptions extends TickWindowOptions {
   readonly rowSize: number;
   /** Also split the rows by the minute their ticks fell in (a `minute` column); default false. */
   readonly perMinute?: boolean;
+  /**
+   * 'ticks' (default), or 'price_minutes': the per-minute price rows insertPriceMinutesFromTicksQuery
+   * folded from the ticks, which give the same rows for a window of whole minutes (its end one
+   * microsecond before a minute boundary, as the analytics engine asks). A window that cuts a
+   * minute counts that minute whole or not at all: use ticks for those.
+   */
+  readonly source?: HistogramSource;
 }
+
+export type HistogramSource = 'ticks' | 'price_minutes';
+const SOURCES: readonly HistogramSource[] = ['ticks', 'price_minutes'];
 
 /**
  * The volume histogram behind calculateMarketProfileQuery: rows `row_idx, row_price, row_volume,
@@ -52,6 +62,12 @@ export function marketProfileHistogramQuery(options: MarketProfileHistogramOptio
   const rowSize = positiveNumber('INVALID_OPTION', 'rowSize', opts.rowSize);
   const perMinute = orDefault(opts.perMinute, false);
   if (typeof perMinute !== 'boolean') throw new QueryError('INVALID_OPTION', `perMinute must be a boolean; got ${describeValue(perMinute)}`);
+  const source = orDefault(opts.source, 'ticks');
+  if (!SOURCES.includes(source)) throw new QueryError('INVALID_OPTION', `source must be one of ${SOURCES.join(', ')}; got ${describeValue(source)}`);
+  if (source === 'price_minutes' && opts.endTime === undefined) {
+    // The default end is the newest tick, which a file keeping price_minutes may no longer hold.
+    throw new QueryError('INVALID_OPTION', "source 'price_minutes' needs an explicit endTime");
+  }
   const params = new SqlParams();
   const window = tickWindowCondition(params, opts);
   const r = `${params.add(rowSize)}::DOUBLE`;
@@ -60,8 +76,8 @@ export function marketProfileHistogramQuery(options: MarketProfileHistogramOptio
   const keys = perMinute ? 'minute, row_idx' : 'row_idx';
   const sql = `SELECT ${perMinute ? 'minute, ' : ''}row_idx, round(row_idx * ${r}, ${decimals}) AS row_price, row_volume, row_trades
 FROM (
-  SELECT ${minute}${rowIndexSql(r)} AS row_idx, ${exactSumText()} AS row_volume, count(*) AS row_trades
-  FROM ticks
+  SELECT ${minute}${rowIndexSql(r)} AS row_idx, ${source === 'ticks' ? `${exactSumText()} AS row_volume, count(*)` : `${exactSumText('volume')} AS row_volume, sum(trades)::BIGINT`} AS row_trades
+  FROM ${source}
   WHERE ${window}
   GROUP BY ${keys}
 ) AS histogram

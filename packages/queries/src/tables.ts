@@ -14,6 +14,7 @@ export const TABLES = [
   'candles_15m',
   'order_flow',
   'market_profile',
+  'price_minutes',
   'supply_demand_zones',
   'fair_value_gaps',
 ] as const;

@@ -1,5 +1,5 @@
 import { DuckDBDataChunk, DOUBLE, TIMESTAMP, VARCHAR, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import { CandleBook, type CandleBookSnapshot, type CandleWork } from './candle-book';
+import { CandleBook, type CandleBookSnapshot, type CandleRecovery, type CandleWork } from './candle-book';
 import { PreparedCache } from './prepared-cache';
 import { volumeUnits, type TickForCandle } from './candle-state';
 import { checkTick, type Tick } from './tick';
@@ -102,6 +102,13 @@ export interface AppendOptions {
    * incrementally (see CandleBook): a closed candle is written with the batch that closes it.
    */
   readonly candles?: boolean;
+  /**
+   * How the candles are brought up to the stored ticks when the connection's first candle batch
+   * opens them (CandleRecovery): 'rebuild' (default) recomputes the newest buckets from ticks;
+   * 'continue' folds only the ticks after each newest row's closing trade, which a file that
+   * keeps only a tail of ticks needs (its buckets' older ticks are gone).
+   */
+  readonly candleRecovery?: CandleRecovery;
 }
 
 /**
@@ -122,7 +129,7 @@ export async function appendTicks(conn: DuckDBConnection, ticks: readonly Tick[]
   const writer = await writerFor(conn);
   if (options.candles) {
     // Opened before this batch is appended: its recovery rebuild must not see the batch.
-    writer.candles ??= await CandleBook.open(conn, writer.prepared);
+    writer.candles ??= await CandleBook.open(conn, writer.prepared, options.candleRecovery);
   }
   // One writer per file, and calls on a connection are serialized: nothing can store a trade
   // between this read and the append below, so the read needs no transaction around it.

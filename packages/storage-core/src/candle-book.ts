@@ -12,6 +12,7 @@ import {
   type CandleAcc,
   type TickForCandle,
 } from './candle-state';
+import { continueStoredRows, mergeLateTrades } from './candle-recovery';
 import { executeQuery } from './execute';
 import type { PreparedCache } from './prepared-cache';
 
@@ -34,7 +35,12 @@ interface CandleWrite {
   readonly rows: readonly CandleAcc[];
   /** Oldest bucket (epoch µs) a late trade landed in, or Infinity. */
   readonly rebuildFrom: number;
+  /** The late trades themselves (a book opened with 'continue' merges them into their stored rows). */
+  readonly late: readonly TickForCandle[];
 }
+
+/** How a book opened on a file brings its stored rows up to the stored ticks (CandleBook.open). */
+export type CandleRecovery = 'rebuild' | 'continue';
 
 /** Candle writes a batch owes; empty for most live batches. */
 export type CandleWork = readonly CandleWrite[];
@@ -57,10 +63,26 @@ export class CandleBook {
   private readonly dirty = new Set<Timeframe>();
   private lastWrite = firstWritePhase();
 
-  private constructor(private readonly prepared: PreparedCache) {}
+  private constructor(
+    private readonly prepared: PreparedCache,
+    private readonly recovery: CandleRecovery = 'rebuild',
+  ) {}
 
-  static async open(conn: DuckDBConnection, prepared: PreparedCache): Promise<CandleBook> {
-    const book = new CandleBook(prepared);
+  /**
+   * `recovery` 'rebuild' (default) recomputes each timeframe's newest stored bucket from its ticks;
+   * 'continue' folds only the ticks after the trade that closed the newest stored row, for files
+   * that keep a tail of ticks (see continueStoredRows).
+   */
+  static async open(conn: DuckDBConnection, prepared: PreparedCache, recovery: CandleRecovery = 'rebuild'): Promise<CandleBook> {
+    const book = new CandleBook(prepared, recovery);
+    if (recovery === 'continue') {
+      for (const tf of TIMEFRAMES) await book.load(conn, tf, false);
+      // A row without its closing trade (written before schema v3) cannot be continued.
+      if (TIMEFRAMES.every((tf) => book.current.get(tf) !== undefined)) {
+        await continueStoredRows(conn, book.current, (tf, rows) => book.write(tf, rows));
+        return book;
+      }
+    }
     for (const tf of TIMEFRAMES) await book.load(conn, tf, true);
     return book;
   }
@@ -95,6 +117,7 @@ export class CandleBook {
     for (const tf of TIMEFRAMES) {
       const rows: CandleAcc[] = [];
       let rebuildFrom = Infinity;
+      const late: TickForCandle[] = [];
       let cur = this.current.get(tf);
       const size = TIMEFRAME_SECONDS[tf] * 1_000_000;
       for (const t of trades) {
@@ -103,7 +126,10 @@ export class CandleBook {
           if (cur) rows.push(cur);
           cur = newCandle(bucket, t);
         } else if (bucket === cur.bucketMicros) foldTrade(cur, t);
-        else rebuildFrom = Math.min(rebuildFrom, bucket);
+        else {
+          rebuildFrom = Math.min(rebuildFrom, bucket);
+          late.push(t);
+        }
       }
       this.current.set(tf, cur);
       if (trades.length > 0) this.dirty.add(tf);
@@ -115,7 +141,7 @@ export class CandleBook {
         rows.push(cur);
         this.dirty.delete(tf);
       }
-      if (rows.length > 0 || rebuildFrom !== Infinity) work.push({ tf, rows, rebuildFrom });
+      if (rows.length > 0 || rebuildFrom !== Infinity) work.push({ tf, rows, rebuildFrom, late });
     }
     if (due) this.lastWrite = now;
     return work;
@@ -123,9 +149,13 @@ export class CandleBook {
 
   /** Writes what advance returned, inside the batch's transaction and after its ticks are appended. */
   async apply(conn: DuckDBConnection, work: CandleWork): Promise<void> {
-    for (const { tf, rows, rebuildFrom } of work) {
+    for (const { tf, rows, rebuildFrom, late } of work) {
       await this.write(tf, rows);
-      if (rebuildFrom !== Infinity) await this.rebuild(conn, tf, rebuildFrom);
+      if (rebuildFrom === Infinity) continue;
+      // A file keeping only a tail of ticks may no longer hold the late trade's bucket: merge it
+      // into the stored row instead, which is exact (the row names its opening and closing trades).
+      if (this.recovery === 'continue' && (await mergeLateTrades(conn, tf, late, (rows) => this.write(tf, rows)))) continue;
+      await this.rebuild(conn, tf, rebuildFrom);
     }
   }
 

@@ -30,7 +30,7 @@ export {
   type Tick,
 } from './tick';
 export { appendTicks, flushCandles, DEDUPE_MARGIN_MICROS, type AppendResult, type AppendOptions } from './append-ticks';
-export { CANDLE_FLUSH_MS } from './candle-book';
+export { CANDLE_FLUSH_MS, type CandleRecovery } from './candle-book';
 export { compareTradeIds } from './trade-order';
 export { updateCandles, candleOpenTime } from './candles';
 export {

@@ -10,6 +10,8 @@ export interface RetentionPolicy {
   readonly candles_15m: number;
   readonly order_flow: number;
   readonly market_profile: number;
+  /** Per-minute price histograms: what the profile windows read, so kept as long as ticks were. */
+  readonly price_minutes: number;
   /** Fair value gaps are dropped once filled or older than this. */
   readonly fair_value_gaps: number;
   /** Zones are permanent but capped: beyond this count the weakest broken ones go first. */
@@ -23,11 +25,12 @@ export const RETENTION_POLICY: RetentionPolicy = Object.freeze({
   candles_15m: 60,
   order_flow: 15,
   market_profile: 15,
+  price_minutes: 15,
   fair_value_gaps: 24 * 60,
   maxZones: 50,
 });
 
-const TIME_TABLES = ['ticks', 'candles_1m', 'candles_5m', 'candles_15m', 'order_flow', 'market_profile'] as const;
+const TIME_TABLES = ['ticks', 'candles_1m', 'candles_5m', 'candles_15m', 'order_flow', 'market_profile', 'price_minutes'] as const;
 
 export interface CleanupOptions {
   /**

@@ -8,7 +8,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
  * time order, so `WHERE timestamp BETWEEN ...` skips row groups without an ART index (which would
  * only slow appends). Tables that are upserted by time carry a primary key on it.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 interface Migration {
   readonly version: number;
@@ -103,6 +103,21 @@ const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE candles_${tf} ADD COLUMN IF NOT EXISTS close_time TIMESTAMP`,
       `ALTER TABLE candles_${tf} ADD COLUMN IF NOT EXISTS close_trade_id VARCHAR`,
     ]),
+  },
+  {
+    // Per minute and distinct price: the exact volume and trade count of its ticks. A volume
+    // profile over whole minutes is a function of these alone, so a file may keep them instead of
+    // its ticks (the analytics app's live files keep only a tail of ticks: see price_minutes in
+    // the docs). Rows are written in time order, so zone maps serve time ranges as for ticks.
+    version: 4,
+    statements: [
+      `CREATE TABLE IF NOT EXISTS price_minutes (
+        timestamp TIMESTAMP NOT NULL,
+        price DOUBLE NOT NULL,
+        volume DECIMAL(38,12) NOT NULL,
+        trades INTEGER NOT NULL
+      )`,
+    ],
   },
 ];
 

@@ -59,16 +59,17 @@ describe('appendTicks with candles', () => {
     }
   });
 
-  it('gives, for any batching, order and overlap, exactly the candles a rebuild from all ticks gives', async () => {
+  // 'continue' merges late trades into their stored rows instead of rebuilding buckets from ticks.
+  it.each(['rebuild', 'continue'] as const)('gives, for any batching, order and overlap, exactly the candles a rebuild from all ticks gives (%s)', async (candleRecovery) => {
     const all = trades(6000);
-    const merged = await openPairDatabase(dir.path, pairKey('t', 'merged', 'X'));
-    const rebuilt = await openPairDatabase(dir.path, pairKey('t', 'rebuilt', 'X'));
+    const merged = await openPairDatabase(dir.path, pairKey('t', `merged-${candleRecovery}`, 'X'));
+    const rebuilt = await openPairDatabase(dir.path, pairKey('t', `rebuilt-${candleRecovery}`, 'X'));
     try {
       // Out-of-order batches of varying size, with replayed overlaps.
       const shuffled = shuffle(all, 7);
       for (let i = 0, size = 1; i < shuffled.length; i += size, size = (size * 7) % 997 + 1) {
-        await appendTicks(merged.connection, shuffled.slice(i, i + size), { candles: true });
-        if (i % 3 === 0) await appendTicks(merged.connection, shuffled.slice(Math.max(0, i - 50), i + 10), { candles: true });
+        await appendTicks(merged.connection, shuffled.slice(i, i + size), { candles: true, candleRecovery });
+        if (i % 3 === 0) await appendTicks(merged.connection, shuffled.slice(Math.max(0, i - 50), i + 10), { candles: true, candleRecovery });
       }
       await flushCandles(merged.connection);
       await appendTicks(rebuilt.connection, all);
@@ -83,6 +84,44 @@ describe('appendTicks with candles', () => {
       expect(count.n).toBe(6000);
     } finally {
       merged.close();
+      rebuilt.close();
+    }
+  });
+
+  it("continues the stored rows after a crash ('continue' recovery) with only a tail of ticks left, giving exactly the candles of a rebuild from all ticks", async () => {
+    const all = trades(6000);
+    const pair = pairKey('t', 'tail', 'X');
+    const rebuilt = await openPairDatabase(dir.path, pairKey('t', 'tail-rebuilt', 'X'));
+    let db = await openPairDatabase(dir.path, pair);
+    try {
+      let crashes = 0;
+      for (let i = 0, size = 1; i < all.length; i += size, size = (size * 7) % 331 + 1) {
+        await appendTicks(db.connection, all.slice(i, i + size), { candles: true, candleRecovery: 'continue' });
+        if (i % 5 !== 0) continue;
+        // Drop every tick before the newest rows' closing trades (what the analytics app's tick
+        // tail may do), then close without flushCandles: a crash, the open rows trailing.
+        await db.connection.run(`DELETE FROM ticks WHERE timestamp < (
+          SELECT min(c) FROM (SELECT (SELECT close_time FROM candles_1m ORDER BY timestamp DESC LIMIT 1) AS c
+          UNION ALL SELECT (SELECT close_time FROM candles_5m ORDER BY timestamp DESC LIMIT 1)
+          UNION ALL SELECT (SELECT close_time FROM candles_15m ORDER BY timestamp DESC LIMIT 1)))`);
+        db.close();
+        db = await openPairDatabase(dir.path, pair);
+        crashes++;
+      }
+      await flushCandles(db.connection);
+      expect(crashes).toBeGreaterThan(5);
+      // The file no longer holds most ticks: a rebuild from them could not give these candles.
+      const [held] = await executeQuery(db.connection, 'SELECT count(*) AS n FROM ticks');
+      expect(Number(held.n)).toBeLessThan(3000);
+      await appendTicks(rebuilt.connection, all);
+      for (const tf of ['1m', '5m', '15m'] as const) {
+        await executeInsert(rebuilt.connection, upsertCandlesFromTicksQuery(tf, { from: T0 }));
+        const a = await executeQuery(db.connection, CANDLE_SQL(tf));
+        expect(a.length).toBeGreaterThan(0);
+        expect(a).toEqual(await executeQuery(rebuilt.connection, CANDLE_SQL(tf)));
+      }
+    } finally {
+      db.close();
       rebuilt.close();
     }
   });

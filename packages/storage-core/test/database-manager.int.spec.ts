@@ -136,9 +136,10 @@ describe('openPairDatabase', () => {
     const pair = pairKey('binance', 'spot', 'OLD');
     const created = await openPairDatabase(dir.path, pair);
     try {
-      expect(await executeQuery(created.connection, 'SELECT version FROM schema_version ORDER BY version')).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
-      // Back to what a version-1 file holds: no cursors table, candles without the trade columns.
+      expect(await executeQuery(created.connection, 'SELECT version FROM schema_version ORDER BY version')).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+      // Back to what a version-1 file holds: no cursors or price_minutes table, candles without the trade columns.
       await created.connection.run('DROP TABLE cursors');
+      await created.connection.run('DROP TABLE price_minutes');
       for (const tf of ['1m', '5m', '15m']) {
         for (const column of ['open_time', 'open_trade_id', 'close_time', 'close_trade_id']) await created.connection.run(`ALTER TABLE candles_${tf} DROP COLUMN ${column}`);
       }
@@ -149,9 +150,10 @@ describe('openPairDatabase', () => {
     }
     const migrated = await openPairDatabase(dir.path, pair);
     try {
-      expect(await executeQuery(migrated.connection, 'SELECT version FROM schema_version ORDER BY version')).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+      expect(await executeQuery(migrated.connection, 'SELECT version FROM schema_version ORDER BY version')).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
       expect(await executeQuery(migrated.connection, 'SELECT count(*) AS n FROM cursors')).toEqual([{ n: 0 }]);
       expect(await executeQuery(migrated.connection, 'SELECT close_trade_id FROM candles_15m')).toEqual([]);
+      expect(await executeQuery(migrated.connection, 'SELECT count(*) AS n FROM price_minutes')).toEqual([{ n: 0 }]);
       expect(await executeQuery(migrated.connection, 'SELECT trade_id FROM ticks')).toEqual([{ trade_id: 'old-1' }]);
     } finally {
       migrated.close();

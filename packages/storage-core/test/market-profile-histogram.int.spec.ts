@@ -6,6 +6,7 @@ import {
   detectFvgsInCandles,
   exactVolumeToDouble,
   getCandlesQuery,
+  insertPriceMinutesFromTicksQuery,
   marketProfileFromHistogram,
   marketProfileHistogramQuery,
   parseExactVolume,
@@ -89,6 +90,8 @@ describe('marketProfileHistogramQuery + marketProfileFromHistogram = calculateMa
       windows.push({ end: start + 2 * MINUTE - 0.001, rowSize, pct: PCTS[w % PCTS.length] });
     }
     await appendTicks(ticks);
+    // The same ticks folded per minute and price: the profile a live analytics file reads.
+    await all(insertPriceMinutesFromTicksQuery({ until: T0 + 400 * 3 * MINUTE }));
     let nonEmpty = 0;
     for (const { end, rowSize, pct } of windows) {
       const window = { rowSize, endTime: end, lookbackMinutes: 2 };
@@ -97,6 +100,7 @@ describe('marketProfileHistogramQuery + marketProfileFromHistogram = calculateMa
       for (const perMinute of [false, true]) {
         const rows = (await all(marketProfileHistogramQuery({ ...window, perMinute }))) as unknown as MarketProfileHistogramRow[];
         expect(marketProfileFromHistogram(rows, { valueAreaPct: pct })).toEqual(expected);
+        expect(await all(marketProfileHistogramQuery({ ...window, perMinute, source: 'price_minutes' }))).toEqual(rows);
       }
       if (sql.poc !== null) nonEmpty++;
     }

@@ -1,0 +1,42 @@
+import { EXACT_VOLUME } from './exact-volume';
+import { SqlParams } from './sql-params';
+import type { SqlQuery, TimeInput } from './types';
+import { assertOrdered, optionalTime, requiredTime } from './validate';
+
+/** Minutes [from, until): `from` absent = from the first tick. Whole minutes are expected. */
+export interface PriceMinutesRange {
+  readonly from?: TimeInput;
+  readonly until: TimeInput;
+}
+
+function rangeCondition(params: SqlParams, column: string, range: PriceMinutesRange): string {
+  const until = requiredTime('until', range.until);
+  const from = optionalTime('from', range.from);
+  if (from !== undefined) assertOrdered('INVALID_OPTION', 'from', from, 'until', until);
+  const lower = from === undefined ? '' : `${column} >= ${params.timestamp(from)} AND `;
+  return `${lower}${column} < ${params.timestamp(until)}`;
+}
+
+/**
+ * Folds the ticks of [from, until) into `price_minutes`: one row per minute and distinct price
+ * with the exact volume (DECIMAL(38,12), as the profile sums it) and the trade count. A volume
+ * profile over whole minutes is a function of these rows alone (marketProfileHistogramQuery with
+ * `source: 'price_minutes'`), so a file may then drop those ticks. The rows of the range must not
+ * exist yet (deletePriceMinutesQuery first when they may): the table has no key, by design, for
+ * the cost of an index on every insert.
+ */
+export function insertPriceMinutesFromTicksQuery(range: PriceMinutesRange): SqlQuery {
+  const params = new SqlParams();
+  const where = rangeCondition(params, 'timestamp', range);
+  const sql = `INSERT INTO price_minutes (timestamp, price, volume, trades)
+SELECT date_trunc('minute', timestamp) AS minute, price, sum(${EXACT_VOLUME}), count(*)::INTEGER
+FROM ticks WHERE ${where}
+GROUP BY minute, price ORDER BY minute, price`;
+  return { sql, params: params.toArray() };
+}
+
+/** Deletes the price_minutes rows of [from, until) (a range about to be folded again). */
+export function deletePriceMinutesQuery(range: PriceMinutesRange): SqlQuery {
+  const params = new SqlParams();
+  return { sql: `DELETE FROM price_minutes WHERE ${rangeCondition(params, 'timestamp', range)}`, params: params.toArray() };
+}

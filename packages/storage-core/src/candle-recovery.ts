@@ -1,0 +1,107 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { candleTable, TIMEFRAME_SECONDS, TIMEFRAMES, type Timeframe } from '@market-data/queries';
+import { bucketOfSize, candleFromRow, foldTrade, newCandle, volumeUnits, type CandleAcc, type TickForCandle } from './candle-state';
+import { executeQuery } from './execute';
+import { compareTradeIds } from './trade-order';
+
+const TICKS_FROM = `SELECT epoch_us(timestamp) AS us, price, volume, side, trade_id FROM ticks
+WHERE timestamp >= make_timestamp($1::BIGINT)`;
+
+const after = (t: TickForCandle, c: CandleAcc): boolean => t.micros > c.closeMicros || (t.micros === c.closeMicros && compareTradeIds(t.id, c.closeId) > 0);
+
+/**
+ * Brings each timeframe's newest stored candle up to the stored ticks by folding only the ticks
+ * after the trade that closed it (its close_time and close_trade_id), in trade order, and writes
+ * what changed: the row itself and any bucket opened after it. A stored row is always the fold of
+ * a prefix of its bucket's trades in trade order (rows are written from the book's fold, in the
+ * transaction of the ticks they cover or after it), so this equals rebuilding the bucket from its
+ * ticks while reading only the few seconds of ticks a row may trail by: the file may have dropped
+ * the bucket's older ticks (the analytics app's tick tail). A file whose ticks were inserted out of
+ * trade order by other means needs the 'rebuild' recovery instead.
+ *
+ * `current` holds each timeframe's newest stored row and is advanced in place.
+ */
+export async function continueStoredRows(
+  conn: DuckDBConnection,
+  current: Map<Timeframe, CandleAcc | undefined>,
+  write: (tf: Timeframe, rows: readonly CandleAcc[]) => Promise<void>,
+): Promise<void> {
+  const rows = TIMEFRAMES.map((tf) => current.get(tf)).filter((c): c is CandleAcc => c !== undefined);
+  if (rows.length === 0) return;
+  const from = Math.min(...rows.map((c) => c.closeMicros));
+  const ticks: TickForCandle[] = (await executeQuery(conn, { sql: TICKS_FROM, params: [from] })).map((r) => ({
+    micros: Number(r.us),
+    price: r.price as number,
+    units: volumeUnits(r.volume as number),
+    buy: r.side === 'BUY',
+    id: r.trade_id as string,
+  }));
+  if (ticks.length === 0) return;
+  ticks.sort((a, b) => a.micros - b.micros || compareTradeIds(a.id, b.id));
+  const writes: [Timeframe, CandleAcc[]][] = [];
+  for (const tf of TIMEFRAMES) {
+    let cur = current.get(tf);
+    if (cur === undefined) continue;
+    const size = TIMEFRAME_SECONDS[tf] * 1_000_000;
+    const changed: CandleAcc[] = [];
+    let dirty = false;
+    for (const t of ticks) {
+      if (!after(t, cur)) continue;
+      const bucket = bucketOfSize(t.micros, size);
+      if (bucket > cur.bucketMicros) {
+        if (dirty) changed.push(cur);
+        cur = newCandle(bucket, t);
+      } else foldTrade(cur, t); // past the close trade, so never an earlier bucket: this one
+      dirty = true;
+    }
+    if (dirty) changed.push(cur);
+    current.set(tf, cur);
+    if (changed.length > 0) writes.push([tf, changed]);
+  }
+  if (writes.length === 0) return;
+  await conn.run('BEGIN TRANSACTION');
+  try {
+    for (const [tf, changed] of writes) await write(tf, changed);
+    await conn.run('COMMIT');
+  } catch (err) {
+    await conn.run('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+const STORED_ROW = (table: string): string => `SELECT epoch_us(timestamp) AS us, open, high, low, close, volume, buy_volume, sell_volume, trade_count,
+  epoch_us(open_time) AS open_us, open_trade_id, epoch_us(close_time) AS close_us, close_trade_id
+FROM ${table} WHERE timestamp = make_timestamp($1::BIGINT)`;
+
+/**
+ * Folds new trades older than a timeframe's newest candle into the stored rows of their buckets
+ * (a bucket without a row gets one), inside the caller's transaction. Exact without the bucket's
+ * ticks: a stored row is the fold of its trades and names the trades that opened and closed it,
+ * and the late trades are new (deduplicated). Returns false, writing nothing, when a row lacks
+ * those names (written before schema 3): the caller rebuilds from ticks.
+ */
+export async function mergeLateTrades(
+  conn: DuckDBConnection,
+  tf: Timeframe,
+  late: readonly TickForCandle[],
+  write: (rows: readonly CandleAcc[]) => Promise<void>,
+): Promise<boolean> {
+  const size = TIMEFRAME_SECONDS[tf] * 1_000_000;
+  const rows = new Map<number, CandleAcc>();
+  for (const t of late) {
+    const bucket = bucketOfSize(t.micros, size);
+    let row = rows.get(bucket);
+    if (row === undefined) {
+      const [stored] = await executeQuery(conn, { sql: STORED_ROW(candleTable(tf)), params: [bucket] });
+      if (stored !== undefined) {
+        const acc = candleFromRow(stored);
+        if (acc === undefined) return false;
+        foldTrade(acc, t);
+        row = acc;
+      } else row = newCandle(bucket, t);
+      rows.set(bucket, row);
+    } else foldTrade(row, t);
+  }
+  await write([...rows.values()]);
+  return true;
+}
