@@ -33,7 +33,10 @@ const candles1mOf = (result) => result.timeframes.find((tf) => tf.timeframe === 
 
 /** The pair's last full minute of trades, as offsets into a minute: the template of every boundary the probe plays. */
 async function minuteTemplate(conn, newestMs) {
-  const lastFull = Math.floor(newestMs / MINUTE_MS) * MINUTE_MS - MINUTE_MS;
+  // A live file keeps a tail of ticks (tickTail): its last full minute may be gone, then the newest (partial) minute serves.
+  const [{ oldest }] = await executeQuery(conn, 'SELECT epoch_ms(min(timestamp)) AS oldest FROM ticks');
+  const newestMinute = Math.floor(newestMs / MINUTE_MS) * MINUTE_MS;
+  const lastFull = Number(oldest) <= newestMinute - MINUTE_MS ? newestMinute - MINUTE_MS : newestMinute;
   const rows = await executeQuery(
     conn,
     `SELECT epoch_us(timestamp) AS us, price, volume, side FROM ticks

@@ -95,7 +95,7 @@ describe('ingester and analytics app as real processes on one data dir', () => {
       const liveTables = await tables(dataDir, symbol);
       const offlineTables = await tables(offlineOut, symbol);
       expect(liveTables[0].length).toBeGreaterThanOrEqual(6); // order_flow rows for the closed minutes
-      expect(liveTables[5]).toEqual([{ n: MARKET_TRADES, d: MARKET_TRADES }]);
+      expect(liveTables[5]).toEqual([{ trades: MARKET_TRADES }]);
       expect(liveTables).toEqual(offlineTables);
     }
   }, 240_000);

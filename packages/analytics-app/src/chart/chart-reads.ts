@@ -1,13 +1,11 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { executeQuery, type Row } from '@market-data/storage-core';
+import { executeQuery, flushCandles, type Row } from '@market-data/storage-core';
 import {
   doubleToExactVolume,
   exactVolumeToDouble,
   getCandlesQuery,
   parseExactVolume,
   TIMEFRAME_SECONDS,
-  TRADE_ID_NUMBER_SQL,
-  tradeOrderSql,
   type Timeframe,
 } from '@market-data/queries';
 import type { ChartCandle, ChartData, ChartGap, ChartProfile, ChartZone } from './page/chart-data';
@@ -19,22 +17,6 @@ const MAX_GAPS = 500;
 const MINUTE_MS = 60_000;
 
 const num = (value: unknown): number => Number(value);
-/** DECIMAL(38,12) text, NULL as 0, in units of 1e-12. */
-const units = (value: unknown): bigint => (value === null || value === undefined ? 0n : parseExactVolume(value));
-
-/** Ticks of [from, until) as one candle; volumes as exact text, so the delta is exact. */
-function bucketFromTicksSql(): string {
-  const order = tradeOrderSql('ASC', 'trade_number');
-  return `SELECT count(*) AS trades,
-  first(price ORDER BY ${order}) AS open, max(price) AS high, min(price) AS low, last(price ORDER BY ${order}) AS close,
-  sum(volume::DECIMAL(38,12))::VARCHAR AS volume,
-  (sum(volume::DECIMAL(38,12)) FILTER (WHERE side = 'BUY'))::VARCHAR AS buy,
-  (sum(volume::DECIMAL(38,12)) FILTER (WHERE side = 'SELL'))::VARCHAR AS sell
-FROM (
-  SELECT timestamp, price, volume, side, trade_id, ${TRADE_ID_NUMBER_SQL} AS trade_number
-  FROM ticks WHERE timestamp >= make_timestamp($1::BIGINT) AND timestamp < make_timestamp($2::BIGINT)
-) AS bucket_ticks`;
-}
 
 /** Taker buy minus sell per bucket of the ticks from `from` on, exact, as text. */
 const DELTA_SINCE_SQL = `SELECT epoch_ms(time_bucket(to_microseconds($2::BIGINT), timestamp)) AS bucket,
@@ -64,6 +46,12 @@ function candleFromRow(row: Row, timeMs: number, volumes: { volume: bigint; buy:
   };
 }
 
+/**
+ * The stored candles, the forming one included: readChartData first writes the rows the
+ * connection's candle book holds back (an open candle's row may trail its ticks by up to
+ * storage-core's CANDLE_FLUSH_MS), so the rows are exact. A live file keeps only a tail of ticks,
+ * so the forming 5m/15m candle cannot be read from ticks.
+ */
 async function readCandles(conn: DuckDBConnection, timeframe: Timeframe, clock: number | null): Promise<ChartCandle[]> {
   const tfMs = TIMEFRAME_SECONDS[timeframe] * 1000;
   const stored = await executeQuery(conn, getCandlesQuery(timeframe, { limit: MAX_CHART_CANDLES }));
@@ -73,15 +61,7 @@ async function readCandles(conn: DuckDBConnection, timeframe: Timeframe, clock: 
     const volumes = { volume: doubleToExactVolume(num(row.volume)), buy: doubleToExactVolume(num(row.buy_volume)), sell: doubleToExactVolume(num(row.sell_volume)) };
     return candleFromRow(row, time, volumes, row.trade_count, clock !== null && clock >= time + tfMs);
   });
-  if (clock === null) return candles;
-  // The open bucket's row trails its ticks by up to CANDLE_FLUSH_MS (or is not written yet): build it from the ticks.
-  const open = Math.floor(clock / tfMs) * tfMs;
-  const [row] = await executeQuery(conn, { sql: bucketFromTicksSql(), params: [open * 1000, (open + tfMs) * 1000] });
-  if (row === undefined || num(row.trades) === 0) return candles;
-  const forming = candleFromRow(row, open, { volume: units(row.volume), buy: units(row.buy), sell: units(row.sell) }, row.trades, false);
-  while (candles.length > 0 && (candles.at(-1) as ChartCandle).time >= open) candles.pop();
-  candles.push(forming);
-  return candles.slice(-MAX_CHART_CANDLES);
+  return candles;
 }
 
 /**
@@ -187,6 +167,7 @@ async function readZones(conn: DuckDBConnection): Promise<ChartZone[]> {
 
 /** Everything the page draws for one pair and timeframe, from the pair's analytics file. */
 export async function readChartData(conn: DuckDBConnection, pair: string, timeframe: Timeframe): Promise<ChartData> {
+  await flushCandles(conn);
   const [clockRow] = await executeQuery(conn, 'SELECT epoch_us(max(timestamp)) AS us FROM ticks');
   const clock = clockRow?.us === null || clockRow?.us === undefined ? null : num(clockRow.us) / 1000;
   const candles = await addCvd(conn, timeframe, await readCandles(conn, timeframe, clock));

@@ -12,13 +12,13 @@ export interface ProfileWindow {
 
 /**
  * The volume per profile row over a window, as the engine bucketed it for the stored profile
- * (marketProfileHistogramQuery over the analytics file's own copy of the ticks). The one place the
- * chart reads per-price volume: should the tick copy give way to stored per-minute histograms,
- * only this function changes.
+ * (marketProfileHistogramQuery over the analytics file's price_minutes, which the passes fold
+ * every closed minute into: a live file keeps only a tail of ticks).
  */
 export async function readProfileRows(conn: DuckDBConnection, window: ProfileWindow): Promise<ChartProfileRow[]> {
   const query = marketProfileHistogramQuery({
     rowSize: window.rowSize,
+    source: 'price_minutes',
     // The template's window is (end - lookback, end]; one microsecond back makes it [from, until).
     endTime: window.untilMs - 0.001,
     lookbackMinutes: (window.untilMs - window.fromMs) / 60_000,

@@ -48,7 +48,9 @@ interface PairState {
 
 /**
  * Keeps one pair's analytics file in step with the ticks it is given: store them with their
- * candles (idempotent by trade id, one transaction), and run the analytics pass whenever a candle has closed. Everything
+ * candles (idempotent by trade id, one transaction; a restart continues the stored candles from
+ * their closing trades, so it works on a file keeping only a tail of ticks), and run the
+ * analytics pass whenever a candle has closed. Everything
  * is derived from stored ticks, so live, resumed and offline runs end with the same tables.
  */
 export class AnalyticsRunner {
@@ -76,7 +78,7 @@ export class AnalyticsRunner {
     const state = await this.load(pair);
     await this.deps.withConnection(pair, async (conn) => {
       const started = performance.now();
-      const result = await appendTicks(conn, ticks, { candles: true });
+      const result = await appendTicks(conn, ticks, { candles: true, candleRecovery: 'continue' });
       this.deps.metrics.storeSeconds.observe((performance.now() - started) / 1000);
       // The pass then builds the new minute's profile rows from these instead of reading them back.
       observeStoredTicks(conn, ticks, result);

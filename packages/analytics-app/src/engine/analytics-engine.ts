@@ -19,6 +19,7 @@ import { readPass, type PassReads, type PlannedCandles } from './pass-reads';
 import { passMemory, planTimeframes, readPassState, rememberCursors, rememberEmpty, type TimeframePlan } from './pass-state';
 import { MINUTE_MS, ProfileMemory } from './profile-memory';
 import { StoredTickMinutes } from './stored-tick-minutes';
+import { foldPriceMinutes, pruneTicks, tickTailStart } from './tick-tail';
 import { ZoneTracker } from './supply-demand-zones';
 import { RowsAhead, writeRows } from './write-rows';
 
@@ -96,6 +97,7 @@ async function processPlan(
         zones = ZoneTracker.start(reads.zones, opts.zones);
         const history = before.filter((c) => c.openMs >= first.openMs - lookbackMs);
         const byMinute = new Map([...before, ...fresh].map((c) => [c.openMs, c]));
+        await foldPriceMinutes(conn, cursor?.through ?? null, through, replace);
         profiles = await marketProfileRows(conn, memory, StoredTickMinutes.of(conn), fresh, (minuteMs) => byMinute.get(minuteMs), opts.profile);
         let prior = before.length > 0 ? before[before.length - 1] : null;
         for (const candle of fresh) {
@@ -172,7 +174,10 @@ export async function runAnalyticsPass(conn: DuckDBConnection, options: Analytic
     // Open candles folded in memory by appendTicks may trail in the table; only a clock later
     // than the newest tick can close one of them, and then it must be read whole. (Outside the
     // transaction: the book must not think a rolled-back row stored.)
-    if (opts.externalClockMs !== null && opts.externalClockMs > (state.newestMs ?? -Infinity)) await flushCandles(conn);
+    // A tick tail is cut at the open candles' stored rows (tick-tail.ts): written now, they hold
+    // every stored tick, so the cut is the cursor's, however far the data clock ran ahead of the
+    // rows' CANDLE_FLUSH_MS (a replay, a catch-up after a restart).
+    if (opts.tickTail || (opts.externalClockMs !== null && opts.externalClockMs > (state.newestMs ?? -Infinity))) await flushCandles(conn);
     const memory = ProfileMemory.of(conn);
     // Kept gaps only on the path where this connection's own passes are known to have written
     // everything (remembered cursors, the app's runner); any other caller reads the table.
@@ -190,6 +195,9 @@ export async function runAnalyticsPass(conn: DuckDBConnection, options: Analytic
           if (p.cursor === null && reads.candles.get(p.timeframe)?.fresh.length === 0 && p.through <= tickThrough) rememberEmpty(conn, p.timeframe, p.through);
         }
         const done = await processPlan(conn, plan, reads, clockMs, opts, memory, replace);
+        if (opts.tickTail && oneMinute && state.newestMs !== null) {
+          await pruneTicks(conn, tickTailStart(oneMinute.through, state.newestMs));
+        }
         await conn.run('COMMIT');
         ({ counts, timeframes } = done);
         const cursors = { ...state.cursors };

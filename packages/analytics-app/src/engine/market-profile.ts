@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { executeCachedRead } from '@market-data/storage-core';
-import { marketProfileFromRows, marketProfileHistogramQuery, type MarketProfileRow, type ProfileRow } from '@market-data/queries';
+import { marketProfileFromRows, marketProfileHistogramQuery, type HistogramSource, type MarketProfileRow, type ProfileRow } from '@market-data/queries';
 import type { Candle } from './candle';
 import { MINUTE_MS, type MinuteRow, type ProfileMemory } from './profile-memory';
 import { niceRowSize } from './row-size';
@@ -69,6 +69,7 @@ async function readStaleMinutes(
   let fromMs = Infinity;
   let untilMs = -Infinity;
   let checkedUntil = -Infinity;
+  const wanted: number[] = [];
   for (const candle of candles) {
     for (let m = Math.max(candle.closeMs - windowMs, checkedUntil); m < candle.closeMs; m += MINUTE_MS) {
       const trades = candleAt(m)?.tradeCount ?? 0;
@@ -79,6 +80,7 @@ async function readStaleMinutes(
       const built = stored.histogram(rowSize, m, trades);
       if (built !== undefined) memory.put(rowSize, m, built);
       else {
+        wanted.push(m);
         fromMs = Math.min(fromMs, m);
         untilMs = Math.max(untilMs, m + MINUTE_MS);
       }
@@ -86,17 +88,37 @@ async function readStaleMinutes(
     checkedUntil = candle.closeMs;
   }
   if (fromMs === Infinity) return;
+  // Every closed minute is in price_minutes (the pass folds its new ones first).
+  await readMinutes(conn, memory, rowSize, fromMs, untilMs, 'price_minutes');
+  // Minutes closed before price_minutes existed (a file from before schema 4) are in its ticks.
+  const older = wanted.filter((m) => memory.get(rowSize, m)?.trades !== (candleAt(m)?.tradeCount ?? 0));
+  if (older.length > 0) await readMinutes(conn, memory, rowSize, older[0], (older.at(-1) as number) + MINUTE_MS, 'ticks', older);
+}
+
+/** Reads [fromMs, untilMs) at rowSize from `source` into memory; `only`: keep just these minutes. */
+async function readMinutes(
+  conn: DuckDBConnection,
+  memory: ProfileMemory,
+  rowSize: number,
+  fromMs: number,
+  untilMs: number,
+  source: HistogramSource,
+  only?: readonly number[],
+): Promise<void> {
   // One minute (the usual pass) needs no split by minute, which saves a little per tick.
   const perMinute = untilMs - fromMs > MINUTE_MS;
   const query = marketProfileHistogramQuery({
     rowSize,
     perMinute,
+    source,
     // The template's window is (end - lookback, end]; one microsecond back makes it [from, until).
     endTime: untilMs - 0.001,
     lookbackMinutes: (untilMs - fromMs) / MINUTE_MS,
   });
   // Without perMinute every row belongs to the one minute [fromMs, untilMs).
-  memory.store(rowSize, fromMs, untilMs, await executeCachedRead(conn, query));
+  const rows = await executeCachedRead(conn, query);
+  if (only === undefined) memory.store(rowSize, fromMs, untilMs, rows);
+  else for (const m of only) memory.store(rowSize, m, m + MINUTE_MS, rows.filter((r) => (r.minuteMs ?? fromMs) === m));
 }
 
 /** Candles in time order; each window adds the minutes it gains and drops those it leaves. */

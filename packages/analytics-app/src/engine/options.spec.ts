@@ -9,6 +9,7 @@ describe('resolveAnalyticsOptions', () => {
       externalClockMs: null,
       newestTickMs: null,
       cleanup: false,
+      tickTail: false,
     });
   });
 

@@ -52,6 +52,13 @@ export interface AnalyticsOptions {
   readonly newestTick?: Date | number;
   /** After the pass commits, run storage-core's cleanupOldData on the data clock; default false. */
   readonly cleanup?: boolean;
+  /**
+   * Keep only the tail of ticks later passes and a restart need (see tick-tail.ts): each pass
+   * deletes the ticks of the minutes it folded into price_minutes. The live app's files; the
+   * caller must append with storage-core's candleRecovery 'continue'. Reads that need older ticks
+   * (a tick-exact window, a late trade's rebuild) then see only the tail. Default false.
+   */
+  readonly tickTail?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -68,6 +75,7 @@ export interface ResolvedOptions {
   readonly externalClockMs: number | null;
   readonly newestTickMs: number | null;
   readonly cleanup: boolean;
+  readonly tickTail: boolean;
 }
 
 function fail(field: string, rule: string, value: unknown): never {
@@ -114,6 +122,7 @@ export function resolveAnalyticsOptions(options: AnalyticsOptions = {}): Resolve
   const o = object('options', options);
   const averageCandles = integer('zoneAverageCandles', o.zoneAverageCandles, 10, 1, 1000);
   if (o.cleanup !== undefined && typeof o.cleanup !== 'boolean') fail('cleanup', 'a boolean', o.cleanup);
+  if (o.tickTail !== undefined && typeof o.tickTail !== 'boolean') fail('tickTail', 'a boolean', o.tickTail);
   return {
     profile: {
       rowSize: o.rowSize === undefined ? null : number('rowSize', o.rowSize, 0, 0, Number.MAX_VALUE, true),
@@ -136,5 +145,6 @@ export function resolveAnalyticsOptions(options: AnalyticsOptions = {}): Resolve
     externalClockMs: clockMs('externalClock', o.externalClock),
     newestTickMs: clockMs('newestTick', o.newestTick),
     cleanup: o.cleanup ?? false,
+    tickTail: o.tickTail ?? false,
   };
 }

@@ -1,7 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { executeRead } from '@market-data/storage-core';
 import {
-  calculateOrderFlowImbalanceQuery,
   DEFAULT_LOOKBACK_MINUTES,
   getActiveDemandZonesQuery,
   getActiveSupplyZonesQuery,
@@ -15,6 +14,7 @@ import {
   type StoredZone,
 } from '@market-data/queries';
 import { AnalyticsError } from '../errors';
+import { reportWindow, type ReportWindow } from './report-window';
 
 export interface PairReportOptions {
   /** Trailing window of the live CVD/imbalance, in minutes; default 15. */
@@ -32,8 +32,8 @@ export interface PairReport {
   readonly pair: string;
   /** Newest stored tick (the data clock), or null without ticks. */
   readonly clock: string | null;
-  /** CVD and imbalance over the ticks in (clock - lookback, clock]. */
-  readonly window: { readonly lookbackMinutes: number } & Pick<StoredOrderFlow, 'buyVolume' | 'sellVolume' | 'cvd' | 'imbalanceRatio'>;
+  /** CVD and imbalance over (clock - lookback, clock]: see reportWindow. */
+  readonly window: ReportWindow;
   /** The newest closed minute's order flow (cvd = running total). */
   readonly orderFlow: Json<StoredOrderFlow> | null;
   readonly profile: Json<StoredMarketProfile> | null;
@@ -57,7 +57,7 @@ export async function buildPairReport(conn: DuckDBConnection, pair = '-', option
     throw new AnalyticsError('INVALID_CONFIG', `limit must be an integer 1..1000; got ${String(limit)}`, 'limit');
   }
   const [newest] = await executeRead(conn, getRecentTicksQuery({ limit: 1 }));
-  const [win] = await executeRead(conn, calculateOrderFlowImbalanceQuery({ lookbackMinutes }));
+  const window = await reportWindow(conn, newest === undefined ? null : newest.timestamp.getTime(), lookbackMinutes);
   // Newest rows only; both tables are keyed (and stored) by time.
   const [flow] = await executeRead(conn, getOrderFlowQuery({ limit: 1 }));
   const [profile] = await executeRead(conn, getMarketProfilesQuery({ limit: 1 }));
@@ -69,7 +69,7 @@ export async function buildPairReport(conn: DuckDBConnection, pair = '-', option
   return {
     pair,
     clock: newest === undefined ? null : newest.timestamp.toISOString(),
-    window: { lookbackMinutes, ...win },
+    window,
     orderFlow: flow === undefined ? null : { ...flow, timestamp: flow.timestamp.toISOString() },
     profile: profile === undefined ? null : { ...profile, timestamp: profile.timestamp.toISOString() },
     openFvgs: fvgs.map(({ updatedAt: _updated, ...g }) => ({ ...g, createdAt: g.createdAt.toISOString() })),

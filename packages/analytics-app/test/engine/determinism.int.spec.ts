@@ -1,6 +1,6 @@
-import { cleanupOldData, openPairDatabase, type PairDatabase, type Tick } from '@market-data/storage-core';
+import { cleanupOldData, flushCandles, openPairDatabase, type PairDatabase, type Tick } from '@market-data/storage-core';
 import { runAnalyticsPass, type AnalyticsOptions } from '../../src/engine';
-import { analyticsTables, at, feed, PAIR } from './support';
+import { analyticsTables, at, feed, PAIR, rows } from './support';
 import { lcg as random, TempDirs } from '@market-data/testing';
 
 
@@ -82,6 +82,8 @@ describe('the tables depend only on the stored trades', () => {
       }
     }
     await runAnalyticsPass(b.connection, { ...OPTIONS, cleanup: true });
+    // Open candles' rows trail by up to CANDLE_FLUSH_MS; a stop writes them.
+    await flushCandles(b.connection);
     expect(await analyticsTables(b.connection)).toEqual(expected);
 
     // C: fixed batches that each replay the previous batch's last 50 trades (a reconnect overlap),
@@ -92,6 +94,7 @@ describe('the tables depend only on the stored trades', () => {
       await runAnalyticsPass(c.connection, OPTIONS);
     }
     await runAnalyticsPass(c.connection, OPTIONS);
+    await flushCandles(c.connection);
     await cleanupOldData(c.connection);
     expect(await analyticsTables(c.connection)).toEqual(expected);
 
@@ -106,7 +109,38 @@ describe('the tables depend only on the stored trades', () => {
       i += size;
       await runAnalyticsPass(d.connection, { ...OPTIONS, newestTick: batch[batch.length - 1].timestamp as number, cleanup: rand2() < 0.2 });
     }
+    await flushCandles(d.connection);
     await cleanupOldData(d.connection);
     expect(await analyticsTables(d.connection)).toEqual(expected);
+
+    // E: the live app's files: a tail of ticks only (tickTail), as the runner passes, and a crash
+    // (closed without flushing the open candles) after a random sixth of the batches.
+    let e = await fresh();
+    const rand3 = random(13);
+    let crashes = 0;
+    let mostTicks = 0;
+    for (let i = 0; i < ticks.length; ) {
+      const size = 1 + Math.floor(rand3() * 60);
+      const batch = ticks.slice(i, i + size);
+      await feed(e.connection, batch);
+      i += size;
+      await runAnalyticsPass(e.connection, { ...OPTIONS, newestTick: batch[batch.length - 1].timestamp as number, tickTail: true, cleanup: rand3() < 0.2 });
+      const [held] = await rows(e.connection, 'SELECT count(*) AS n FROM ticks');
+      mostTicks = Math.max(mostTicks, Number(held.n));
+      if (rand3() < 0.15) {
+        const dir = e.path.split('/binance/')[0];
+        e.close();
+        e = await openPairDatabase(dir, PAIR, { role: 'analytics' });
+        open.push(e);
+        crashes++;
+      }
+    }
+    await flushCandles(e.connection);
+    await cleanupOldData(e.connection);
+    expect(crashes).toBeGreaterThan(3);
+    // About two to three minutes of the fixture's 20-60 trades a minute (the cursor's minute and the
+    // replay overlap), against the whole hour without the tail (retention runs after a fifth of the passes).
+    expect(mostTicks).toBeLessThan(300);
+    expect(await analyticsTables(e.connection)).toEqual(expected);
   });
 });

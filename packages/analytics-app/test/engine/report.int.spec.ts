@@ -1,4 +1,4 @@
-import { executeInsert } from '@market-data/storage-core';
+import { executeInsert, executeQuery, flushCandles } from '@market-data/storage-core';
 import { insertFvgQuery, insertSupplyDemandZoneQuery } from '@market-data/queries';
 import { buildPairReport, formatReport, runAnalyticsPass } from '../../src/engine';
 import { at, feed, iso, tick, useAnalyticsDb } from './support';
@@ -28,7 +28,7 @@ describe('pair report', () => {
       pair: 'binance:um:TESTUSDT',
       clock: iso(1, 2),
       // The seed check: buys 10 + 15 + 20, sells 5 + 3 -> CVD 37, imbalance 45 / 8.
-      window: { lookbackMinutes: 15, buyVolume: 45, sellVolume: 8, cvd: 37, imbalanceRatio: 5.625 },
+      window: { lookbackMinutes: 15, source: 'ticks', buyVolume: 45, sellVolume: 8, cvd: 37, imbalanceRatio: 5.625 },
       // m0 is the only closed minute.
       orderFlow: { timestamp: iso(0), buyVolume: 25, sellVolume: 5, delta: 20, cvd: 20, imbalanceRatio: 5 },
       // Rows 100 (15) and 101 (15): the tie goes to index 1 = n / 2; the area then takes 100.
@@ -57,13 +57,33 @@ describe('pair report', () => {
     expect(report).toEqual({
       pair: 'binance:um:EMPTY',
       clock: null,
-      window: { lookbackMinutes: 15, buyVolume: 0, sellVolume: 0, cvd: 0, imbalanceRatio: null },
+      window: { lookbackMinutes: 15, source: 'ticks', buyVolume: 0, sellVolume: 0, cvd: 0, imbalanceRatio: null },
       orderFlow: null,
       profile: null,
       openFvgs: [],
       zones: [],
     });
     expect(formatReport([report]).split('\n')[2]).toBe('binance:um:EMPTY  -              0          -    -    -    -     0       0       0');
+  });
+
+  it("takes the window from the 1m candles once a live file's tick tail no longer reaches its start", async () => {
+    const trades = [
+      tick(at(0, 1), 100, 10, 'BUY'),
+      tick(at(0, 2), 101, 15, 'BUY'),
+      tick(at(0, 3), 100, 5, 'SELL'),
+      tick(at(1, 1), 102, 20, 'BUY'),
+      tick(at(1, 2), 101, 3, 'SELL'),
+      tick(at(2, 30), 101, 1.5, 'BUY'),
+    ];
+    await feed(db.conn, trades);
+    await flushCandles(db.conn);
+    await runAnalyticsPass(db.conn, { rowSize: 1, tickTail: true });
+    const [held] = await executeQuery(db.conn, 'SELECT count(*) AS n FROM ticks');
+    expect(Number(held.n)).toBe(1);
+    const report = await buildPairReport(db.conn, 'x');
+    expect(report.window).toEqual({ lookbackMinutes: 15, source: 'minutes', buyVolume: 46.5, sellVolume: 8, cvd: 38.5, imbalanceRatio: 46.5 / 8 });
+    // A window inside the tail is still read from the ticks, to the microsecond.
+    expect((await buildPairReport(db.conn, 'x', { lookbackMinutes: 0.5 })).window).toMatchObject({ source: 'ticks', buyVolume: 1.5, cvd: 1.5 });
   });
 
   it('rejects bad options with INVALID_CONFIG', async () => {

@@ -72,7 +72,7 @@ export function ohlc(minute: number, open: number, high: number, low: number, cl
 
 /** What the analytics app does with a batch: append ticks and their candles (idempotent). */
 export async function feed(conn: DuckDBConnection, ticks: readonly Tick[]): Promise<void> {
-  await appendTicks(conn, ticks, { candles: true });
+  await appendTicks(conn, ticks, { candles: true, candleRecovery: 'continue' });
 }
 
 export async function rows(conn: DuckDBConnection, sql: string): Promise<Row[]> {
@@ -89,5 +89,8 @@ export async function analyticsTables(conn: DuckDBConnection): Promise<Record<st
     fair_value_gaps: plain(await rows(conn, 'SELECT * FROM fair_value_gaps ORDER BY id')),
     supply_demand_zones: plain(await rows(conn, 'SELECT * FROM supply_demand_zones ORDER BY id')),
     candles_1m: plain(await rows(conn, 'SELECT * FROM candles_1m ORDER BY timestamp')),
+    candles_5m: plain(await rows(conn, 'SELECT * FROM candles_5m ORDER BY timestamp')),
+    candles_15m: plain(await rows(conn, 'SELECT * FROM candles_15m ORDER BY timestamp')),
+    price_minutes: plain(await rows(conn, 'SELECT * FROM price_minutes ORDER BY timestamp, price')),
   };
 }

@@ -10,7 +10,9 @@ export const ANALYTICS_TABLES = [
   'SELECT * FROM fair_value_gaps ORDER BY id',
   'SELECT * FROM supply_demand_zones ORDER BY id',
   'SELECT timestamp, open, high, low, close, volume, buy_volume, sell_volume, trade_count FROM candles_1m ORDER BY timestamp',
-  'SELECT count(*) AS n, count(DISTINCT trade_id) AS d FROM ticks',
+  // Every trade counted once (a live file keeps only a tail of ticks: its candles hold the count).
+  'SELECT sum(trade_count)::BIGINT AS trades FROM candles_1m',
+  'SELECT * FROM price_minutes ORDER BY timestamp, price',
 ] as const;
 
 /** The rows of each of ANALYTICS_TABLES in `pair`'s analytics file under `dir` (opened read-only, closed before returning). */

@@ -1,0 +1,46 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { DEDUPE_MARGIN_MICROS, executeCachedInsert } from '@market-data/storage-core';
+import { REPLAY_OVERLAP_MS } from '@market-data/client';
+import { deletePriceMinutesQuery, insertPriceMinutesFromTicksQuery } from '@market-data/queries';
+
+/**
+ * Folds the newly closed minutes [from, until) into price_minutes, in the pass's transaction:
+ * from then on their profile histograms are read from there, not from the ticks (which a live
+ * file then drops: pruneTicks). `from` null: every minute before `until` (a first pass).
+ * `replace`: rows of the range may exist (a rewound cursor), so they go first.
+ */
+export async function foldPriceMinutes(conn: DuckDBConnection, from: number | null, until: number, replace: boolean): Promise<void> {
+  const range = from === null ? { until } : { from, until };
+  if (replace) await executeCachedInsert(conn, deletePriceMinutesQuery(range));
+  await executeCachedInsert(conn, insertPriceMinutesFromTicksQuery(range));
+}
+
+/**
+ * Trade time a tick tail keeps before the newest tick: a resumed subscription replays from the
+ * cursor (the newest tick) minus REPLAY_OVERLAP_MS, and appendTicks looks stored ids up
+ * DEDUPE_MARGIN_MICROS around a batch, so every replayed trade still finds its stored copy.
+ */
+export const TICK_TAIL_MS = REPLAY_OVERLAP_MS + DEDUPE_MARGIN_MICROS / 1000;
+
+/** Where a pass may cut the tail: the earliest of the new 1m cursor (the next pass folds from it), the newest tick's minute and TICK_TAIL_MS before it. */
+export function tickTailStart(oneMinuteThrough: number, newestTickMs: number): number {
+  return Math.min(oneMinuteThrough, Math.floor(newestTickMs / 60_000) * 60_000, newestTickMs - TICK_TAIL_MS);
+}
+
+/**
+ * Deletes the ticks no later pass, restart or replay needs, in the pass's transaction. Kept: the
+ * ticks from `keepFromMs` on (tickTailStart: what the next pass folds, the resume cursor and
+ * the trade ids a replay overlap is deduplicated against), and every tick from the trade that
+ * closed each timeframe's newest stored candle on (an open candle's row trails its ticks by up to
+ * storage-core's CANDLE_FLUSH_MS, and a restart continues it from there: candleRecovery
+ * 'continue'). A row without its closing trade keeps everything.
+ */
+const PRUNE_TICKS = `DELETE FROM ticks WHERE timestamp < least(
+  make_timestamp($1::BIGINT),
+  COALESCE((SELECT close_time FROM candles_1m ORDER BY timestamp DESC LIMIT 1), '-infinity'::TIMESTAMP),
+  COALESCE((SELECT close_time FROM candles_5m ORDER BY timestamp DESC LIMIT 1), '-infinity'::TIMESTAMP),
+  COALESCE((SELECT close_time FROM candles_15m ORDER BY timestamp DESC LIMIT 1), '-infinity'::TIMESTAMP))`;
+
+export async function pruneTicks(conn: DuckDBConnection, keepFromMs: number): Promise<number> {
+  return executeCachedInsert(conn, { sql: PRUNE_TICKS, params: [Math.round(keepFromMs * 1000)] });
+}
