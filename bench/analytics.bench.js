@@ -222,10 +222,21 @@ async function livePhase(dir) {
     result.stop = {};
     // A backlogged analytics app drains what it already received before it exits.
     for (const p of [...procs].reverse()) result.stop[p.name] = await p.stop(p === analytics ? 60_000 : 30_000);
+    // What the files hold after the run (the analytics app keeps a tail of ticks: tickTail).
+    result.filesOnDiskMiB = { trading: round(filesBytes(dataDir, 'trading.duckdb') / 2 ** 20, 1), analytics: round(filesBytes(dataDir, 'analytics.duckdb') / 2 ** 20, 1) };
     return result;
   } finally {
     for (const p of procs) p.proc.kill('SIGKILL');
   }
+}
+
+/** Bytes of every file named `name` (and its WAL) under `dir`. */
+function filesBytes(dir, name) {
+  let total = 0;
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && (entry.name === name || entry.name === `${name}.wal`)) total += fs.statSync(path.join(entry.parentPath ?? entry.path, entry.name)).size;
+  }
+  return total;
 }
 
 function printTable(live, offline, probe) {
@@ -251,6 +262,7 @@ function printTable(live, offline, probe) {
     [`live passes, one round of ${PAIRS} pairs`, `${live.livePassSecondsPerRound} s`],
     ...Object.entries(live.processes).map(([name, p]) => [`${name} CPU / peak RSS`, `${p.cpuCores} cores / ${p.peakRssMiB} MiB`]),
     ...Object.entries(live.heapAtEndMiB).map(([name, h]) => [`${name} JS heap used / total, external (end)`, `${h.used} / ${h.total}, ${h.external} MiB`]),
+    ['files on disk after the run (trading / analytics)', `${live.filesOnDiskMiB.trading} / ${live.filesOnDiskMiB.analytics} MiB`],
     ...Object.entries(live.heapAtEndMiB).map(([name, h]) => [`${name} DuckDB memory by tag (end)`, Object.entries(h.duckdb).map(([tag, mib]) => `${tag} ${mib}`).join(', ') + ' MiB']),
     ['analytics cores by thread', Object.entries(live.analyticsThreadCores).map(([n, c]) => `${n} ${c}`).join(', ')],
     ['ingester receipt -> commit p50 / p99 (per batch, its oldest trade; last 60 s)', `${live.ingestReceiptToCommitMs.p50} / ${live.ingestReceiptToCommitMs.p99} ms, window mean ${live.ingestReceiptToCommitMs.windowMean} ms`],
