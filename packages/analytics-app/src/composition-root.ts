@@ -46,8 +46,8 @@ export function composeAnalyticsContainer(config: AnalyticsConfig, overrides: An
       return new AnalyticsRunner(
         { withConnection: (pair, fn) => pool.withConnection(pair, fn), metrics: c.resolve(ANALYTICS_METRICS), logger: c.resolve<Logger>(LOGGER), clock: c.resolve<Clock>(CLOCK) },
         {
-          // Live files keep a tail of ticks, their closed minutes folded into price_minutes; an offline run keeps every tick.
-          engine: { valueAreaPct: config.valueAreaPct, profileWindowMinutes: config.profileWindowMinutes, tickTail: config.ingester !== undefined },
+          // Live files keep a tail of ticks (--keep-ticks), their closed minutes folded into price_minutes; an offline run keeps every tick.
+          engine: { valueAreaPct: config.valueAreaPct, profileWindowMinutes: config.profileWindowMinutes, tickTail: config.ingester !== undefined && config.keepTicks === 'tail' },
           perPair: Object.fromEntries(rowSizes),
           // Live files follow the design's retention as the trading files do; an offline run keeps everything.
           retentionIntervalMs: config.ingester ? config.retentionIntervalMs : 0,

@@ -57,7 +57,7 @@ describe('the analytics app built by its container, with parts swapped in a chil
   const dir = useTempDir();
 
   it('follows trades through a swapped client transport and measures lag on a swapped clock', async () => {
-    const command = loadAnalyticsCommand({ argv: ['--data-dir', dir.path, '--listen', '127.0.0.1:0', '--pairs', PAIR, '--max-delay-ms', '0'], env: {} });
+    const command = loadAnalyticsCommand({ argv: ['--data-dir', dir.path, '--listen', '127.0.0.1:0', '--pairs', PAIR, '--max-delay-ms', '0', '--retention-interval-ms', '1'], env: {} });
     if (command.command !== 'run') throw new Error('expected the run command');
     const config = command.config;
     const child = composeAnalyticsContainer(config, { logger: SILENT_LOGGER }).createChildContainer();
@@ -89,7 +89,8 @@ describe('the analytics app built by its container, with parts swapped in a chil
       const [flow] = await executeQuery(db.connection, 'SELECT count(*) AS n, epoch_ms(min(timestamp)) AS first FROM order_flow');
       expect(Number(flow.n)).toBeGreaterThan(0);
       expect(Number(flow.first)).toBe(Math.floor(ROWS[0][0] / 60_000) * 60_000);
-      // Every trade stored once; the live file then keeps only a tail of the ticks (tickTail).
+      // Every trade stored once; the live file then keeps only a tail of the ticks (tickTail, cut
+      // by the passes with retention: here every pass after the first).
       const [candles] = await executeQuery(db.connection, 'SELECT sum(trade_count)::BIGINT AS n FROM candles_1m');
       expect(Number(candles.n)).toBe(ROWS.length);
       const [ticks] = await executeQuery(db.connection, 'SELECT count(*) AS n, epoch_ms(min(timestamp)) AS oldest FROM ticks');

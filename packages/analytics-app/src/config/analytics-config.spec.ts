@@ -25,6 +25,12 @@ describe('loadAnalyticsCommand (run)', () => {
     expect(c.analyticsDir).toBe(c.dataDir);
   });
 
+  it('--keep-ticks: tail by default, all on request, nothing else', () => {
+    expect(run([]).keepTicks).toBe('tail');
+    expect(run(['--keep-ticks', 'all']).keepTicks).toBe('all');
+    expect(refusal(['--keep-ticks', 'some']).message).toMatch(/^--keep-ticks: /);
+  });
+
   it('--max-delay-ms takes 0 (store at once) up to a minute, and nothing else', () => {
     expect(run(['--max-delay-ms', '0']).maxDelayMs).toBe(0);
     expect(run(['--max-delay-ms', '250']).maxDelayMs).toBe(250);

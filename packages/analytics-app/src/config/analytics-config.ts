@@ -37,6 +37,8 @@ export interface AnalyticsConfig {
   readonly memoryLimit: string;
   /** Live mode: retention per pair at most this often (ms, 0 = never); offline runs keep everything. */
   readonly retentionIntervalMs: number;
+  /** Live mode: 'tail' keeps the last minutes of ticks (each retention cuts them: AnalyticsOptions.tickTail), 'all' every tick retention keeps. */
+  readonly keepTicks: 'tail' | 'all';
   /** Live mode: how long a pair's ticks may wait to be stored with the ones after them (ms); a new minute is stored at once. */
   readonly maxDelayMs: number;
   /** Live mode: pairs storing ticks (and running their pass) at once, the rest queued, a new minute first. */
@@ -137,6 +139,7 @@ function runConfig({ values: v, origins }: Loaded): AnalyticsConfig {
     poolSize: v.poolSize,
     memoryLimit: v.memoryLimit,
     retentionIntervalMs: v.retentionIntervalMs,
+    keepTicks: v.keepTicks,
     maxDelayMs: v.maxDelayMs,
     concurrency: v.concurrency,
     logLevel: v.logLevel,

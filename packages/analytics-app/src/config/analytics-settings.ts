@@ -64,6 +64,10 @@ export const ANALYTICS_SETTINGS = defineConfig({
     poolSize: setting(f.integer(1, 100_000), { help: 'analytics files kept open', default: 200 }),
     memoryLimit: setting(f.byteSize(), { help: "DuckDB memory_limit of the one instance every open analytics file is attached to", default: DEFAULT_MEMORY_LIMIT }),
     retentionIntervalMs: setting(f.integer(0, 86_400_000, 'MS'), { help: 'live: retention per pair after a pass at most this often (0 = never)', default: 300_000 }),
+    keepTicks: setting(f.choice(['tail', 'all']), {
+      help: 'live: keep only the last minutes of ticks, cut at each retention (tail; closed minutes live on as per-minute price histograms) or every tick retention keeps (all)',
+      default: 'tail',
+    }),
     maxDelayMs: setting(f.integer(0, 60_000, 'MS'), { help: "live: a pair's ticks wait up to MS to be stored together; ticks of a new minute are stored at once", default: DEFAULT_MAX_DELAY_MS }),
     concurrency: setting(f.integer(1, 10_000), { help: 'live: pairs storing ticks and running their pass at once, the rest wait in arrival order, a new minute first', default: DEFAULT_CONCURRENCY }),
     duration: setting(f.decimal(0, 1e9, 'SEC'), { help: 'stop after SEC seconds (0 = at a signal)', default: 0 }),

@@ -174,10 +174,11 @@ export async function runAnalyticsPass(conn: DuckDBConnection, options: Analytic
     // Open candles folded in memory by appendTicks may trail in the table; only a clock later
     // than the newest tick can close one of them, and then it must be read whole. (Outside the
     // transaction: the book must not think a rolled-back row stored.)
-    // A tick tail is cut at the open candles' stored rows (tick-tail.ts): written now, they hold
-    // every stored tick, so the cut is the cursor's, however far the data clock ran ahead of the
-    // rows' CANDLE_FLUSH_MS (a replay, a catch-up after a restart).
-    if (opts.tickTail || (opts.externalClockMs !== null && opts.externalClockMs > (state.newestMs ?? -Infinity))) await flushCandles(conn);
+    // The tick tail is cut at the open candles' stored rows too (tick-tail.ts): written now, they
+    // hold every stored tick, so the cut is the cursor's, however far the data clock ran ahead of
+    // the rows' CANDLE_FLUSH_MS (a replay, a catch-up after a restart).
+    const prune = opts.tickTail && opts.cleanup;
+    if (prune || (opts.externalClockMs !== null && opts.externalClockMs > (state.newestMs ?? -Infinity))) await flushCandles(conn);
     const memory = ProfileMemory.of(conn);
     // Kept gaps only on the path where this connection's own passes are known to have written
     // everything (remembered cursors, the app's runner); any other caller reads the table.
@@ -195,7 +196,7 @@ export async function runAnalyticsPass(conn: DuckDBConnection, options: Analytic
           if (p.cursor === null && reads.candles.get(p.timeframe)?.fresh.length === 0 && p.through <= tickThrough) rememberEmpty(conn, p.timeframe, p.through);
         }
         const done = await processPlan(conn, plan, reads, clockMs, opts, memory, replace);
-        if (opts.tickTail && oneMinute && state.newestMs !== null) {
+        if (prune && oneMinute && state.newestMs !== null) {
           await pruneTicks(conn, tickTailStart(oneMinute.through, state.newestMs));
         }
         await conn.run('COMMIT');

@@ -53,10 +53,12 @@ export interface AnalyticsOptions {
   /** After the pass commits, run storage-core's cleanupOldData on the data clock; default false. */
   readonly cleanup?: boolean;
   /**
-   * Keep only the tail of ticks later passes and a restart need (see tick-tail.ts): each pass
-   * deletes the ticks of the minutes it folded into price_minutes. The live app's files; the
+   * Keep only the tail of ticks later passes and a restart need (see tick-tail.ts): a pass with
+   * `cleanup` (the live app's retention, every 5 min by default) deletes the ticks of the minutes
+   * passes folded into price_minutes. Every pass would cost a delete and a candle flush per pair
+   * and minute (bench:analytics: 1.7x the pass time) for no lower peak. The live app's files; the
    * caller must append with storage-core's candleRecovery 'continue'. Reads that need older ticks
-   * (a tick-exact window, a late trade's rebuild) then see only the tail. Default false.
+   * (a tick-exact window) then see only the tail. Default false.
    */
   readonly tickTail?: boolean;
 }

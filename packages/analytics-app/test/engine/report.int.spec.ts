@@ -77,7 +77,7 @@ describe('pair report', () => {
     ];
     await feed(db.conn, trades);
     await flushCandles(db.conn);
-    await runAnalyticsPass(db.conn, { rowSize: 1, tickTail: true });
+    await runAnalyticsPass(db.conn, { rowSize: 1, tickTail: true, cleanup: true });
     const [held] = await executeQuery(db.conn, 'SELECT count(*) AS n FROM ticks');
     expect(Number(held.n)).toBe(1);
     const report = await buildPairReport(db.conn, 'x');
