@@ -6,6 +6,8 @@
 //                     "commit -> analytics row" lag is the lag an operator would see
 //                     (--clock synthetic, the default: T = start + id/10 ms per symbol)
 //   --time-scale N    with --clock wall: trade time runs N times faster than the wall clock
+//   --market M        volatile (default: nearly a price per trade) or ticked (a BTC-like tick
+//                     grid: tens to hundreds of prices a minute; see SharedLoadOptions.market)
 // Trade ids are sequential per symbol across reconnects (a reconnect shows up as an id gap, as on
 // Binance). REST answers empty pages (no backfill).
 // Prints {"port":N,"startTime":ms,...} on stdout once listening; stdin lines: "rate N", "sent".

@@ -110,8 +110,8 @@ class Child {
   }
 }
 
-async function startExchange(rate, timeScale) {
-  const child = new Child('exchange', [path.join(__dirname, 'analytics-exchange-process.js'), '--rate', String(rate), '--clock', 'wall', '--time-scale', String(timeScale)], {
+async function startExchange(rate, timeScale, market = 'volatile') {
+  const child = new Child('exchange', [path.join(__dirname, 'analytics-exchange-process.js'), '--rate', String(rate), '--clock', 'wall', '--time-scale', String(timeScale), '--market', market], {
     stdout: 'pipe',
   });
   const lines = readline.createInterface({ input: child.proc.stdout });

@@ -19,7 +19,8 @@
 // --analytics-max-delay-ms N (the analytics app's --max-delay-ms: how long it holds a pair's ticks)
 // --analytics-concurrency N (its --concurrency: pairs storing and passing at once)
 // --analytics-memory-limit SIZE (its --memory-limit: DuckDB memory_limit of the instance all analytics files share; the pass probe uses it too)
-// --ingester-storage-threads N (the ingester's --storage-threads); after `--`, any other ingester flags
+// --ingester-storage-threads N (the ingester's --storage-threads); --market volatile|ticked (the
+// exchange's prices: nearly one per trade, the default, or a BTC-like tick grid); after `--`, any other ingester flags
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -44,6 +45,7 @@ const LIVE_ONLY = flag('live-only');
 const ANALYTICS_MAX_DELAY_MS = arg('analytics-max-delay-ms', undefined);
 const ANALYTICS_CONCURRENCY = arg('analytics-concurrency', undefined);
 const ANALYTICS_MEMORY_LIMIT = stringArg('analytics-memory-limit', undefined);
+const MARKET = stringArg('market', 'volatile');
 const MINUTE_MS = 60_000;
 const round = (x, digits = 2) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : null);
 
@@ -104,7 +106,7 @@ async function snapshot(ingester, analytics, procs, sinceMs) {
 async function livePhase(dir) {
   const dataDir = path.join(dir, 'data');
   const pairs = Array.from({ length: PAIRS }, (_, i) => `binance:usdm:SYM${i}USDT`);
-  const exchange = await startExchange(RATE, TIME_SCALE);
+  const exchange = await startExchange(RATE, TIME_SCALE, MARKET);
   const procs = [exchange];
   try {
     const ingester = await startIngester(exchange.port, dataDir, pairs, [
@@ -303,7 +305,7 @@ async function main() {
   const dir = makeTempDir('bench-analytics-');
   try {
     console.log(
-      `bench:analytics  ${PAIRS} pairs, ${RATE} trades/s, ${SECONDS} s window, wall clock x${TIME_SCALE}, ingester max-delay ${MAX_DELAY_MS ?? 'default (100)'} ms, analytics max-delay ${ANALYTICS_MAX_DELAY_MS ?? 'default'} ms, concurrency ${ANALYTICS_CONCURRENCY ?? 'default'}, memory-limit ${ANALYTICS_MEMORY_LIMIT ?? 'default (256MB, one instance)'}, node ${process.version}, ${os.cpus().length} cores`,
+      `bench:analytics  ${PAIRS} pairs, ${RATE} trades/s, ${SECONDS} s window, wall clock x${TIME_SCALE}, ingester max-delay ${MAX_DELAY_MS ?? 'default (100)'} ms, analytics max-delay ${ANALYTICS_MAX_DELAY_MS ?? 'default'} ms, concurrency ${ANALYTICS_CONCURRENCY ?? 'default'}, memory-limit ${ANALYTICS_MEMORY_LIMIT ?? 'default (256MB, one instance)'}, market ${MARKET}, node ${process.version}, ${os.cpus().length} cores`,
     );
     const live = await livePhase(dir);
     if (LIVE_ONLY) {

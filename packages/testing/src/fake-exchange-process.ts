@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { FakeBinance } from './fake-binance';
 import { type LoadSchedule, PerConnectionLoad } from './per-connection-load';
 import { parseTrades } from './recorded-trades';
-import { SharedLoad, type SharedLoadClock } from './shared-load';
+import { SharedLoad, type SharedLoadClock, type SharedLoadMarket } from './shared-load';
 
 export const FAKE_EXCHANGE_USAGE = `usage: fake-exchange [--load per-connection] [--rate R] [--file trades.csv] [--continue-ids [--rewind N]]
        fake-exchange --load shared [--rate R] [--clock synthetic|wall] [--time-scale N]
@@ -36,7 +36,7 @@ async function start(argv: readonly string[]): Promise<Running> {
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: { load: { type: 'string' }, rate: { type: 'string' }, file: { type: 'string' }, clock: { type: 'string' }, 'time-scale': { type: 'string' }, 'continue-ids': { type: 'boolean' }, rewind: { type: 'string' } },
+      options: { load: { type: 'string' }, rate: { type: 'string' }, file: { type: 'string' }, clock: { type: 'string' }, 'time-scale': { type: 'string' }, market: { type: 'string' }, 'continue-ids': { type: 'boolean' }, rewind: { type: 'string' } },
       strict: true,
     }));
   } catch (error) {
@@ -50,7 +50,7 @@ async function start(argv: readonly string[]): Promise<Running> {
   if (values.rewind !== undefined && !continueIds) fail('--rewind belongs to --continue-ids');
   const fake = await FakeBinance.start();
   if ((values.load ?? 'per-connection') === 'per-connection') {
-    if (values.clock !== undefined || values['time-scale'] !== undefined) fail('--clock and --time-scale belong to --load shared');
+    if (values.clock !== undefined || values['time-scale'] !== undefined || values.market !== undefined) fail('--clock, --time-scale and --market belong to --load shared');
     if (continueIds && values.file !== undefined) fail('--continue-ids belongs to the synthetic market, not --file');
     const trades = typeof values.file === 'string' ? parseTrades(fs.readFileSync(values.file, 'utf8')) : undefined;
     return { fake, load: new PerConnectionLoad(fake, { rate, trades, continueIds, rewind }), info: { port: fake.port } };
@@ -61,7 +61,9 @@ async function start(argv: readonly string[]): Promise<Running> {
   const clock = (values.clock ?? 'synthetic') as SharedLoadClock;
   const timeScale = Number(values['time-scale'] ?? 1);
   if (!['synthetic', 'wall'].includes(clock) || !(timeScale > 0)) fail('--clock: synthetic or wall; --time-scale: a number > 0');
-  const load = new SharedLoad(fake, { rate, clock, timeScale });
+  const market = (values.market ?? 'volatile') as SharedLoadMarket;
+  if (!['volatile', 'ticked'].includes(market)) fail('--market: volatile or ticked');
+  const load = new SharedLoad(fake, { rate, clock, timeScale, market });
   return { fake, load, info: { port: fake.port, startTime: load.startTime, clock, timeScale } };
 }
 
