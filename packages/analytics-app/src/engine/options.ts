@@ -56,7 +56,7 @@ export interface AnalyticsOptions {
    * Keep only the tail of ticks later passes and a restart need (see tick-tail.ts): a pass with
    * `cleanup` (the live app's retention, every 5 min by default) deletes the ticks of the minutes
    * passes folded into price_minutes. Every pass would cost a delete and a candle flush per pair
-   * and minute (bench:analytics: 1.7x the pass time) for no lower peak. The live app's files; the
+   * and minute (bench:analytics: 1.7x the pass p50) for no lower peak. The live app's files; the
    * caller must append with storage-core's candleRecovery 'continue'. Reads that need older ticks
    * (a tick-exact window) then see only the tail. Default false.
    */
