@@ -89,7 +89,9 @@ describe('MarketDataClient candles', () => {
     // Candles come right after the trades event that closed them.
     const liveAt = f.events.findIndex((e) => e.type === 'trades' && !e.replay);
     const after = f.events.slice(liveAt + 1);
-    const candlesAfter = after.slice(0, after.findIndex((e) => e.type !== 'candle'));
+    // Up to the next event of another kind, if one has arrived yet (slice(0, -1) would drop the last candle).
+    const end = after.findIndex((e) => e.type !== 'candle');
+    const candlesAfter = after.slice(0, end < 0 ? after.length : end);
     expect(candlesAfter.map((e) => (e.type === 'candle' ? `${e.timeframe} ${(e.candle.openTime - T0) / MIN}` : ''))).toEqual([
       ...[...Array(10).keys()].map((m) => `1m ${m + 20}`),
       '15m 15',
