@@ -5,6 +5,7 @@ import {
   bucketOfSize,
   candleFromRow,
   candleParams,
+  CANDLE_ROW_SELECT,
   foldTrade,
   insertCandleSql,
   newCandle,
@@ -187,9 +188,7 @@ export class CandleBook {
     }
     const [latest] = await executeQuery(
       conn,
-      `SELECT epoch_us(timestamp) AS us, open, high, low, close, volume, buy_volume, sell_volume, trade_count,
-              epoch_us(open_time) AS open_us, open_trade_id, epoch_us(close_time) AS close_us, close_trade_id
-       FROM ${table} ORDER BY timestamp DESC LIMIT 1`,
+      `SELECT ${CANDLE_ROW_SELECT} FROM ${table} ORDER BY timestamp DESC LIMIT 1`,
     );
     this.current.set(tf, latest ? candleFromRow(latest) : undefined);
     this.dirty.delete(tf);

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { candleTable, TIMEFRAME_SECONDS, TIMEFRAMES, type Timeframe } from '@market-data/queries';
-import { bucketOfSize, candleFromRow, foldTrade, newCandle, volumeUnits, type CandleAcc, type TickForCandle } from './candle-state';
+import { bucketOfSize, CANDLE_ROW_SELECT, candleFromRow, foldTrade, newCandle, volumeUnits, type CandleAcc, type TickForCandle } from './candle-state';
 import { executeQuery } from './execute';
 import { compareTradeIds } from './trade-order';
 
@@ -69,9 +69,7 @@ export async function continueStoredRows(
   }
 }
 
-const STORED_ROW = (table: string): string => `SELECT epoch_us(timestamp) AS us, open, high, low, close, volume, buy_volume, sell_volume, trade_count,
-  epoch_us(open_time) AS open_us, open_trade_id, epoch_us(close_time) AS close_us, close_trade_id
-FROM ${table} WHERE timestamp = make_timestamp($1::BIGINT)`;
+const STORED_ROW = (table: string): string => `SELECT ${CANDLE_ROW_SELECT} FROM ${table} WHERE timestamp = make_timestamp($1::BIGINT)`;
 
 /**
  * Folds new trades older than a timeframe's newest candle into the stored rows of their buckets

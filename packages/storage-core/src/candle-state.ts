@@ -111,7 +111,11 @@ export function foldTrade(c: CandleAcc, t: TickForCandle): void {
   }
 }
 
-/** A stored candle row (as read back) turned into an accumulator. */
+/** The select list candleFromRow reads a stored candle row with. */
+export const CANDLE_ROW_SELECT = `epoch_us(timestamp) AS us, open, high, low, close, volume, buy_volume, sell_volume, trade_count,
+  epoch_us(open_time) AS open_us, open_trade_id, epoch_us(close_time) AS close_us, close_trade_id`;
+
+/** A stored candle row (as read back with CANDLE_ROW_SELECT) turned into an accumulator. */
 export function candleFromRow(row: Record<string, unknown>): CandleAcc | undefined {
   if (row.open_us === null || row.open_us === undefined) return undefined;
   return {
