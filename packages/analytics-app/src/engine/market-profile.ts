@@ -66,9 +66,8 @@ async function readStaleMinutes(
   candleAt: (minuteMs: number) => Candle | undefined,
   windowMs: number,
 ): Promise<void> {
-  let fromMs = Infinity;
-  let untilMs = -Infinity;
   let checkedUntil = -Infinity;
+  // Ascending: candles in time order, each minute checked once.
   const wanted: number[] = [];
   for (const candle of candles) {
     for (let m = Math.max(candle.closeMs - windowMs, checkedUntil); m < candle.closeMs; m += MINUTE_MS) {
@@ -79,17 +78,13 @@ async function readStaleMinutes(
       // rows the SQL read would give, bucketed and summed the same way.
       const built = stored.histogram(rowSize, m, trades);
       if (built !== undefined) memory.put(rowSize, m, built);
-      else {
-        wanted.push(m);
-        fromMs = Math.min(fromMs, m);
-        untilMs = Math.max(untilMs, m + MINUTE_MS);
-      }
+      else wanted.push(m);
     }
     checkedUntil = candle.closeMs;
   }
-  if (fromMs === Infinity) return;
+  if (wanted.length === 0) return;
   // Every closed minute is in price_minutes (the pass folds its new ones first).
-  await readMinutes(conn, memory, rowSize, fromMs, untilMs, 'price_minutes');
+  await readMinutes(conn, memory, rowSize, wanted[0], (wanted.at(-1) as number) + MINUTE_MS, 'price_minutes');
   // Minutes closed before price_minutes existed (a file from before schema 4) are in its ticks.
   const older = wanted.filter((m) => memory.get(rowSize, m)?.trades !== (candleAt(m)?.tradeCount ?? 0));
   if (older.length > 0) await readMinutes(conn, memory, rowSize, older[0], (older.at(-1) as number) + MINUTE_MS, 'ticks', older);

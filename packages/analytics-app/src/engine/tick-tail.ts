@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DEDUPE_MARGIN_MICROS, executeCachedInsert } from '@market-data/storage-core';
 import { REPLAY_OVERLAP_MS } from '@market-data/client';
-import { deletePriceMinutesQuery, insertPriceMinutesFromTicksQuery } from '@market-data/queries';
+import { candleTable, deletePriceMinutesQuery, insertPriceMinutesFromTicksQuery, TIMEFRAMES } from '@market-data/queries';
 
 /**
  * Folds the newly closed minutes [from, until) into price_minutes, in the pass's transaction:
@@ -37,9 +37,7 @@ export function tickTailStart(oneMinuteThrough: number, newestTickMs: number): n
  */
 const PRUNE_TICKS = `DELETE FROM ticks WHERE timestamp < least(
   make_timestamp($1::BIGINT),
-  COALESCE((SELECT close_time FROM candles_1m ORDER BY timestamp DESC LIMIT 1), '-infinity'::TIMESTAMP),
-  COALESCE((SELECT close_time FROM candles_5m ORDER BY timestamp DESC LIMIT 1), '-infinity'::TIMESTAMP),
-  COALESCE((SELECT close_time FROM candles_15m ORDER BY timestamp DESC LIMIT 1), '-infinity'::TIMESTAMP))`;
+  ${TIMEFRAMES.map((tf) => `COALESCE((SELECT close_time FROM ${candleTable(tf)} ORDER BY timestamp DESC LIMIT 1), '-infinity'::TIMESTAMP)`).join(', ')})`;
 
 export async function pruneTicks(conn: DuckDBConnection, keepFromMs: number): Promise<number> {
   return executeCachedInsert(conn, { sql: PRUNE_TICKS, params: [Math.round(keepFromMs * 1000)] });
