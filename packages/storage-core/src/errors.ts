@@ -6,7 +6,8 @@ export type StorageErrorCode =
   | 'ALREADY_OPEN'
   | 'OPEN_FAILED'
   | 'CLOSE_FAILED'
-  | 'CLOSED';
+  | 'CLOSED'
+  | 'IN_TRANSACTION';
 
 /** The package's error class: `code` is stable and safe to switch on; `field` names bad input. */
 export class StorageError extends Error {
