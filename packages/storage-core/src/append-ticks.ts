@@ -288,11 +288,8 @@ async function unstored(writer: TickWriter, ids: readonly string[], keep: number
   return fresh;
 }
 
-/**
- * Writes the open candles that trail their ticks (see CandleBook), in a transaction of its own:
- * call it outside one (StorageError IN_TRANSACTION otherwise), and before closing.
- */
+/** Writes the open candles that trail their ticks (see CandleBook); call before closing. */
 export async function flushCandles(conn: DuckDBConnection): Promise<void> {
   const book = writers.get(conn)?.writer?.candles;
-  if (book) await book.flush(conn);
+  if (book) await book.flush();
 }

@@ -6,15 +6,14 @@ import {
   candleFromRow,
   candleParams,
   CANDLE_ROW_SELECT,
-  deleteCandleSql,
   foldTrade,
   insertCandleSql,
   newCandle,
+  updateCandleSql,
   type CandleAcc,
   type TickForCandle,
 } from './candle-state';
 import { continueStoredRows, mergeLateTrades } from './candle-recovery';
-import { StorageError } from './errors';
 import { executeQuery } from './execute';
 import type { PreparedCache } from './prepared-cache';
 
@@ -161,28 +160,12 @@ export class CandleBook {
     }
   }
 
-  /**
-   * Writes every open candle that changed since it was last written, in a transaction of its own
-   * (a row's delete and insert land together). Called outside a transaction (see flushCandles).
-   */
-  async flush(conn: DuckDBConnection): Promise<void> {
-    if (this.dirty.size === 0) {
-      this.lastWrite = performance.now();
-      return;
-    }
-    await begin(conn);
-    const snapshot = this.snapshot();
-    try {
-      for (const tf of [...this.dirty]) {
-        const cur = this.current.get(tf);
-        if (cur) await this.write(tf, [cur]);
-        this.dirty.delete(tf);
-      }
-      await conn.run('COMMIT');
-    } catch (error) {
-      await conn.run('ROLLBACK').catch(() => undefined);
-      this.restore(snapshot);
-      throw error;
+  /** Writes every open candle that changed since it was last written. */
+  async flush(): Promise<void> {
+    for (const tf of [...this.dirty]) {
+      const cur = this.current.get(tf);
+      if (cur) await this.write(tf, [cur]);
+      this.dirty.delete(tf);
     }
     this.lastWrite = performance.now();
   }
@@ -214,21 +197,9 @@ export class CandleBook {
   private async write(tf: Timeframe, rows: readonly CandleAcc[]): Promise<void> {
     const table = candleTable(tf);
     for (const row of rows) {
-      const params = candleParams(row);
-      // Inside the caller's transaction (apply, flush), so the row is never missing in between.
-      if (row.stored) await this.prepared.run(deleteCandleSql(table), [params[0]]);
-      await this.prepared.run(insertCandleSql(table), params);
+      await this.prepared.run(row.stored ? updateCandleSql(table) : insertCandleSql(table), candleParams(row));
       row.stored = true;
     }
   }
 }
 
-/** BEGIN; StorageError IN_TRANSACTION when the connection is inside one already (DuckDB then aborts that one). */
-async function begin(conn: DuckDBConnection): Promise<void> {
-  try {
-    await conn.run('BEGIN TRANSACTION');
-  } catch (error) {
-    if (!/within a transaction/i.test((error as Error).message)) throw error;
-    throw new StorageError('IN_TRANSACTION', 'flushCandles commits in a transaction of its own: call it outside one (DuckDB has aborted the open transaction: ROLLBACK it)', undefined, { cause: error });
-  }
-}

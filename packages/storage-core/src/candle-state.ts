@@ -166,13 +166,9 @@ export function insertCandleSql(table: string): string {
   return `INSERT INTO ${table} (${CANDLE_COLUMNS}) VALUES (make_timestamp($1::BIGINT), $2, $3, $4, $5, $6, $7, $8, $9, make_timestamp($10::BIGINT), $11, make_timestamp($12::BIGINT), $13)`;
 }
 
-/**
- * Removal of a stored candle row before its new version is inserted (same transaction). Not an
- * UPDATE: DuckDB keeps an updated column's version data in transaction memory until the next
- * checkpoint, about 110 KiB per column and table touched, so the forming rows of 100 pairs held
- * ~4 MiB each in the shared instance (bench/storage/candle-memory-probe.js); a delete and an
- * append keep none (docs/decisions.md, Storage).
- */
-export function deleteCandleSql(table: string): string {
-  return `DELETE FROM ${table} WHERE timestamp = make_timestamp($1::BIGINT)`;
+/** Update of an existing candle row in place (cheaper than INSERT OR REPLACE), values as candleParams. */
+export function updateCandleSql(table: string): string {
+  return `UPDATE ${table} SET open = $2, high = $3, low = $4, close = $5, volume = $6, buy_volume = $7, sell_volume = $8,
+    trade_count = $9, open_time = make_timestamp($10::BIGINT), open_trade_id = $11, close_time = make_timestamp($12::BIGINT), close_trade_id = $13
+    WHERE timestamp = make_timestamp($1::BIGINT)`;
 }

@@ -6,8 +6,7 @@ export type StorageErrorCode =
   | 'ALREADY_OPEN'
   | 'OPEN_FAILED'
   | 'CLOSE_FAILED'
-  | 'CLOSED'
-  | 'IN_TRANSACTION';
+  | 'CLOSED';
 
 /** The package's error class: `code` is stable and safe to switch on; `field` names bad input. */
 export class StorageError extends Error {
