@@ -45,7 +45,12 @@ export class AnalyticsApp {
     this.queues = new PairQueues(
       // The chart pages refetch a pair once its new trades (and any pass they closed) are stored.
       (pair, rows, committedAt) => this.runner.apply(pair, rows, committedAt).then(() => this.chart.events.changed(pair)),
-      (pair, err) => this.logger.error('storing ticks failed', { pair, err }),
+      (pair, err, { failures, retryInMs, dropped }) => {
+        metrics.storeFailures.inc({ pair });
+        if (dropped > 0) metrics.ticksDropped.inc({ pair }, dropped);
+        if (retryInMs === undefined) this.logger.error('storing ticks failed; pair set aside until restart (its resume cursor replays what was dropped)', { pair, err, failures, dropped });
+        else this.logger.error('storing ticks failed; kept, retrying', { pair, err, failures, retryInMs });
+      },
       { holdMs: config.maxDelayMs, concurrency: config.concurrency },
     );
   }
@@ -163,7 +168,7 @@ export class AnalyticsApp {
   }
 
   health(): { ok: boolean } & Record<string, unknown> {
-    const failing = this.runner.failing();
+    const failing = { ...this.runner.failing(), ...this.queues.failing() };
     const live = this.config.ingester !== undefined && !this.node;
     const node = this.node?.health();
     return {

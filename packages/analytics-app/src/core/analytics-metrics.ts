@@ -16,6 +16,8 @@ export class AnalyticsMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: this.on,
   });
+  readonly storeFailures = new Counter({ name: 'analytics_store_failures_total', help: 'Failed stores of received ticks (kept and retried), by pair.', labelNames: ['pair'], registers: this.on });
+  readonly ticksDropped = new Counter({ name: 'analytics_ticks_dropped_total', help: 'Received ticks dropped because their pair was set aside after failing stores (replayed after a restart), by pair.', labelNames: ['pair'], registers: this.on });
   readonly passes = new Counter({ name: 'analytics_passes_total', help: 'Analytics passes run, by pair.', labelNames: ['pair'], registers: this.on });
   readonly passFailures = new Counter({ name: 'analytics_pass_failures_total', help: 'Failed analytics passes, by pair.', labelNames: ['pair'], registers: this.on });
   /** Quantiles (for /stats) over the last 10 minutes: a live run's boundaries, and a bench's whole run. */

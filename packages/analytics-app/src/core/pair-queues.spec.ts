@@ -33,15 +33,21 @@ describe('PairQueues', () => {
 
   it('holds the producer back over the bound and reports failures without stopping', async () => {
     const errors: string[] = [];
+    const applied: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
+    let failed = false;
     const queues = new PairQueues(
-      async (pair) => {
+      async (pair, rows) => {
         await gate;
-        if (pair === 'bad') throw new Error('disk full');
+        if (pair === 'bad' && !failed) {
+          failed = true;
+          throw new Error('disk full');
+        }
+        applied.push(`${pair}:${rows.map((r) => r.tradeId).join(',')}`);
       },
-      (pair, err) => errors.push(`${pair}: ${(err as Error).message}`),
-      { maxPending: 2 },
+      (pair, err, { retryInMs }) => errors.push(`${pair}: ${(err as Error).message}, retry in ${retryInMs} ms`),
+      { maxPending: 2, retryMs: 1 },
     );
     await queues.push('bad', [row('1')], undefined);
     let admitted = false;
@@ -51,7 +57,71 @@ describe('PairQueues', () => {
     release();
     await held;
     await queues.idle();
-    expect(errors).toEqual(['bad: disk full']);
+    expect(errors).toEqual(['bad: disk full, retry in 1 ms']);
+    // The failed batch was kept and stored on its retry.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(applied.sort()).toEqual(['bad:1', 'ok:2,3']);
+    expect(queues.failing()).toEqual({});
+  });
+
+  describe('failed stores', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    it('keeps a failed batch, retries it with a growing backoff, and stores it with what arrived meanwhile, in order', async () => {
+      const calls: { ids: string; at: number }[] = [];
+      const started = performance.now();
+      let failures = 2;
+      const retries: (number | undefined)[] = [];
+      const queues = new PairQueues(
+        async (_pair, rows) => {
+          calls.push({ ids: rows.map((r) => r.tradeId).join(','), at: performance.now() - started });
+          if (failures-- > 0) throw new Error('Out of Memory Error: could not allocate block');
+        },
+        (_pair, _err, { retryInMs }) => retries.push(retryInMs),
+        { retryMs: 100 },
+      );
+      await queues.push('a', [row('1')], undefined);
+      await sleep(1);
+      await queues.push('a', [row('2')], undefined);
+      expect(queues.failing()).toEqual({ a: 'storing failed 1 time(s), retrying: Out of Memory Error: could not allocate block' });
+      await sleep(50);
+      expect(calls.map((c) => c.ids)).toEqual(['1']);
+      await sleep(400);
+      expect(calls.map((c) => [c.ids, c.at])).toEqual([['1', 0], ['1,2', 100], ['1,2', 300]]);
+      expect(retries).toEqual([100, 200]);
+      expect(queues.failing()).toEqual({});
+    });
+
+    it('sets a pair aside once its kept rows pass maxFailingRows, drops what comes for it, and keeps the producer and other pairs going', async () => {
+      const applied: string[] = [];
+      const reports: { pair: string; dropped: number; retryInMs: number | undefined }[] = [];
+      const queues = new PairQueues(
+        async (pair, rows) => {
+          if (pair === 'bad') throw new Error('permission denied');
+          applied.push(`${pair}:${rows.map((r) => r.tradeId).join(',')}`);
+        },
+        (pair, _err, { dropped, retryInMs }) => reports.push({ pair, dropped, retryInMs }),
+        { retryMs: 10, maxFailingRows: 3, maxPending: 4 },
+      );
+      await queues.push('bad', [row('1'), row('2')], undefined);
+      await sleep(1);
+      await queues.push('bad', [row('3'), row('4')], undefined);
+      await sleep(20);
+      expect(reports).toEqual([
+        { pair: 'bad', dropped: 0, retryInMs: 10 },
+        { pair: 'bad', dropped: 4, retryInMs: undefined },
+      ]);
+      expect(queues.failing()).toEqual({ bad: 'set aside until restart: permission denied' });
+      // Nothing of the set-aside pair waits, so the bound does not hold anyone back.
+      let admitted = false;
+      await queues.push('bad', [row('5'), row('6'), row('7')], undefined);
+      await queues.push('ok', [row('8'), row('9'), row('10')], undefined).then(() => (admitted = true));
+      await sleep(20);
+      expect(admitted).toBe(true);
+      expect(applied).toEqual(['ok:8,9,10']);
+      expect(reports).toHaveLength(2);
+    });
   });
 
   it('drops what is not yet being stored on discardPending, and finishes the batch in flight', async () => {

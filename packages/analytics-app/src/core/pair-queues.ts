@@ -17,6 +17,22 @@ interface Queue {
   timer: NodeJS.Timeout | undefined;
   /** A store of this pair has run (its file is open, its first pass done). */
   started: boolean;
+  /** Stores failed in a row (0 after one succeeds); the rows are kept and tried again at retryAt. */
+  failures: number;
+  retryAt: number;
+  lastError: string | undefined;
+  /** Why the pair was set aside: its rows are dropped until the app restarts (see maxFailingRows). */
+  setAside: string | undefined;
+}
+
+/** What a failed store did with its rows (PairQueues' onError). */
+export interface StoreFailure {
+  /** Stores of this pair failed in a row, this one included. */
+  readonly failures: number;
+  /** The rows are kept and tried again after this long; undefined once the pair is set aside. */
+  readonly retryInMs: number | undefined;
+  /** Rows dropped because the pair was set aside (0 while it is retried). */
+  readonly dropped: number;
 }
 
 export interface PairQueuesOptions {
@@ -32,6 +48,16 @@ export interface PairQueuesOptions {
   readonly holdMs?: number;
   /** Pairs storing (with their pass) at once, urgent ones first (see StoreSlots); default unbounded. */
   readonly concurrency?: number;
+  /** First retry of a failed store (ms, default 250); doubles per failure up to retryMaxMs (default 5,000). */
+  readonly retryMs?: number;
+  readonly retryMaxMs?: number;
+  /**
+   * Rows a failing pair may hold for its retries (default half of maxPending). Beyond it the pair
+   * is set aside: its rows are dropped, and so is whatever arrives for it, so that one broken file
+   * cannot hold every other pair back. Nothing later than its last stored trade is stored for it,
+   * so its resume cursor still asks the ingester for every dropped trade after a restart.
+   */
+  readonly maxFailingRows?: number;
 }
 
 /**
@@ -48,15 +74,31 @@ export class PairQueues {
   private readonly maxPending: number;
   private readonly holdMs: number;
   private readonly slots: StoreSlots | undefined;
+  private readonly retryMs: number;
+  private readonly retryMaxMs: number;
+  private readonly maxFailingRows: number;
 
   constructor(
     private readonly apply: (pair: string, rows: Trade[], committedAt: number | undefined) => Promise<void>,
-    private readonly onError: (pair: string, error: unknown) => void,
+    private readonly onError: (pair: string, error: unknown, failure: StoreFailure) => void,
     options: PairQueuesOptions = {},
   ) {
     this.maxPending = options.maxPending ?? 200_000;
     this.holdMs = options.holdMs ?? 0;
     this.slots = options.concurrency === undefined ? undefined : new StoreSlots(options.concurrency);
+    this.retryMs = options.retryMs ?? 250;
+    this.retryMaxMs = options.retryMaxMs ?? 5000;
+    this.maxFailingRows = options.maxFailingRows ?? Math.floor(this.maxPending / 2);
+  }
+
+  /** Pairs whose stores fail (retried) or that were set aside, with the last error. */
+  failing(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [pair, q] of this.queues) {
+      if (q.setAside !== undefined) out[pair] = `set aside until restart: ${q.setAside}`;
+      else if (q.failures > 0) out[pair] = `storing failed ${q.failures} time(s), retrying: ${q.lastError}`;
+    }
+    return out;
   }
 
   /** Queues rows; resolves at once unless the backlog is over its bound. Rows pushed after close() are dropped. */
@@ -64,9 +106,10 @@ export class PairQueues {
     if (this.closed) return Promise.resolve();
     let q = this.queues.get(pair);
     if (!q) {
-      q = { rows: [], committedAt: undefined, running: undefined, since: 0, newestMinute: -Infinity, urgent: false, timer: undefined, started: false };
+      q = { rows: [], committedAt: undefined, running: undefined, since: 0, newestMinute: -Infinity, urgent: false, timer: undefined, started: false, failures: 0, retryAt: 0, lastError: undefined, setAside: undefined };
       this.queues.set(pair, q);
     }
+    if (q.setAside !== undefined) return Promise.resolve();
     if (q.rows.length === 0) q.since = performance.now();
     for (const row of rows) {
       q.rows.push(row);
@@ -121,7 +164,8 @@ export class PairQueues {
   /** Starts storing a pair's rows if they are due, else makes sure a timer will. */
   private schedule(pair: string, q: Queue): void {
     if (q.running || q.rows.length === 0) return;
-    const wait = q.urgent ? 0 : q.since + this.holdMs - performance.now();
+    const now = performance.now();
+    const wait = Math.max(q.urgent ? 0 : q.since + this.holdMs - now, q.retryAt - now);
     if (wait <= 0) {
       if (q.timer) clearTimeout(q.timer);
       q.timer = undefined;
@@ -146,7 +190,7 @@ export class PairQueues {
     // Settles after the caller has stored this promise as q.running, whatever apply does.
     await Promise.resolve();
     try {
-      while (q.rows.length > 0 && (q.urgent || performance.now() - q.since >= this.holdMs)) {
+      while (q.rows.length > 0 && performance.now() >= q.retryAt && (q.urgent || performance.now() - q.since >= this.holdMs)) {
         // Rows that arrive while the pair waits for a slot are stored with it. A pair's first store
         // takes none: opening its file and the first (cold) pass wait on the disk more than on
         // the CPU, and at start-up every pair has one, so they overlap as before.
@@ -157,14 +201,20 @@ export class PairQueues {
         q.rows = [];
         q.committedAt = undefined;
         q.urgent = false;
+        let done = rows.length;
         try {
           // Emptied by discardPending while waiting for the slot.
           if (rows.length > 0) await this.apply(pair, rows, committedAt);
+          q.failures = 0;
+          q.retryAt = 0;
+          q.lastError = undefined;
         } catch (err) {
-          this.onError(pair, err);
+          // appendTicks stores a batch whole or not at all, and again idempotently: keep the rows
+          // (dropping them would leave a gap the resume cursor has already moved past).
+          if (this.keepForRetry(pair, q, rows, committedAt, err)) done = 0;
         } finally {
           slot?.();
-          this.pending -= rows.length;
+          this.pending -= done;
           this.release();
         }
       }
@@ -173,6 +223,28 @@ export class PairQueues {
     }
     // Rows that arrived during the last store and may still wait.
     this.schedule(pair, q);
+  }
+
+  /** After a failed store: true when the rows went back in front of the queue, false when the pair was set aside. */
+  private keepForRetry(pair: string, q: Queue, rows: Trade[], committedAt: number | undefined, err: unknown): boolean {
+    q.failures++;
+    q.lastError = err instanceof Error ? err.message : String(err);
+    if (rows.length + q.rows.length > this.maxFailingRows) {
+      const dropped = rows.length + q.rows.length;
+      this.pending -= q.rows.length;
+      q.rows = [];
+      q.setAside = q.lastError;
+      if (q.timer) clearTimeout(q.timer);
+      q.timer = undefined;
+      this.onError(pair, err, { failures: q.failures, retryInMs: undefined, dropped });
+      return false;
+    }
+    q.rows = rows.concat(q.rows);
+    q.committedAt ??= committedAt;
+    const retryInMs = Math.min(this.retryMaxMs, this.retryMs * 2 ** Math.min(q.failures - 1, 16));
+    q.retryAt = performance.now() + retryInMs;
+    this.onError(pair, err, { failures: q.failures, retryInMs, dropped: 0 });
+    return true;
   }
 
   private release(): void {
