@@ -1,0 +1,76 @@
+import { tradeOf, type Trade } from '@market-data/client';
+import { executeQuery, openPairDatabase, pairId, type PairDatabase } from '@market-data/storage-core';
+import { TempDirs } from '@market-data/testing';
+import { AnalyticsMetrics } from '../src/core/analytics-metrics';
+import { AnalyticsRunner } from '../src/core/analytics-runner';
+import { PairQueues, type StoreFailure } from '../src/core/pair-queues';
+import { MINUTE, PAIR, SILENT_LOGGER, T0 } from './engine/support';
+
+/** `n` trades from minute `from` on, one every 2 s, ids counting from `firstId`. */
+function trades(from: number, n: number, firstId: number): Trade[] {
+  return Array.from({ length: n }, (_, i) => tradeOf([T0 + from * MINUTE + i * 2000, 100 + (i % 7), 1, i % 2 ? 'SELL' : 'BUY', String(firstId + i)]));
+}
+
+const until = async (done: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('a store that fails in DuckDB (Out of Memory) and works again', () => {
+  const dirs = new TempDirs('analytics-store-retry-');
+  let db: PairDatabase | undefined;
+  afterEach(() => {
+    try {
+      db?.close();
+      db = undefined;
+    } finally {
+      dirs.removeAll();
+    }
+  });
+
+  it('keeps the rows, stores them on a retry, and the file ends with every trade and exact candles', async () => {
+    db = await openPairDatabase(dirs.make(), PAIR, { role: 'analytics' });
+    const conn = db.connection;
+    const [{ limit }] = await executeQuery(conn, "SELECT current_setting('memory_limit') AS limit");
+    const runner = new AnalyticsRunner({ withConnection: (_pair, fn) => fn(conn), metrics: new AnalyticsMetrics(), logger: SILENT_LOGGER }, {});
+    const failures: StoreFailure[] = [];
+    const queues = new PairQueues(
+      (pair, rows, committedAt) => runner.apply(pair, rows, committedAt),
+      (_pair, _err, failure) => failures.push(failure),
+      { retryMs: 50 },
+    );
+    const id = pairId(PAIR);
+    const count = async () => Number((await executeQuery(conn, 'SELECT count(*) AS n FROM ticks'))[0].n);
+    try {
+      await queues.push(id, trades(0, 20, 1000), undefined);
+      await queues.idle();
+      expect(await count()).toBe(20);
+
+      // The one instance every analytics file shares, squeezed to what it holds now: no store fits.
+      const [{ used }] = await executeQuery(conn, 'SELECT sum(memory_usage_bytes) AS used FROM duckdb_memory()');
+      await conn.run(`SET memory_limit = '${Math.ceil(Number(used) / 1024) + 1}KB'`);
+      await queues.push(id, trades(0, 10, 2000).map((t, i) => ({ ...t, timestamp: T0 + 40_000 + i * 2000 })), undefined);
+      await queues.idle();
+      expect(failures.length).toBeGreaterThan(0);
+      expect(failures[0]).toEqual({ failures: 1, retryInMs: 50, dropped: 0 });
+      expect(Object.keys(queues.failing())).toEqual([id]);
+      await queues.push(id, trades(2, 15, 3000), undefined);
+    } finally {
+      await conn.run(`SET memory_limit = '${String(limit)}'`);
+    }
+    await until(async () => (await count()) === 45);
+    await until(async () => Object.keys(queues.failing()).length === 0);
+    // Nothing lost, nothing twice: the candles count every trade once.
+    const [{ n, ids }] = await executeQuery(conn, 'SELECT count(*) AS n, count(DISTINCT trade_id) AS ids FROM ticks');
+    expect([Number(n), Number(ids)]).toEqual([45, 45]);
+    await runner.flushCandles([PAIR]);
+    const candles = await executeQuery(conn, 'SELECT epoch_ms(timestamp) AS t, trade_count FROM candles_1m ORDER BY t');
+    expect(candles.map((c) => [Number(c.t) - T0, Number(c.trade_count)])).toEqual([
+      [0, 30],
+      [2 * MINUTE, 15],
+    ]);
+  });
+});
