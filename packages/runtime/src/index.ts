@@ -20,6 +20,7 @@ export { formatSettingsHelp } from './config/help';
 // Process lifecycle
 export { runUntilStopped, type Stoppable } from './process/run-until-stopped';
 export { runMain, EXIT_FAILED, EXIT_USAGE } from './process/run-main';
+export { retryDelayMs } from './process/retry-delay';
 export { LISTENER_SECURITY_SETTINGS, listenerSecurity, securityHint } from './config/listener-settings';
 export { BUS_SETTINGS, busConfig, defaultNodeId, type BusConfig, type BusSettingsValues } from './config/bus-settings';
 export * from './leases';

@@ -1,4 +1,5 @@
 import type { Trade } from '@market-data/client';
+import { retryDelayMs } from '@market-data/runtime';
 import { StoreSlots } from './store-slots';
 
 /** The smallest candle: a row in a newer one than any queued before closes a candle, so it triggers a pass. */
@@ -241,7 +242,7 @@ export class PairQueues {
     }
     q.rows = rows.concat(q.rows);
     q.committedAt ??= committedAt;
-    const retryInMs = Math.min(this.retryMaxMs, this.retryMs * 2 ** Math.min(q.failures - 1, 16));
+    const retryInMs = retryDelayMs(q.failures, this.retryMs, this.retryMaxMs);
     q.retryAt = performance.now() + retryInMs;
     this.onError(pair, err, { failures: q.failures, retryInMs, dropped: 0 });
     return true;

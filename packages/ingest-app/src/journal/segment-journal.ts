@@ -1,7 +1,7 @@
 import { constants, mkdirSync, statfs } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import type { Logger } from '@market-data/runtime';
+import { retryDelayMs, type Logger } from '@market-data/runtime';
 import { WorkerJournalIo, type JournalIo } from './journal-io';
 import { encodeCheckpointRecord, encodeTradesRecord, GrowBuffer, sharedBuffer, type JournalTrade } from './journal-record';
 import { scanSegments, SEGMENT_MAGIC, segmentName, type ScanResult, type SegmentInfo } from './journal-segments';
@@ -277,7 +277,7 @@ export class SegmentJournal<T extends JournalTrade = JournalTrade> implements Jo
     this.inFlightTrades = 0;
     const attempts = (this.failing?.attempts ?? 0) + 1;
     this.failing = { code: err.code ?? 'EIO', message: err.message, since: this.failing?.since ?? Date.now(), attempts };
-    const retryInMs = Math.min(this.options.retryMaxMs ?? 5000, (this.options.retryMs ?? 100) * 2 ** Math.min(attempts - 1, 16));
+    const retryInMs = retryDelayMs(attempts, this.options.retryMs ?? 100, this.options.retryMaxMs ?? 5000);
     this.hooks.writeFailed?.(err, attempts, retryInMs);
     if (!this.closed) {
       this.retryTimer = setTimeout(() => void this.commit(), retryInMs);

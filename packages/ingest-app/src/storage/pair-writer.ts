@@ -1,3 +1,4 @@
+import { retryDelayMs } from '@market-data/runtime';
 import type { PairKey } from '@market-data/storage-core';
 import type { Trade } from '../feeds/feed';
 import type { FlushSlots } from './flush-slots';
@@ -203,7 +204,7 @@ export class PairWriter {
       this.buffer.splice(0, dropped);
       this.settle(dropped);
     }
-    const retryInMs = Math.min(this.options.retryMaxMs ?? 60_000, (this.options.retryMs ?? 1000) * 2 ** Math.min(this.failures - 1, 20));
+    const retryInMs = retryDelayMs(this.failures, this.options.retryMs ?? 1000, this.options.retryMaxMs ?? 60_000);
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.retryTimer = setTimeout(() => this.kick(), retryInMs);
