@@ -1,6 +1,6 @@
 import { tradeOf, type Trade } from '@market-data/client';
 import { executeQuery, openPairDatabase, pairId, type PairDatabase } from '@market-data/storage-core';
-import { TempDirs } from '@market-data/testing';
+import { TempDirs, until } from '@market-data/testing';
 import { AnalyticsMetrics } from '../src/core/analytics-metrics';
 import { AnalyticsRunner } from '../src/core/analytics-runner';
 import { PairQueues, type StoreFailure } from '../src/core/pair-queues';
@@ -10,14 +10,6 @@ import { MINUTE, PAIR, SILENT_LOGGER, T0 } from './engine/support';
 function trades(from: number, n: number, firstId: number): Trade[] {
   return Array.from({ length: n }, (_, i) => tradeOf([T0 + from * MINUTE + i * 2000, 100 + (i % 7), 1, i % 2 ? 'SELL' : 'BUY', String(firstId + i)]));
 }
-
-const until = async (done: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('a store that fails in DuckDB (Out of Memory) and works again', () => {
   const dirs = new TempDirs('analytics-store-retry-');
@@ -61,8 +53,8 @@ describe('a store that fails in DuckDB (Out of Memory) and works again', () => {
     } finally {
       await conn.run(`SET memory_limit = '${String(limit)}'`);
     }
-    await until(async () => (await count()) === 45);
-    await until(async () => Object.keys(queues.failing()).length === 0);
+    await until(async () => (await count()) === 45, 10_000, 'the kept trades stored');
+    await until(() => Object.keys(queues.failing()).length === 0, 10_000, 'the pair no longer failing');
     // Nothing lost, nothing twice: the candles count every trade once.
     const [{ n, ids }] = await executeQuery(conn, 'SELECT count(*) AS n, count(DISTINCT trade_id) AS ids FROM ticks');
     expect([Number(n), Number(ids)]).toEqual([45, 45]);
