@@ -3,55 +3,44 @@
 // most 10 ms; on this box's disk one O_DSYNC write's p99 is ~5 ms, and a trade that arrives while
 // a group is being synced waits for that sync and then its own.) One record arrives every 1 ms;
 // a group (everything waiting) starts as soon as a lane is free, each lane a thread doing
-// synchronous O_DSYNC positional writes to one file, the SegmentJournal's way; groups are
-// acknowledged in order. Lanes 1 (today's journal), 2 and 3 alternate, each run its own process.
-//   node bench/journal-lanes.probe.js [--seconds 20] [--rounds 3] [--dir /work]
+// synchronous O_DSYNC positional writes to one file through the journal's own I/O thread
+// (WorkerJournalIo, one per lane); groups are acknowledged in order. Lanes 1 (today's journal), 2 and 3 alternate, each run its own process.
+//   node bench/journal-lanes.probe.js [--seconds 20] [--rounds 3] [--dir /work]   (after `npx nx run ingest-app:build`)
 // Prints arrival -> acknowledged p50 / p99 / p99.9 / max per run.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Worker } = require('node:worker_threads');
 const { numberArg, stringArg } = require('./cli-args');
 
-const RECORD_BYTES = 600;
-const LANE = `const { parentPort } = require('node:worker_threads'); const fs = require('node:fs');
-parentPort.on('message', (m) => { const b = Buffer.from(m.buf, 0, m.len); let d = 0; while (d < m.len) d += fs.writeSync(m.fd, b, d, m.len - d, m.pos + d); parentPort.postMessage(m.id); });`;
+const { WorkerJournalIo } = require(path.resolve(__dirname, '../packages/ingest-app/dist/journal/journal-io.js'));
 
-function run(lanes, seconds, dir) {
+const RECORD_BYTES = 600;
+
+async function run(lanes, seconds, dir) {
   const file = path.join(dir, `journal-lanes-${process.pid}.bin`);
-  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_DSYNC);
-  const workers = Array.from({ length: lanes }, () => new Worker(LANE, { eval: true }));
+  const ios = Array.from({ length: lanes }, () => new WorkerJournalIo());
+  const fd = await ios[0].open(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_DSYNC);
   const busy = new Array(lanes).fill(false);
-  const done = new Map();
   const inFlight = [];
   const latencies = [];
   let waiting = [];
   let position = 0;
-  let nextId = 0;
-  workers.forEach((w, i) =>
-    w.on('message', (id) => {
-      busy[i] = false;
-      done.get(id)();
-      done.delete(id);
-    }),
-  );
   const startGroup = () => {
     const lane = busy.indexOf(false);
     if (waiting.length === 0 || lane < 0) return;
     const group = { arrivals: waiting, durable: false };
     waiting = [];
     const len = group.arrivals.length * RECORD_BYTES;
-    const id = nextId++;
     busy[lane] = true;
     inFlight.push(group);
-    done.set(id, () => {
+    void ios[lane].pwrite(fd, Buffer.from(new SharedArrayBuffer(len)), len, position).then(() => {
+      busy[lane] = false;
       group.durable = true;
       const now = performance.now();
       while (inFlight[0]?.durable) for (const at of inFlight.shift().arrivals) latencies.push(now - at);
       startGroup();
     });
-    workers[lane].postMessage({ id, fd, buf: new SharedArrayBuffer(len), len, pos: position });
     position += len;
   };
   return new Promise((resolve) => {
@@ -62,9 +51,9 @@ function run(lanes, seconds, dir) {
       setImmediate(startGroup);
       if (now - t0 < seconds * 1000) return;
       clearInterval(tick);
-      setTimeout(() => {
-        for (const w of workers) void w.terminate();
-        fs.closeSync(fd);
+      setTimeout(async () => {
+        await ios[0].close(fd);
+        for (const io of ios) await io.shutdown();
         fs.rmSync(file, { force: true });
         latencies.sort((a, b) => a - b);
         const q = (p) => Math.round(latencies[Math.floor(p * (latencies.length - 1))] * 100) / 100;
