@@ -277,7 +277,7 @@ function printTable(live, offline, probe) {
       ? [
           [`cold full pass after reopening ${probe.pairs} pairs`, `${round(probe.passMs.total / 1000, 3)} s one after another; per pair p50 ${probe.passMs.p50} / p99 ${probe.passMs.p99} ms (opens: ${round(probe.openMs.total / 1000, 2)} s)`],
           [`warm boundary setup: a minute stored per pair in one batch, ${probe.pairs} pairs`, `${round(probe.warm.storeMs.total / 1000, 3)} s one after another (median round); per pair p50 ${probe.warm.storeMs.p50} / p99 ${probe.warm.storeMs.p99} ms`],
-          [`warm boundary: full pass, ${probe.warm.concurrency} at a time (target < 1 s)`, `${round(probe.warm.roundMs / 1000, 3)} s median of ${probe.warm.rounds.map((ms) => round(ms / 1000, 3)).join(' / ')} s; per pair p50 ${probe.warm.passMs.p50} / p99 ${probe.warm.passMs.p99} ms; ${probe.warm.candles1m} 1m candles`],
+          [`warm boundary: full pass, ${probe.warm.concurrency} at a time (target < 1 s)`, `${round(probe.warm.roundMs / 1000, 3)} s median of ${probe.warm.rounds.map((ms) => round(ms / 1000, 3)).join(' / ')} s; per pair p50 ${probe.warm.passMs.p50} / p99 ${probe.warm.passMs.p99} ms; CPU ${probe.warm.cpuMs.map((ms) => round(ms / 1000, 2)).join(' / ')} s; ${probe.warm.candles1m} 1m candles`],
         ]
       : []),
   ];

@@ -11,8 +11,14 @@
 //               app); then each pair's pass runs as the app schedules passes, --concurrency at a
 //               time (the app's default 3). The round's wall time is the full pass over all pairs;
 //               the median of the three is reported.
-//   node packages/analytics-app/bench/analytics-pass-probe.js --analytics-dir DIR [--concurrency 3] [--memory-limit 256MB] [--threads 1]
-// Prints one JSON line: { pairs, openMs, passMs (cold), candles1m, warm: { concurrency, roundMs, storeMs, passMs, candles1m (the median round), rounds } }.
+//   --checkpoint store: a CHECKPOINT of every pair after the round's stores, before its passes
+//               (timed apart: checkpointMs), to compare a pass over checkpointed files with one
+//               over a minute of unflushed writes (the default, as the app's 60 s sweep leaves them).
+//   node packages/analytics-app/bench/analytics-pass-probe.js --analytics-dir DIR [--concurrency 3] [--memory-limit 256MB] [--threads 1] [--checkpoint store]
+// Prints one JSON line: { pairs, openMs, passMs (cold), candles1m, warm: { concurrency, roundMs,
+// cpuMs (the process's CPU over the round: all threads, steadier than wall time on a shared box),
+// storeMs, checkpointMs, duckdbMiB (buffer manager by tag before the passes), passMs, candles1m
+// (the median round), rounds, cpuMs (every round) } }.
 'use strict';
 const path = require('node:path');
 const { listPairs, openPairDatabase, executeQuery, appendTicks } = require('@market-data/storage-core');
@@ -58,6 +64,12 @@ function boundaryTicks(template, minuteMs) {
   return ticks;
 }
 
+/** DuckDB's buffer manager by tag (the shared instance), MiB. */
+async function duckdbMemoryMiB(conn) {
+  const rows = await executeQuery(conn, 'SELECT tag, memory_usage_bytes AS b FROM duckdb_memory() WHERE memory_usage_bytes > 0');
+  return Object.fromEntries(rows.map((r) => [r.tag, Math.round(Number(r.b) / 2 ** 20)]));
+}
+
 /** Runs fn over items, `limit` at a time, in order of start. */
 async function limited(items, limit, fn) {
   let next = 0;
@@ -73,6 +85,8 @@ async function main() {
   const concurrency = Number(option('concurrency') ?? 3);
   // The shared instance's size, as the app's --memory-limit sets it (default: storage-core's).
   const instance = { ...(option('threads') ? { threads: Number(option('threads')) } : {}), ...(option('memory-limit') ? { memoryLimit: option('memory-limit') } : {}) };
+  // As a pool sweep that checkpoints each pair right after it writes would (not the app's default).
+  const checkpointAfterStore = option('checkpoint') === 'store';
   const pairs = listPairs(dir, 'analytics');
   const open = [];
   const openMs = [];
@@ -117,9 +131,19 @@ async function main() {
         storeMs.push(performance.now() - t);
         if (ticks.length > 0) entry.newestMs = ticks[ticks.length - 1].timestamp;
       }
+      const checkpointMs = [];
+      if (checkpointAfterStore) {
+        for (const entry of active) {
+          const t = performance.now();
+          await entry.db.connection.run('CHECKPOINT');
+          checkpointMs.push(performance.now() - t);
+        }
+      }
+      const memory = await duckdbMemoryMiB(active[0].db.connection);
       const passMs = [];
       let candles = 0;
       const roundStart = performance.now();
+      const roundCpu = process.cpuUsage();
       await limited(active, concurrency, async (entry) => {
         const t = performance.now();
         // As the app's runner: the newest stored tick is known, so the pass need not read it.
@@ -128,7 +152,8 @@ async function main() {
         // Added after the await: `x += await f()` reads x before it waits, and passes run 3 at a time.
         candles += candles1mOf(result);
       });
-      rounds.push({ roundMs: Math.round((performance.now() - roundStart) * 100) / 100, storeMs: summary(storeMs), passMs: summary(passMs), candles1m: candles });
+      const cpu = process.cpuUsage(roundCpu);
+      rounds.push({ roundMs: Math.round((performance.now() - roundStart) * 100) / 100, cpuMs: Math.round((cpu.user + cpu.system) / 1000), storeMs: summary(storeMs), ...(checkpointAfterStore ? { checkpointMs: summary(checkpointMs) } : {}), duckdbMiB: memory, passMs: summary(passMs), candles1m: candles });
     }
     const median = [...rounds].sort((a, b) => a.roundMs - b.roundMs)[Math.floor(rounds.length / 2)];
     process.stdout.write(
@@ -138,7 +163,7 @@ async function main() {
         openMs: summary(openMs),
         passMs: summary(passMs),
         candles1m,
-        warm: { concurrency, ...median, rounds: rounds.map((r) => r.roundMs) },
+        warm: { concurrency, ...median, rounds: rounds.map((r) => r.roundMs), cpuMs: rounds.map((r) => r.cpuMs) },
       }) + '\n',
     );
   } finally {
