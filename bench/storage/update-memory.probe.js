@@ -9,7 +9,8 @@
 // one transaction that wrote a file and then read another would make the second's checkpoint
 // fail with "there are other write transactions active"); and
 // the row rewritten as a DELETE and an INSERT in one transaction (the alternative tried for the
-// forming candle, docs/decisions.md).
+// forming candle, docs/decisions.md); and storage-core's own candles_1m (mixed column types) with
+// the forming candle's 12-column UPDATE, and with a 9-column one that leaves the open columns alone.
 //   node bench/storage/update-memory.probe.js [--pairs 20]
 // Prints TRANSACTION KiB per pair after each round (in the busy mode the first file, never
 // checkpointed, keeps its 3,072 KiB: 1/pairs of it per pair; the rest is what the writer's open
@@ -24,7 +25,25 @@ const { numberArg, stringArg } = require('../cli-args');
 
 const COLUMNS = 12;
 const ROUNDS = 5;
-const MODES = ['update-1', 'update-4', 'update-12', 'update-12-checkpoint', 'update-12-checkpoint-busy', 'delete-insert'];
+const MODES = ['update-1', 'update-4', 'update-12', 'update-12-checkpoint', 'update-12-checkpoint-busy', 'delete-insert', 'candle-12', 'candle-9'];
+
+/** The forming candle's UPDATE as storage-core writes it (all 12 columns), and one without the three open columns. */
+const CANDLE_UPDATE = {
+  'candle-12': `open = 1, high = high + 1, low = 0.4, close = 1.6, volume = volume + 1, buy_volume = buy_volume + 1, sell_volume = 5,
+    trade_count = trade_count + 1, open_time = make_timestamp(1000000000000000), open_trade_id = '1', close_time = close_time + INTERVAL 1 SECOND, close_trade_id = '4'`,
+  'candle-9': `high = high + 1, low = 0.4, close = 1.6, volume = volume + 1, buy_volume = buy_volume + 1, sell_volume = 5,
+    trade_count = trade_count + 1, close_time = close_time + INTERVAL 1 SECOND, close_trade_id = '4'`,
+};
+
+/** A pair file with storage-core's schema and one stored candle, checkpointed. */
+async function candleFile(conn, p) {
+  const { createAllTables } = require('@market-data/storage-core');
+  await conn.run(`USE p${p}`);
+  await createAllTables(conn);
+  await conn.run(`INSERT INTO candles_1m VALUES (make_timestamp(1000000000000000), 1, 2, 0.5, 1.5, 10, 5, 5, 3,
+    make_timestamp(1000000000000000), '1', make_timestamp(1000000000000000), '3')`);
+  await conn.run(`CHECKPOINT p${p}`);
+}
 
 async function probe(mode, pairs) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'update-memory-'));
@@ -34,6 +53,10 @@ async function probe(mode, pairs) {
     const values = Array.from({ length: COLUMNS }, () => 'random()').join(', ');
     for (let p = 0; p < pairs; p++) {
       await conn.run(`ATTACH '${path.join(dir, `p${p}.duckdb`)}' AS p${p} (BLOCK_SIZE 16384)`);
+      if (mode.startsWith('candle-')) {
+        await candleFile(conn, p);
+        continue;
+      }
       await conn.run(`CREATE TABLE p${p}.t (ts BIGINT PRIMARY KEY, ${Array.from({ length: COLUMNS }, (_, i) => `c${i} DOUBLE`).join(', ')})`);
       await conn.run(`INSERT INTO p${p}.t SELECT range, ${values} FROM range(100)`);
       await conn.run(`CHECKPOINT p${p}`);
@@ -48,7 +71,9 @@ async function probe(mode, pairs) {
     const perRound = [];
     for (let round = 0; round < ROUNDS; round++) {
       for (let p = 0; p < pairs; p++) {
-        if (mode === 'delete-insert') {
+        if (mode.startsWith('candle-')) {
+          await conn.run(`UPDATE p${p}.candles_1m SET ${CANDLE_UPDATE[mode]} WHERE timestamp = make_timestamp(1000000000000000)`);
+        } else if (mode === 'delete-insert') {
           await conn.run('BEGIN TRANSACTION');
           await conn.run(`DELETE FROM p${p}.t WHERE ts = 99`);
           await conn.run(`INSERT INTO p${p}.t SELECT 99, ${values}`);
