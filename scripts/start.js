@@ -2,7 +2,10 @@
 // The main job on a fresh clone (`npm start`): the ingester on the embedded default (synthetic
 // market, DuckDB files under ./data) and the analytics app subscribed to it, as two real
 // processes, with the analytics report printed as it updates and the chart page's address.
-// Ctrl-C or --duration stops both.
+// Ctrl-C or --duration stops both. An app that dies (kill -9, a native abort such as DuckDB's
+// FATAL errors) is started again after a short delay, as a service manager would: the ingester
+// resumes from its journal and the analytics app from its cursors. One that refuses to start
+// (exit 2: a setting is wrong), or dies --max-restarts times within a minute, stops both (exit 1).
 'use strict';
 const { execFile, spawn } = require('node:child_process');
 const path = require('node:path');
@@ -18,6 +21,9 @@ const duration = Number(flag('duration', '0'));
 const ingestListen = flag('ingest-listen', '127.0.0.1:8090');
 const analyticsListen = flag('analytics-listen', '127.0.0.1:8091');
 const everyMs = Number(flag('report-every', '5')) * 1000;
+const maxRestarts = Number(flag('max-restarts', '5'));
+const EXIT_USAGE = 2;
+const RESTART_WINDOW_MS = 60_000;
 const extra = (() => {
   const i = args.indexOf('--');
   return i >= 0 ? args.slice(i + 1) : [];
@@ -47,7 +53,12 @@ function start(name, script, argv) {
       if (/"level":"(warn|error)"/.test(line) || !line.startsWith('{')) process.stderr.write(`[${name}] ${line}\n`);
     }
   });
-  child.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 0))));
+  child.exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      child.how = signal ? `signal ${signal}` : `code ${code}`;
+      resolve(code ?? (signal ? 128 : 0));
+    }),
+  );
   return child;
 }
 
@@ -65,41 +76,86 @@ async function waitHealthy(url, ms = 30_000) {
   throw new Error(`${url} did not come up`);
 }
 
+let stopping = false;
+let failed = false;
+/** Set by main once it can stop everything: called when a supervised app cannot be kept running. */
+let onGiveUp = (why) => {
+  console.error(why);
+  process.exit(1);
+};
+
+/**
+ * Keeps one app running: starts it, and when it exits while nothing is stopping, starts it again
+ * after 0.5 s, doubling to 8 s. Exit 2 (refused to start: a setting is wrong) is not retried, nor
+ * is a process that exited maxRestarts times within a minute.
+ */
+function supervise(name, script, argv) {
+  let child = start(name, script, argv);
+  const exits = [];
+  let delayMs = 500;
+  const watch = () => {
+    const current = child;
+    current.exited.then((code) => {
+      if (stopping || current !== child) return;
+      const now = Date.now();
+      exits.push(now);
+      while (exits.length > 0 && exits[0] < now - RESTART_WINDOW_MS) exits.shift();
+      // The first exit in a quiet minute starts the delays over.
+      if (exits.length === 1) delayMs = 500;
+      if (code === EXIT_USAGE) return onGiveUp(`${name} refused to start (exit ${code})`);
+      if (exits.length > maxRestarts) return onGiveUp(`${name} exited ${exits.length} times within a minute (last: ${current.how}); giving up`);
+      console.error(`${name} exited unexpectedly (${current.how}); starting it again in ${delayMs} ms`);
+      setTimeout(() => {
+        if (stopping) return;
+        child = start(name, script, argv);
+        console.error(`${name} started again (pid ${child.pid})`);
+        watch();
+      }, delayMs);
+      delayMs = Math.min(delayMs * 2, 8_000);
+    });
+  };
+  watch();
+  console.log(`${name} pid ${child.pid}`);
+  return {
+    /** Stops the app (SIGTERM) and resolves to its exit code; 0 if it was not running. */
+    async stop() {
+      const current = child;
+      if (current.exitCode !== null || current.signalCode !== null) return 0;
+      current.kill('SIGTERM');
+      return current.exited;
+    },
+  };
+}
+
 async function main() {
   console.log(`market-data: data in ${dataDir}; ingester http://${ingestListen}, analytics http://${analyticsListen}`);
-  const ingester = start('ingest', 'packages/ingest-app/dist/main.js', [
+  const ingester = supervise('ingest', 'packages/ingest-app/dist/main.js', [
     '--data-dir', dataDir, '--source', 'synthetic', '--listen', ingestListen, '--log-level', 'info', ...extra,
   ]);
   await waitHealthy(`http://${ingestListen}`);
-  const analytics = start('analytics', 'packages/analytics-app/dist/main.js', [
+  const analytics = supervise('analytics', 'packages/analytics-app/dist/main.js', [
     '--data-dir', dataDir, '--ingester', `ws://${ingestListen}`, '--listen', analyticsListen,
   ]);
   await waitHealthy(`http://${analyticsListen}`);
   console.log(`\nchart: open http://${analyticsListen}/chart/ in a browser (live candles, delta, CVD, profile, gaps, zones)\n`);
 
-  let stopping = false;
   const stop = async (why) => {
     if (stopping) return;
     stopping = true;
     console.log(`\nstopping (${why}) ...`);
-    analytics.kill('SIGTERM');
-    const a = await analytics.exited;
-    ingester.kill('SIGTERM');
-    const i = await ingester.exited;
+    const a = await analytics.stop();
+    const i = await ingester.stop();
     console.log(`analytics exited ${a}, ingester exited ${i}`);
-    process.exit(a === 0 && i === 0 ? 0 : 1);
+    process.exit(a === 0 && i === 0 && !failed ? 0 : 1);
+  };
+  onGiveUp = (why) => {
+    failed = true;
+    console.error(why);
+    void stop('a process could not be kept running');
   };
   process.on('SIGINT', () => void stop('Ctrl-C'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   if (duration > 0) setTimeout(() => void stop(`--duration ${duration}`), duration * 1000);
-  for (const child of [ingester, analytics]) {
-    child.exited.then((code) => {
-      if (!stopping) {
-        console.error(`a process exited unexpectedly (code ${code})`);
-        void stop('child exit');
-      }
-    });
-  }
 
   const show = async () => {
     try {
