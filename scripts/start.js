@@ -11,6 +11,8 @@ const { execFile, spawn } = require('node:child_process');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
+// Built with the apps (their dependency): the same schedule the apps' writers retry on.
+const { retryDelayMs } = require(path.join(root, 'packages/runtime/dist/process/retry-delay.js'));
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
@@ -86,13 +88,13 @@ let onGiveUp = (why) => {
 
 /**
  * Keeps one app running: starts it, and when it exits while nothing is stopping, starts it again
- * after 0.5 s, doubling to 8 s. Exit 2 (refused to start: a setting is wrong) is not retried, nor
- * is a process that exited maxRestarts times within a minute.
+ * after 0.5 s, doubling per death within the last minute up to 8 s. Exit 2 (refused to start: a
+ * setting is wrong) is not retried, nor a process that died more than maxRestarts times within a
+ * minute.
  */
 function supervise(name, script, argv) {
   let child = start(name, script, argv);
   const exits = [];
-  let delayMs = 500;
   const watch = () => {
     const current = child;
     current.exited.then((code) => {
@@ -100,10 +102,10 @@ function supervise(name, script, argv) {
       const now = Date.now();
       exits.push(now);
       while (exits.length > 0 && exits[0] < now - RESTART_WINDOW_MS) exits.shift();
-      // The first exit in a quiet minute starts the delays over.
-      if (exits.length === 1) delayMs = 500;
       if (code === EXIT_USAGE) return onGiveUp(`${name} refused to start (exit ${code})`);
       if (exits.length > maxRestarts) return onGiveUp(`${name} exited ${exits.length} times within a minute (last: ${current.how}); giving up`);
+      // Counted within the minute, so the first death after a quiet one waits 0.5 s again.
+      const delayMs = retryDelayMs(exits.length, 500, 8_000);
       console.error(`${name} exited unexpectedly (${current.how}); starting it again in ${delayMs} ms`);
       setTimeout(() => {
         if (stopping) return;
@@ -111,7 +113,6 @@ function supervise(name, script, argv) {
         console.error(`${name} started again (pid ${child.pid})`);
         watch();
       }, delayMs);
-      delayMs = Math.min(delayMs * 2, 8_000);
     });
   };
   watch();
