@@ -5,7 +5,8 @@
 // Ctrl-C or --duration stops both. An app that dies (kill -9, a native abort such as DuckDB's
 // FATAL errors) is started again after a short delay, as a service manager would: the ingester
 // resumes from its journal and the analytics app from its cursors. One that refuses to start
-// (exit 2: a setting is wrong), or dies --max-restarts times within a minute, stops both (exit 1).
+// (exit 2: a setting is wrong), or dies more than --max-restarts times within a minute, stops
+// both (exit 1).
 'use strict';
 const { execFile, spawn } = require('node:child_process');
 const path = require('node:path');
@@ -80,11 +81,8 @@ async function waitHealthy(url, ms = 30_000) {
 
 let stopping = false;
 let failed = false;
-/** Set by main once it can stop everything: called when a supervised app cannot be kept running. */
-let onGiveUp = (why) => {
-  console.error(why);
-  process.exit(1);
-};
+/** Set by main before the first app starts: called when a supervised app cannot be kept running. */
+let onGiveUp;
 
 /**
  * Keeps one app running: starts it, and when it exits while nothing is stopping, starts it again
@@ -130,22 +128,14 @@ function supervise(name, script, argv) {
 
 async function main() {
   console.log(`market-data: data in ${dataDir}; ingester http://${ingestListen}, analytics http://${analyticsListen}`);
-  const ingester = supervise('ingest', 'packages/ingest-app/dist/main.js', [
-    '--data-dir', dataDir, '--source', 'synthetic', '--listen', ingestListen, '--log-level', 'info', ...extra,
-  ]);
-  await waitHealthy(`http://${ingestListen}`);
-  const analytics = supervise('analytics', 'packages/analytics-app/dist/main.js', [
-    '--data-dir', dataDir, '--ingester', `ws://${ingestListen}`, '--listen', analyticsListen,
-  ]);
-  await waitHealthy(`http://${analyticsListen}`);
-  console.log(`\nchart: open http://${analyticsListen}/chart/ in a browser (live candles, delta, CVD, profile, gaps, zones)\n`);
-
+  // Whatever has started is stopped on every way out, so no app is left running without the job.
+  const apps = {};
   const stop = async (why) => {
     if (stopping) return;
     stopping = true;
     console.log(`\nstopping (${why}) ...`);
-    const a = await analytics.stop();
-    const i = await ingester.stop();
+    const a = apps.analytics ? await apps.analytics.stop() : 0;
+    const i = apps.ingest ? await apps.ingest.stop() : 0;
     console.log(`analytics exited ${a}, ingester exited ${i}`);
     process.exit(a === 0 && i === 0 && !failed ? 0 : 1);
   };
@@ -157,6 +147,23 @@ async function main() {
   process.on('SIGINT', () => void stop('Ctrl-C'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   if (duration > 0) setTimeout(() => void stop(`--duration ${duration}`), duration * 1000);
+
+  try {
+    apps.ingest = supervise('ingest', 'packages/ingest-app/dist/main.js', [
+      '--data-dir', dataDir, '--source', 'synthetic', '--listen', ingestListen, '--log-level', 'info', ...extra,
+    ]);
+    await waitHealthy(`http://${ingestListen}`);
+    if (stopping) return;
+    apps.analytics = supervise('analytics', 'packages/analytics-app/dist/main.js', [
+      '--data-dir', dataDir, '--ingester', `ws://${ingestListen}`, '--listen', analyticsListen,
+    ]);
+    await waitHealthy(`http://${analyticsListen}`);
+  } catch (err) {
+    onGiveUp(err.message);
+    return;
+  }
+  if (stopping) return;
+  console.log(`\nchart: open http://${analyticsListen}/chart/ in a browser (live candles, delta, CVD, profile, gaps, zones)\n`);
 
   const show = async () => {
     try {

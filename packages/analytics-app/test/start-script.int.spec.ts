@@ -1,11 +1,13 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ChildApp, freePort, metricSum, TempDirs, until } from '@market-data/testing';
 
 /** `npm start`'s main job (scripts/start.js, after the apps are built): both apps on the embedded defaults. */
 const START = join(__dirname, '../../../scripts/start.js');
 
-async function startJob(dataDir: string, extra: string[] = []): Promise<{ job: ChildApp; ingestUrl: string; analyticsUrl: string }> {
-  const [ingestPort, analyticsPort] = [await freePort(), await freePort()];
+async function startJob(dataDir: string, extra: string[] = [], analyticsPort?: number): Promise<{ job: ChildApp; ingestUrl: string; analyticsUrl: string }> {
+  const ingestPort = await freePort();
+  analyticsPort ??= await freePort();
   const job = new ChildApp(START, [
     '--data-dir', dataDir, '--ingest-listen', `127.0.0.1:${ingestPort}`, '--analytics-listen', `127.0.0.1:${analyticsPort}`,
     '--report-every', '3600', ...extra,
@@ -57,6 +59,23 @@ describe('npm start (scripts/start.js) keeps both apps running', () => {
       job.kill('SIGKILL');
     }
   }, 120_000);
+
+  it('stops the running ingester when the analytics app refuses to start (its listener port is taken)', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const { job, ingestUrl } = await startJob(dirs.make(), [], port);
+    try {
+      expect((await job.exited).code).toBe(1);
+      expect(job.stderr.join('\n')).toContain('analytics refused to start (exit 2)');
+      expect(out(job)).toMatch(/ingester exited 0/);
+      // Nothing answers where the ingester listened: it did not outlive the job.
+      await expect(fetch(`${ingestUrl}/healthz`)).rejects.toThrow();
+    } finally {
+      job.kill('SIGKILL');
+      taken.close();
+    }
+  }, 60_000);
 
   it('does not retry an app that refuses to start: exit 1 with the reason', async () => {
     const { job } = await startJob(dirs.make(), ['--', '--no-such-setting', '1']);
