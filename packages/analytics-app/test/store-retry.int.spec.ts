@@ -1,3 +1,4 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { tradeOf, type Trade } from '@market-data/client';
 import { executeQuery, openPairDatabase, pairId, type PairDatabase } from '@market-data/storage-core';
 import { TempDirs, until } from '@market-data/testing';
@@ -9,6 +10,29 @@ import { MINUTE, PAIR, SILENT_LOGGER, T0 } from './engine/support';
 /** `n` trades from minute `from` on, one every 2 s, ids counting from `firstId`. */
 function trades(from: number, n: number, firstId: number): Trade[] {
   return Array.from({ length: n }, (_, i) => tradeOf([T0 + from * MINUTE + i * 2000, 100 + (i % 7), 1, i % 2 ? 'SELL' : 'BUY', String(firstId + i)]));
+}
+
+/** Lowers the instance's memory_limit to 32 KB above the smallest value DuckDB accepts; returns it (KB). */
+async function squeeze(conn: DuckDBConnection): Promise<number> {
+  const [{ used }] = await executeQuery(conn, 'SELECT sum(memory_usage_bytes) AS used FROM duckdb_memory()');
+  // DuckDB's KB is 1,000 bytes; `high` is always a limit it accepted, `low` one it refused (or 0).
+  let high = Math.ceil(Number(used) / 1000) + 1;
+  let low = 0;
+  await conn.run(`SET memory_limit = '${high}KB'`);
+  while (high - low > 1) {
+    const mid = Math.floor((low + high) / 2);
+    try {
+      await conn.run(`SET memory_limit = '${mid}KB'`);
+      high = mid;
+    } catch {
+      low = mid;
+    }
+  }
+  // A margin for the small statements still to come (each needs a few KB, the SET that restores
+  // the limit too), far below the blocks a store allocates (a vector per column, 256 KiB blocks).
+  const limit = high + 32;
+  await conn.run(`SET memory_limit = '${limit}KB'`);
+  return limit;
 }
 
 describe('a store that fails in DuckDB (Out of Memory) and works again', () => {
@@ -41,9 +65,11 @@ describe('a store that fails in DuckDB (Out of Memory) and works again', () => {
       await queues.idle();
       expect(await count()).toBe(20);
 
-      // The one instance every analytics file shares, squeezed to what it holds now: no store fits.
-      const [{ used }] = await executeQuery(conn, 'SELECT sum(memory_usage_bytes) AS used FROM duckdb_memory()');
-      await conn.run(`SET memory_limit = '${Math.ceil(Number(used) / 1024) + 1}KB'`);
+      // The one instance every analytics file shares, squeezed to the smallest limit DuckDB accepts:
+      // it evicts (spills) whatever it can to get there, so no room is left that a store could
+      // make by evicting, and the store's new blocks cannot fit. (Squeezing to what it held, with
+      // evictable blocks still in, let a store through once under CI's load.)
+      await squeeze(conn);
       await queues.push(id, trades(0, 10, 2000).map((t, i) => ({ ...t, timestamp: T0 + 40_000 + i * 2000 })), undefined);
       await queues.idle();
       expect(failures.length).toBeGreaterThan(0);
