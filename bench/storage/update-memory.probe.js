@@ -2,15 +2,19 @@
 // What an UPDATE costs the shared instance until the next checkpoint, by DuckDB's own tag
 // (duckdb_memory(), TRANSACTION): `--pairs` files attached to one in-memory instance, each with a
 // 12-column table of 100 rows written and checkpointed; then every pair updates one row's first K
-// columns, five times over. Modes, each in a process of its own: update K = 1, 4 and 12; the
-// same 12-column update followed by a CHECKPOINT; the same while one connection holds a write
-// transaction open on the first file and another a read transaction on each file checkpointed
-// (as other pairs' writers and a file's readers do in the apps: the checkpoint still succeeds;
-// one transaction that wrote a file and then read another would make the second's checkpoint
-// fail with "there are other write transactions active"); and
-// the row rewritten as a DELETE and an INSERT in one transaction (the alternative tried for the
-// forming candle, docs/decisions.md); and storage-core's own candles_1m (mixed column types) with
-// the forming candle's 12-column UPDATE, and with a 9-column one that leaves the open columns alone.
+// columns, five times over. Modes, each in a process of its own:
+//   update-K (K = 1, 4, 12)     the UPDATE alone;
+//   update-12-checkpoint        followed by a CHECKPOINT of the file;
+//   update-12-checkpoint-busy   the same while one connection holds a write transaction open on the
+//                               first file and another a read transaction on each file checkpointed,
+//                               as other pairs' writers and a file's readers do in the apps (the
+//                               checkpoint still succeeds; one transaction that wrote a file and then
+//                               read another would make the second's checkpoint fail with "there
+//                               are other write transactions active");
+//   delete-insert               the row rewritten as a DELETE and an INSERT in one transaction (the
+//                               alternative tried for the forming candle, docs/decisions.md);
+//   candle-12, candle-9         storage-core's own candles_1m (mixed column types): the forming
+//                               candle's 12-column UPDATE, and one leaving the open columns alone.
 //   node bench/storage/update-memory.probe.js [--pairs 20]
 // Prints TRANSACTION KiB per pair after each round (in the busy mode the first file, never
 // checkpointed, keeps its 3,072 KiB: 1/pairs of it per pair; the rest is what the writer's open
