@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { StorageError } from './errors';
 import { MEMORY_LIMIT_PATTERN } from './memory-limit';
+import { createSpillDir } from './spill-dir';
 
 /** What bounds one shared DuckDB instance, and so every pair file attached to it. */
 export interface SharedInstanceOptions {
@@ -14,7 +15,7 @@ export interface SharedInstanceOptions {
   /**
    * Where DuckDB spills what does not fit in memoryLimit (committed rows not yet checkpointed
    * into their file, large sorts). Default: a fresh folder under the OS temp dir, removed when
-   * the instance closes.
+   * the instance closes, or by the next instance created on this machine if the process was killed.
    */
   readonly tempDirectory?: string;
 }
@@ -83,7 +84,7 @@ async function createInstance(host: Host): Promise<DuckDBInstance> {
   let tempDirectory = host.settings.tempDirectory;
   if (tempDirectory === undefined) {
     // Per instance: DuckDB names its spill files the same in every process and instance.
-    host.ownTempDir = mkdtempSync(path.join(tmpdir(), 'market-data-duckdb-'));
+    host.ownTempDir = createSpillDir(tmpdir());
     tempDirectory = host.ownTempDir;
   }
   // The main database is in memory and holds nothing: every pair file is ATTACHed beside it.
