@@ -14,11 +14,13 @@
 //   --checkpoint store: a CHECKPOINT of every pair after the round's stores, before its passes
 //               (timed apart: checkpointMs), to compare a pass over checkpointed files with one
 //               over a minute of unflushed writes (the default, as the app's 60 s sweep leaves them).
-//   node packages/analytics-app/bench/analytics-pass-probe.js --analytics-dir DIR [--concurrency 3] [--memory-limit 256MB] [--threads 1] [--checkpoint store]
+//   --statements: also CPU and wall time per SQL statement of the warm passes (not the stores),
+//               per pass, most CPU first (statement-cpu.js; use with --concurrency 1).
+//   node packages/analytics-app/bench/analytics-pass-probe.js --analytics-dir DIR [--concurrency 3] [--memory-limit 256MB] [--threads 1] [--checkpoint store] [--statements]
 // Prints one JSON line: { pairs, openMs, passMs (cold), candles1m, warm: { concurrency, roundMs,
 // cpuMs (the process's CPU over the round: all threads, steadier than wall time on a shared box),
 // storeMs, checkpointMs, duckdbMiB (buffer manager by tag before the passes), passMs, candles1m
-// (the median round), rounds, cpuMs (every round) } }.
+// (the median round), rounds, cpuMs (every round) }, statements (with --statements) }.
 'use strict';
 const path = require('node:path');
 const { listPairs, openPairDatabase, executeQuery, appendTicks } = require('@market-data/storage-core');
@@ -27,6 +29,7 @@ const { runAnalyticsPass, observeStoredTicks } = require(path.resolve(__dirname,
 const MINUTE_MS = 60_000;
 const ROUNDS = 3;
 const { stringArg: option } = require('../../../bench/cli-args');
+const { installStatementCpu, statementPhase, statementReport } = require('./statement-cpu');
 
 function summary(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -87,6 +90,8 @@ async function main() {
   const instance = { ...(option('threads') ? { threads: Number(option('threads')) } : {}), ...(option('memory-limit') ? { memoryLimit: option('memory-limit') } : {}) };
   // As a pool sweep that checkpoints each pair right after it writes would (not the app's default).
   const checkpointAfterStore = option('checkpoint') === 'store';
+  const statements = process.argv.includes('--statements');
+  if (statements) installStatementCpu();
   const pairs = listPairs(dir, 'analytics');
   const open = [];
   const openMs = [];
@@ -142,6 +147,7 @@ async function main() {
       const memory = await duckdbMemoryMiB(active[0].db.connection);
       const passMs = [];
       let candles = 0;
+      statementPhase(`warm ${r}`);
       const roundStart = performance.now();
       const roundCpu = process.cpuUsage();
       await limited(active, concurrency, async (entry) => {
@@ -153,6 +159,7 @@ async function main() {
         candles += candles1mOf(result);
       });
       const cpu = process.cpuUsage(roundCpu);
+      statementPhase(undefined);
       rounds.push({ roundMs: Math.round((performance.now() - roundStart) * 100) / 100, cpuMs: Math.round((cpu.user + cpu.system) / 1000), storeMs: summary(storeMs), ...(checkpointAfterStore ? { checkpointMs: summary(checkpointMs) } : {}), duckdbMiB: memory, passMs: summary(passMs), candles1m: candles });
     }
     const median = [...rounds].sort((a, b) => a.roundMs - b.roundMs)[Math.floor(rounds.length / 2)];
@@ -164,6 +171,7 @@ async function main() {
         passMs: summary(passMs),
         candles1m,
         warm: { concurrency, ...median, rounds: rounds.map((r) => r.roundMs), cpuMs: rounds.map((r) => r.cpuMs) },
+        ...(statements ? { statements: statementReport(ROUNDS * active.length) } : {}),
       }) + '\n',
     );
   } finally {

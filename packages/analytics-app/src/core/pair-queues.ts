@@ -230,14 +230,14 @@ export class PairQueues {
   private keepForRetry(pair: string, q: Queue, rows: Trade[], committedAt: number | undefined, err: unknown): boolean {
     q.failures++;
     q.lastError = err instanceof Error ? err.message : String(err);
-    if (rows.length + q.rows.length > this.maxFailingRows) {
-      const dropped = rows.length + q.rows.length;
+    const held = rows.length + q.rows.length;
+    if (held > this.maxFailingRows) {
       this.pending -= q.rows.length;
       q.rows = [];
       q.setAside = q.lastError;
       if (q.timer) clearTimeout(q.timer);
       q.timer = undefined;
-      this.onError(pair, err, { failures: q.failures, retryInMs: undefined, dropped });
+      this.onError(pair, err, { failures: q.failures, retryInMs: undefined, dropped: held });
       return false;
     }
     q.rows = rows.concat(q.rows);
