@@ -29,6 +29,7 @@ export {
   MAX_TRADE_VOLUME,
   type Tick,
 } from './tick';
+export { appendPriceMinutes, type PriceMinuteRow } from './append-price-minutes';
 export { appendTicks, flushCandles, DEDUPE_MARGIN_MICROS, type AppendResult, type AppendOptions } from './append-ticks';
 export { CANDLE_FLUSH_MS, type CandleRecovery } from './candle-book';
 export { compareTradeIds } from './trade-order';
