@@ -97,7 +97,10 @@ async function processPlan(
         zones = ZoneTracker.start(reads.zones, opts.zones);
         const history = before.filter((c) => c.openMs >= first.openMs - lookbackMs);
         const byMinute = new Map([...before, ...fresh].map((c) => [c.openMs, c]));
-        await foldPriceMinutes(conn, cursor?.through ?? null, through, replace);
+        // From the ticks the app stored when it holds all of them (only after a first pass: a first
+        // pass may fold minutes stored before this process).
+        const held = cursor === null ? undefined : StoredTickMinutes.of(conn).priceRows(cursor.through, through, (m) => byMinute.get(m)?.tradeCount ?? 0);
+        await foldPriceMinutes(conn, cursor?.through ?? null, through, replace, held);
         profiles = await marketProfileRows(conn, memory, StoredTickMinutes.of(conn), fresh, (minuteMs) => byMinute.get(minuteMs), opts.profile);
         let prior = before.length > 0 ? before[before.length - 1] : null;
         for (const candle of fresh) {

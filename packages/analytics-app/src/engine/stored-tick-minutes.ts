@@ -1,13 +1,19 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { checkTick, type AppendResult, type Tick } from '@market-data/storage-core';
+import { checkTick, type AppendResult, type PriceMinuteRow, type Tick } from '@market-data/storage-core';
 import { doubleToExactVolume, profileRowIndex, profileRowPrice } from '@market-data/queries';
 import { MINUTE_MS, type MinuteHistogram, type MinuteRow } from './profile-memory';
 import { perConnection } from './per-connection';
 
-/** One minute's stored ticks as the profile needs them: exact volume (1e-12 units) per distinct price. */
+/** One distinct price of a minute: exact volume (1e-12 units) and trade count, as price_minutes holds it. */
+interface PriceSum {
+  units: bigint;
+  trades: number;
+}
+
+/** One minute's stored ticks as the profile and price_minutes need them. */
 interface TickMinute {
   trades: number;
-  readonly volumeByPrice: Map<number, bigint>;
+  readonly byPrice: Map<number, PriceSum>;
 }
 
 /**
@@ -16,6 +22,15 @@ interface TickMinute {
  * serves the minutes dropped here.
  */
 const MAX_MINUTES = 16;
+
+/**
+ * Above this many price_minutes rows per tick the SQL fold is the cheaper one: appending from
+ * memory costs per row, the SQL aggregate per tick. Alternated pass probes (docs/benchmarks.md,
+ * Analytics): on a ticked market (~0.05 rows per tick, like recorded BTCUSDT's 0.06 to 0.25) the
+ * memory fold took a warm round's CPU from 2.5 to 4.1 s to 2.0 to 3.1 s; with a price per trade
+ * (~0.9) it cost more than the SQL (4.0 to 6.0 s against 3.3 to 5.3).
+ */
+const MAX_ROWS_PER_TICK = 0.5;
 
 
 /**
@@ -45,12 +60,17 @@ export class StoredTickMinutes {
       if (this.tainted.has(minute)) continue;
       let held = this.minutes.get(minute);
       if (held === undefined) {
-        held = { trades: 0, volumeByPrice: new Map() };
+        held = { trades: 0, byPrice: new Map() };
         this.minutes.set(minute, held);
       }
       held.trades++;
       const units = doubleToExactVolume(tick.volume);
-      held.volumeByPrice.set(tick.price, (held.volumeByPrice.get(tick.price) ?? 0n) + units);
+      const sum = held.byPrice.get(tick.price);
+      if (sum === undefined) held.byPrice.set(tick.price, { units, trades: 1 });
+      else {
+        sum.units += units;
+        sum.trades++;
+      }
     }
     this.bound();
   }
@@ -76,7 +96,7 @@ export class StoredTickMinutes {
     if (held === undefined) return trades === 0 ? { trades: 0, rows: new Map() } : undefined;
     if (held.trades !== trades) return undefined;
     const rows = new Map<number, MinuteRow>();
-    for (const [price, volume] of held.volumeByPrice) {
+    for (const [price, { units: volume }] of held.byPrice) {
       const rowIdx = profileRowIndex(price, rowSize);
       // The SQL read reports an unusable row size; leave such minutes to it.
       if (!Number.isSafeInteger(rowIdx)) return undefined;
@@ -84,6 +104,30 @@ export class StoredTickMinutes {
       rows.set(rowIdx, { rowPrice: row?.rowPrice ?? profileRowPrice(rowIdx, rowSize), volume: (row?.volume ?? 0n) + volume });
     }
     return { trades, rows };
+  }
+
+  /**
+   * The price_minutes rows of the minutes in [fromMs, untilMs), in the SQL fold's order (minute,
+   * then price), when this copy holds every stored tick of each of them (`trades(minute)` is the
+   * minute's candle trade_count, 0 for a minute without a candle) and they are fewer than
+   * MAX_ROWS_PER_TICK of its ticks. Undefined otherwise: the SQL fold then reads the ticks.
+   */
+  priceRows(fromMs: number, untilMs: number, trades: (minuteMs: number) => number): PriceMinuteRow[] | undefined {
+    const rows: PriceMinuteRow[] = [];
+    for (let minute = fromMs; minute < untilMs; minute += MINUTE_MS) {
+      const expected = trades(minute);
+      if (expected === 0) continue;
+      const held = this.tainted.has(minute) ? undefined : this.minutes.get(minute);
+      if (held === undefined || held.trades !== expected) return undefined;
+      if (held.byPrice.size > expected * MAX_ROWS_PER_TICK) return undefined;
+      // A typed array sorts numbers without a comparator call per pair.
+      const prices = Float64Array.from(held.byPrice.keys()).sort();
+      for (const price of prices) {
+        const sum = held.byPrice.get(price) as PriceSum;
+        rows.push({ minuteMs: minute, price, volumeUnits: sum.units, trades: sum.trades });
+      }
+    }
+    return rows;
   }
 
   /** Minutes held (per-price copies and tainted marks): the memory this costs is per minute. */

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { DEDUPE_MARGIN_MICROS, executeCachedInsert } from '@market-data/storage-core';
+import { appendPriceMinutes, DEDUPE_MARGIN_MICROS, executeCachedInsert, type PriceMinuteRow } from '@market-data/storage-core';
 import { REPLAY_OVERLAP_MS } from '@market-data/client';
 import { candleTable, deletePriceMinutesQuery, insertPriceMinutesFromTicksQuery, TIMEFRAMES } from '@market-data/queries';
 
@@ -7,12 +7,21 @@ import { candleTable, deletePriceMinutesQuery, insertPriceMinutesFromTicksQuery,
  * Folds the newly closed minutes [from, until) into price_minutes, in the pass's transaction:
  * from then on their profile histograms are read from there, not from the ticks (which a live
  * file then drops: pruneTicks). `from` null: every minute before `until` (a first pass).
- * `replace`: rows of the range may exist (a rewound cursor), so they go first.
+ * `replace`: rows of the range may exist (a rewound cursor), so they go first. `held`: the
+ * range's rows from the ticks the app stored (StoredTickMinutes.priceRows), appended as they
+ * are instead of aggregated again from the stored ticks by SQL.
  */
-export async function foldPriceMinutes(conn: DuckDBConnection, from: number | null, until: number, replace: boolean): Promise<void> {
+export async function foldPriceMinutes(
+  conn: DuckDBConnection,
+  from: number | null,
+  until: number,
+  replace: boolean,
+  held?: readonly PriceMinuteRow[],
+): Promise<void> {
   const range = from === null ? { until } : { from, until };
   if (replace) await executeCachedInsert(conn, deletePriceMinutesQuery(range));
-  await executeCachedInsert(conn, insertPriceMinutesFromTicksQuery(range));
+  if (held !== undefined) await appendPriceMinutes(conn, held);
+  else await executeCachedInsert(conn, insertPriceMinutesFromTicksQuery(range));
 }
 
 /**

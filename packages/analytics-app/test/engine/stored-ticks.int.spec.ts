@@ -13,9 +13,10 @@ import { mulberry32 as random, TempDirs } from '@market-data/testing';
  * a microsecond off a minute's edge), exchange-like volumes (zero now and then), and a price that
  * climbs across 353.55 (sqrt(0.05 x 0.1) x ROW_SIZE_DIVISOR) in its first minutes, where niceRowSize
  * switches from 0.05 to 0.1: windows then need minutes at a row size other than the one they were
- * first built at.
+ * first built at. Prices on a grid of `cents` hundredths: 1, nearly a price per trade; 50, a few
+ * trades per price, as on a real book.
  */
-function market(minutes: number): Trade[] {
+function market(minutes: number, cents = 1): Trade[] {
   const rand = random(99);
   const out: TickRow[] = [];
   let price = Math.round(Math.sqrt(0.05 * 0.1) * ROW_SIZE_DIVISOR * 100) / 100 - 24;
@@ -26,7 +27,7 @@ function market(minutes: number): Trade[] {
     for (let k = 0; k < n; k++) {
       const edge = k === 0 ? 0.0004 : k === n - 1 ? 60_000 - 0.0004 : ((k + rand()) * 60_000) / n;
       const time = k % 7 === 3 ? (out[out.length - 1]?.[0] ?? T0) : T0 + m * MINUTE + edge;
-      price = Math.max(1, Math.round((price + drift + (rand() - 0.5) * 0.6) * 100) / 100);
+      price = Math.max(1, (Math.round(((price + drift + (rand() - 0.5) * 0.6) * 100) / cents) * cents) / 100);
       const volume = k % 29 === 0 ? 0 : Number((rand() * 3).toFixed(Math.floor(rand() * 8)));
       out.push([time, price, volume, rand() < 0.5 ? 'BUY' : 'SELL', String(id++)]);
     }
@@ -69,8 +70,13 @@ describe('profiles built from the ticks the runner stored', () => {
     }
   });
 
-  it('gives the same tables as the SQL read, row for row, and never double-counts an overlap', async () => {
-    const ticks = market(45);
+  // price_minutes comes from the handed-over ticks too, unless a minute has nearly a price per
+  // trade (the SQL fold is cheaper then): both ways must give the SQL's tables.
+  it.each([
+    { grid: 'a price per trade', cents: 1, memoryFolds: false },
+    { grid: 'a few trades per price', cents: 50, memoryFolds: true },
+  ])('gives the same tables as the SQL read, row for row, and never double-counts an overlap ($grid)', async ({ cents, memoryFolds }) => {
+    const ticks = market(45, cents);
     const id = pairId(PAIR);
     const reads = jest.spyOn(ProfileMemory.prototype, 'store');
     const built = jest.spyOn(ProfileMemory.prototype, 'put');
@@ -98,10 +104,14 @@ describe('profiles built from the ticks the runner stored', () => {
     // With them: the real runner, the same batches.
     reads.mockClear();
     built.mockClear();
+    const folds = jest.spyOn(StoredTickMinutes.prototype, 'priceRows');
     const live = await fresh();
     const a = runner(live);
     for (const batch of batches(ticks, 1)) await a.apply(id, batch);
     expect(await analyticsTables(live.connection)).toEqual(expected);
+    const fromMemory = folds.mock.results.filter((r) => r.value !== undefined && r.value.length > 0).length;
+    if (memoryFolds) expect(fromMemory).toBeGreaterThan(40);
+    else expect(fromMemory).toBe(0);
     // Only the first pass (no minute handed over before it had a cursor) and the row-size
     // switch's windows (minutes the JS copy had forgotten or never had) need SQL.
     const liveReads = reads.mock.calls.length;
