@@ -27,8 +27,8 @@ const MAX_MINUTES = 16;
  * Above this many price_minutes rows per tick the SQL fold is the cheaper one: appending from
  * memory costs per row, the SQL aggregate per tick. Alternated pass probes (docs/benchmarks.md,
  * Analytics): on a ticked market (~0.05 rows per tick, like recorded BTCUSDT's 0.06 to 0.25) the
- * memory fold took a warm round's CPU from 2.5 to 4.1 s to 2.0 to 3.1 s; with a price per trade
- * (~0.9) it cost more than the SQL (4.0 to 6.0 s against 3.3 to 5.3).
+ * memory fold took the warm rounds' CPU to 0.78x; with a price per trade (~0.9) it cost more than
+ * the SQL (warm round 2.4 to 3.4 s against 1.9 to 2.4 s).
  */
 const MAX_ROWS_PER_TICK = 0.5;
 
