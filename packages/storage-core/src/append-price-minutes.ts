@@ -24,8 +24,8 @@ const TWO_POW_32 = 4294967296;
  * Appends rows to `price_minutes` on `conn`, inside its open transaction if it has one (the
  * analytics pass's), with one copy per column per 2,048 rows instead of a JS call per value. For
  * the rows a pass already holds in memory: the SQL fold (insertPriceMinutesFromTicksQuery)
- * re-aggregates every tick of the minute, ~0.8 us per tick, and was most of a pass's CPU (the
- * pass probe's --statements). Rows must be new (the table has no key) and belong together
+ * re-aggregates every tick of the minute, ~1 us per tick, and was the largest part of a pass's
+ * CPU (the pass probe's --statements). Rows must be new (the table has no key) and belong together
  * (all of a minute's prices): the caller's fold decides that. Returns the rows appended. Throws
  * StorageError INVALID_OPTION, before anything is appended, for a row DuckDB would not hold.
  */

@@ -24,7 +24,7 @@ function market(): Tick[] {
 function fold(ticks: readonly Tick[]): PriceMinuteRow[] {
   const sums = new Map<string, PriceMinuteRow>();
   for (const t of ticks) {
-    const minuteMs = Math.floor(Math.floor(t.timestamp * 1000) / (MINUTE * 1000)) * MINUTE;
+    const minuteMs = Math.floor(Math.floor(Number(t.timestamp) * 1000) / (MINUTE * 1000)) * MINUTE;
     const key = `${minuteMs}|${t.price}`;
     const held = sums.get(key);
     const units = doubleToExactVolume(t.volume);

@@ -26,12 +26,11 @@ const MAX_MINUTES = 16;
 /**
  * Above this many price_minutes rows per tick the SQL fold is the cheaper one: appending from
  * memory costs per row, the SQL aggregate per tick. Alternated pass probes (docs/benchmarks.md,
- * Analytics): on a ticked market (~0.05 rows per tick, like recorded BTCUSDT's 0.06 to 0.25) the
+ * Analytics): on the ticked market (0.10 rows per tick; recorded BTCUSDT has 0.06 to 0.25) the
  * memory fold took the warm rounds' CPU to 0.78x; with a price per trade (~0.9) it cost more than
  * the SQL (warm round 2.4 to 3.4 s against 1.9 to 2.4 s).
  */
 const MAX_ROWS_PER_TICK = 0.5;
-
 
 /**
  * The ticks the app stored on a pair's connection, folded per minute as they were appended, so a
@@ -109,8 +108,8 @@ export class StoredTickMinutes {
   /**
    * The price_minutes rows of the minutes in [fromMs, untilMs), in the SQL fold's order (minute,
    * then price), when this copy holds every stored tick of each of them (`trades(minute)` is the
-   * minute's candle trade_count, 0 for a minute without a candle) and they are fewer than
-   * MAX_ROWS_PER_TICK of its ticks. Undefined otherwise: the SQL fold then reads the ticks.
+   * minute's candle trade_count, 0 for a minute without a candle) and each has at most
+   * MAX_ROWS_PER_TICK rows per tick. Undefined otherwise: the SQL fold then reads the ticks.
    */
   priceRows(fromMs: number, untilMs: number, trades: (minuteMs: number) => number): PriceMinuteRow[] | undefined {
     const rows: PriceMinuteRow[] = [];
