@@ -1,6 +1,7 @@
 import duckdb from '@duckdb/node-bindings';
 import { DECIMAL, DOUBLE, DuckDBDataChunk, INTEGER, TIMESTAMP, type DuckDBConnection } from '@duckdb/node-api';
 import { StorageError } from './errors';
+import { setInt64 } from './tick-columns';
 
 /** One `price_minutes` row: a whole minute, a price, its exact volume (units of 1e-12) and trade count. */
 export interface PriceMinuteRow {
@@ -18,7 +19,6 @@ const TYPES = [TIMESTAMP, DOUBLE, DECIMAL(38, 12), INTEGER];
 /** DECIMAL(38,12) is a 128-bit integer in a vector: the low 64 bits unsigned, then the high 64 signed. */
 const HUGEINT_BYTES = 16;
 const DECIMAL_38_LIMIT = 10n ** 38n;
-const TWO_POW_32 = 4294967296;
 
 /**
  * Appends rows to `price_minutes` on `conn`, inside its open transaction if it has one (the
@@ -43,11 +43,8 @@ export async function appendPriceMinutes(conn: DuckDBConnection, rows: readonly 
       const n = Math.min(CHUNK_ROWS, rows.length - start);
       for (let r = 0; r < n; r++) {
         const row = rows[start + r];
-        // int64 microseconds as two 32-bit halves: exact, a minute's micros being far below 2^53.
-        const micros = row.minuteMs * 1000;
-        const high = Math.floor(micros / TWO_POW_32);
-        timestamps.setUint32(r * 8, micros - high * TWO_POW_32, true);
-        timestamps.setInt32(r * 8 + 4, high, true);
+        // Exact: a minute's epoch microseconds are far below 2^53.
+        setInt64(timestamps, r * 8, row.minuteMs * 1000);
         prices[r] = row.price;
         volumes.setBigUint64(r * HUGEINT_BYTES, BigInt.asUintN(64, row.volumeUnits), true);
         volumes.setBigInt64(r * HUGEINT_BYTES + 8, BigInt.asIntN(64, row.volumeUnits >> 64n), true);

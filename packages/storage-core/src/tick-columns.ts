@@ -51,10 +51,7 @@ export class TickColumns {
 
   /** Row `r`: `micros` is an integer number of epoch microseconds within +-2^53 (checkTick's range is far inside). */
   set(r: number, micros: number, price: number, volume: number, side: string, tradeId: string): void {
-    // int64 as two 32-bit halves: no BigInt per row. Floor division keeps negatives right too.
-    const high = Math.floor(micros / TWO_POW_32);
-    this.timestamp.setUint32(r * 8, micros - high * TWO_POW_32, true);
-    this.timestamp.setInt32(r * 8 + 4, high, true);
+    setInt64(this.timestamp, r * 8, micros);
     this.price[r] = price;
     this.volume[r] = volume;
     if (!writeInline(this.side, this.sideView, r, side)) this.longSides.push([r, side]);
@@ -79,6 +76,16 @@ export class TickColumns {
     duckdb.copy_data_to_vector(tradeId, 0, this.tradeId.buffer as ArrayBuffer, 0, rows * STRING_SLOT);
     for (const [r, s] of this.longIds) duckdb.vector_assign_string_element(tradeId, r, s);
   }
+}
+
+/**
+ * Writes an integer within +-2^53 as a little-endian int64 at `at`, as two 32-bit halves: no
+ * BigInt per row. Floor division keeps negatives right too.
+ */
+export function setInt64(view: DataView, at: number, value: number): void {
+  const high = Math.floor(value / TWO_POW_32);
+  view.setUint32(at, value - high * TWO_POW_32, true);
+  view.setInt32(at + 4, high, true);
 }
 
 /** Writes `s` into slot `r` as an inlined duckdb_string_t when it is ASCII and short enough; false otherwise. */
