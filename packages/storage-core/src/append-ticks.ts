@@ -1,7 +1,8 @@
 import { DuckDBDataChunk, DOUBLE, TIMESTAMP, VARCHAR, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { CandleBook, type CandleBookSnapshot, type CandleRecovery, type CandleWork } from './candle-book';
 import { PreparedCache } from './prepared-cache';
-import { volumeUnits, type TickForCandle } from './candle-state';
+import { candleUnits, volumeUnits, type TickForCandle } from './candle-state';
+import type { Timeframe } from '@market-data/queries';
 import { checkTick, type Tick } from './tick';
 import { TickColumns } from './tick-columns';
 import { compareTradeIds } from './trade-order';
@@ -106,7 +107,11 @@ export interface AppendOptions {
    * How the candles are brought up to the stored ticks when the connection's first candle batch
    * opens them (CandleRecovery): 'rebuild' (default) recomputes the newest buckets from ticks;
    * 'continue' folds only the ticks after each newest row's closing trade, which a file that
-   * keeps only a tail of ticks needs (its buckets' older ticks are gone).
+   * keeps only a tail of ticks needs (its buckets' older ticks are gone); 'closed' writes closed
+   * candles only (open ones on flushCandles), keeps the open ones in memory (unwrittenCandles)
+   * and derives them from the 1m rows and the tail of ticks when it opens: no row is updated
+   * every few seconds, and an updated row costs the shared instance whole 256 KiB blocks per
+   * table until the file's next checkpoint (docs/decisions.md, Storage).
    */
   readonly candleRecovery?: CandleRecovery;
 }
@@ -292,4 +297,54 @@ async function unstored(writer: TickWriter, ids: readonly string[], keep: number
 export async function flushCandles(conn: DuckDBConnection): Promise<void> {
   const book = writers.get(conn)?.writer?.candles;
   if (book) await book.flush();
+}
+
+/**
+ * Writes the candles the clock has closed (bucket end at or before `clockMs`) that the
+ * connection's book still holds back ('closed' books), or every open candle (the others: as
+ * flushCandles). Call before reading closed candles when the clock may have run past the newest trade.
+ */
+export async function closeCandles(conn: DuckDBConnection, clockMs: number): Promise<void> {
+  const book = writers.get(conn)?.writer?.candles;
+  if (book) await book.closeThrough(conn, Math.round(clockMs * 1000));
+}
+
+/** An open candle the table does not hold as it is, with its exact volumes (units of 1e-12). */
+export interface UnwrittenCandle {
+  readonly timeframe: Timeframe;
+  /** Bucket open, epoch ms. */
+  readonly time: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volumeUnits: bigint;
+  readonly buyUnits: bigint;
+  readonly sellUnits: bigint;
+  readonly trades: number;
+}
+
+/**
+ * The open candles of the connection's book that its table lacks or holds older ('closed' books
+ * keep them in memory until they close): a reader of the forming candle puts these over the rows.
+ * Empty before the connection's first append with candles.
+ */
+export function unwrittenCandles(conn: DuckDBConnection): UnwrittenCandle[] {
+  const book = writers.get(conn)?.writer?.candles;
+  if (!book) return [];
+  return book.unwritten().map(({ timeframe, candle }) => {
+    const units = candleUnits(candle);
+    return {
+      timeframe,
+      time: candle.bucketMicros / 1000,
+      open: candle.open,
+      high: candle.high,
+      low: candle.low,
+      close: candle.close,
+      volumeUnits: units.volume,
+      buyUnits: units.buy,
+      sellUnits: units.sell,
+      trades: candle.count,
+    };
+  });
 }

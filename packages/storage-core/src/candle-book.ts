@@ -13,6 +13,7 @@ import {
   type CandleAcc,
   type TickForCandle,
 } from './candle-state';
+import { deriveOpenCandles } from './candle-derive';
 import { continueStoredRows, mergeLateTrades } from './candle-recovery';
 import { executeQuery } from './execute';
 import type { PreparedCache } from './prepared-cache';
@@ -40,8 +41,13 @@ interface CandleWrite {
   readonly late: readonly TickForCandle[];
 }
 
-/** How a book opened on a file brings its stored rows up to the stored ticks (CandleBook.open). */
-export type CandleRecovery = 'rebuild' | 'continue';
+/**
+ * Which candle rows a book writes, and how one opened on a file brings them up to the stored ticks
+ * (CandleBook.open). 'rebuild' and 'continue' write each open candle at most every CANDLE_FLUSH_MS
+ * and with the close before it; 'closed' writes a candle when it closes (a later trade, or the
+ * clock: closeCandles) and open ones only on flushCandles.
+ */
+export type CandleRecovery = 'rebuild' | 'continue' | 'closed';
 
 /** Candle writes a batch owes; empty for most live batches. */
 export type CandleWork = readonly CandleWrite[];
@@ -72,10 +78,21 @@ export class CandleBook {
   /**
    * `recovery` 'rebuild' (default) recomputes each timeframe's newest stored bucket from its ticks;
    * 'continue' folds only the ticks after the trade that closed the newest stored row, for files
-   * that keep a tail of ticks (see continueStoredRows).
+   * that keep a tail of ticks (see continueStoredRows); 'closed' derives the open candles from the
+   * stored 1m rows and the ticks after the newest (deriveOpenCandles), for such files that hold
+   * closed candles only. Neither of the last two can rebuild a row written before schema v3 (no
+   * closing trade): those files fall back to 'rebuild'.
    */
   static async open(conn: DuckDBConnection, prepared: PreparedCache, recovery: CandleRecovery = 'rebuild'): Promise<CandleBook> {
     const book = new CandleBook(prepared, recovery);
+    if (recovery === 'closed') {
+      const derived = await deriveOpenCandles(conn, (tf, rows) => book.write(tf, rows));
+      if (derived !== undefined) {
+        for (const [tf, c] of derived.current) book.current.set(tf, c);
+        for (const tf of derived.dirty) book.dirty.add(tf);
+        return book;
+      }
+    }
     if (recovery === 'continue') {
       for (const tf of TIMEFRAMES) await book.load(conn, tf, false);
       // A row without its closing trade (written before schema v3) cannot be continued.
@@ -113,6 +130,7 @@ export class CandleBook {
    */
   advance(trades: readonly TickForCandle[]): CandleWork {
     const work: CandleWrite[] = [];
+    const closedOnly = this.recovery === 'closed';
     const now = performance.now();
     const due = now - this.lastWrite >= CANDLE_FLUSH_MS;
     for (const tf of TIMEFRAMES) {
@@ -124,15 +142,23 @@ export class CandleBook {
       for (const t of trades) {
         const bucket = bucketOfSize(t.micros, size);
         if (cur === undefined || bucket > cur.bucketMicros) {
-          if (cur) rows.push(cur);
+          // A closed book skips a closed candle the table already holds as it is (closeCandles wrote it).
+          if (cur && (!closedOnly || !cur.stored || this.dirty.has(tf))) rows.push(cur);
           cur = newCandle(bucket, t);
-        } else if (bucket === cur.bucketMicros) foldTrade(cur, t);
-        else {
+          this.dirty.add(tf);
+        } else if (bucket === cur.bucketMicros) {
+          foldTrade(cur, t);
+          this.dirty.add(tf);
+        } else {
           rebuildFrom = Math.min(rebuildFrom, bucket);
           late.push(t);
         }
       }
       this.current.set(tf, cur);
+      if (closedOnly) {
+        if (rows.length > 0 || rebuildFrom !== Infinity) work.push({ tf, rows, rebuildFrom, late });
+        continue;
+      }
       if (trades.length > 0) this.dirty.add(tf);
       // The candle a close opens is written with it, so the newest stored bucket is never a closed
       // candle while its successor has ticks: recovery rebuilds from the newest stored bucket, and
@@ -155,7 +181,7 @@ export class CandleBook {
       if (rebuildFrom === Infinity) continue;
       // A file keeping only a tail of ticks may no longer hold the late trade's bucket: merge it
       // into the stored row instead, which is exact (the row names its opening and closing trades).
-      if (this.recovery === 'continue' && (await mergeLateTrades(conn, tf, late, (rows) => this.write(tf, rows)))) continue;
+      if (this.recovery !== 'rebuild' && (await mergeLateTrades(conn, tf, late, (rows) => this.write(tf, rows)))) continue;
       await this.rebuild(conn, tf, rebuildFrom);
     }
   }
@@ -168,6 +194,42 @@ export class CandleBook {
       this.dirty.delete(tf);
     }
     this.lastWrite = performance.now();
+  }
+
+  /**
+   * Writes each open candle the clock has closed (its bucket ends at or before `clockMicros`) and
+   * the table does not hold as it is, in one transaction; a reader of closed candles calls this
+   * first when the clock ran past the newest trade. Books that write open candles periodically
+   * flush instead (every open candle, as flushCandles).
+   */
+  async closeThrough(conn: DuckDBConnection, clockMicros: number): Promise<void> {
+    if (this.recovery !== 'closed') return this.flush();
+    const due = TIMEFRAMES.filter((tf) => {
+      const cur = this.current.get(tf);
+      return cur !== undefined && this.dirty.has(tf) && cur.bucketMicros + TIMEFRAME_SECONDS[tf] * 1_000_000 <= clockMicros;
+    });
+    if (due.length === 0) return;
+    const snapshot = this.snapshot();
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      for (const tf of due) {
+        await this.write(tf, [this.current.get(tf) as CandleAcc]);
+        this.dirty.delete(tf);
+      }
+      await conn.run('COMMIT');
+    } catch (err) {
+      await conn.run('ROLLBACK').catch(() => undefined);
+      this.restore(snapshot);
+      throw err;
+    }
+  }
+
+  /** Copies of the open candles the table does not hold as they are (for readers of the forming candle). */
+  unwritten(): { readonly timeframe: Timeframe; readonly candle: CandleAcc }[] {
+    return TIMEFRAMES.flatMap((timeframe) => {
+      const cur = this.current.get(timeframe);
+      return cur !== undefined && this.dirty.has(timeframe) ? [{ timeframe, candle: { ...cur } }] : [];
+    });
   }
 
   private async rebuild(conn: DuckDBConnection, tf: Timeframe, fromMicros: number): Promise<void> {

@@ -111,6 +111,34 @@ export function foldTrade(c: CandleAcc, t: TickForCandle): void {
   }
 }
 
+/**
+ * Folds candle `o` (a later or earlier part of the same bucket's trades, disjoint from `c`'s)
+ * into `c`: the candle of both parts' trades, as if folded trade by trade.
+ */
+export function mergeCandle(c: CandleAcc, o: CandleAcc): void {
+  if (o.high > c.high) c.high = o.high;
+  if (o.low < c.low) c.low = o.low;
+  c.volume += o.volume + BigInt(o.volumeRest);
+  c.buyVolume += o.buyVolume + BigInt(o.buyRest);
+  c.sellVolume += o.sellVolume + BigInt(o.sellRest);
+  c.count += o.count;
+  if (earlier(o.openMicros, o.openId, c.openMicros, c.openId)) {
+    c.open = o.open;
+    c.openMicros = o.openMicros;
+    c.openId = o.openId;
+  }
+  if (earlier(c.closeMicros, c.closeId, o.closeMicros, o.closeId)) {
+    c.close = o.close;
+    c.closeMicros = o.closeMicros;
+    c.closeId = o.closeId;
+  }
+}
+
+/** Exact volumes of a candle in units of 1e-12. */
+export function candleUnits(c: CandleAcc): { readonly volume: bigint; readonly buy: bigint; readonly sell: bigint } {
+  return { volume: c.volume + BigInt(c.volumeRest), buy: c.buyVolume + BigInt(c.buyRest), sell: c.sellVolume + BigInt(c.sellRest) };
+}
+
 /** The select list candleFromRow reads a stored candle row with. */
 export const CANDLE_ROW_SELECT = `epoch_us(timestamp) AS us, open, high, low, close, volume, buy_volume, sell_volume, trade_count,
   epoch_us(open_time) AS open_us, open_trade_id, epoch_us(close_time) AS close_us, close_trade_id`;

@@ -1,5 +1,5 @@
 import { upsertCandlesFromTicksQuery, type Timeframe } from '@market-data/queries';
-import { appendTicks, executeInsert, executeQuery, flushCandles, openPairDatabase, pairKey, type Tick } from '../src';
+import { appendTicks, closeCandles, executeInsert, executeQuery, flushCandles, openPairDatabase, pairKey, unwrittenCandles, type Tick } from '../src';
 import { useTempDir } from '@market-data/testing';
 
 const dir = useTempDir();
@@ -60,7 +60,7 @@ describe('appendTicks with candles', () => {
   });
 
   // 'continue' merges late trades into their stored rows instead of rebuilding buckets from ticks.
-  it.each(['rebuild', 'continue'] as const)('gives, for any batching, order and overlap, exactly the candles a rebuild from all ticks gives (%s)', async (candleRecovery) => {
+  it.each(['rebuild', 'continue', 'closed'] as const)('gives, for any batching, order and overlap, exactly the candles a rebuild from all ticks gives (%s)', async (candleRecovery) => {
     const all = trades(6000);
     const merged = await openPairDatabase(dir.path, pairKey('t', `merged-${candleRecovery}`, 'X'));
     const rebuilt = await openPairDatabase(dir.path, pairKey('t', `rebuilt-${candleRecovery}`, 'X'));
@@ -119,6 +119,72 @@ describe('appendTicks with candles', () => {
         const a = await executeQuery(db.connection, CANDLE_SQL(tf));
         expect(a.length).toBeGreaterThan(0);
         expect(a).toEqual(await executeQuery(rebuilt.connection, CANDLE_SQL(tf)));
+      }
+    } finally {
+      db.close();
+      rebuilt.close();
+    }
+  });
+
+  it("'closed' stores closed candles only, keeps the open ones in memory, and after crashes, clock closes and flushes with only a tail of ticks left gives exactly the candles of a rebuild from all ticks", async () => {
+    const all = trades(6000);
+    const pair = pairKey('t', 'closed', 'X');
+    const rebuilt = await openPairDatabase(dir.path, pairKey('t', 'closed-rebuilt', 'X'));
+    await appendTicks(rebuilt.connection, all);
+    for (const tf of ['1m', '5m', '15m'] as const) await executeInsert(rebuilt.connection, upsertCandlesFromTicksQuery(tf, { from: T0 }));
+    const expected = async (tf: Timeframe) => executeQuery(rebuilt.connection, CANDLE_SQL(tf));
+    let db = await openPairDatabase(dir.path, pair);
+    try {
+      const ends = { crash: 0, clock: 0, flush: 0 };
+      let checkedOpen = 0;
+      let flushedMinute = NaN;
+      for (let i = 0, size = 1, step = 0; i < all.length; i += size, size = (size * 7) % 331 + 1, step++) {
+        const batch = all.slice(i, i + size);
+        await appendTicks(db.connection, batch, { candles: true, candleRecovery: 'closed' });
+        const newest = batch[batch.length - 1].timestamp as number;
+        const minute = Math.floor(newest / 60_000) * 60_000;
+        // The forming minute is not in the table (unless a flush wrote it); the book has it, equal
+        // to its candle from all ticks.
+        const [top] = await executeQuery(db.connection, 'SELECT epoch_ms(max(timestamp)) AS t FROM candles_1m');
+        if (top.t !== null && minute !== flushedMinute) expect(Number(top.t)).toBeLessThan(minute);
+        const open = unwrittenCandles(db.connection).find((c) => c.timeframe === '1m');
+        if (minute !== flushedMinute) {
+          // The trades so far in the forming minute (trades() is in trade order).
+          const sofar = all.slice(0, i + size).filter((t) => Number(t.timestamp) >= minute);
+          expect(open).toMatchObject({
+            time: minute,
+            open: sofar[0].price,
+            close: sofar[sofar.length - 1].price,
+            high: Math.max(...sofar.map((t) => t.price)),
+            low: Math.min(...sofar.map((t) => t.price)),
+            trades: sofar.length,
+          });
+          checkedOpen++;
+        }
+        if (step % 3 !== 0) continue;
+        const end = (['crash', 'clock', 'flush'] as const)[(step / 3) % 3];
+        ends[end]++;
+        // The clock reaching the next trade's time closes the candles that end before it, without
+        // a trade; a flush is a graceful stop, which writes the open ones too.
+        if (end === 'clock') await closeCandles(db.connection, Number(all[i + size]?.timestamp ?? newest + 3_600_000));
+        if (end === 'flush') {
+          await flushCandles(db.connection);
+          flushedMinute = minute;
+        }
+        // Drop every tick before the newest 1m row's closing trade (the analytics app's tick tail).
+        await db.connection.run('DELETE FROM ticks WHERE timestamp < (SELECT close_time FROM candles_1m ORDER BY timestamp DESC LIMIT 1)');
+        db.close();
+        db = await openPairDatabase(dir.path, pair);
+      }
+      expect(Math.min(ends.crash, ends.clock, ends.flush)).toBeGreaterThan(3);
+      expect(checkedOpen).toBeGreaterThan(5);
+      await flushCandles(db.connection);
+      const [held] = await executeQuery(db.connection, 'SELECT count(*) AS n FROM ticks');
+      expect(Number(held.n)).toBeLessThan(1000);
+      for (const tf of ['1m', '5m', '15m'] as const) {
+        const a = await executeQuery(db.connection, CANDLE_SQL(tf));
+        expect(a.length).toBeGreaterThan(0);
+        expect(a).toEqual(await expected(tf));
       }
     } finally {
       db.close();
