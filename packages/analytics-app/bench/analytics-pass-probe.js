@@ -24,7 +24,10 @@
 'use strict';
 const path = require('node:path');
 const { listPairs, openPairDatabase, executeQuery, appendTicks } = require('@market-data/storage-core');
-const { runAnalyticsPass, observeStoredTicks } = require(path.resolve(__dirname, '../dist/engine'));
+const engine = require(path.resolve(__dirname, '../dist/engine'));
+const { runAnalyticsPass, observeStoredTicks } = engine;
+// The app's store options; builds before 2026-12-05 (no STORE_OPTIONS) stored with these.
+const STORE_OPTIONS = engine.STORE_OPTIONS ?? { candles: true, candleRecovery: 'continue' };
 
 const MINUTE_MS = 60_000;
 const ROUNDS = 3;
@@ -131,7 +134,7 @@ async function main() {
         const conn = entry.db.connection;
         const ticks = boundaryTicks(entry.template, (Math.floor(entry.newestMs / MINUTE_MS) + (r === 0 ? 1 : 0)) * MINUTE_MS);
         const t = performance.now();
-        const result = await appendTicks(conn, ticks, { candles: true });
+        const result = await appendTicks(conn, ticks, STORE_OPTIONS);
         observeStoredTicks(conn, ticks, result);
         storeMs.push(performance.now() - t);
         if (ticks.length > 0) entry.newestMs = ticks[ticks.length - 1].timestamp;

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { executeQuery, flushCandles, type Row } from '@market-data/storage-core';
+import { executeQuery, unwrittenCandles, type Row, type UnwrittenCandle } from '@market-data/storage-core';
 import {
   doubleToExactVolume,
   exactVolumeToDouble,
@@ -29,7 +29,7 @@ function signedUnits(text: unknown): bigint {
 }
 
 /** Volumes in units of 1e-12, so the delta is exact. */
-function candleFromRow(row: Row, timeMs: number, volumes: { volume: bigint; buy: bigint; sell: bigint }, trades: unknown, closed: boolean): ChartCandle {
+function candleFromRow(row: Row | UnwrittenCandle, timeMs: number, volumes: { volume: bigint; buy: bigint; sell: bigint }, trades: unknown, closed: boolean): ChartCandle {
   return {
     time: timeMs,
     open: num(row.open),
@@ -47,20 +47,32 @@ function candleFromRow(row: Row, timeMs: number, volumes: { volume: bigint; buy:
 }
 
 /**
- * The stored candles, the forming one included: readChartData first writes the rows the
- * connection's candle book holds back (an open candle's row may trail its ticks by up to
- * storage-core's CANDLE_FLUSH_MS), so the rows are exact. A live file keeps only a tail of ticks,
- * so the forming 5m/15m candle cannot be read from ticks.
+ * The stored candles and the forming one: the app's files hold closed candles (and open ones a
+ * flush wrote), and the connection's candle book holds the open candle of each timeframe (and a
+ * stored one that trails it), exact, over the rows. A live file keeps only a tail of ticks, so the
+ * forming 5m/15m candle cannot be read from ticks.
  */
 async function readCandles(conn: DuckDBConnection, timeframe: Timeframe, clock: number | null): Promise<ChartCandle[]> {
   const tfMs = TIMEFRAME_SECONDS[timeframe] * 1000;
+  const closed = (time: number): boolean => clock !== null && clock >= time + tfMs;
   const stored = await executeQuery(conn, getCandlesQuery(timeframe, { limit: MAX_CHART_CANDLES }));
   const candles: ChartCandle[] = stored.map((row) => {
     const time = (row.timestamp as Date).getTime();
     // Stored candle volumes are exact sums cast to DOUBLE: cast back, they are the exact units.
     const volumes = { volume: doubleToExactVolume(num(row.volume)), buy: doubleToExactVolume(num(row.buy_volume)), sell: doubleToExactVolume(num(row.sell_volume)) };
-    return candleFromRow(row, time, volumes, row.trade_count, clock !== null && clock >= time + tfMs);
+    return candleFromRow(row, time, volumes, row.trade_count, closed(time));
   });
+  const open = unwrittenCandles(conn).find((c) => c.timeframe === timeframe);
+  if (open !== undefined) {
+    const volumes = { volume: open.volumeUnits, buy: open.buyUnits, sell: open.sellUnits };
+    const candle = candleFromRow(open, open.time, volumes, open.trades, closed(open.time));
+    const last = candles.length > 0 ? candles[candles.length - 1].time : -Infinity;
+    if (open.time === last) candles[candles.length - 1] = candle;
+    else if (open.time > last) {
+      candles.push(candle);
+      if (candles.length > MAX_CHART_CANDLES) candles.shift();
+    }
+  }
   return candles;
 }
 
@@ -167,7 +179,6 @@ async function readZones(conn: DuckDBConnection): Promise<ChartZone[]> {
 
 /** Everything the page draws for one pair and timeframe, from the pair's analytics file. */
 export async function readChartData(conn: DuckDBConnection, pair: string, timeframe: Timeframe): Promise<ChartData> {
-  await flushCandles(conn);
   const [clockRow] = await executeQuery(conn, 'SELECT epoch_us(max(timestamp)) AS us FROM ticks');
   const clock = clockRow?.us === null || clockRow?.us === undefined ? null : num(clockRow.us) / 1000;
   const candles = await addCvd(conn, timeframe, await readCandles(conn, timeframe, clock));

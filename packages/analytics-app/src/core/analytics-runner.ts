@@ -9,7 +9,7 @@ import {
 } from '@market-data/storage-core';
 import type { Clock, Logger } from '@market-data/runtime';
 import type { Trade } from '@market-data/client';
-import { observeStoredTicks, runAnalyticsPass, type AnalyticsOptions } from '../engine';
+import { observeStoredTicks, runAnalyticsPass, STORE_OPTIONS, type AnalyticsOptions } from '../engine';
 import type { AnalyticsMetrics } from './analytics-metrics';
 
 export interface AnalyticsRunnerDeps {
@@ -78,7 +78,7 @@ export class AnalyticsRunner {
     const state = await this.load(pair);
     await this.deps.withConnection(pair, async (conn) => {
       const started = performance.now();
-      const result = await appendTicks(conn, ticks, { candles: true, candleRecovery: 'continue' });
+      const result = await appendTicks(conn, ticks, STORE_OPTIONS);
       this.deps.metrics.storeSeconds.observe((performance.now() - started) / 1000);
       // The pass then builds the new minute's profile rows from these instead of reading them back.
       observeStoredTicks(conn, ticks, result);

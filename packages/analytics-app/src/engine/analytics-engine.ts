@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { cleanupOldData, flushCandles, type CleanupResult } from '@market-data/storage-core';
+import { cleanupOldData, closeCandles, type CleanupResult } from '@market-data/storage-core';
 import {
   insertMarketProfileRowsQuery,
   insertOrderFlowRowsQuery,
@@ -174,14 +174,13 @@ export async function runAnalyticsPass(conn: DuckDBConnection, options: Analytic
   let counts: Counts = { orderFlowRows: 0, marketProfileRows: 0, fvgsCreated: 0, fvgsUpdated: 0, zonesCreated: 0, zonesUpdated: 0, zonesDropped: 0 };
   let timeframes: TimeframeProgress[] = [];
   if (clockMs !== null && plan.length > 0) {
-    // Open candles folded in memory by appendTicks may trail in the table; only a clock later
-    // than the newest tick can close one of them, and then it must be read whole. (Outside the
-    // transaction: the book must not think a rolled-back row stored.)
-    // The tick tail is cut at the open candles' stored rows too (tick-tail.ts): written now, they
-    // hold every stored tick, so the cut is the cursor's, however far the data clock ran ahead of
-    // the rows' CANDLE_FLUSH_MS (a replay, a catch-up after a restart).
+    // Open candles folded in memory by appendTicks are not in the table yet (or trail there); only
+    // a clock later than the newest tick can close one of them, and then it must be read whole.
+    // (Outside the transaction: the book must not think a rolled-back row stored.) A book that
+    // writes open candles periodically (not the app's) flushes them all here, and a pruning pass
+    // needs that: its tick tail is cut at the newest 1m row's closing trade (tick-tail.ts).
     const prune = opts.tickTail && opts.cleanup;
-    if (prune || (opts.externalClockMs !== null && opts.externalClockMs > (state.newestMs ?? -Infinity))) await flushCandles(conn);
+    if (prune || (opts.externalClockMs !== null && opts.externalClockMs > (state.newestMs ?? -Infinity))) await closeCandles(conn, clockMs);
     const memory = ProfileMemory.of(conn);
     // Kept gaps only on the path where this connection's own passes are known to have written
     // everything (remembered cursors, the app's runner); any other caller reads the table.

@@ -8,3 +8,4 @@ export { detectZone, advanceZone, type ZoneState } from './supply-demand-zones';
 export { fillPercent, fvgStatus, fvgId } from './fair-value-gaps';
 export type { Candle } from './candle';
 export { buildPairReport, formatReport, type PairReport, type PairReportOptions } from './report';
+export { STORE_OPTIONS } from './tick-tail';

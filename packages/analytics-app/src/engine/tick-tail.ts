@@ -1,7 +1,16 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { appendPriceMinutes, DEDUPE_MARGIN_MICROS, executeCachedInsert, type PriceMinuteRow } from '@market-data/storage-core';
+import { appendPriceMinutes, DEDUPE_MARGIN_MICROS, executeCachedInsert, type AppendOptions, type PriceMinuteRow } from '@market-data/storage-core';
 import { REPLAY_OVERLAP_MS } from '@market-data/client';
-import { candleTable, deletePriceMinutesQuery, insertPriceMinutesFromTicksQuery, TIMEFRAMES } from '@market-data/queries';
+import { deletePriceMinutesQuery, insertPriceMinutesFromTicksQuery } from '@market-data/queries';
+
+/**
+ * How the app stores ticks: with candles, closed ones only (storage-core's candleRecovery
+ * 'closed'). The open candles stay in memory (the chart reads them there) and are derived again
+ * from the 1m rows and the tick tail on restart, so no candle row is updated every few seconds:
+ * an updated row pinned whole 256 KiB blocks per table in the shared instance until the file's
+ * next checkpoint, ~6 MiB per pair over the three candle tables (docs/decisions.md, Storage).
+ */
+export const STORE_OPTIONS: AppendOptions = Object.freeze({ candles: true, candleRecovery: 'closed' });
 
 /**
  * Folds the newly closed minutes [from, until) into price_minutes, in the pass's transaction:
@@ -40,13 +49,12 @@ export function tickTailStart(oneMinuteThrough: number, newestTickMs: number): n
  * Deletes the ticks no later pass, restart or replay needs, in the pass's transaction. Kept: the
  * ticks from `keepFromMs` on (tickTailStart: what the next pass folds, the resume cursor and
  * the trade ids a replay overlap is deduplicated against), and every tick from the trade that
- * closed each timeframe's newest stored candle on (an open candle's row trails its ticks by up to
- * storage-core's CANDLE_FLUSH_MS, and a restart continues it from there: candleRecovery
- * 'continue'). A row without its closing trade keeps everything.
+ * closed the newest stored 1m candle on: a restart derives the open candles from the 1m rows and
+ * those ticks (STORE_OPTIONS). A file without a 1m row keeps everything.
  */
 const PRUNE_TICKS = `DELETE FROM ticks WHERE timestamp < least(
   make_timestamp($1::BIGINT),
-  ${TIMEFRAMES.map((tf) => `COALESCE((SELECT close_time FROM ${candleTable(tf)} ORDER BY timestamp DESC LIMIT 1), '-infinity'::TIMESTAMP)`).join(', ')})`;
+  COALESCE((SELECT close_time FROM candles_1m ORDER BY timestamp DESC LIMIT 1), '-infinity'::TIMESTAMP))`;
 
 export async function pruneTicks(conn: DuckDBConnection, keepFromMs: number): Promise<number> {
   return executeCachedInsert(conn, { sql: PRUNE_TICKS, params: [Math.round(keepFromMs * 1000)] });

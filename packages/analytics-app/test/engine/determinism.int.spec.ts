@@ -57,6 +57,8 @@ describe('the tables depend only on the stored trades', () => {
     const a = await fresh();
     await feed(a.connection, ticks);
     await runAnalyticsPass(a.connection, OPTIONS);
+    // The open candles live in the connection's candle book; a stop writes them.
+    await flushCandles(a.connection);
     await cleanupOldData(a.connection);
     const expected = await analyticsTables(a.connection);
     // The fixture exercises every table.
@@ -82,7 +84,6 @@ describe('the tables depend only on the stored trades', () => {
       }
     }
     await runAnalyticsPass(b.connection, { ...OPTIONS, cleanup: true });
-    // Open candles' rows trail by up to CANDLE_FLUSH_MS; a stop writes them.
     await flushCandles(b.connection);
     expect(await analyticsTables(b.connection)).toEqual(expected);
 

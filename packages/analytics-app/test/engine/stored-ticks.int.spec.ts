@@ -2,7 +2,7 @@ import { tradeOf, type TickRow, type Trade } from '@market-data/client';
 import { appendTicks, openPairDatabase, pairId, type PairDatabase } from '@market-data/storage-core';
 import { AnalyticsMetrics } from '../../src/core/analytics-metrics';
 import { AnalyticsRunner } from '../../src/core/analytics-runner';
-import { ROW_SIZE_DIVISOR, runAnalyticsPass, type AnalyticsOptions } from '../../src/engine';
+import { ROW_SIZE_DIVISOR, runAnalyticsPass, STORE_OPTIONS, type AnalyticsOptions } from '../../src/engine';
 import { ProfileMemory } from '../../src/engine/profile-memory';
 import { StoredTickMinutes } from '../../src/engine/stored-tick-minutes';
 import { analyticsTables, MINUTE, PAIR, SILENT_LOGGER, T0 } from './support';
@@ -87,7 +87,7 @@ describe('profiles built from the ticks the runner stored', () => {
     let newest = 0;
     let passedMinute = -1;
     for (const batch of batches(ticks, 1)) {
-      const result = await appendTicks(sql.connection, batch, { candles: true });
+      const result = await appendTicks(sql.connection, batch, STORE_OPTIONS);
       newest = Math.max(newest, result.maxTimestamp ?? 0);
       if (Math.floor(newest / MINUTE) > passedMinute) {
         await runAnalyticsPass(sql.connection, { ...OPTIONS, newestTick: newest });

@@ -2,6 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { appendTicks, executeQuery, openPairDatabase, pairKey, type PairDatabase, type Row, type Tick } from '@market-data/storage-core';
 import type { Logger } from '@market-data/runtime';
 import { makeTempDir, removeTempDir } from '@market-data/testing';
+import { STORE_OPTIONS } from '../../src/engine';
 
 /** A logger that drops everything, for runners under test. */
 export const SILENT_LOGGER: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => SILENT_LOGGER };
@@ -72,7 +73,7 @@ export function ohlc(minute: number, open: number, high: number, low: number, cl
 
 /** What the analytics app does with a batch: append ticks and their candles (idempotent). */
 export async function feed(conn: DuckDBConnection, ticks: readonly Tick[]): Promise<void> {
-  await appendTicks(conn, ticks, { candles: true, candleRecovery: 'continue' });
+  await appendTicks(conn, ticks, STORE_OPTIONS);
 }
 
 export async function rows(conn: DuckDBConnection, sql: string): Promise<Row[]> {
