@@ -23,7 +23,9 @@ function rangeCondition(params: SqlParams, column: string, range: PriceMinutesRa
  * profile over whole minutes is a function of these rows alone (marketProfileHistogramQuery with
  * `source: 'price_minutes'`), so a file may then drop those ticks. The rows of the range must not
  * exist yet (deletePriceMinutesQuery first when they may): the table has no key, by design, for
- * the cost of an index on every insert.
+ * the cost of an index on every insert. The rows go in as the aggregate emits them, unsorted: a
+ * fold is one minute in the live app (so zone maps stay as tight), and sorting them cost the
+ * analytics pass ~5 of its ~30 ms on a market with a price per trade (docs/benchmarks.md).
  */
 export function insertPriceMinutesFromTicksQuery(range: PriceMinutesRange): SqlQuery {
   const params = new SqlParams();
@@ -31,7 +33,7 @@ export function insertPriceMinutesFromTicksQuery(range: PriceMinutesRange): SqlQ
   const sql = `INSERT INTO price_minutes (timestamp, price, volume, trades)
 SELECT date_trunc('minute', timestamp) AS minute, price, sum(${EXACT_VOLUME}), count(*)::INTEGER
 FROM ticks WHERE ${where}
-GROUP BY minute, price ORDER BY minute, price`;
+GROUP BY minute, price`;
   return { sql, params: params.toArray() };
 }
 

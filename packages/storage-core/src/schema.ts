@@ -108,7 +108,7 @@ const MIGRATIONS: readonly Migration[] = [
     // Per minute and distinct price: the exact volume and trade count of its ticks. A volume
     // profile over whole minutes is a function of these alone, so a file may keep them instead of
     // its ticks (the analytics app's live files keep only a tail of ticks: see price_minutes in
-    // the docs). Rows are written in time order, so zone maps serve time ranges as for ticks.
+    // the docs). Rows are written a fold (a minute, live) at a time, so zone maps serve time ranges as for ticks.
     version: 4,
     statements: [
       `CREATE TABLE IF NOT EXISTS price_minutes (
