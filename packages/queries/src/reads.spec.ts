@@ -47,9 +47,17 @@ describe('getCandlesQuery', () => {
     expect(sql).toMatch(/AS newest ORDER BY timestamp$/);
   });
 
+  it('leaves the order to the caller when asked (the newest of a limit still chosen by time)', () => {
+    expect(getCandlesQuery('1m', { since: 0, unordered: true }).sql).not.toContain('ORDER BY');
+    const limited = getCandlesQuery('1m', { limit: 3, unordered: true }).sql;
+    expect(limited).toContain('ORDER BY timestamp DESC LIMIT $1::BIGINT');
+    expect(limited).toMatch(/AS newest$/);
+  });
+
   it('rejects timeframes outside the closed set and bad limits', () => {
     expect(() => getCandlesQuery('1h' as never)).toThrow(expect.objectContaining({ code: 'INVALID_TIMEFRAME' }));
     expect(() => getCandlesQuery('1m', { limit: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    expect(() => getCandlesQuery('1m', { unordered: 'yes' as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
   });
 });
 

@@ -16,7 +16,7 @@ import { SqlParams } from './sql-params';
 import { assertTimeframe, candleTable, TIMEFRAMES, type Timeframe } from './tables';
 import { tradeOrderSql } from './trade-order';
 import type { ReadQuery, ResultRow, TimeInput } from './types';
-import { limitOption, optionalTime, optionsObject, orDefault } from './validate';
+import { booleanOption, limitOption, optionalTime, optionsObject, orDefault } from './validate';
 
 /** A time range: `since` inclusive, `until` exclusive; either may be left open. */
 export interface TimeRangeOptions {
@@ -48,6 +48,11 @@ export interface UnfilledFvgsOptions {
 export interface TimeSeriesOptions extends TimeRangeOptions {
   /** Only the newest `limit` rows of the range (1..1e6); default: all. */
   readonly limit?: number;
+  /**
+   * true: the rows in no particular order, for a caller that sorts them itself. DuckDB's sort costs
+   * ~0.5 ms per statement even for a handful of rows (a third of reading 15 candles); default false.
+   */
+  readonly unordered?: boolean;
 }
 
 export const DEFAULT_TICK_LIMIT = 1000;
@@ -173,13 +178,14 @@ function timeSeriesQuery<T>(table: string, columns: string, options: TimeSeriesO
   const opts = optionsObject('options', options);
   const limit = opts.limit === undefined ? undefined : limitOption(opts.limit);
   const params = new SqlParams();
+  const order = booleanOption('unordered', opts.unordered ?? false) ? '' : ' ORDER BY timestamp';
   const conditions = timeRangeConditions(params, opts);
   const sql =
     limit === undefined
-      ? `SELECT ${columns} FROM ${table} ${where(conditions)} ORDER BY timestamp`
+      ? `SELECT ${columns} FROM ${table} ${where(conditions)}${order}`
       : `SELECT ${columns} FROM (
   SELECT ${columns} FROM ${table} ${where(conditions)} ORDER BY timestamp DESC LIMIT ${params.add(limit)}::BIGINT
-) AS newest ORDER BY timestamp`;
+) AS newest${order}`;
   return { sql, params: params.toArray(), decode };
 }
 

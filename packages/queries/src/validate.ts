@@ -57,6 +57,11 @@ export function limitOption(value: unknown): number {
   return integerInRange('INVALID_OPTION', 'limit', value, 1, MAX_LIMIT);
 }
 
+export function booleanOption(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') fail('INVALID_OPTION', name, 'a boolean', value);
+  return value;
+}
+
 export function oneOf<T extends string>(code: QueryErrorCode, name: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
     fail(code, name, `one of ${allowed.join(', ')}`, value);

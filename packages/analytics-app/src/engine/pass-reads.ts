@@ -56,8 +56,9 @@ export async function readPass(conn: DuckDBConnection, plan: readonly TimeframeP
     const { timeframe, cursor, through } = p;
     const lengthMs = timeframeMs(timeframe);
     const since = readSince(p, opts);
-    const query = getCandlesQuery(timeframe, since === -Infinity ? { until: through } : { since, until: through });
-    const all = (await executeCachedRead(conn, query)).map((row) => candleOf(row, lengthMs));
+    // Sorted here: DuckDB's sort was a third of this read's ~1.8 ms (a dozen rows).
+    const query = getCandlesQuery(timeframe, since === -Infinity ? { until: through, unordered: true } : { since, until: through, unordered: true });
+    const all = (await executeCachedRead(conn, query)).map((row) => candleOf(row, lengthMs)).sort((a, b) => a.openMs - b.openMs);
     const from = cursor === null ? -Infinity : cursor.through;
     const split = all.findIndex((c) => c.openMs >= from);
     let before = split < 0 ? all : all.slice(0, split);
