@@ -57,7 +57,8 @@ export interface AnalyticsOptions {
    * `cleanup` (the live app's retention, every 5 min by default) deletes the ticks of the minutes
    * passes folded into price_minutes. Every pass would cost a delete and a candle flush per pair
    * and minute (bench:analytics: 1.7x the pass p50) for no lower peak. The live app's files; the
-   * caller must append with storage-core's candleRecovery 'continue'. Reads that need older ticks
+   * caller must append with STORE_OPTIONS (tick-tail.ts), whose candles a restart derives from the
+   * 1m rows and the tail. Reads that need older ticks
    * (a tick-exact window) then see only the tail. Default false.
    */
   readonly tickTail?: boolean;
