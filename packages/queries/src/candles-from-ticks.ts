@@ -2,8 +2,10 @@ import { exactSum } from './exact-volume';
 import { SqlParams } from './sql-params';
 import { assertTimeframe, candleTable, TIMEFRAME_SECONDS, type Timeframe } from './tables';
 import { TRADE_ID_NUMBER_SQL, tradeOrderSql } from './trade-order';
-import type { SqlQuery, TimeInput } from './types';
-import { optionsObject, requiredTime } from './validate';
+import type { ReadQuery, SqlQuery, TimeInput } from './types';
+import { optionalTime, optionsObject, requiredTime } from './validate';
+import { CANDLE_COLUMNS, decodeCandle, type TimeRangeOptions } from './reads';
+import type { StoredCandle } from './rows';
 
 export interface CandlesFromTicksOptions {
   /** Rebuild every bucket whose open is >= this time floored to the timeframe. */
@@ -26,10 +28,16 @@ export function upsertCandlesFromTicksQuery(timeframe: Timeframe, options: Candl
   const params = new SqlParams();
   const from = params.timestamp(fromMicros);
   const bucket = `${params.add(bucketMicros)}::BIGINT`;
-  const order = tradeOrderSql('ASC', 'trade_number');
   const sql = `INSERT OR REPLACE INTO ${table}
   (timestamp, open, high, low, close, volume, buy_volume, sell_volume, trade_count, open_time, open_trade_id, close_time, close_trade_id)
-SELECT
+${candlesFromTicksSql(bucket, `timestamp >= ${from}`)}`;
+  return { sql, params: params.toArray() };
+}
+
+/** The candles of the ticks matching `where`, one row per bucket (`bucket` a BIGINT of µs), in candle-row column order. */
+function candlesFromTicksSql(bucket: string, where: string): string {
+  const order = tradeOrderSql('ASC', 'trade_number');
+  return `SELECT
   time_bucket(to_microseconds(${bucket}), timestamp) AS bucket,
   first(price ORDER BY ${order}) AS open,
   max(price) AS high,
@@ -46,8 +54,36 @@ SELECT
 FROM (
   SELECT timestamp, price, volume, side, trade_id, ${TRADE_ID_NUMBER_SQL} AS trade_number
   FROM ticks
-  WHERE timestamp >= ${from}
+  WHERE ${where}
 ) AS recent_ticks
 GROUP BY bucket`;
-  return { sql, params: params.toArray() };
+}
+
+/**
+ * The stored candles of a timeframe in time order with the open candle (and a stored row that
+ * trails its ticks) built from the ticks: for a file whose table holds closed candles only
+ * (storage-core's candleRecovery 'closed', the ingester's) and which keeps the ticks of the open
+ * bucket (the default 15 minute tick retention keeps a whole 15m bucket). The newest stored row
+ * counts as closed when a tick after its bucket is stored; otherwise its bucket is built from the
+ * ticks too. The built rows are what the table will hold once they close (the same aggregate as
+ * upsertCandlesFromTicksQuery). Columns as getCandlesQuery.
+ */
+export function getCandlesWithOpenQuery(timeframe: Timeframe, options?: TimeRangeOptions): ReadQuery<StoredCandle> {
+  const table = candleTable(timeframe);
+  const opts = optionsObject('options', options);
+  const size = TIMEFRAME_SECONDS[assertTimeframe(timeframe)] * 1_000_000;
+  const params = new SqlParams();
+  const bucket = `${params.add(size)}::BIGINT`;
+  const since = optionalTime('since', opts.since);
+  const until = optionalTime('until', opts.until);
+  const range = [since === undefined ? '' : ` AND timestamp >= ${params.timestamp(since)}`, until === undefined ? '' : ` AND timestamp < ${params.timestamp(until)}`].join('');
+  const cut = `(SELECT CASE WHEN newest IS NULL THEN '-infinity'::TIMESTAMP
+    WHEN newest + to_microseconds(${bucket}) <= (SELECT max(timestamp) FROM ticks) THEN newest + to_microseconds(${bucket})
+    ELSE newest END FROM (SELECT max(timestamp) AS newest FROM ${table}))`;
+  const sql = `SELECT ${CANDLE_COLUMNS} FROM (
+  SELECT ${CANDLE_COLUMNS} FROM ${table} WHERE timestamp < ${cut}
+  UNION ALL
+  SELECT bucket AS timestamp, open, high, low, close, volume, buy_volume, sell_volume, trade_count FROM (${candlesFromTicksSql(bucket, `timestamp >= ${cut}`)}) AS built
+) AS candles WHERE true${range} ORDER BY timestamp`;
+  return { sql, params: params.toArray(), decode: decodeCandle };
 }

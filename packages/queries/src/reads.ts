@@ -57,7 +57,7 @@ export interface TimeSeriesOptions extends TimeRangeOptions {
 
 export const DEFAULT_TICK_LIMIT = 1000;
 
-const CANDLE_COLUMNS = 'timestamp, open, high, low, close, volume, buy_volume, sell_volume, trade_count';
+export const CANDLE_COLUMNS = 'timestamp, open, high, low, close, volume, buy_volume, sell_volume, trade_count';
 const ZONE_COLUMNS =
   'id, timeframe, zone_type, price_low, price_high, strength, status, created_at, updated_at, test_count';
 const FVG_COLUMNS = 'id, timeframe, gap_type, price_low, price_high, filled_pct, status, created_at, updated_at';
