@@ -71,11 +71,19 @@ export function exactVolumeToDouble(units: bigint): number {
  * in JS equal the SQL sums to the unit.
  */
 export function doubleToExactVolume(volume: number): bigint {
+  return BigInt(doubleToExactUnits(volume));
+}
+
+/**
+ * doubleToExactVolume's units as an integer-valued double, without a BigInt: exact as a number
+ * below 2^53 (9,007 coins), and BigInt() of it is exact at any size.
+ */
+export function doubleToExactUnits(volume: number): number {
   const scaled = roundHalfAway(volume * 1e12);
   if (!Number.isFinite(scaled) || Math.abs(scaled) >= DECIMAL_LIMIT_UNITS) {
     throw new QueryError('INVALID_ROW', `volume ${String(volume)} does not fit DECIMAL(38,12)`);
   }
-  return BigInt(scaled);
+  return scaled;
 }
 
 /**

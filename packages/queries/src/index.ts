@@ -25,6 +25,7 @@ export { insertPriceMinutesFromTicksQuery, deletePriceMinutesQuery, type PriceMi
 export * from './market-profile-from-histogram';
 export {
   EXACT_VOLUME_SCALE,
+  doubleToExactUnits,
   doubleToExactVolume,
   exactVolumeToDouble,
   exactVolumeToText,

@@ -1,19 +1,14 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { checkTick, type AppendResult, type PriceMinuteRow, type Tick } from '@market-data/storage-core';
-import { doubleToExactVolume, profileRowIndex, profileRowPrice } from '@market-data/queries';
+import { doubleToExactUnits, profileRowIndex, profileRowPrice } from '@market-data/queries';
 import { MINUTE_MS, type MinuteHistogram, type MinuteRow } from './profile-memory';
 import { perConnection } from './per-connection';
-
-/** One distinct price of a minute: exact volume (1e-12 units) and trade count, as price_minutes holds it. */
-interface PriceSum {
-  units: bigint;
-  trades: number;
-}
+import { PriceSums } from './price-sums';
 
 /** One minute's stored ticks as the profile and price_minutes need them. */
 interface TickMinute {
   trades: number;
-  readonly byPrice: Map<number, PriceSum>;
+  readonly byPrice: PriceSums;
 }
 
 /**
@@ -59,17 +54,11 @@ export class StoredTickMinutes {
       if (this.tainted.has(minute)) continue;
       let held = this.minutes.get(minute);
       if (held === undefined) {
-        held = { trades: 0, byPrice: new Map() };
+        held = { trades: 0, byPrice: new PriceSums() };
         this.minutes.set(minute, held);
       }
       held.trades++;
-      const units = doubleToExactVolume(tick.volume);
-      const sum = held.byPrice.get(tick.price);
-      if (sum === undefined) held.byPrice.set(tick.price, { units, trades: 1 });
-      else {
-        sum.units += units;
-        sum.trades++;
-      }
+      held.byPrice.add(tick.price, doubleToExactUnits(tick.volume));
     }
     this.bound();
   }
@@ -95,7 +84,7 @@ export class StoredTickMinutes {
     if (held === undefined) return trades === 0 ? { trades: 0, rows: new Map() } : undefined;
     if (held.trades !== trades) return undefined;
     const rows = new Map<number, MinuteRow>();
-    for (const [price, { units: volume }] of held.byPrice) {
+    for (const [price, volume] of held.byPrice.entries()) {
       const rowIdx = profileRowIndex(price, rowSize);
       // The SQL read reports an unusable row size; leave such minutes to it.
       if (!Number.isSafeInteger(rowIdx)) return undefined;
@@ -120,9 +109,9 @@ export class StoredTickMinutes {
       if (held === undefined || held.trades !== expected) return undefined;
       if (held.byPrice.size > expected * MAX_ROWS_PER_TICK) return undefined;
       // A typed array sorts numbers without a comparator call per pair.
-      const prices = Float64Array.from(held.byPrice.keys()).sort();
+      const prices = Float64Array.from(held.byPrice.prices()).sort();
       for (const price of prices) {
-        const sum = held.byPrice.get(price) as PriceSum;
+        const sum = held.byPrice.get(price) as { units: bigint; trades: number };
         rows.push({ minuteMs: minute, price, volumeUnits: sum.units, trades: sum.trades });
       }
     }
