@@ -99,15 +99,20 @@ export function foldTrade(c: CandleAcc, t: TickForCandle): void {
     c.sellRest = 0;
   }
   c.count++;
-  if (earlier(t.micros, t.id, c.openMicros, c.openId)) {
-    c.open = t.price;
-    c.openMicros = t.micros;
-    c.openId = t.id;
+  extendEnds(c, t.price, t.micros, t.id, t.price, t.micros, t.id);
+}
+
+/** Takes the given open if it traded before c's, and the given close if it traded after c's. */
+function extendEnds(c: CandleAcc, open: number, openMicros: number, openId: string, close: number, closeMicros: number, closeId: string): void {
+  if (earlier(openMicros, openId, c.openMicros, c.openId)) {
+    c.open = open;
+    c.openMicros = openMicros;
+    c.openId = openId;
   }
-  if (earlier(c.closeMicros, c.closeId, t.micros, t.id)) {
-    c.close = t.price;
-    c.closeMicros = t.micros;
-    c.closeId = t.id;
+  if (earlier(c.closeMicros, c.closeId, closeMicros, closeId)) {
+    c.close = close;
+    c.closeMicros = closeMicros;
+    c.closeId = closeId;
   }
 }
 
@@ -122,16 +127,7 @@ export function mergeCandle(c: CandleAcc, o: CandleAcc): void {
   c.buyVolume += o.buyVolume + BigInt(o.buyRest);
   c.sellVolume += o.sellVolume + BigInt(o.sellRest);
   c.count += o.count;
-  if (earlier(o.openMicros, o.openId, c.openMicros, c.openId)) {
-    c.open = o.open;
-    c.openMicros = o.openMicros;
-    c.openId = o.openId;
-  }
-  if (earlier(c.closeMicros, c.closeId, o.closeMicros, o.closeId)) {
-    c.close = o.close;
-    c.closeMicros = o.closeMicros;
-    c.closeId = o.closeId;
-  }
+  extendEnds(c, o.open, o.openMicros, o.openId, o.close, o.closeMicros, o.closeId);
 }
 
 /** Exact volumes of a candle in units of 1e-12. */
