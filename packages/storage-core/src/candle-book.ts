@@ -139,22 +139,25 @@ export class CandleBook {
       const late: TickForCandle[] = [];
       let cur = this.current.get(tf);
       const size = TIMEFRAME_SECONDS[tf] * 1_000_000;
+      // Whether `cur` differs from its stored row; kept in a local, not the Set, per trade.
+      let dirty = this.dirty.has(tf);
       for (const t of trades) {
         const bucket = bucketOfSize(t.micros, size);
         if (cur === undefined || bucket > cur.bucketMicros) {
           // A closed book skips a closed candle the table already holds as it is (closeCandles wrote it).
-          if (cur && (!closedOnly || !cur.stored || this.dirty.has(tf))) rows.push(cur);
+          if (cur && (!closedOnly || !cur.stored || dirty)) rows.push(cur);
           cur = newCandle(bucket, t);
-          this.dirty.add(tf);
+          dirty = true;
         } else if (bucket === cur.bucketMicros) {
           foldTrade(cur, t);
-          this.dirty.add(tf);
+          dirty = true;
         } else {
           rebuildFrom = Math.min(rebuildFrom, bucket);
           late.push(t);
         }
       }
       this.current.set(tf, cur);
+      if (dirty) this.dirty.add(tf);
       if (closedOnly) {
         if (rows.length > 0 || rebuildFrom !== Infinity) work.push({ tf, rows, rebuildFrom, late });
         continue;

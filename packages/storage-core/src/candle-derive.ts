@@ -1,11 +1,10 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { candleTable, TIMEFRAME_SECONDS, type Timeframe } from '@market-data/queries';
-import { bucketOfSize, CANDLE_ROW_SELECT, candleFromRow, foldTrade, mergeCandle, newCandle, volumeUnits, type CandleAcc, type TickForCandle } from './candle-state';
+import { bucketOfSize, CANDLE_ROW_SELECT, candleFromRow, foldTrade, mergeCandle, newCandle, type CandleAcc } from './candle-state';
+import { afterClose, storedTicksFrom } from './candle-recovery';
 import { executeQuery } from './execute';
-import { compareTradeIds } from './trade-order';
 
 const NEWEST_ROW = (table: string): string => `SELECT ${CANDLE_ROW_SELECT} FROM ${table} ORDER BY timestamp DESC LIMIT 1`;
-const TICK_COLUMNS = 'epoch_us(timestamp) AS us, price, volume, side, trade_id';
 const ONE_MINUTE_ROWS = `SELECT ${CANDLE_ROW_SELECT} FROM candles_1m
 WHERE timestamp >= make_timestamp($1::BIGINT) AND timestamp < make_timestamp($2::BIGINT) ORDER BY timestamp`;
 
@@ -13,17 +12,6 @@ WHERE timestamp >= make_timestamp($1::BIGINT) AND timestamp < make_timestamp($2:
 export interface DerivedCandles {
   readonly current: Map<Timeframe, CandleAcc | undefined>;
   readonly dirty: Set<Timeframe>;
-}
-
-const after = (t: TickForCandle, c: CandleAcc): boolean => t.micros > c.closeMicros || (t.micros === c.closeMicros && compareTradeIds(t.id, c.closeId) > 0);
-
-async function ticksAfter(conn: DuckDBConnection, row: CandleAcc | undefined): Promise<TickForCandle[]> {
-  const rows = row === undefined
-    ? await executeQuery(conn, `SELECT ${TICK_COLUMNS} FROM ticks`)
-    : await executeQuery(conn, { sql: `SELECT ${TICK_COLUMNS} FROM ticks WHERE timestamp >= make_timestamp($1::BIGINT)`, params: [row.closeMicros] });
-  const ticks = rows.map((r) => ({ micros: Number(r.us), price: r.price as number, units: volumeUnits(r.volume as number), buy: r.side === 'BUY', id: r.trade_id as string }));
-  ticks.sort((a, b) => a.micros - b.micros || compareTradeIds(a.id, b.id));
-  return row === undefined ? ticks : ticks.filter((t) => after(t, row));
 }
 
 /**
@@ -54,7 +42,8 @@ export async function deriveOpenCandles(
   const closed1m: CandleAcc[] = [];
   let cur = last;
   let changed = false;
-  for (const t of await ticksAfter(conn, last)) {
+  const stored = await storedTicksFrom(conn, last?.closeMicros);
+  for (const t of last === undefined ? stored : stored.filter((t) => afterClose(t, last))) {
     const bucket = bucketOfSize(t.micros, 60_000_000);
     if (cur === undefined || bucket > cur.bucketMicros) {
       if (cur !== undefined && (!cur.stored || changed)) closed1m.push(cur);

@@ -4,10 +4,21 @@ import { bucketOfSize, CANDLE_ROW_SELECT, candleFromRow, foldTrade, newCandle, v
 import { executeQuery } from './execute';
 import { compareTradeIds } from './trade-order';
 
-const TICKS_FROM = `SELECT epoch_us(timestamp) AS us, price, volume, side, trade_id FROM ticks
-WHERE timestamp >= make_timestamp($1::BIGINT)`;
+const TICK_COLUMNS = 'epoch_us(timestamp) AS us, price, volume, side, trade_id';
 
-const after = (t: TickForCandle, c: CandleAcc): boolean => t.micros > c.closeMicros || (t.micros === c.closeMicros && compareTradeIds(t.id, c.closeId) > 0);
+/** Whether trade `t` comes after the trade that closed `c` (in trade order). */
+export const afterClose = (t: TickForCandle, c: CandleAcc): boolean => t.micros > c.closeMicros || (t.micros === c.closeMicros && compareTradeIds(t.id, c.closeId) > 0);
+
+/** The stored ticks from `fromMicros` on (all of them when undefined), in trade order. */
+export async function storedTicksFrom(conn: DuckDBConnection, fromMicros: number | undefined): Promise<TickForCandle[]> {
+  const rows =
+    fromMicros === undefined
+      ? await executeQuery(conn, `SELECT ${TICK_COLUMNS} FROM ticks`)
+      : await executeQuery(conn, { sql: `SELECT ${TICK_COLUMNS} FROM ticks WHERE timestamp >= make_timestamp($1::BIGINT)`, params: [fromMicros] });
+  const ticks = rows.map((r) => ({ micros: Number(r.us), price: r.price as number, units: volumeUnits(r.volume as number), buy: r.side === 'BUY', id: r.trade_id as string }));
+  ticks.sort((a, b) => a.micros - b.micros || compareTradeIds(a.id, b.id));
+  return ticks;
+}
 
 /**
  * Brings each timeframe's newest stored candle up to the stored ticks by folding only the ticks
@@ -29,15 +40,8 @@ export async function continueStoredRows(
   const rows = TIMEFRAMES.map((tf) => current.get(tf)).filter((c): c is CandleAcc => c !== undefined);
   if (rows.length === 0) return;
   const from = Math.min(...rows.map((c) => c.closeMicros));
-  const ticks: TickForCandle[] = (await executeQuery(conn, { sql: TICKS_FROM, params: [from] })).map((r) => ({
-    micros: Number(r.us),
-    price: r.price as number,
-    units: volumeUnits(r.volume as number),
-    buy: r.side === 'BUY',
-    id: r.trade_id as string,
-  }));
+  const ticks = await storedTicksFrom(conn, from);
   if (ticks.length === 0) return;
-  ticks.sort((a, b) => a.micros - b.micros || compareTradeIds(a.id, b.id));
   const writes: [Timeframe, CandleAcc[]][] = [];
   for (const tf of TIMEFRAMES) {
     let cur = current.get(tf);
@@ -46,7 +50,7 @@ export async function continueStoredRows(
     const changed: CandleAcc[] = [];
     let dirty = false;
     for (const t of ticks) {
-      if (!after(t, cur)) continue;
+      if (!afterClose(t, cur)) continue;
       const bucket = bucketOfSize(t.micros, size);
       if (bucket > cur.bucketMicros) {
         if (dirty) changed.push(cur);
