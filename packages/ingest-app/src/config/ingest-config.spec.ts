@@ -19,7 +19,7 @@ describe('loadIngestConfig', () => {
   it('defaults: the synthetic market on five pairs, 127.0.0.1:8090 without security', () => {
     const c = load([]);
     expect(c).toMatchObject({ source: 'synthetic', pairs: DEFAULT_SYNTHETIC_PAIRS, listen: { host: '127.0.0.1', port: 8090 }, security: undefined });
-    expect(c).toMatchObject({ batch: { maxBatch: 10_000, maxDelayMs: 1000, maxConcurrent: 0 }, poolSize: 200, storageThreads: 2, threads: 1, memoryLimit: '256MB', staleTimeoutMs: 30_000 });
+    expect(c).toMatchObject({ batch: { maxBatch: 10_000, maxDelayMs: 1000, maxConcurrent: 0 }, poolSize: 200, storageThreads: 2, threads: 1, memoryLimit: '128MB', staleTimeoutMs: 30_000 });
     expect(c.journal).toEqual({ enabled: true, dir: join(resolve('./data'), '_journal'), groupCommitMs: 0, segmentBytes: 32 * MiB, maxBytes: 8192 * MiB, maxPairTrail: 500_000, sync: 'dsync' });
   });
 

@@ -2,7 +2,15 @@ import { accessSync, constants } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { BUS_SETTINGS, defineConfig, fields as f, LISTENER_SECURITY_SETTINGS, LOG_LEVELS, setting, type Field } from '@market-data/runtime';
-import { DEFAULT_MEMORY_LIMIT, toPairKey, type PairKey } from '@market-data/storage-core';
+import { toPairKey, type PairKey } from '@market-data/storage-core';
+
+/**
+ * Half of storage-core's 256MB: the ingester's pair files take appends only (closed candles, no
+ * UPDATE since 2026-12-05), so nothing it writes is pinned in memory until a checkpoint, and its
+ * instances hold cached blocks. At 128MB bench:analytics' ingester peaked at 524 against 583 MiB,
+ * and bench:ingest's max throughput and 50,000 trades/s latencies did not move (docs/benchmarks.md).
+ */
+export const INGEST_MEMORY_LIMIT = '128MB';
 
 export type SourceKind = 'live' | 'replay' | 'synthetic';
 export type ReplayFormat = 'binance-trades' | 'binance-aggtrades' | 'jsonl';
@@ -108,7 +116,7 @@ export const INGEST_SETTINGS = defineConfig({
       default: 10,
     }),
     threads: setting(f.integer(1, 256), { help: "DuckDB threads of each storage thread's instance (all its pair files)", default: 1 }),
-    memoryLimit: setting(f.byteSize(), { help: 'DuckDB memory_limit for all pair files, split evenly over the storage threads (one attached instance each)', default: DEFAULT_MEMORY_LIMIT }),
+    memoryLimit: setting(f.byteSize(), { help: 'DuckDB memory_limit for all pair files, split evenly over the storage threads (one attached instance each)', default: INGEST_MEMORY_LIMIT }),
     retentionIntervalMs: setting(f.integer(0, 86_400_000, 'MS'), { help: 'retention schedule (0 = off)', default: 300_000 }),
     binanceStream: setting(f.choice(['trade', 'aggTrade']), { help: 'Binance stream kind', default: 'trade' }),
     staleTimeoutMs: setting(f.integer(100, 3_600_000, 'MS'), { help: 'reconnect a feed silent this long', default: 30_000 }),
