@@ -13,10 +13,14 @@
 //               the median of the three is reported.
 //   --checkpoint store: a CHECKPOINT of every pair after the round's stores, before its passes
 //               (timed apart: checkpointMs), to compare a pass over checkpointed files with one
-//               over a minute of unflushed writes (the default, as the app's 60 s sweep leaves them).
+//               over a minute of unflushed writes (the default; its rounds 2 and 3 find two and
+//               three minutes unflushed, as no app sweep runs between them).
+//   --checkpoint sweep: a CHECKPOINT of every pair after the cold round and after each warm
+//               round's passes (untimed, reported as sweepMs), as the app's 60 s pool sweep does
+//               between two boundaries at its worst phase: each round finds exactly one minute.
 //   --statements: also CPU and wall time per SQL statement of the warm passes (not the stores),
 //               per pass, most CPU first (statement-cpu.js; use with --concurrency 1).
-//   node packages/analytics-app/bench/analytics-pass-probe.js --analytics-dir DIR [--concurrency 3] [--memory-limit 256MB] [--threads 1] [--checkpoint store] [--statements]
+//   node packages/analytics-app/bench/analytics-pass-probe.js --analytics-dir DIR [--concurrency 3] [--memory-limit 256MB] [--threads 1] [--checkpoint store|sweep] [--statements]
 // Prints one JSON line: { pairs, openMs, passMs (cold), candles1m, warm: { concurrency, roundMs,
 // cpuMs (the process's CPU over the round: all threads, steadier than wall time on a shared box),
 // storeMs, checkpointMs, duckdbMiB (buffer manager by tag before the passes), passMs, candles1m
