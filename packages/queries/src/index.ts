@@ -21,7 +21,7 @@ export {
   type MarketProfileHistogramOptions,
   type HistogramSource,
 } from './market-profile-histogram';
-export { insertPriceMinutesFromTicksQuery, deletePriceMinutesQuery, type PriceMinutesRange } from './price-minutes';
+export { insertPriceMinutesFromTicksQuery, deletePriceMinutesQuery, type FoldOptions, type PriceMinutesRange } from './price-minutes';
 export * from './market-profile-from-histogram';
 export {
   EXACT_VOLUME_SCALE,

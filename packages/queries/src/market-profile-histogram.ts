@@ -1,5 +1,5 @@
 import { QueryError } from './errors';
-import { exactSumText } from './exact-volume';
+import { EXACT_VOLUME, exactSumText } from './exact-volume';
 import { rowIndexSql, rowSizeDecimals } from './market-profile';
 import { SqlParams } from './sql-params';
 import { tickWindowCondition, type TickWindowOptions } from './tick-window';
@@ -18,12 +18,15 @@ export interface MarketProfileHistogramOptions extends TickWindowOptions {
    * folded from the ticks, which give the same rows for a window of whole minutes (its end one
    * microsecond before a minute boundary, as the analytics engine asks). A window that cuts a
    * minute counts that minute whole or not at all: use ticks for those.
+   * 'price_minutes_or_ticks': price_minutes, plus the ticks of the window's minutes that have no
+   * price_minutes rows (a fold with maxRowsPerTick leaves some out; a file from before schema 4
+   * has none for its older minutes).
    */
   readonly source?: HistogramSource;
 }
 
-export type HistogramSource = 'ticks' | 'price_minutes';
-const SOURCES: readonly HistogramSource[] = ['ticks', 'price_minutes'];
+export type HistogramSource = 'ticks' | 'price_minutes' | 'price_minutes_or_ticks';
+const SOURCES: readonly HistogramSource[] = ['ticks', 'price_minutes', 'price_minutes_or_ticks'];
 
 /**
  * The volume histogram behind calculateMarketProfileQuery: rows `row_idx, row_price, row_volume,
@@ -64,12 +67,13 @@ export function marketProfileHistogramQuery(options: MarketProfileHistogramOptio
   if (typeof perMinute !== 'boolean') throw new QueryError('INVALID_OPTION', `perMinute must be a boolean; got ${describeValue(perMinute)}`);
   const source = orDefault(opts.source, 'ticks');
   if (!SOURCES.includes(source)) throw new QueryError('INVALID_OPTION', `source must be one of ${SOURCES.join(', ')}; got ${describeValue(source)}`);
-  if (source === 'price_minutes' && opts.endTime === undefined) {
+  if (source !== 'ticks' && opts.endTime === undefined) {
     // The default end is the newest tick, which a file keeping price_minutes may no longer hold.
-    throw new QueryError('INVALID_OPTION', "source 'price_minutes' needs an explicit endTime");
+    throw new QueryError('INVALID_OPTION', `source '${source}' needs an explicit endTime`);
   }
   const params = new SqlParams();
   const window = tickWindowCondition(params, opts);
+  const from = source === 'price_minutes_or_ticks' ? unfoldedTicks(window) : source;
   const r = `${params.add(rowSize)}::DOUBLE`;
   const decimals = `${params.add(rowSizeDecimals(rowSize))}::INTEGER`;
   const minute = perMinute ? 'epoch_ms(date_trunc(\'minute\', timestamp)) AS minute, ' : '';
@@ -77,10 +81,18 @@ export function marketProfileHistogramQuery(options: MarketProfileHistogramOptio
   const sql = `SELECT ${perMinute ? 'minute, ' : ''}row_idx, round(row_idx * ${r}, ${decimals}) AS row_price, row_volume, row_trades
 FROM (
   SELECT ${minute}${rowIndexSql(r)} AS row_idx, ${source === 'ticks' ? `${exactSumText()} AS row_volume, count(*)` : `${exactSumText('volume')} AS row_volume, sum(trades)::BIGINT`} AS row_trades
-  FROM ${source}
+  FROM ${from}
   WHERE ${window}
   GROUP BY ${keys}
 ) AS histogram
 ORDER BY ${keys}`;
   return { sql, params: params.toArray(), decode: decodeHistogramRow };
+}
+
+/** price_minutes in the window, and the window's ticks of the minutes price_minutes lacks, as price_minutes rows (one per tick). */
+function unfoldedTicks(window: string): string {
+  return `(SELECT timestamp, price, volume, trades FROM price_minutes WHERE ${window}
+  UNION ALL
+  SELECT timestamp, price, ${EXACT_VOLUME} AS volume, 1 AS trades FROM ticks
+  WHERE ${window} AND date_trunc('minute', timestamp) NOT IN (SELECT timestamp FROM price_minutes WHERE ${window})) AS folded`;
 }

@@ -1,7 +1,8 @@
+import { QueryError } from './errors';
 import { EXACT_VOLUME } from './exact-volume';
 import { SqlParams } from './sql-params';
 import type { SqlQuery, TimeInput } from './types';
-import { assertOrdered, optionalTime, requiredTime } from './validate';
+import { assertOrdered, describeValue, optionalTime, requiredTime } from './validate';
 
 /** Minutes [from, until): `from` absent = from the first tick. Whole minutes are expected. */
 export interface PriceMinutesRange {
@@ -27,14 +28,30 @@ function rangeCondition(params: SqlParams, column: string, range: PriceMinutesRa
  * fold is one minute in the live app (so zone maps stay as tight), and sorting them cost the
  * analytics pass ~5 of its ~30 ms on a market with a price per trade (docs/benchmarks.md).
  */
-export function insertPriceMinutesFromTicksQuery(range: PriceMinutesRange): SqlQuery {
+export function insertPriceMinutesFromTicksQuery(range: PriceMinutesRange, options: FoldOptions = {}): SqlQuery {
   const params = new SqlParams();
   const where = rangeCondition(params, 'timestamp', range);
-  const sql = `INSERT INTO price_minutes (timestamp, price, volume, trades)
-SELECT date_trunc('minute', timestamp) AS minute, price, sum(${EXACT_VOLUME}), count(*)::INTEGER
+  const fold = `SELECT date_trunc('minute', timestamp) AS minute, price, sum(${EXACT_VOLUME}) AS volume, count(*)::INTEGER AS trades
 FROM ticks WHERE ${where}
 GROUP BY minute, price`;
+  const max = options.maxRowsPerTick;
+  if (max !== undefined && (typeof max !== 'number' || !(max > 0))) {
+    throw new QueryError('INVALID_OPTION', `maxRowsPerTick must be a positive number; got ${describeValue(max)}`);
+  }
+  // A minute's row count and trades are window aggregates over the grouped rows: still one scan.
+  const keep = max === undefined ? '' : `\nQUALIFY count(*) OVER (PARTITION BY minute) <= ${params.add(max)}::DOUBLE * sum(trades) OVER (PARTITION BY minute)`;
+  const sql = `INSERT INTO price_minutes (timestamp, price, volume, trades)
+SELECT minute, price, volume, trades FROM (${fold}) AS folded${keep}`;
   return { sql, params: params.toArray() };
+}
+
+export interface FoldOptions {
+  /**
+   * Fold only the minutes with at most this many distinct prices per tick; leave the others out
+   * (their ticks then serve their profile: marketProfileHistogramQuery's 'price_minutes_or_ticks').
+   * A minute with nearly a price per trade gains nothing from the fold: as many rows as ticks.
+   */
+  readonly maxRowsPerTick?: number;
 }
 
 /** Deletes the price_minutes rows of [from, until) (a range about to be folded again). */

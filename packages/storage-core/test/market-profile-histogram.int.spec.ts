@@ -107,6 +107,34 @@ describe('marketProfileHistogramQuery + marketProfileFromHistogram = calculateMa
     expect(nonEmpty).toBeGreaterThan(350);
   });
 
+  it("reads minutes a fold with maxRowsPerTick left out from their ticks ('price_minutes_or_ticks')", async () => {
+    const rand = random(20_261_205);
+    const windows: { end: number; rowSize: number }[] = [];
+    const ticks: [number, number, number][] = [];
+    for (let w = 0; w < 150; w++) {
+      const start = T0 + w * 3 * MINUTE;
+      const rowSize = ROW_SIZES[w % ROW_SIZES.length];
+      ticks.push(...windowTicks(rand, start, rowSize), ...windowTicks(rand, start + MINUTE, rowSize));
+      windows.push({ end: start + 2 * MINUTE - 0.001, rowSize });
+    }
+    await appendTicks(ticks);
+    await all(insertPriceMinutesFromTicksQuery({ until: T0 + 150 * 3 * MINUTE }, { maxRowsPerTick: 0.5 }));
+    // Both kinds of minute occur: folded (at most one row per two ticks) and left to the ticks.
+    const [minutes] = await all(`SELECT count(*)::INTEGER AS ticked, (SELECT count(DISTINCT timestamp)::INTEGER FROM price_minutes) AS folded
+      FROM (SELECT DISTINCT date_trunc('minute', timestamp) FROM ticks)`);
+    expect(minutes.folded).toBeGreaterThan(30);
+    expect(Number(minutes.ticked) - Number(minutes.folded)).toBeGreaterThan(30);
+    const [dense] = await all(`SELECT count(*)::INTEGER AS n FROM (SELECT timestamp FROM price_minutes GROUP BY timestamp HAVING count(*) > 0.5 * sum(trades))`);
+    expect(dense.n).toBe(0);
+    for (const { end, rowSize } of windows) {
+      for (const perMinute of [false, true]) {
+        const window = { rowSize, endTime: end, lookbackMinutes: 2, perMinute };
+        const rows = await all(marketProfileHistogramQuery(window));
+        expect(await all(marketProfileHistogramQuery({ ...window, source: 'price_minutes_or_ticks' }))).toEqual(rows);
+      }
+    }
+  });
+
   it('agrees on the hand-computed cases of queries.int.spec.ts', async () => {
     const cases: [readonly (readonly [number, number])[], number, number][] = [
       [[[100, 1], [101, 2], [102, 5], [103, 3], [104, 4], [105, 1]], 1, 0.7],

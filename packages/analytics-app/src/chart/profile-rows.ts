@@ -13,12 +13,13 @@ export interface ProfileWindow {
 /**
  * The volume per profile row over a window, as the engine bucketed it for the stored profile
  * (marketProfileHistogramQuery over the analytics file's price_minutes, which the passes fold
- * every closed minute into: a live file keeps only a tail of ticks).
+ * closed minutes into, and the ticks of the minutes they leave out: a live file keeps only a tail
+ * of ticks besides).
  */
 export async function readProfileRows(conn: DuckDBConnection, window: ProfileWindow): Promise<ChartProfileRow[]> {
   const query = marketProfileHistogramQuery({
     rowSize: window.rowSize,
-    source: 'price_minutes',
+    source: 'price_minutes_or_ticks',
     // The template's window is (end - lookback, end]; one microsecond back makes it [from, until).
     endTime: window.untilMs - 0.001,
     lookbackMinutes: (window.untilMs - window.fromMs) / 60_000,

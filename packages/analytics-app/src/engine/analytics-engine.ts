@@ -99,8 +99,8 @@ async function processPlan(
         const byMinute = new Map([...before, ...fresh].map((c) => [c.openMs, c]));
         // From the ticks the app stored when it holds all of them (only after a first pass: a first
         // pass may fold minutes stored before this process).
-        const held = cursor === null ? undefined : StoredTickMinutes.of(conn).priceRows(cursor.through, through, (m) => byMinute.get(m)?.tradeCount ?? 0);
-        await foldPriceMinutes(conn, cursor?.through ?? null, through, replace, held);
+        const held = cursor === null ? undefined : StoredTickMinutes.of(conn).priceRows(cursor.through, through, (m) => byMinute.get(m)?.tradeCount ?? 0, opts.foldMaxRowsPerTick);
+        await foldPriceMinutes(conn, cursor?.through ?? null, through, replace, opts.foldMaxRowsPerTick, held);
         profiles = await marketProfileRows(conn, memory, StoredTickMinutes.of(conn), fresh, (minuteMs) => byMinute.get(minuteMs), opts.profile);
         let prior = before.length > 0 ? before[before.length - 1] : null;
         for (const candle of fresh) {
@@ -199,7 +199,8 @@ export async function runAnalyticsPass(conn: DuckDBConnection, options: Analytic
         }
         const done = await processPlan(conn, plan, reads, clockMs, opts, memory, replace);
         if (prune && oneMinute && state.newestMs !== null) {
-          await pruneTicks(conn, tickTailStart(oneMinute.through, state.newestMs));
+          // Later passes' profile windows start at or after through + 1 min - W.
+          await pruneTicks(conn, tickTailStart(oneMinute.through, state.newestMs), oneMinute.through - opts.profile.windowMinutes * 60_000);
         }
         await conn.run('COMMIT');
         ({ counts, timeframes } = done);

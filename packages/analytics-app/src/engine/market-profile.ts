@@ -83,9 +83,10 @@ async function readStaleMinutes(
     checkedUntil = candle.closeMs;
   }
   if (wanted.length === 0) return;
-  // Every closed minute is in price_minutes (the pass folds its new ones first).
-  await readMinutes(conn, memory, rowSize, wanted[0], (wanted.at(-1) as number) + MINUTE_MS, 'price_minutes');
-  // Minutes closed before price_minutes existed (a file from before schema 4) are in its ticks.
+  // A closed minute is in price_minutes (the pass folds its new ones first) unless the fold left
+  // it out (FOLD_MAX_ROWS_PER_TICK): one read of both.
+  await readMinutes(conn, memory, rowSize, wanted[0], (wanted.at(-1) as number) + MINUTE_MS, 'price_minutes_or_ticks');
+  // A minute whose count no longer matches its candle (a late trade after its fold) is read from its ticks.
   const older = wanted.filter((m) => memory.get(rowSize, m)?.trades !== (candleAt(m)?.tradeCount ?? 0));
   if (older.length > 0) await readMinutes(conn, memory, rowSize, older[0], (older.at(-1) as number) + MINUTE_MS, 'ticks', older);
 }

@@ -1,4 +1,5 @@
 import { RETENTION_POLICY } from '@market-data/storage-core';
+import { FOLD_MAX_ROWS_PER_TICK } from './tick-tail';
 import { DEFAULT_VALUE_AREA_PCT, TIMEFRAMES, type Timeframe } from '@market-data/queries';
 import { AnalyticsError } from '../errors';
 
@@ -62,6 +63,12 @@ export interface AnalyticsOptions {
    * (a tick-exact window) then see only the tail. Default false.
    */
   readonly tickTail?: boolean;
+  /**
+   * Fold a closed minute into price_minutes only with at most this many distinct prices per tick,
+   * in (0, 1]; 1 folds every minute. The others keep their ticks for the profile window
+   * (tick-tail.ts, FOLD_MAX_ROWS_PER_TICK, the default).
+   */
+  readonly foldMaxRowsPerTick?: number;
 }
 
 export interface ResolvedOptions {
@@ -79,6 +86,7 @@ export interface ResolvedOptions {
   readonly newestTickMs: number | null;
   readonly cleanup: boolean;
   readonly tickTail: boolean;
+  readonly foldMaxRowsPerTick: number;
 }
 
 function fail(field: string, rule: string, value: unknown): never {
@@ -149,5 +157,6 @@ export function resolveAnalyticsOptions(options: AnalyticsOptions = {}): Resolve
     newestTickMs: clockMs('newestTick', o.newestTick),
     cleanup: o.cleanup ?? false,
     tickTail: o.tickTail ?? false,
+    foldMaxRowsPerTick: number('foldMaxRowsPerTick', o.foldMaxRowsPerTick, FOLD_MAX_ROWS_PER_TICK, 0, 1, true),
   };
 }

@@ -19,15 +19,6 @@ interface TickMinute {
 const MAX_MINUTES = 16;
 
 /**
- * Above this many price_minutes rows per tick the SQL fold is the cheaper one: appending from
- * memory costs per row, the SQL aggregate per tick. Alternated pass probes (docs/benchmarks.md,
- * Analytics): on the ticked market (0.10 rows per tick; recorded BTCUSDT has 0.06 to 0.25) the
- * memory fold took the warm rounds' CPU to 0.78x; with a price per trade (~0.9) it cost more than
- * the SQL (warm round 2.4 to 3.4 s against 1.9 to 2.4 s).
- */
-const MAX_ROWS_PER_TICK = 0.5;
-
-/**
  * The ticks the app stored on a pair's connection, folded per minute as they were appended, so a
  * pass can build the profile histogram of its new minute without reading it back from the file
  * (the pass's costliest statement, slowest right after the append).
@@ -97,17 +88,18 @@ export class StoredTickMinutes {
   /**
    * The price_minutes rows of the minutes in [fromMs, untilMs), in the SQL fold's order (minute,
    * then price), when this copy holds every stored tick of each of them (`trades(minute)` is the
-   * minute's candle trade_count, 0 for a minute without a candle) and each has at most
-   * MAX_ROWS_PER_TICK rows per tick. Undefined otherwise: the SQL fold then reads the ticks.
+   * minute's candle trade_count, 0 for a minute without a candle). Undefined otherwise: the SQL
+   * fold then reads the ticks. Minutes with more than `maxRowsPerTick` rows per tick give no rows,
+   * as the SQL fold leaves them out (tick-tail.ts, FOLD_MAX_ROWS_PER_TICK).
    */
-  priceRows(fromMs: number, untilMs: number, trades: (minuteMs: number) => number): PriceMinuteRow[] | undefined {
+  priceRows(fromMs: number, untilMs: number, trades: (minuteMs: number) => number, maxRowsPerTick: number): PriceMinuteRow[] | undefined {
     const rows: PriceMinuteRow[] = [];
     for (let minute = fromMs; minute < untilMs; minute += MINUTE_MS) {
       const expected = trades(minute);
       if (expected === 0) continue;
       const held = this.tainted.has(minute) ? undefined : this.minutes.get(minute);
       if (held === undefined || held.trades !== expected) return undefined;
-      if (held.byPrice.size > expected * MAX_ROWS_PER_TICK) return undefined;
+      if (held.byPrice.size > expected * maxRowsPerTick) continue;
       // A typed array sorts numbers without a comparator call per pair.
       const prices = Float64Array.from(held.byPrice.prices()).sort();
       for (const price of prices) {

@@ -115,33 +115,52 @@ describe('the tables depend only on the stored trades', () => {
     expect(await analyticsTables(d.connection)).toEqual(expected);
 
     // E: the live app's files: a tail of ticks only (tickTail), as the runner passes, and a crash
-    // (closed without flushing the open candles) after a random sixth of the batches.
-    let e = await fresh();
-    const rand3 = random(13);
-    let crashes = 0;
-    let mostTicks = 0;
-    for (let i = 0; i < ticks.length; ) {
-      const size = 1 + Math.floor(rand3() * 60);
-      const batch = ticks.slice(i, i + size);
-      await feed(e.connection, batch);
-      i += size;
-      await runAnalyticsPass(e.connection, { ...OPTIONS, newestTick: batch[batch.length - 1].timestamp as number, tickTail: true, cleanup: rand3() < 0.2 });
-      const [held] = await rows(e.connection, 'SELECT count(*) AS n FROM ticks');
-      mostTicks = Math.max(mostTicks, Number(held.n));
-      if (rand3() < 0.15) {
-        const dir = e.path.split('/binance/')[0];
-        e.close();
-        e = await openPairDatabase(dir, PAIR, { role: 'analytics' });
-        open.push(e);
-        crashes++;
+    // (closed without flushing the open candles) after a random sixth of the batches. Twice: with
+    // every minute folded into price_minutes, and with the default fold, which leaves this market's
+    // minutes (more than one price per two trades) to their ticks, kept for the profile window.
+    const all = await fresh();
+    await feed(all.connection, ticks);
+    await runAnalyticsPass(all.connection, { ...OPTIONS, foldMaxRowsPerTick: 1 });
+    await flushCandles(all.connection);
+    await cleanupOldData(all.connection);
+    const expectedAllFolded = await analyticsTables(all.connection);
+    const minutesOf = (tables: Record<string, unknown[]>): number => new Set(tables.price_minutes.map((r) => String((r as { timestamp: unknown }).timestamp))).size;
+    // Retention keeps 15 minutes of price_minutes.
+    expect(minutesOf(expectedAllFolded)).toBeGreaterThan(12);
+    expect(minutesOf(expected)).toBeLessThan(minutesOf(expectedAllFolded) / 2);
+    for (const { fold, want, maxTicks } of [
+      // A few minutes of the fixture's 20-60 trades a minute, against the whole hour's 2,400.
+      { fold: 1, want: expectedAllFolded, maxTicks: 600 },
+      // The 15-minute profile window and the tail.
+      { fold: undefined, want: expected, maxTicks: 1_300 },
+    ]) {
+      let e = await fresh();
+      const rand3 = random(13);
+      let crashes = 0;
+      let mostTicks = 0;
+      for (let i = 0; i < ticks.length; ) {
+        const size = 1 + Math.floor(rand3() * 60);
+        const batch = ticks.slice(i, i + size);
+        await feed(e.connection, batch);
+        i += size;
+        await runAnalyticsPass(e.connection, { ...OPTIONS, newestTick: batch[batch.length - 1].timestamp as number, tickTail: true, cleanup: rand3() < 0.2, foldMaxRowsPerTick: fold });
+        const [held] = await rows(e.connection, 'SELECT count(*) AS n FROM ticks');
+        mostTicks = Math.max(mostTicks, Number(held.n));
+        if (rand3() < 0.15) {
+          const dir = e.path.split('/binance/')[0];
+          e.close();
+          e = await openPairDatabase(dir, PAIR, { role: 'analytics' });
+          open.push(e);
+          crashes++;
+        }
       }
+      await flushCandles(e.connection);
+      await cleanupOldData(e.connection);
+      expect(crashes).toBeGreaterThan(3);
+      // The tail is cut by the passes with retention (a fifth of them here).
+      expect(mostTicks).toBeLessThan(maxTicks);
+      expect(mostTicks).toBeGreaterThan(100);
+      expect(await analyticsTables(e.connection)).toEqual(want);
     }
-    await flushCandles(e.connection);
-    await cleanupOldData(e.connection);
-    expect(crashes).toBeGreaterThan(3);
-    // The tail is cut by the passes with retention (a fifth of them here): a few minutes of the
-    // fixture's 20-60 trades a minute at most, against the whole hour's 2,400 without the tail.
-    expect(mostTicks).toBeLessThan(600);
-    expect(await analyticsTables(e.connection)).toEqual(expected);
   });
 });

@@ -71,7 +71,7 @@ describe('profiles built from the ticks the runner stored', () => {
   });
 
   // price_minutes comes from the handed-over ticks too, unless a minute has nearly a price per
-  // trade (the SQL fold is cheaper then): both ways must give the SQL's tables.
+  // trade (then it is not folded at all: its ticks serve): both ways must give the SQL's tables.
   it.each([
     { grid: 'a price per trade', cents: 1, memoryFolds: false },
     { grid: 'a few trades per price', cents: 50, memoryFolds: true },
