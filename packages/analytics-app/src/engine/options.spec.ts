@@ -10,6 +10,7 @@ describe('resolveAnalyticsOptions', () => {
       newestTickMs: null,
       cleanup: false,
       tickTail: false,
+      foldMaxRowsPerTick: 0.5,
     });
   });
 
@@ -32,6 +33,8 @@ describe('resolveAnalyticsOptions', () => {
     [{ valueAreaPct: 1.01 }, 'valueAreaPct'],
     [{ fvgMinGapAbs: -1 }, 'fvgMinGapAbs'],
     [{ fvgMinGapPct: 2 }, 'fvgMinGapPct'],
+    [{ foldMaxRowsPerTick: 0 }, 'foldMaxRowsPerTick'],
+    [{ foldMaxRowsPerTick: 1.5 }, 'foldMaxRowsPerTick'],
     [{ fvgTimeframes: ['1h'] as never }, 'fvgTimeframes'],
     [{ zoneMaxBaseCandles: 0 }, 'zoneMaxBaseCandles'],
     [{ zoneDisplacementFactor: 0 }, 'zoneDisplacementFactor'],
