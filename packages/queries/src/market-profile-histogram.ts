@@ -89,10 +89,13 @@ ORDER BY ${keys}`;
   return { sql, params: params.toArray(), decode: decodeHistogramRow };
 }
 
-/** price_minutes in the window, and the window's ticks of the minutes price_minutes lacks, as price_minutes rows (one per tick). */
+/**
+ * price_minutes, and the ticks of the window's minutes price_minutes lacks as price_minutes rows
+ * (one per tick). The query's own WHERE takes the window; DuckDB pushes it into both branches.
+ */
 function unfoldedTicks(window: string): string {
-  return `(SELECT timestamp, price, volume, trades FROM price_minutes WHERE ${window}
+  return `(SELECT timestamp, price, volume, trades FROM price_minutes
   UNION ALL
   SELECT timestamp, price, ${EXACT_VOLUME} AS volume, 1 AS trades FROM ticks
-  WHERE ${window} AND date_trunc('minute', timestamp) NOT IN (SELECT timestamp FROM price_minutes WHERE ${window})) AS folded`;
+  WHERE date_trunc('minute', timestamp) NOT IN (SELECT timestamp FROM price_minutes WHERE ${window})) AS folded`;
 }

@@ -1,8 +1,7 @@
-import { QueryError } from './errors';
 import { EXACT_VOLUME } from './exact-volume';
 import { SqlParams } from './sql-params';
 import type { SqlQuery, TimeInput } from './types';
-import { assertOrdered, describeValue, optionalTime, requiredTime } from './validate';
+import { assertOrdered, optionalTime, positiveNumber, requiredTime } from './validate';
 
 /** Minutes [from, until): `from` absent = from the first tick. Whole minutes are expected. */
 export interface PriceMinutesRange {
@@ -34,10 +33,7 @@ export function insertPriceMinutesFromTicksQuery(range: PriceMinutesRange, optio
   const fold = `SELECT date_trunc('minute', timestamp) AS minute, price, sum(${EXACT_VOLUME}) AS volume, count(*)::INTEGER AS trades
 FROM ticks WHERE ${where}
 GROUP BY minute, price`;
-  const max = options.maxRowsPerTick;
-  if (max !== undefined && (typeof max !== 'number' || !(max > 0))) {
-    throw new QueryError('INVALID_OPTION', `maxRowsPerTick must be a positive number; got ${describeValue(max)}`);
-  }
+  const max = options.maxRowsPerTick === undefined ? undefined : positiveNumber('INVALID_OPTION', 'maxRowsPerTick', options.maxRowsPerTick);
   // A minute's row count and trades are window aggregates over the grouped rows: still one scan.
   const keep = max === undefined ? '' : `\nQUALIFY count(*) OVER (PARTITION BY minute) <= ${params.add(max)}::DOUBLE * sum(trades) OVER (PARTITION BY minute)`;
   const sql = `INSERT INTO price_minutes (timestamp, price, volume, trades)

@@ -1,7 +1,7 @@
 import { RETENTION_POLICY } from '@market-data/storage-core';
-import { FOLD_MAX_ROWS_PER_TICK } from './tick-tail';
 import { DEFAULT_VALUE_AREA_PCT, TIMEFRAMES, type Timeframe } from '@market-data/queries';
 import { AnalyticsError } from '../errors';
+import { FOLD_MAX_ROWS_PER_TICK } from './tick-tail';
 
 /**
  * Per-pair engine options, flat so that app-wide defaults and per-pair overrides merge with a

@@ -23,8 +23,9 @@ export const FOLD_MAX_ROWS_PER_TICK = 0.5;
 
 /**
  * Folds the newly closed minutes [from, until) into price_minutes, in the pass's transaction
- * (those with at most `maxRowsPerTick` rows per tick: FOLD_MAX_ROWS_PER_TICK unless configured): from then on their profile
- * histograms are read from there, not from the ticks (which a live file then drops: pruneTicks). `from` null: every minute before `until` (a first pass).
+ * (those with at most `maxRowsPerTick` rows per tick: FOLD_MAX_ROWS_PER_TICK unless configured):
+ * from then on their profile histograms are read from there, not from the ticks (which a live
+ * file then drops: pruneTicks). `from` null: every minute before `until` (a first pass).
  * `replace`: rows of the range may exist (a rewound cursor), so they go first. `held`: the
  * range's rows from the ticks the app stored (StoredTickMinutes.priceRows), appended as they
  * are instead of aggregated again from the stored ticks by SQL.
@@ -61,7 +62,8 @@ export function tickTailStart(oneMinuteThrough: number, newestTickMs: number): n
  * the trade ids a replay overlap is deduplicated against), and every tick from the trade that
  * closed the newest stored 1m candle on: a restart derives the open candles from the 1m rows and
  * those ticks (STORE_OPTIONS); and the ticks of every minute from `windowFromMs` on that the fold
- * left out (FOLD_MAX_ROWS_PER_TICK), which its profile windows read. A file without a 1m row keeps everything.
+ * left out (FOLD_MAX_ROWS_PER_TICK), which its profile windows read. A file without a 1m row
+ * keeps everything.
  */
 const PRUNE_TICKS = `DELETE FROM ticks WHERE timestamp < least(
   make_timestamp($1::BIGINT),

@@ -10,7 +10,7 @@ import { toPairKey, type PairKey } from '@market-data/storage-core';
  * instances hold cached blocks. At 128MB bench:analytics' ingester peaked at 524 against 583 MiB,
  * and bench:ingest's max throughput and 50,000 trades/s latencies did not move (docs/benchmarks.md).
  */
-export const INGEST_MEMORY_LIMIT = '128MB';
+const INGEST_MEMORY_LIMIT = '128MB';
 
 export type SourceKind = 'live' | 'replay' | 'synthetic';
 export type ReplayFormat = 'binance-trades' | 'binance-aggtrades' | 'jsonl';
