@@ -1,9 +1,9 @@
 /**
- * One minute's exact volume (units of 1e-12) and trade count per distinct price, as price_minutes
- * holds them. Sums are doubles while they stay below 2^53 (exact integers; a 0.001 BTC trade is
- * 1e9 units, so a price passes that after 9 million such trades) and move into a BigInt beyond:
- * a market with a price per trade holds ~12,000 prices per pair and minute, and an object with a
- * BigInt per price was most of the analytics app's heap there (433 MiB committed at 100 pairs).
+ * Exact volume (units of 1e-12) and trade count per key: a minute's distinct prices, as
+ * price_minutes holds them, or its profile rows. Sums are doubles while they stay below 2^53
+ * (exact integers; a 0.001 BTC trade is 1e9 units, so a price passes that after 9 million such
+ * trades) and move into a BigInt beyond: a BigInt per key was most of the analytics app's heap in
+ * a market with a price per trade (433 MiB committed at 100 pairs).
  */
 export class PriceSums {
   private readonly slots = new Map<number, number>();

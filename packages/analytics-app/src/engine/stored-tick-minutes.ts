@@ -1,15 +1,9 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { checkTick, type AppendResult, type PriceMinuteRow, type Tick } from '@market-data/storage-core';
-import { doubleToExactUnits, profileRowIndex, profileRowPrice } from '@market-data/queries';
-import { MINUTE_MS, type MinuteHistogram, type MinuteRow } from './profile-memory';
+import { doubleToExactUnits } from '@market-data/queries';
+import { MINUTE_MS, type MinuteHistogram } from './profile-memory';
 import { perConnection } from './per-connection';
-import { PriceSums } from './price-sums';
-
-/** One minute's stored ticks as the profile and price_minutes need them. */
-interface TickMinute {
-  trades: number;
-  readonly byPrice: PriceSums;
-}
+import { TickMinute } from './tick-minute';
 
 /**
  * Minutes kept at most, whatever the passes do: a pass forgets the minutes it passed, so this only
@@ -23,10 +17,11 @@ const MAX_MINUTES = 16;
  * pass can build the profile histogram of its new minute without reading it back from the file
  * (the pass's costliest statement, slowest right after the append).
  *
- * Kept per price, not per row, because the row size is chosen per candle (its close) at pass
- * time. Only ticks known to be inserted are folded (see observeStoredTicks), so a minute's count
- * never exceeds the ticks stored in it, and equals its 1m candle's trade_count only when every one
- * of them was seen: that is the condition the pass checks before using it (else it reads SQL).
+ * Kept per price (or per trade: TickMinute), not per row, because the row size is chosen per
+ * candle (its close) at pass time. Only ticks known to be inserted are folded (see
+ * observeStoredTicks), so a minute's count never exceeds the ticks stored in it, and equals its 1m
+ * candle's trade_count only when every one of them was seen: that is the condition the pass
+ * checks before using it (else it reads SQL).
  */
 export class StoredTickMinutes {
   private readonly minutes = new Map<number, TickMinute>();
@@ -45,11 +40,10 @@ export class StoredTickMinutes {
       if (this.tainted.has(minute)) continue;
       let held = this.minutes.get(minute);
       if (held === undefined) {
-        held = { trades: 0, byPrice: new PriceSums() };
+        held = new TickMinute();
         this.minutes.set(minute, held);
       }
-      held.trades++;
-      held.byPrice.add(tick.price, doubleToExactUnits(tick.volume));
+      held.add(tick.price, doubleToExactUnits(tick.volume));
     }
     this.bound();
   }
@@ -74,14 +68,8 @@ export class StoredTickMinutes {
     const held = this.minutes.get(minuteMs);
     if (held === undefined) return trades === 0 ? { trades: 0, rows: new Map() } : undefined;
     if (held.trades !== trades) return undefined;
-    const rows = new Map<number, MinuteRow>();
-    for (const [price, volume] of held.byPrice.entries()) {
-      const rowIdx = profileRowIndex(price, rowSize);
-      // The SQL read reports an unusable row size; leave such minutes to it.
-      if (!Number.isSafeInteger(rowIdx)) return undefined;
-      const row = rows.get(rowIdx);
-      rows.set(rowIdx, { rowPrice: row?.rowPrice ?? profileRowPrice(rowIdx, rowSize), volume: (row?.volume ?? 0n) + volume });
-    }
+    const rows = held.rows(rowSize);
+    if (rows === undefined) return undefined;
     return { trades, rows };
   }
 
@@ -99,18 +87,12 @@ export class StoredTickMinutes {
       if (expected === 0) continue;
       const held = this.tainted.has(minute) ? undefined : this.minutes.get(minute);
       if (held === undefined || held.trades !== expected) return undefined;
-      if (held.byPrice.size > expected * maxRowsPerTick) continue;
-      // A typed array sorts numbers without a comparator call per pair.
-      const prices = Float64Array.from(held.byPrice.prices()).sort();
-      for (const price of prices) {
-        const sum = held.byPrice.get(price) as { units: bigint; trades: number };
-        rows.push({ minuteMs: minute, price, volumeUnits: sum.units, trades: sum.trades });
-      }
+      for (const row of held.priceRows(minute, maxRowsPerTick)) rows.push(row);
     }
     return rows;
   }
 
-  /** Minutes held (per-price copies and tainted marks): the memory this costs is per minute. */
+  /** Minutes held (copies and tainted marks): the memory this costs is per minute. */
   get heldMinutes(): number {
     return this.minutes.size + this.tainted.size;
   }
