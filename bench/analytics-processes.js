@@ -46,6 +46,20 @@ function rssMiB(pid) {
 }
 
 /**
+ * Proportional set size (MiB): resident pages, each shared page counted once over the processes
+ * sharing it (node's and libduckdb's code in both apps), so two processes' PSS add up to what they
+ * hold together, where RSS counts those pages twice.
+ */
+function pssMiB(pid) {
+  try {
+    const m = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+) kB/m);
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
  * A child process with its exit as a promise, peak RSS and last CPU reading kept by a sampler
  * (so a process that exits still has its CPU total from just before), and its JSON log lines.
  */
@@ -190,4 +204,4 @@ async function readMetrics(url) {
   return { value, byLabel, histogram: (name) => ({ sum: value(`${name}_sum`), count: value(`${name}_count`) }) };
 }
 
-module.exports = { sleep, cpuSeconds, threadCpuSeconds, rssMiB, startExchange, startIngester, startAnalytics, runOffline, runPassProbe, getJson, readMetrics };
+module.exports = { sleep, cpuSeconds, threadCpuSeconds, rssMiB, pssMiB, startExchange, startIngester, startAnalytics, runOffline, runPassProbe, getJson, readMetrics };
