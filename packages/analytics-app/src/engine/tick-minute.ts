@@ -47,7 +47,7 @@ export class TickMinute {
     this.kept++;
   }
 
-  /** Whether the minute keeps trades one by one (it switched): for tests and metrics. */
+  /** Whether the minute keeps trades one by one (it switched); for tests. */
   get perTrade(): boolean {
     return this.prices !== undefined;
   }
@@ -58,11 +58,14 @@ export class TickMinute {
    */
   rows(rowSize: number): Map<number, MinuteRow> | undefined {
     const rows = new Map<number, MinuteRow>();
+    const addTo = (rowIdx: number, volume: bigint): void => {
+      const row = rows.get(rowIdx);
+      rows.set(rowIdx, { rowPrice: row?.rowPrice ?? profileRowPrice(rowIdx, rowSize), volume: (row?.volume ?? 0n) + volume });
+    };
     for (const [price, volume] of this.byPrice.entries()) {
       const rowIdx = profileRowIndex(price, rowSize);
       if (!Number.isSafeInteger(rowIdx)) return undefined;
-      const row = rows.get(rowIdx);
-      rows.set(rowIdx, { rowPrice: row?.rowPrice ?? profileRowPrice(rowIdx, rowSize), volume: (row?.volume ?? 0n) + volume });
+      addTo(rowIdx, volume);
     }
     if (this.prices === undefined) return rows;
     const units = this.units as Float64Array;
@@ -72,10 +75,7 @@ export class TickMinute {
       if (!Number.isSafeInteger(rowIdx)) return undefined;
       byRow.add(rowIdx, units[i]);
     }
-    for (const [rowIdx, volume] of byRow.entries()) {
-      const row = rows.get(rowIdx);
-      rows.set(rowIdx, { rowPrice: row?.rowPrice ?? profileRowPrice(rowIdx, rowSize), volume: (row?.volume ?? 0n) + volume });
-    }
+    for (const [rowIdx, volume] of byRow.entries()) addTo(rowIdx, volume);
     return rows;
   }
 
