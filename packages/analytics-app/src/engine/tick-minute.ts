@@ -22,34 +22,38 @@ const INITIAL_CAPACITY = 1024;
  * holds ~12,000 of them per pair and minute (117 MiB of RSS per minute of 100 such pairs). Those
  * trades are summed only at pass time, exactly, as PriceSums sums.
  */
+/** A minute's trades after its switch: price and units (doubleToExactUnits) of each, `count` of them. */
+interface KeptTrades {
+  prices: Float64Array;
+  units: Float64Array;
+  count: number;
+}
+
 export class TickMinute {
   trades = 0;
   private readonly byPrice = new PriceSums();
-  /** Trades after the switch: price and units (doubleToExactUnits) of each, `kept` of them. */
-  private prices: Float64Array | undefined;
-  private units: Float64Array | undefined;
-  private kept = 0;
+  private kept: KeptTrades | undefined;
 
   /** Adds one stored trade: its price and its volume as doubleToExactUnits gives it. */
   add(price: number, units: number): void {
     this.trades++;
-    if (this.prices === undefined) {
+    const kept = this.kept;
+    if (kept === undefined) {
       this.byPrice.add(price, units);
       if (this.byPrice.size > PER_PRICE_MIN && this.byPrice.size * 2 > this.trades) {
-        this.prices = new Float64Array(INITIAL_CAPACITY);
-        this.units = new Float64Array(INITIAL_CAPACITY);
+        this.kept = { prices: new Float64Array(INITIAL_CAPACITY), units: new Float64Array(INITIAL_CAPACITY), count: 0 };
       }
       return;
     }
-    if (this.kept === this.prices.length) this.grow();
-    this.prices[this.kept] = price;
-    (this.units as Float64Array)[this.kept] = units;
-    this.kept++;
+    if (kept.count === kept.prices.length) grow(kept);
+    kept.prices[kept.count] = price;
+    kept.units[kept.count] = units;
+    kept.count++;
   }
 
   /** Whether the minute keeps trades one by one (it switched); for tests. */
   get perTrade(): boolean {
-    return this.prices !== undefined;
+    return this.kept !== undefined;
   }
 
   /**
@@ -67,13 +71,13 @@ export class TickMinute {
       if (!Number.isSafeInteger(rowIdx)) return undefined;
       addTo(rowIdx, volume);
     }
-    if (this.prices === undefined) return rows;
-    const units = this.units as Float64Array;
+    const kept = this.kept;
+    if (kept === undefined) return rows;
     const byRow = new PriceSums();
-    for (let i = 0; i < this.kept; i++) {
-      const rowIdx = profileRowIndex(this.prices[i], rowSize);
+    for (let i = 0; i < kept.count; i++) {
+      const rowIdx = profileRowIndex(kept.prices[i], rowSize);
       if (!Number.isSafeInteger(rowIdx)) return undefined;
-      byRow.add(rowIdx, units[i]);
+      byRow.add(rowIdx, kept.units[i]);
     }
     for (const [rowIdx, volume] of byRow.entries()) addTo(rowIdx, volume);
     return rows;
@@ -84,25 +88,19 @@ export class TickMinute {
    * `maxRowsPerTick` distinct prices per trade (the SQL fold leaves such minutes out).
    */
   priceRows(minuteMs: number, maxRowsPerTick: number): PriceMinuteRow[] {
-    if (this.prices === undefined) {
-      if (this.byPrice.size > this.trades * maxRowsPerTick) return [];
-      // A typed array sorts numbers without a comparator call per pair.
-      const prices = Float64Array.from(this.byPrice.prices()).sort();
-      return Array.from(prices, (price) => {
-        const sum = this.byPrice.get(price) as { units: bigint; trades: number };
-        return { minuteMs, price, volumeUnits: sum.units, trades: sum.trades };
-      });
-    }
-    const prices = new Float64Array(this.byPrice.size + this.kept);
+    const kept = this.kept;
+    const n = kept?.count ?? 0;
+    // Both parts' prices, sorted and made distinct in place (a typed array sorts numbers without a
+    // comparator call per pair).
+    const prices = new Float64Array(this.byPrice.size + n);
     prices.set(Float64Array.from(this.byPrice.prices()));
-    prices.set(this.prices.subarray(0, this.kept), this.byPrice.size);
+    if (kept !== undefined) prices.set(kept.prices.subarray(0, n), this.byPrice.size);
     prices.sort();
     let distinct = 0;
     for (let i = 0; i < prices.length; i++) if (distinct === 0 || prices[i] !== prices[distinct - 1]) prices[distinct++] = prices[i];
     if (distinct > this.trades * maxRowsPerTick) return [];
     const later = new PriceSums();
-    const units = this.units as Float64Array;
-    for (let i = 0; i < this.kept; i++) later.add(this.prices[i], units[i]);
+    if (kept !== undefined) for (let i = 0; i < n; i++) later.add(kept.prices[i], kept.units[i]);
     const rows: PriceMinuteRow[] = [];
     for (let i = 0; i < distinct; i++) {
       const price = prices[i];
@@ -112,13 +110,13 @@ export class TickMinute {
     }
     return rows;
   }
+}
 
-  private grow(): void {
-    const prices = new Float64Array(this.kept * 2);
-    prices.set(this.prices as Float64Array);
-    this.prices = prices;
-    const units = new Float64Array(this.kept * 2);
-    units.set(this.units as Float64Array);
-    this.units = units;
-  }
+function grow(kept: KeptTrades): void {
+  const prices = new Float64Array(kept.count * 2);
+  prices.set(kept.prices);
+  kept.prices = prices;
+  const units = new Float64Array(kept.count * 2);
+  units.set(kept.units);
+  kept.units = units;
 }
