@@ -321,7 +321,7 @@ async function main() {
   const dir = makeTempDir('bench-analytics-');
   try {
     console.log(
-      `bench:analytics  ${PAIRS} pairs, ${RATE} trades/s, ${SECONDS} s window, wall clock x${TIME_SCALE}, ingester max-delay ${MAX_DELAY_MS ?? 'default (100)'} ms, analytics max-delay ${ANALYTICS_MAX_DELAY_MS ?? 'default'} ms, concurrency ${ANALYTICS_CONCURRENCY ?? 'default'}, memory-limit ${ANALYTICS_MEMORY_LIMIT ?? 'default (256MB, one instance)'}, heap growing ${HEAP_GROWING_PERCENT ?? 'default (10)'} %, market ${MARKET}, node ${process.version}, ${os.cpus().length} cores`,
+      `bench:analytics  ${PAIRS} pairs, ${RATE} trades/s, ${SECONDS} s window, wall clock x${TIME_SCALE}, ingester max-delay ${MAX_DELAY_MS ?? 'default (100)'} ms, analytics max-delay ${ANALYTICS_MAX_DELAY_MS ?? 'default'} ms, concurrency ${ANALYTICS_CONCURRENCY ?? 'default'}, memory-limit ${ANALYTICS_MEMORY_LIMIT ?? 'default (256MB, one instance)'}, heap growing ${HEAP_GROWING_PERCENT ?? 'default (ingester 0, analytics 10)'} %, market ${MARKET}, node ${process.version}, ${os.cpus().length} cores`,
     );
     const live = await livePhase(dir);
     if (LIVE_ONLY) {
