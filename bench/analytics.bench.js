@@ -20,7 +20,6 @@
 // --analytics-max-delay-ms N (the analytics app's --max-delay-ms: how long it holds a pair's ticks)
 // --analytics-concurrency N (its --concurrency: pairs storing and passing at once)
 // --analytics-memory-limit SIZE (its --memory-limit: DuckDB memory_limit of the instance all analytics files share; the pass probe uses it too)
-// --heap-growing-percent N (both apps' V8 old-space growth; 0 = V8's own factor)
 // --ingester-storage-threads N (the ingester's --storage-threads); --market volatile|ticked (the
 // exchange's prices: nearly one per trade, the default, or a BTC-like tick grid); after `--`, any other ingester flags
 'use strict';
@@ -48,8 +47,6 @@ const ANALYTICS_MAX_DELAY_MS = arg('analytics-max-delay-ms', undefined);
 const ANALYTICS_CONCURRENCY = arg('analytics-concurrency', undefined);
 const ANALYTICS_MEMORY_LIMIT = stringArg('analytics-memory-limit', undefined);
 const MARKET = stringArg('market', 'volatile');
-const HEAP_GROWING_PERCENT = arg('heap-growing-percent', undefined);
-const heapArgs = HEAP_GROWING_PERCENT === undefined ? [] : ['--heap-growing-percent', String(HEAP_GROWING_PERCENT)];
 const MINUTE_MS = 60_000;
 const round = (x, digits = 2) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : null);
 
@@ -116,7 +113,6 @@ async function livePhase(dir) {
     const ingester = await startIngester(exchange.port, dataDir, pairs, [
       ...(MAX_DELAY_MS === undefined ? [] : ['--max-delay-ms', String(MAX_DELAY_MS)]),
       ...(INGESTER_STORAGE_THREADS === undefined ? [] : ['--storage-threads', String(INGESTER_STORAGE_THREADS)]),
-      ...heapArgs,
       ...INGESTER_EXTRA,
     ]);
     procs.push(ingester);
@@ -130,7 +126,6 @@ async function livePhase(dir) {
         ...(ANALYTICS_MAX_DELAY_MS === undefined ? [] : ['--max-delay-ms', String(ANALYTICS_MAX_DELAY_MS)]),
         ...(ANALYTICS_CONCURRENCY === undefined ? [] : ['--concurrency', String(ANALYTICS_CONCURRENCY)]),
         ...(ANALYTICS_MEMORY_LIMIT === undefined ? [] : ['--memory-limit', ANALYTICS_MEMORY_LIMIT]),
-        ...heapArgs,
       ],
     );
     procs.push(analytics);
@@ -321,7 +316,7 @@ async function main() {
   const dir = makeTempDir('bench-analytics-');
   try {
     console.log(
-      `bench:analytics  ${PAIRS} pairs, ${RATE} trades/s, ${SECONDS} s window, wall clock x${TIME_SCALE}, ingester max-delay ${MAX_DELAY_MS ?? 'default (100)'} ms, analytics max-delay ${ANALYTICS_MAX_DELAY_MS ?? 'default'} ms, concurrency ${ANALYTICS_CONCURRENCY ?? 'default'}, memory-limit ${ANALYTICS_MEMORY_LIMIT ?? 'default (256MB, one instance)'}, heap growing ${HEAP_GROWING_PERCENT ?? 'default (ingester 0, analytics 10)'} %, market ${MARKET}, node ${process.version}, ${os.cpus().length} cores`,
+      `bench:analytics  ${PAIRS} pairs, ${RATE} trades/s, ${SECONDS} s window, wall clock x${TIME_SCALE}, ingester max-delay ${MAX_DELAY_MS ?? 'default (100)'} ms, analytics max-delay ${ANALYTICS_MAX_DELAY_MS ?? 'default'} ms, concurrency ${ANALYTICS_CONCURRENCY ?? 'default'}, memory-limit ${ANALYTICS_MEMORY_LIMIT ?? 'default (256MB, one instance)'}, market ${MARKET}, node ${process.version}, ${os.cpus().length} cores`,
     );
     const live = await livePhase(dir);
     if (LIVE_ONLY) {

@@ -20,7 +20,7 @@
 //               between two boundaries at its worst phase: each round finds exactly one minute.
 //   --statements: also CPU and wall time per SQL statement of the warm passes (not the stores),
 //               per pass, most CPU first (statement-cpu.js; use with --concurrency 1).
-//   node packages/analytics-app/bench/analytics-pass-probe.js --analytics-dir DIR [--concurrency 3] [--memory-limit 256MB] [--threads 1] [--checkpoint store|sweep] [--statements] [--heap-growing-percent 10]
+//   node packages/analytics-app/bench/analytics-pass-probe.js --analytics-dir DIR [--concurrency 3] [--memory-limit 256MB] [--threads 1] [--checkpoint store|sweep] [--statements]
 // Prints one JSON line: { pairs, openMs, passMs (cold), candles1m, warm: { concurrency, roundMs,
 // cpuMs (the process's CPU over the round: all threads, steadier than wall time on a shared box),
 // storeMs, checkpointMs, duckdbMiB (buffer manager by tag before the passes), passMs, candles1m
@@ -37,10 +37,6 @@ const MINUTE_MS = 60_000;
 const ROUNDS = 3;
 const { stringArg: option } = require('../../../bench/cli-args');
 const { installStatementCpu, statementPhase, statementReport } = require('./statement-cpu');
-const { limitHeapGrowth } = require('@market-data/runtime');
-
-// The app's V8 heap growth (--heap-growing-percent; 10 as the app's default, 0 = V8's own).
-limitHeapGrowth(Number(option('heap-growing-percent') ?? 10));
 
 function summary(values) {
   const sorted = [...values].sort((a, b) => a - b);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { createLogger, limitHeapGrowth, runMain, runUntilStopped } from '@market-data/runtime';
+import { createLogger, runMain, runUntilStopped } from '@market-data/runtime';
 import { listPairs, openPairDatabase, pairId } from '@market-data/storage-core';
 import { composeAnalyticsApp } from './composition-root';
 import { analyticsHelp, loadAnalyticsCommand, printableConfig, type AnalyticsConfig, type ReportConfig } from './config/analytics-config';
@@ -47,7 +47,6 @@ async function report(config: ReportConfig, io: MainIo): Promise<number> {
 async function run(config: AnalyticsConfig, io: MainIo): Promise<number> {
   const logger = createLogger({ level: config.logLevel, base: { app: 'analytics' }, write: io.log });
   logger.info('config', { config: printableConfig(config) });
-  limitHeapGrowth(config.heapGrowingPercent);
   const { app } = composeAnalyticsApp(config, { logger });
   if (!config.ingester) {
     try {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import './storage/find-pool-threads-first';
-import { createLogger, limitHeapGrowth, runMain, runUntilStopped } from '@market-data/runtime';
+import { createLogger, runMain, runUntilStopped } from '@market-data/runtime';
 import { composeIngestApp } from './composition-root';
 import { ingestHelp, loadIngestConfig, printableConfig } from './config/ingest-config';
 import { INGEST_SETTINGS } from './config/ingest-settings';
@@ -21,7 +21,6 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
   const config = loadIngestConfig({ argv, env });
   const logger = createLogger({ level: config.logLevel, base: { app: 'ingest' }, write: io.log });
   logger.info('config', { config: printableConfig(config) });
-  limitHeapGrowth(config.heapGrowingPercent);
   const { app } = composeIngestApp(config, { logger });
   await runUntilStopped(app, {
     durationSec: config.durationSec,

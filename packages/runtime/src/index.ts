@@ -21,7 +21,6 @@ export { formatSettingsHelp } from './config/help';
 export { runUntilStopped, type Stoppable } from './process/run-until-stopped';
 export { runMain, EXIT_FAILED, EXIT_USAGE } from './process/run-main';
 export { retryDelayMs } from './process/retry-delay';
-export { heapSettings, limitHeapGrowth } from './process/heap-growth';
 export { LISTENER_SECURITY_SETTINGS, listenerSecurity, securityHint } from './config/listener-settings';
 export { BUS_SETTINGS, busConfig, defaultNodeId, type BusConfig, type BusSettingsValues } from './config/bus-settings';
 export * from './leases';

@@ -44,12 +44,6 @@ describe('loadAnalyticsCommand (run)', () => {
     for (const v of ['16', 'lots', '-1MB']) expect(refusal([`--memory-limit=${v}`]).setting).toBe('memoryLimit');
   });
 
-  it('--heap-growing-percent: 10 unless given, 0 for V8 left alone, and nothing negative or fractional', () => {
-    expect(run([]).heapGrowingPercent).toBe(10);
-    expect(run(['--heap-growing-percent', '0']).heapGrowingPercent).toBe(0);
-    for (const v of ['-1', '2.5', 'some']) expect(refusal([`--heap-growing-percent=${v}`]).setting).toBe('heapGrowingPercent');
-  });
-
   it('collects --row-size per pair, from repeats and comma lists', () => {
     expect(run(['--row-size', 'binance:usdm:BTCUSDT=5,binance:spot:ETHUSDT=0.5', '--row-size', 'bybit:linear:SOLUSDT=0.01']).rowSizes).toEqual({
       'binance:usdm:BTCUSDT': 5,

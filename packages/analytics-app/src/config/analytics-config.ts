@@ -44,8 +44,6 @@ export interface AnalyticsConfig {
   /** Live mode: pairs storing ticks (and running their pass) at once, the rest queued, a new minute first. */
   readonly concurrency: number;
   readonly logLevel: LogLevel;
-  /** V8's old-space growth after a full GC, percent (0 = V8's own factor). */
-  readonly heapGrowingPercent: number;
   readonly durationSec: number;
   /** A node of a cluster (--bus): consumes its leased pairs from MD_TRADES instead of following the ingester. */
   readonly bus: BusConfig | undefined;
@@ -145,7 +143,6 @@ function runConfig({ values: v, origins }: Loaded): AnalyticsConfig {
     maxDelayMs: v.maxDelayMs,
     concurrency: v.concurrency,
     logLevel: v.logLevel,
-    heapGrowingPercent: v.heapGrowingPercent,
     durationSec: v.duration,
     bus,
   };

@@ -1,4 +1,4 @@
-import { BUS_SETTINGS, defineConfig, fields as f, heapSettings, LISTENER_SECURITY_SETTINGS, LOG_LEVELS, setting } from '@market-data/runtime';
+import { BUS_SETTINGS, defineConfig, fields as f, LISTENER_SECURITY_SETTINGS, LOG_LEVELS, setting } from '@market-data/runtime';
 import { DEFAULT_MEMORY_LIMIT, toPairKey, type PairKey } from '@market-data/storage-core';
 
 /**
@@ -12,8 +12,6 @@ export const DEFAULT_MAX_DELAY_MS = 1000;
  * while another's JS does), without the processor sharing of all pairs at once (see StoreSlots).
  */
 export const DEFAULT_CONCURRENCY = 3;
-/** V8's old-space growth after a full GC: its live heap is small and it allocates slowly (runtime's heap-growth.ts). */
-export const ANALYTICS_HEAP_GROWING_PERCENT = 10;
 
 const PAIR_FORM = 'exchange:marketType:symbol, e.g. binance:usdm:BTCUSDT';
 const pair = f.parsed(toPairKey, PAIR_FORM, 'E:M:S');
@@ -74,7 +72,6 @@ export const ANALYTICS_SETTINGS = defineConfig({
     concurrency: setting(f.integer(1, 10_000), { help: 'live: pairs storing ticks and running their pass at once, the rest wait in arrival order, a new minute first', default: DEFAULT_CONCURRENCY }),
     duration: setting(f.decimal(0, 1e9, 'SEC'), { help: 'stop after SEC seconds (0 = at a signal)', default: 0 }),
     logLevel: setting(f.choice(LOG_LEVELS), { help: 'log level (JSON lines on stderr)', default: 'info' }),
-    ...heapSettings(ANALYTICS_HEAP_GROWING_PERCENT),
     ...LISTENER_SECURITY_SETTINGS,
     ingesterTokenFile: setting(f.secretFile(), { help: 'the token to present to the ingester (when its listener demands one)' }),
     ingesterToken: setting(f.secret(), { help: 'the same, the token itself', sources: ['env'] }),

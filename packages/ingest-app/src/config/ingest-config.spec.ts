@@ -32,12 +32,6 @@ describe('loadIngestConfig', () => {
     expect(refusal(['--journal-segment-mb', '5000']).message).toMatch(/--journal-segment-mb/);
   });
 
-  it("--heap-growing-percent: V8's own factor (0) unless given, from the environment too, and nothing negative", () => {
-    expect(load([]).heapGrowingPercent).toBe(0);
-    expect(load([], { MARKET_DATA_INGEST_HEAP_GROWING_PERCENT: '25' }).heapGrowingPercent).toBe(25);
-    expect(refusal(['--heap-growing-percent=-5']).message).toMatch(/^--heap-growing-percent: must be an integer 0\.\.1000/);
-  });
-
   it('takes the listener address in every documented form', () => {
     expect(load(['--listen', '[::1]:0']).listen).toEqual({ host: '::1', port: 0 });
     expect(load(['--listen', 'localhost:9000']).listen).toEqual({ host: 'localhost', port: 9000 });

@@ -48,8 +48,6 @@ export interface IngestConfig {
   readonly memoryLimit: string;
   readonly retentionIntervalMs: number;
   readonly logLevel: LogLevel;
-  /** V8's old-space growth after a full GC, percent (0 = V8's own factor). */
-  readonly heapGrowingPercent: number;
   /** Stop by itself after this many seconds (0 = run until a signal; replays stop when done). */
   readonly durationSec: number;
   readonly endpoints: Readonly<Record<EndpointKey, string | undefined>>;
@@ -119,7 +117,6 @@ export function loadIngestConfig(input: LoadInput): IngestConfig {
     memoryLimit: v.memoryLimit,
     retentionIntervalMs: v.retentionIntervalMs,
     logLevel: v.logLevel,
-    heapGrowingPercent: v.heapGrowingPercent,
     durationSec: v.duration,
     endpoints: Object.fromEntries(ENDPOINT_KEYS.map((k) => [k, v[k]])) as Record<EndpointKey, string | undefined>,
     binanceStream: v.binanceStream,

@@ -1,7 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { BUS_SETTINGS, defineConfig, fields as f, heapSettings, LISTENER_SECURITY_SETTINGS, LOG_LEVELS, setting, type Field } from '@market-data/runtime';
+import { BUS_SETTINGS, defineConfig, fields as f, LISTENER_SECURITY_SETTINGS, LOG_LEVELS, setting, type Field } from '@market-data/runtime';
 import { toPairKey, type PairKey } from '@market-data/storage-core';
 
 /**
@@ -132,7 +132,6 @@ export const INGEST_SETTINGS = defineConfig({
     bybitLinearWs: endpoint('Bybit linear WebSocket endpoint', ['ws', 'wss']),
     duration: setting(f.decimal(0, 1e9, 'SEC'), { help: 'stop after SEC seconds (0 = at a signal; a replay stops when done)', default: 0 }),
     logLevel: setting(f.choice(LOG_LEVELS), { help: 'log level (JSON lines on stderr)', default: 'info' }),
-    ...heapSettings(0),
     ...LISTENER_SECURITY_SETTINGS,
     // A node of a cluster (docs/cluster.md): publish to NATS JetStream, share the pairs through leases.
     ...BUS_SETTINGS,
