@@ -136,13 +136,13 @@ async function startExchange(rate, timeScale, market = 'volatile') {
   return Object.assign(child, { port: info.port, startTime: info.startTime });
 }
 
-async function startIngester(port, dataDir, pairs, extraArgs = []) {
+async function startIngester(port, dataDir, pairs, extraArgs = [], nodeArgs = []) {
   const child = new Child('ingest', [
     path.join(root, 'packages/ingest-app/dist/main.js'),
     '--source', 'live', '--pairs', pairs.join(','), '--data-dir', dataDir, '--listen', '127.0.0.1:0',
     '--binance-usdm-ws', `ws://127.0.0.1:${port}`, '--binance-usdm-rest', `http://127.0.0.1:${port}`,
     '--log-level', 'info', '--retention-interval-ms', '0', '--stale-timeout-ms', '60000', ...extraArgs,
-  ]);
+  ], { nodeArgs });
   child.url = (await child.waitForLog('ingester listening')).url;
   return child;
 }

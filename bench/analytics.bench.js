@@ -20,6 +20,7 @@
 // --analytics-max-delay-ms N (the analytics app's --max-delay-ms: how long it holds a pair's ticks)
 // --analytics-concurrency N (its --concurrency: pairs storing and passing at once)
 // --analytics-memory-limit SIZE (its --memory-limit: DuckDB memory_limit of the instance all analytics files share; the pass probe uses it too)
+// --app-node-args 'FLAGS' (node/V8 flags for both apps, e.g. '--optimize-for-size')
 // --ingester-storage-threads N (the ingester's --storage-threads); --market volatile|ticked (the
 // exchange's prices: nearly one per trade, the default, or a BTC-like tick grid); after `--`, any other ingester flags
 'use strict';
@@ -47,6 +48,8 @@ const ANALYTICS_MAX_DELAY_MS = arg('analytics-max-delay-ms', undefined);
 const ANALYTICS_CONCURRENCY = arg('analytics-concurrency', undefined);
 const ANALYTICS_MEMORY_LIMIT = stringArg('analytics-memory-limit', undefined);
 const MARKET = stringArg('market', 'volatile');
+// Node/V8 flags for both apps' processes, e.g. --app-node-args '--optimize-for-size'.
+const APP_NODE_ARGS = (stringArg('app-node-args', '') ?? '').split(' ').filter(Boolean);
 const MINUTE_MS = 60_000;
 const round = (x, digits = 2) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : null);
 
@@ -114,14 +117,14 @@ async function livePhase(dir) {
       ...(MAX_DELAY_MS === undefined ? [] : ['--max-delay-ms', String(MAX_DELAY_MS)]),
       ...(INGESTER_STORAGE_THREADS === undefined ? [] : ['--storage-threads', String(INGESTER_STORAGE_THREADS)]),
       ...INGESTER_EXTRA,
-    ]);
+    ], APP_NODE_ARGS);
     procs.push(ingester);
     await sleep(5000); // every pair has stored trades before the analytics app subscribes
     const analyticsStart = Date.now();
     const analytics = await startAnalytics(
       dataDir,
       ingester.url,
-      PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.join(dir, 'prof-live')] : [],
+      [...APP_NODE_ARGS, ...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.join(dir, 'prof-live')] : [])],
       [
         ...(ANALYTICS_MAX_DELAY_MS === undefined ? [] : ['--max-delay-ms', String(ANALYTICS_MAX_DELAY_MS)]),
         ...(ANALYTICS_CONCURRENCY === undefined ? [] : ['--concurrency', String(ANALYTICS_CONCURRENCY)]),
@@ -316,7 +319,7 @@ async function main() {
   const dir = makeTempDir('bench-analytics-');
   try {
     console.log(
-      `bench:analytics  ${PAIRS} pairs, ${RATE} trades/s, ${SECONDS} s window, wall clock x${TIME_SCALE}, ingester max-delay ${MAX_DELAY_MS ?? 'default (100)'} ms, analytics max-delay ${ANALYTICS_MAX_DELAY_MS ?? 'default'} ms, concurrency ${ANALYTICS_CONCURRENCY ?? 'default'}, memory-limit ${ANALYTICS_MEMORY_LIMIT ?? 'default (256MB, one instance)'}, market ${MARKET}, node ${process.version}, ${os.cpus().length} cores`,
+      `bench:analytics  ${PAIRS} pairs, ${RATE} trades/s, ${SECONDS} s window, wall clock x${TIME_SCALE}, ingester max-delay ${MAX_DELAY_MS ?? 'default (100)'} ms, analytics max-delay ${ANALYTICS_MAX_DELAY_MS ?? 'default'} ms, concurrency ${ANALYTICS_CONCURRENCY ?? 'default'}, memory-limit ${ANALYTICS_MEMORY_LIMIT ?? 'default (256MB, one instance)'}, market ${MARKET}, node ${process.version}${APP_NODE_ARGS.length ? ` ${APP_NODE_ARGS.join(' ')}` : ''}, ${os.cpus().length} cores`,
     );
     const live = await livePhase(dir);
     if (LIVE_ONLY) {
