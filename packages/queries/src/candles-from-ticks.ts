@@ -77,10 +77,15 @@ export function getCandlesWithOpenQuery(timeframe: Timeframe, options?: TimeRang
   const since = optionalTime('since', opts.since);
   const until = optionalTime('until', opts.until);
   const range = [since === undefined ? '' : ` AND timestamp >= ${params.timestamp(since)}`, until === undefined ? '' : ` AND timestamp < ${params.timestamp(until)}`].join('');
-  const cut = `(SELECT CASE WHEN newest IS NULL THEN '-infinity'::TIMESTAMP
+  // Where stored rows end and rows built from ticks begin: defined once, read by both halves.
+  const cut = '(SELECT cut_at FROM cut)';
+  const sql = `WITH cut AS (
+  SELECT CASE WHEN newest IS NULL THEN '-infinity'::TIMESTAMP
     WHEN newest + to_microseconds(${bucket}) <= (SELECT max(timestamp) FROM ticks) THEN newest + to_microseconds(${bucket})
-    ELSE newest END FROM (SELECT max(timestamp) AS newest FROM ${table}))`;
-  const sql = `SELECT ${CANDLE_COLUMNS} FROM (
+    ELSE newest END AS cut_at
+  FROM (SELECT max(timestamp) AS newest FROM ${table})
+)
+SELECT ${CANDLE_COLUMNS} FROM (
   SELECT ${CANDLE_COLUMNS} FROM ${table} WHERE timestamp < ${cut}
   UNION ALL
   SELECT bucket AS timestamp, open, high, low, close, volume, buy_volume, sell_volume, trade_count FROM (${candlesFromTicksSql(bucket, `timestamp >= ${cut}`)}) AS built
