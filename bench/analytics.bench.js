@@ -49,7 +49,7 @@ const ANALYTICS_CONCURRENCY = arg('analytics-concurrency', undefined);
 const ANALYTICS_MEMORY_LIMIT = stringArg('analytics-memory-limit', undefined);
 const MARKET = stringArg('market', 'volatile');
 // Node/V8 flags for both apps' processes, e.g. --app-node-args '--optimize-for-size'.
-const APP_NODE_ARGS = (stringArg('app-node-args', '') ?? '').split(' ').filter(Boolean);
+const APP_NODE_ARGS = stringArg('app-node-args', '').split(' ').filter(Boolean);
 const MINUTE_MS = 60_000;
 const round = (x, digits = 2) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : null);
 
