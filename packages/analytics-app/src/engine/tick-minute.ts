@@ -11,6 +11,13 @@ export const PER_PRICE_MIN = 1024;
 /** Trades the per-trade arrays start with; they double as the minute fills. */
 const INITIAL_CAPACITY = 1024;
 
+/** A minute's trades after its switch: price and units (doubleToExactUnits) of each, `count` of them. */
+interface KeptTrades {
+  prices: Float64Array;
+  units: Float64Array;
+  count: number;
+}
+
 /**
  * One minute's stored ticks as the profile and price_minutes need them (StoredTickMinutes).
  *
@@ -22,13 +29,6 @@ const INITIAL_CAPACITY = 1024;
  * holds ~12,000 of them per pair and minute (117 MiB of RSS per minute of 100 such pairs). Those
  * trades are summed only at pass time, exactly, as PriceSums sums.
  */
-/** A minute's trades after its switch: price and units (doubleToExactUnits) of each, `count` of them. */
-interface KeptTrades {
-  prices: Float64Array;
-  units: Float64Array;
-  count: number;
-}
-
 export class TickMinute {
   trades = 0;
   private readonly byPrice = new PriceSums();
