@@ -93,8 +93,9 @@ export class TickMinute {
     // Both parts' prices, sorted and made distinct in place (a typed array sorts numbers without a
     // comparator call per pair).
     const prices = new Float64Array(this.byPrice.size + n);
-    prices.set(Float64Array.from(this.byPrice.prices()));
-    if (kept !== undefined) prices.set(kept.prices.subarray(0, n), this.byPrice.size);
+    let at = 0;
+    for (const price of this.byPrice.prices()) prices[at++] = price;
+    if (kept !== undefined) prices.set(kept.prices.subarray(0, n), at);
     prices.sort();
     let distinct = 0;
     for (let i = 0; i < prices.length; i++) if (distinct === 0 || prices[i] !== prices[distinct - 1]) prices[distinct++] = prices[i];
