@@ -42,4 +42,5 @@ export {
   type CleanupResult,
 } from './retention';
 export { listPairs } from './list-pairs';
+export { TickQueue, type TickQueueShape, type PlainTick, type QueuedColumns } from './tick-queue';
 export { DatabaseManager, type DatabaseManagerOptions } from './database-manager';
