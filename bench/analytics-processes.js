@@ -136,9 +136,9 @@ async function startExchange(rate, timeScale, market = 'volatile') {
   return Object.assign(child, { port: info.port, startTime: info.startTime });
 }
 
-async function startIngester(port, dataDir, pairs, extraArgs = [], nodeArgs = []) {
+async function startIngester(port, dataDir, pairs, extraArgs = [], nodeArgs = [], main = path.join(root, 'packages/ingest-app/dist/main.js')) {
   const child = new Child('ingest', [
-    path.join(root, 'packages/ingest-app/dist/main.js'),
+    main,
     '--source', 'live', '--pairs', pairs.join(','), '--data-dir', dataDir, '--listen', '127.0.0.1:0',
     '--binance-usdm-ws', `ws://127.0.0.1:${port}`, '--binance-usdm-rest', `http://127.0.0.1:${port}`,
     '--log-level', 'info', '--retention-interval-ms', '0', '--stale-timeout-ms', '60000', ...extraArgs,

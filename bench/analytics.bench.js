@@ -21,6 +21,7 @@
 // --analytics-concurrency N (its --concurrency: pairs storing and passing at once)
 // --analytics-memory-limit SIZE (its --memory-limit: DuckDB memory_limit of the instance all analytics files share; the pass probe uses it too)
 // --app-node-args 'FLAGS' (node/V8 flags for both apps, e.g. '--optimize-for-size')
+// --ingester path/to/dist/main.js (another ingester build, e.g. a worktree of main, for before/after)
 // --ingester-storage-threads N (the ingester's --storage-threads); --market volatile|ticked (the
 // exchange's prices: nearly one per trade, the default, or a BTC-like tick grid); after `--`, any other ingester flags
 'use strict';
@@ -50,6 +51,7 @@ const ANALYTICS_MEMORY_LIMIT = stringArg('analytics-memory-limit', undefined);
 const MARKET = stringArg('market', 'volatile');
 // Node/V8 flags for both apps' processes, e.g. --app-node-args '--optimize-for-size'.
 const APP_NODE_ARGS = stringArg('app-node-args', '').split(' ').filter(Boolean);
+const INGESTER_MAIN = path.resolve(stringArg('ingester', path.join(__dirname, '../packages/ingest-app/dist/main.js')));
 const MINUTE_MS = 60_000;
 const round = (x, digits = 2) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : null);
 
@@ -117,7 +119,7 @@ async function livePhase(dir) {
       ...(MAX_DELAY_MS === undefined ? [] : ['--max-delay-ms', String(MAX_DELAY_MS)]),
       ...(INGESTER_STORAGE_THREADS === undefined ? [] : ['--storage-threads', String(INGESTER_STORAGE_THREADS)]),
       ...INGESTER_EXTRA,
-    ], APP_NODE_ARGS);
+    ], APP_NODE_ARGS, INGESTER_MAIN);
     procs.push(ingester);
     await sleep(5000); // every pair has stored trades before the analytics app subscribes
     const analyticsStart = Date.now();

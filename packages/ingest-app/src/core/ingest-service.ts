@@ -9,7 +9,7 @@ import type { ScanResult } from '../journal/journal-segments';
 import type { SegmentJournal, SegmentJournalHooks } from '../journal/segment-journal';
 import { PairAlerts, type ActiveAlert } from './pair-alerts';
 import { FlushSlots } from '../storage/flush-slots';
-import { PairWriter, type PairWriterOptions } from '../storage/pair-writer';
+import { PairWriter, type CommittedBatch, type PairWriterOptions } from '../storage/pair-writer';
 import type { PairStore } from '../storage/pair-store';
 import type { Tickerplant } from '../server/tickerplant';
 import type { Logger } from '@market-data/runtime';
@@ -474,22 +474,20 @@ export class IngestService implements FeedSink {
     this.deps.logger.warn('invalid trades dropped before storage', { pair: pairId(pair), count, sample: sample.slice(0, 200) });
   }
 
-  private committed(id: string, pair: PairKey, batch: readonly Trade[], inserted: number, commitMs: number): void {
+  private committed(id: string, pair: PairKey, batch: CommittedBatch, inserted: number, commitMs: number): void {
     const m = this.deps.metrics;
     const journaled = this.journal !== undefined;
     if (journaled) m.written.inc({ pair: id }, inserted);
     else m.stored.inc({ pair: id }, inserted);
-    if (batch.length > inserted) m.duplicates.inc({ pair: id }, batch.length - inserted);
+    if (batch.count > inserted) m.duplicates.inc({ pair: id }, batch.count - inserted);
     m.batchCommit.observe(commitMs / 1000);
+    if (batch.count === 0) return;
     // Per batch, its oldest trade (see IngestMetrics.receiptToCommit).
-    let oldest = Number.POSITIVE_INFINITY;
-    for (const trade of batch) if (trade.receivedAt < oldest) oldest = trade.receivedAt;
-    if (batch.length === 0) return;
-    const waited = (performance.now() - oldest) / 1000;
+    const waited = (performance.now() - batch.oldestReceivedAt) / 1000;
     m.receiptToCommit.observe(waited);
     if (!journaled) {
       m.receiptToAck.observe(waited);
-      this.deps.tickerplant?.publish(pair, batch);
+      this.deps.tickerplant?.publish(pair, batch.trades());
     }
   }
 

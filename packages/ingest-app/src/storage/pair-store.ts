@@ -1,6 +1,6 @@
 import type { DuckDBMemoryTag, PoolStats } from '@market-data/pool';
 import type { CleanupResult, PairKey, Query, RetentionPolicy, Row } from '@market-data/storage-core';
-import type { Trade } from '../feeds/feed';
+import type { AppendBatch } from './trade-columns';
 
 /** What one append did: rows stored, and trades dropped alone because they were not storable. */
 export interface AppendOutcome {
@@ -18,7 +18,7 @@ export interface AppendOutcome {
  */
 export interface PairStore {
   /** appendTicks with candles, in one transaction; invalid trades are dropped alone (see AppendOutcome). */
-  append(pair: PairKey, trades: readonly Trade[]): Promise<AppendOutcome>;
+  append(pair: PairKey, batch: AppendBatch): Promise<AppendOutcome>;
   /** Writes the open candles that trail their ticks (before closing, or for readers that need them now). */
   flushCandles(pair: PairKey): Promise<void>;
   cleanup(pair: PairKey, retention?: Partial<RetentionPolicy>): Promise<CleanupResult>;

@@ -2,7 +2,19 @@ import { retryDelayMs } from '@market-data/runtime';
 import type { PairKey } from '@market-data/storage-core';
 import type { Trade } from '../feeds/feed';
 import type { FlushSlots } from './flush-slots';
+import { MarkQueue } from './mark-queue';
 import type { PairStore } from './pair-store';
+import { TradeQueue } from './trade-queue';
+
+/** A batch the pair file now holds, as the writer reports it. */
+export interface CommittedBatch {
+  /** Trades of the batch that were storable (duplicates included: `inserted` says how many were new). */
+  readonly count: number;
+  /** When its oldest trade was received (performance.now() ms). */
+  readonly oldestReceivedAt: number;
+  /** Its storable trades as objects; valid only during the `committed` call (made on demand). */
+  trades(): Trade[];
+}
 
 /** What a writer needs from the process: the store's append and candle flush, and a few sinks. */
 export interface PairWriterDeps extends Pick<PairStore, 'append' | 'flushCandles'> {
@@ -11,7 +23,7 @@ export interface PairWriterDeps extends Pick<PairStore, 'append' | 'flushCandles
    * count as stored and are published; with one they already were, and this only lets the
    * journal move on.
    */
-  committed(pair: PairKey, batch: readonly Trade[], inserted: number, commitMs: number): void;
+  committed(pair: PairKey, batch: CommittedBatch, inserted: number, commitMs: number): void;
   /** Trades that reached the writer but are not storable (a feed let them through): dropped alone. */
   invalid(pair: PairKey, count: number, sample: string): void;
   /**
@@ -38,13 +50,6 @@ export interface PairWriterOptions {
   readonly retryMaxMs?: number;
 }
 
-/** A run of buffered trades that came from one journal record. */
-interface Mark {
-  readonly lsn: number;
-  readonly ackedAt: number;
-  remaining: number;
-}
-
 /**
  * Batches one pair's trades and writes them through the store: appendTicks (ticks and candles)
  * per batch. One flush in flight per pair; trades arriving meanwhile form the next batch. A failed
@@ -53,9 +58,9 @@ interface Mark {
  * up to which record its pair file holds everything (`oldestLsn`).
  */
 export class PairWriter {
-  private buffer: Trade[] = [];
-  private inFlightBatch: Trade[] = [];
-  private readonly marks: Mark[] = [];
+  /** Everything taken and not yet committed, oldest first: the batch in flight (`inFlight`), then the rest. */
+  private readonly queue: TradeQueue;
+  private readonly marks = new MarkQueue();
   private timer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
@@ -69,7 +74,9 @@ export class PairWriter {
     readonly pair: PairKey,
     private readonly deps: PairWriterDeps,
     private readonly options: PairWriterOptions,
-  ) {}
+  ) {
+    this.queue = new TradeQueue(pair);
+  }
 
   /** True once `maxFailures` flushes in a row have failed (until one succeeds). */
   get failing(): boolean {
@@ -82,31 +89,36 @@ export class PairWriter {
 
   /** Trades taken but not yet committed (buffered plus the batch being written). */
   get pending(): number {
-    return this.buffer.length + this.inFlight;
+    return this.queue.length;
+  }
+
+  /** Trades waiting for the next batch (not in flight). */
+  private get waiting(): number {
+    return this.queue.length - this.inFlight;
   }
 
   /** LSN of the oldest journal record not yet wholly in the pair file; undefined when all are. */
   get oldestLsn(): number | undefined {
-    return this.marks[0]?.lsn;
+    return this.marks.oldestLsn;
   }
 
   /** When the oldest trade not yet in the pair file was acknowledged (performance.now() ms). */
   get oldestPendingSince(): number | undefined {
-    return this.marks[0]?.ackedAt;
+    return this.marks.oldestAckedAt;
   }
 
   /** The trades not yet in the pair file (in flight and buffered), oldest first: a copy. */
   snapshot(): Trade[] {
-    return this.inFlightBatch.length === 0 ? this.buffer.slice() : this.inFlightBatch.concat(this.buffer);
+    return this.queue.trades();
   }
 
   /** Buffers trades (with their journal record's LSN when there is a journal). */
   add(trades: readonly Trade[], lsn?: number): void {
-    for (const trade of trades) this.buffer.push(trade);
-    if (lsn !== undefined) this.marks.push({ lsn, ackedAt: performance.now(), remaining: trades.length });
+    this.queue.push(trades);
+    if (lsn !== undefined) this.marks.push(lsn, performance.now(), trades.length);
     this.lastTradeAt = Date.now();
     if (this.retryTimer) return;
-    if (this.buffer.length >= this.options.maxBatch) this.kick();
+    if (this.waiting >= this.options.maxBatch) this.kick();
     else if (!this.timer && !this.flushing) this.timer = setTimeout(() => this.kick(), this.options.maxDelayMs);
   }
 
@@ -117,7 +129,7 @@ export class PairWriter {
   async flush(): Promise<void> {
     this.clearTimers();
     while (this.flushing) await this.flushing;
-    while (this.buffer.length > 0) {
+    while (this.queue.length > 0) {
       const before = this.failures;
       await this.runFlush();
       if (this.failures > before) {
@@ -145,20 +157,20 @@ export class PairWriter {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.retryTimer = undefined;
-    if (this.flushing || this.buffer.length === 0) return;
+    if (this.flushing || this.queue.length === 0) return;
     void this.runFlush(this.deps.slots).then(() => {
       if (this.retryTimer) return;
-      if (this.buffer.length >= this.options.maxBatch) this.kick();
-      else if (this.buffer.length > 0 && !this.timer) this.timer = setTimeout(() => this.kick(), this.options.maxDelayMs);
+      if (this.queue.length >= this.options.maxBatch) this.kick();
+      else if (this.queue.length > 0 && !this.timer) this.timer = setTimeout(() => this.kick(), this.options.maxDelayMs);
     });
   }
 
   /** Writes one batch; with slots, the batch is taken when the slot is granted (all that came meanwhile). */
   private runFlush(slots?: FlushSlots): Promise<void> {
     const writeNow = (): Promise<void> => {
-      const batch = this.buffer.splice(0, this.options.maxBatch);
-      this.inFlight = batch.length;
-      return batch.length === 0 ? Promise.resolve() : this.write(batch);
+      const taken = Math.min(this.queue.length, this.options.maxBatch);
+      this.inFlight = taken;
+      return taken === 0 ? Promise.resolve() : this.write(taken);
     };
     const run = (slots ? slots.use(writeNow) : writeNow()).finally(() => {
       this.flushing = undefined;
@@ -168,60 +180,42 @@ export class PairWriter {
     return run;
   }
 
-  private async write(batch: Trade[]): Promise<void> {
+  /** Writes the oldest `taken` trades; they stay queued until committed, so a failed batch is simply tried again. */
+  private async write(taken: number): Promise<void> {
     const started = performance.now();
-    const taken = batch.length;
-    this.inFlightBatch = batch;
     let result: Awaited<ReturnType<PairWriterDeps['append']>>;
     try {
-      result = await this.deps.append(this.pair, batch);
+      result = await this.deps.append(this.pair, this.queue.wire(taken));
     } catch (error) {
-      this.inFlightBatch = [];
-      this.failed(batch, error);
+      this.failed(error);
       return;
     }
-    this.inFlightBatch = [];
-    if (result.invalid) {
-      const dropped = new Set(result.invalid.indexes);
-      batch = batch.filter((_, i) => !dropped.has(i));
-      this.deps.invalid(this.pair, dropped.size, result.invalid.sample);
-    }
+    const dropped = new Set(result.invalid?.indexes);
+    if (result.invalid) this.deps.invalid(this.pair, dropped.size, result.invalid.sample);
     this.failures = 0;
     this.lastError = undefined;
     this.lastCommitAt = Date.now();
-    this.settle(taken);
+    const queue = this.queue;
+    const batch: CommittedBatch = { count: taken - dropped.size, oldestReceivedAt: queue.oldestReceivedAt(taken), trades: () => queue.trades(taken, dropped) };
     this.deps.committed(this.pair, batch, result.inserted, performance.now() - started);
+    this.queue.drop(taken);
+    this.marks.settle(taken);
   }
 
-  private failed(batch: Trade[], error: unknown): void {
+  private failed(error: unknown): void {
     this.failures++;
     this.lastError = error instanceof Error ? error.message : String(error);
-    // Keep the batch in front of what came meanwhile; drop the oldest only past the bound.
-    this.buffer = batch.concat(this.buffer);
+    // The batch is still at the front of the queue; drop the oldest only past the bound.
     let dropped = 0;
-    if (this.buffer.length > this.options.maxBuffered) {
-      dropped = this.buffer.length - this.options.maxBuffered;
-      this.buffer.splice(0, dropped);
-      this.settle(dropped);
+    if (this.queue.length > this.options.maxBuffered) {
+      dropped = this.queue.length - this.options.maxBuffered;
+      this.queue.drop(dropped);
+      this.marks.settle(dropped);
     }
     const retryInMs = retryDelayMs(this.failures, this.options.retryMs ?? 1000, this.options.retryMaxMs ?? 60_000);
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.retryTimer = setTimeout(() => this.kick(), retryInMs);
     this.deps.failed(this.pair, error, this.failures, retryInMs, dropped);
-  }
-
-  /** `n` of the oldest pending trades left the writer: move the journal marks past them. */
-  private settle(n: number): void {
-    // One splice for the whole batch: a mark per journal record, hundreds per batch.
-    let done = 0;
-    while (n > 0 && done < this.marks.length) {
-      const mark = this.marks[done];
-      const take = Math.min(n, mark.remaining);
-      mark.remaining -= take;
-      n -= take;
-      if (mark.remaining === 0) done++;
-    }
-    if (done > 0) this.marks.splice(0, done);
   }
 }

@@ -1,6 +1,7 @@
 import type { ConnectionPool, DuckDBMemoryTag, PoolStats } from '@market-data/pool';
 import { appendTicks, checkTick, cleanupOldData, executeQuery, flushCandles, StorageError, type CleanupResult, type PairKey, type Query, type RetentionPolicy, type Row, type Tick } from '@market-data/storage-core';
 import type { AppendOutcome, PairStore } from './pair-store';
+import { toTicks, type AppendBatch } from './trade-columns';
 
 /**
  * Candles are folded in by the same transaction as the ticks, so they never lag behind them; the
@@ -26,7 +27,8 @@ function isValid(tick: Tick, index: number): boolean {
 export class PoolPairStore implements PairStore {
   constructor(private readonly pool: ConnectionPool) {}
 
-  append(pair: PairKey, trades: readonly Tick[]): Promise<AppendOutcome> {
+  append(pair: PairKey, batch: AppendBatch): Promise<AppendOutcome> {
+    const trades = toTicks(batch);
     return this.pool.withConnection(pair, async (conn) => {
       try {
         return { inserted: (await appendTicks(conn, trades, APPEND)).inserted };

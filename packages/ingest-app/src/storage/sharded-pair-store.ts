@@ -1,7 +1,7 @@
 import type { DuckDBMemoryTag, PoolStats } from '@market-data/pool';
 import { pairId, type CleanupResult, type PairKey, type Query, type RetentionPolicy, type Row } from '@market-data/storage-core';
-import type { Trade } from '../feeds/feed';
 import type { AppendOutcome, PairStore } from './pair-store';
+import type { AppendBatch } from './trade-columns';
 
 /**
  * Several PairStores (storage threads), each owning a fixed share of the pairs. A commit ends in
@@ -18,8 +18,8 @@ export class ShardedPairStore implements PairStore {
     if (shards.length === 0) throw new RangeError('ShardedPairStore needs at least one shard');
   }
 
-  append(pair: PairKey, trades: readonly Trade[]): Promise<AppendOutcome> {
-    return this.shard(pair).append(pair, trades);
+  append(pair: PairKey, batch: AppendBatch): Promise<AppendOutcome> {
+    return this.shard(pair).append(pair, batch);
   }
 
   flushCandles(pair: PairKey): Promise<void> {

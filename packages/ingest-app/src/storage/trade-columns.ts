@@ -24,6 +24,21 @@ export interface TradeRows {
 
 export type WireBatch = TradeColumns | TradeRows;
 
+/** What a PairStore appends: trades as objects, or already in the wire form (a PairWriter's queue). */
+export type AppendBatch = readonly Tick[] | WireBatch;
+
+function isWire(batch: AppendBatch): batch is WireBatch {
+  return !Array.isArray(batch);
+}
+
+export function toWire(batch: AppendBatch): WireBatch {
+  return isWire(batch) ? batch : encodeTrades(batch);
+}
+
+export function toTicks(batch: AppendBatch): readonly Tick[] {
+  return isWire(batch) ? decodeTrades(batch) : batch;
+}
+
 function plain(trades: readonly Tick[]): TradeRows {
   return { kind: 'rows', rows: trades.map((t) => ({ timestamp: t.timestamp, price: t.price, volume: t.volume, side: t.side, tradeId: t.tradeId })) };
 }

@@ -1,10 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import type { ConnectionPoolOptions, DuckDBMemoryTag, PoolStats } from '@market-data/pool';
 import type { CleanupResult, PairKey, Query, RetentionPolicy, Row } from '@market-data/storage-core';
-import type { Trade } from '../feeds/feed';
 import type { AppendOutcome, PairStore } from './pair-store';
 import { fromWireError, type StoreReply, type StoreRequest, type StoreWorkerData } from './store-protocol';
-import { encodeTrades, transferList } from './trade-columns';
+import { toWire, transferList, type AppendBatch } from './trade-columns';
 
 type Pending = { resolve(value: unknown): void; reject(err: Error): void };
 type Body<R> = R extends unknown ? Omit<R, 'id'> : never;
@@ -33,8 +32,8 @@ export class WorkerPairStore implements PairStore {
     void this.exited.then(() => this.failAll(new Error('storage worker exited')));
   }
 
-  append(pair: PairKey, trades: readonly Trade[]): Promise<AppendOutcome> {
-    const batch = encodeTrades(trades);
+  append(pair: PairKey, trades: AppendBatch): Promise<AppendOutcome> {
+    const batch = toWire(trades);
     return this.request({ type: 'append', pair, batch }, transferList(batch)) as Promise<AppendOutcome>;
   }
 
