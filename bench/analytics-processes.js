@@ -147,11 +147,11 @@ async function startIngester(port, dataDir, pairs, extraArgs = [], nodeArgs = []
   return child;
 }
 
-async function startAnalytics(dataDir, ingesterUrl, nodeArgs, extraArgs = []) {
+async function startAnalytics(dataDir, ingesterUrl, nodeArgs, extraArgs = [], main = path.join(root, 'packages/analytics-app/dist/main.js')) {
   const child = new Child(
     'analytics',
     [
-      path.join(root, 'packages/analytics-app/dist/main.js'),
+      main,
       '--data-dir', dataDir, '--ingester', ingesterUrl.replace(/^http/, 'ws'), '--listen', '127.0.0.1:0', '--log-level', 'info', ...extraArgs,
     ],
     { nodeArgs },

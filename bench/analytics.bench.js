@@ -21,7 +21,8 @@
 // --analytics-concurrency N (its --concurrency: pairs storing and passing at once)
 // --analytics-memory-limit SIZE (its --memory-limit: DuckDB memory_limit of the instance all analytics files share; the pass probe uses it too)
 // --app-node-args 'FLAGS' (node/V8 flags for both apps, e.g. '--optimize-for-size')
-// --ingester path/to/dist/main.js (another ingester build, e.g. a worktree of main, for before/after)
+// --ingester path/to/dist/main.js, --analytics path/to/dist/main.js (another build of either app,
+// e.g. a worktree of main, for before/after; the live phase only)
 // --ingester-storage-threads N (the ingester's --storage-threads); --market volatile|ticked (the
 // exchange's prices: nearly one per trade, the default, or a BTC-like tick grid); after `--`, any other ingester flags
 'use strict';
@@ -52,6 +53,7 @@ const MARKET = stringArg('market', 'volatile');
 // Node/V8 flags for both apps' processes, e.g. --app-node-args '--optimize-for-size'.
 const APP_NODE_ARGS = stringArg('app-node-args', '').split(' ').filter(Boolean);
 const INGESTER_MAIN = path.resolve(stringArg('ingester', path.join(__dirname, '../packages/ingest-app/dist/main.js')));
+const ANALYTICS_MAIN = path.resolve(stringArg('analytics', path.join(__dirname, '../packages/analytics-app/dist/main.js')));
 const MINUTE_MS = 60_000;
 const round = (x, digits = 2) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : null);
 
@@ -132,6 +134,7 @@ async function livePhase(dir) {
         ...(ANALYTICS_CONCURRENCY === undefined ? [] : ['--concurrency', String(ANALYTICS_CONCURRENCY)]),
         ...(ANALYTICS_MEMORY_LIMIT === undefined ? [] : ['--memory-limit', ANALYTICS_MEMORY_LIMIT]),
       ],
+      ANALYTICS_MAIN,
     );
     procs.push(analytics);
     let startBoundary = null;
