@@ -21,6 +21,7 @@
 // --analytics-concurrency N (its --concurrency: pairs storing and passing at once)
 // --analytics-memory-limit SIZE (its --memory-limit: DuckDB memory_limit of the instance all analytics files share; the pass probe uses it too)
 // --app-node-args 'FLAGS' (node/V8 flags for both apps, e.g. '--optimize-for-size')
+// --analytics-args 'FLAGS' (more flags for the live analytics app, e.g. '--checkpoint-interval-ms 15000')
 // --ingester path/to/dist/main.js, --analytics path/to/dist/main.js (another build of either app,
 // e.g. a worktree of main, for before/after; the live phase only)
 // --ingester-storage-threads N (the ingester's --storage-threads); --market volatile|ticked (the
@@ -52,6 +53,7 @@ const ANALYTICS_MEMORY_LIMIT = stringArg('analytics-memory-limit', undefined);
 const MARKET = stringArg('market', 'volatile');
 // Node/V8 flags for both apps' processes, e.g. --app-node-args '--optimize-for-size'.
 const APP_NODE_ARGS = stringArg('app-node-args', '').split(' ').filter(Boolean);
+const ANALYTICS_ARGS = stringArg('analytics-args', '').split(' ').filter(Boolean);
 const INGESTER_MAIN = path.resolve(stringArg('ingester', path.join(__dirname, '../packages/ingest-app/dist/main.js')));
 const ANALYTICS_MAIN = path.resolve(stringArg('analytics', path.join(__dirname, '../packages/analytics-app/dist/main.js')));
 const MINUTE_MS = 60_000;
@@ -133,6 +135,7 @@ async function livePhase(dir) {
         ...(ANALYTICS_MAX_DELAY_MS === undefined ? [] : ['--max-delay-ms', String(ANALYTICS_MAX_DELAY_MS)]),
         ...(ANALYTICS_CONCURRENCY === undefined ? [] : ['--concurrency', String(ANALYTICS_CONCURRENCY)]),
         ...(ANALYTICS_MEMORY_LIMIT === undefined ? [] : ['--memory-limit', ANALYTICS_MEMORY_LIMIT]),
+        ...ANALYTICS_ARGS,
       ],
       ANALYTICS_MAIN,
     );

@@ -37,7 +37,7 @@ export function composeAnalyticsContainer(config: AnalyticsConfig, overrides: An
     }),
   });
   // analytics.duckdb files only: this app never opens a trading file for writing.
-  registerPool(container, { baseDir: config.analyticsDir, maxConnections: config.poolSize, memoryLimit: config.memoryLimit, role: 'analytics' });
+  registerPool(container, { baseDir: config.analyticsDir, maxConnections: config.poolSize, memoryLimit: config.memoryLimit, checkpointIntervalMs: config.checkpointIntervalMs, role: 'analytics' });
   container.register(KNOWN_PAIRS, { useFactory: instancePerContainerCachingFactory(() => new KnownPairs()) });
   container.register(ANALYTICS_RUNNER, {
     useFactory: instancePerContainerCachingFactory((c) => {

@@ -145,6 +145,7 @@ function registerPairStore(container: DependencyContainer, config: IngestConfig,
     maxConnections: config.poolSize,
     threads: config.threads,
     memoryLimit: config.memoryLimit,
+    checkpointIntervalMs: config.checkpointIntervalMs,
     role: 'trading',
   };
   const threads = config.storageThreads;

@@ -35,6 +35,7 @@ export interface AnalyticsConfig {
    * DuckDB memory_limit of the one instance every open analytics file is attached to.
    */
   readonly memoryLimit: string;
+  readonly checkpointIntervalMs: number;
   /** Live mode: retention per pair at most this often (ms, 0 = never); offline runs keep everything. */
   readonly retentionIntervalMs: number;
   /** Live mode: 'tail' keeps the last minutes of ticks (each retention cuts them: AnalyticsOptions.tickTail), 'all' every tick retention keeps. */
@@ -138,6 +139,7 @@ function runConfig({ values: v, origins }: Loaded): AnalyticsConfig {
     lastMinute: v.lastMinute,
     poolSize: v.poolSize,
     memoryLimit: v.memoryLimit,
+    checkpointIntervalMs: v.checkpointIntervalMs,
     retentionIntervalMs: v.retentionIntervalMs,
     keepTicks: v.keepTicks,
     maxDelayMs: v.maxDelayMs,

@@ -1,4 +1,5 @@
 import { BUS_SETTINGS, defineConfig, fields as f, LISTENER_SECURITY_SETTINGS, LOG_LEVELS, setting } from '@market-data/runtime';
+import { DEFAULT_CHECKPOINT_INTERVAL_MS } from '@market-data/pool';
 import { DEFAULT_MEMORY_LIMIT, toPairKey, type PairKey } from '@market-data/storage-core';
 
 /**
@@ -63,6 +64,10 @@ export const ANALYTICS_SETTINGS = defineConfig({
     profileWindow: setting(f.integer(1, 24 * 60, 'MIN'), { help: 'market profile window in minutes', default: 15 }),
     poolSize: setting(f.integer(1, 100_000), { help: 'analytics files kept open', default: 200 }),
     memoryLimit: setting(f.byteSize(), { help: "DuckDB memory_limit of the one instance every open analytics file is attached to", default: DEFAULT_MEMORY_LIMIT }),
+    checkpointIntervalMs: setting(f.integer(0, 86_400_000, 'MS'), {
+      help: "how often the analytics files written since their last checkpoint are checkpointed: until then DuckDB holds their new rows and the versions of their updates in memory (0 = only DuckDB's own, by WAL size)",
+      default: DEFAULT_CHECKPOINT_INTERVAL_MS,
+    }),
     retentionIntervalMs: setting(f.integer(0, 86_400_000, 'MS'), { help: 'live: retention per pair after a pass at most this often (0 = never)', default: 300_000 }),
     keepTicks: setting(f.choice(['tail', 'all']), {
       help: 'live: keep only the last minutes of ticks, cut at each retention (tail; closed minutes live on as per-minute price histograms) or every tick retention keeps (all)',

@@ -46,6 +46,7 @@ export interface IngestConfig {
   readonly storageNice: number;
   readonly threads: number;
   readonly memoryLimit: string;
+  readonly checkpointIntervalMs: number;
   readonly retentionIntervalMs: number;
   readonly logLevel: LogLevel;
   /** Stop by itself after this many seconds (0 = run until a signal; replays stop when done). */
@@ -115,6 +116,7 @@ export function loadIngestConfig(input: LoadInput): IngestConfig {
     storageNice: v.storageNice,
     threads: v.threads,
     memoryLimit: v.memoryLimit,
+    checkpointIntervalMs: v.checkpointIntervalMs,
     retentionIntervalMs: v.retentionIntervalMs,
     logLevel: v.logLevel,
     durationSec: v.duration,

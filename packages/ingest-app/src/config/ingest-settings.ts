@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { BUS_SETTINGS, defineConfig, fields as f, LISTENER_SECURITY_SETTINGS, LOG_LEVELS, setting, type Field } from '@market-data/runtime';
 import { toPairKey, type PairKey } from '@market-data/storage-core';
+import { DEFAULT_CHECKPOINT_INTERVAL_MS } from '@market-data/pool';
 
 /**
  * Half of storage-core's 256MB: the ingester's pair files take appends only (closed candles, no
@@ -117,6 +118,10 @@ export const INGEST_SETTINGS = defineConfig({
     }),
     threads: setting(f.integer(1, 256), { help: "DuckDB threads of each storage thread's instance (all its pair files)", default: 1 }),
     memoryLimit: setting(f.byteSize(), { help: 'DuckDB memory_limit for all pair files, split evenly over the storage threads (one attached instance each)', default: INGEST_MEMORY_LIMIT }),
+    checkpointIntervalMs: setting(f.integer(0, 86_400_000, 'MS'), {
+      help: "how often the pair files written since their last checkpoint are checkpointed: until then DuckDB holds their new rows in memory (0 = only DuckDB's own, by WAL size)",
+      default: DEFAULT_CHECKPOINT_INTERVAL_MS,
+    }),
     retentionIntervalMs: setting(f.integer(0, 86_400_000, 'MS'), { help: 'retention schedule (0 = off)', default: 300_000 }),
     binanceStream: setting(f.choice(['trade', 'aggTrade']), { help: 'Binance stream kind', default: 'trade' }),
     staleTimeoutMs: setting(f.integer(100, 3_600_000, 'MS'), { help: 'reconnect a feed silent this long', default: 30_000 }),
