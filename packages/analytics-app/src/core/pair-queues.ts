@@ -1,18 +1,12 @@
 import type { Trade } from '@market-data/client';
 import { retryDelayMs } from '@market-data/runtime';
-import { TickQueue } from '@market-data/storage-core';
 import { StoreSlots } from './store-slots';
 
 /** The smallest candle: a row in a newer one than any queued before closes a candle, so it triggers a pass. */
 const MINUTE_MS = 60_000;
 
 interface Queue {
-  /**
-   * Held as columns: rows wait here up to holdMs (a second by default), and as objects every one
-   * was promoted and died in old space (57 of the 114 MiB the app promoted in 25 s at 20,000
-   * trades/s were the client's trade objects).
-   */
-  readonly rows: TickQueue<Trade>;
+  rows: Trade[];
   committedAt: number | undefined;
   running: Promise<void> | undefined;
   /** performance.now() when the oldest held row arrived. */
@@ -113,13 +107,13 @@ export class PairQueues {
     if (this.closed) return Promise.resolve();
     let q = this.queues.get(pair);
     if (!q) {
-      q = { rows: new TickQueue<Trade>(), committedAt: undefined, running: undefined, since: 0, newestMinute: -Infinity, urgent: false, timer: undefined, started: false, failures: 0, retryAt: 0, lastError: undefined, setAside: undefined };
+      q = { rows: [], committedAt: undefined, running: undefined, since: 0, newestMinute: -Infinity, urgent: false, timer: undefined, started: false, failures: 0, retryAt: 0, lastError: undefined, setAside: undefined };
       this.queues.set(pair, q);
     }
     if (q.setAside !== undefined) return Promise.resolve();
     if (q.rows.length === 0) q.since = performance.now();
-    q.rows.push(rows);
     for (const row of rows) {
+      q.rows.push(row);
       const minute = Math.floor(row.timestamp / MINUTE_MS);
       if (minute > q.newestMinute) {
         q.newestMinute = minute;
@@ -141,7 +135,7 @@ export class PairQueues {
   discardPending(): void {
     for (const q of this.queues.values()) {
       this.pending -= q.rows.length;
-      q.rows.drop(q.rows.length);
+      q.rows = [];
       q.urgent = false;
       if (q.timer) clearTimeout(q.timer);
       q.timer = undefined;
@@ -203,8 +197,9 @@ export class PairQueues {
         // the CPU, and at start-up every pair has one, so they overlap as before.
         const slot = this.slots && q.started ? await this.slots.acquire(() => q.urgent) : undefined;
         q.started = true;
-        const rows = q.rows.shift();
+        const rows = q.rows;
         const committedAt = q.committedAt;
+        q.rows = [];
         q.committedAt = undefined;
         q.urgent = false;
         let done = rows.length;
@@ -238,14 +233,14 @@ export class PairQueues {
     const held = rows.length + q.rows.length;
     if (held > this.maxFailingRows) {
       this.pending -= q.rows.length;
-      q.rows.drop(q.rows.length);
+      q.rows = [];
       q.setAside = q.lastError;
       if (q.timer) clearTimeout(q.timer);
       q.timer = undefined;
       this.onError(pair, err, { failures: q.failures, retryInMs: undefined, dropped: held });
       return false;
     }
-    q.rows.unshift(rows);
+    q.rows = rows.concat(q.rows);
     q.committedAt ??= committedAt;
     const retryInMs = retryDelayMs(q.failures, this.retryMs, this.retryMaxMs);
     q.retryAt = performance.now() + retryInMs;
