@@ -134,20 +134,6 @@ export class TickQueue<T extends Tick = Tick> {
     if (this.head === this.tail) this.head = this.tail = 0;
   }
 
-  /** Takes the first `n` out as entries. */
-  shift(n = this.length): T[] {
-    const out = this.entries(n);
-    this.drop(n);
-    return out;
-  }
-
-  /** Puts entries back in front, oldest first (a failed store's batch). */
-  unshift(entries: readonly T[]): void {
-    const rest = this.shift();
-    this.push(entries);
-    this.push(rest);
-  }
-
   private count(n: number): number {
     return Math.max(0, Math.min(n, this.length));
   }

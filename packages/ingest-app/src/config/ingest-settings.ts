@@ -2,8 +2,8 @@ import { accessSync, constants } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { BUS_SETTINGS, defineConfig, fields as f, LISTENER_SECURITY_SETTINGS, LOG_LEVELS, setting, type Field } from '@market-data/runtime';
-import { toPairKey, type PairKey } from '@market-data/storage-core';
 import { DEFAULT_CHECKPOINT_INTERVAL_MS } from '@market-data/pool';
+import { toPairKey, type PairKey } from '@market-data/storage-core';
 
 /**
  * Half of storage-core's 256MB: the ingester's pair files take appends only (closed candles, no
