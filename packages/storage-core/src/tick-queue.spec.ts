@@ -57,6 +57,20 @@ describe('TickQueue (ticks waiting to be stored, as columns)', () => {
     expect(q.columns(1)?.ids).toEqual([tick(5).tradeId]);
   });
 
+  it('starts small again once a large backlog is drained, and still takes a backlog after', () => {
+    const q = new TickQueue();
+    const backlog = Array.from({ length: 50_000 }, (_, i) => tick(i));
+    q.push(backlog);
+    const big = (q as unknown as { timestamp: Float64Array }).timestamp.length;
+    expect(big).toBeGreaterThanOrEqual(50_000);
+    q.drop(49_999);
+    expect((q as unknown as { timestamp: Float64Array }).timestamp.length).toBe(big);
+    q.drop(1);
+    expect((q as unknown as { timestamp: Float64Array }).timestamp.length).toBeLessThanOrEqual(4096);
+    q.push(backlog.slice(0, 5000));
+    expect(q.entries()).toEqual(backlog.slice(0, 5000));
+  });
+
   it('keeps NaN and negative numbers as they are (appendTicks refuses them by name)', () => {
     const q = new TickQueue();
     q.push([tick(0, { price: Number.NaN }), tick(1, { volume: -1 })]);

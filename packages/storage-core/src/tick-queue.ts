@@ -28,6 +28,9 @@ export interface QueuedColumns {
 }
 
 const SIDES = ['BUY', 'SELL'] as const;
+const INITIAL_CAPACITY = 256;
+/** Emptied, a queue larger than this starts small again: a backlog (a catch-up, a failing file) must not pin its size for good. */
+const KEEP_CAPACITY = 4096;
 const PLAIN: TickQueueShape<Tick> = { make: (tick) => tick };
 
 /**
@@ -41,16 +44,16 @@ const PLAIN: TickQueueShape<Tick> = { make: (tick) => tick };
  * kept whole.
  */
 export class TickQueue<T extends Tick = Tick> {
-  private timestamp = new Float64Array(256);
-  private price = new Float64Array(256);
-  private volume = new Float64Array(256);
-  private extra = new Float64Array(256);
-  private side = new Uint8Array(256);
+  private timestamp = new Float64Array(INITIAL_CAPACITY);
+  private price = new Float64Array(INITIAL_CAPACITY);
+  private volume = new Float64Array(INITIAL_CAPACITY);
+  private extra = new Float64Array(INITIAL_CAPACITY);
+  private side = new Uint8Array(INITIAL_CAPACITY);
   /**
    * Per entry its id, or the whole entry when the columns cannot carry it. Sized like the columns
    * and reused: an array grown by appends was itself promoted (15 MiB in 30 s in the ingester).
    */
-  private ids = new Array<string | T>(256).fill('');
+  private ids = new Array<string | T>(INITIAL_CAPACITY).fill('');
   private head = 0;
   private tail = 0;
   private whole = 0;
@@ -131,7 +134,19 @@ export class TickQueue<T extends Tick = Tick> {
     // Let go of the ids now, not when the slot is next written.
     this.ids.fill('', this.head, to);
     this.head = to;
-    if (this.head === this.tail) this.head = this.tail = 0;
+    if (this.head < this.tail) return;
+    this.head = this.tail = 0;
+    if (this.timestamp.length > KEEP_CAPACITY) this.shrink();
+  }
+
+  /** Back to the initial size (the queue is empty). */
+  private shrink(): void {
+    this.timestamp = new Float64Array(INITIAL_CAPACITY);
+    this.price = new Float64Array(INITIAL_CAPACITY);
+    this.volume = new Float64Array(INITIAL_CAPACITY);
+    this.extra = new Float64Array(INITIAL_CAPACITY);
+    this.side = new Uint8Array(INITIAL_CAPACITY);
+    this.ids = new Array<string | T>(INITIAL_CAPACITY).fill('');
   }
 
   private count(n: number): number {
