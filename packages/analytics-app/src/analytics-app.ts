@@ -44,7 +44,7 @@ export class AnalyticsApp {
     known.addKeys(config.pairs);
     this.queues = new PairQueues(
       // The chart pages refetch a pair once its new trades (and any pass they closed) are stored.
-      (pair, rows, committedAt) => this.runner.store(pair, rows, committedAt).then((pass) => this.afterStore(pair, pass)),
+      (pair, rows, committedAt) => this.runner.apply(pair, rows, committedAt).then(() => this.chart.events.changed(pair)),
       (pair, err, { failures, retryInMs, dropped }) => {
         metrics.storeFailures.inc({ pair });
         if (dropped > 0) metrics.ticksDropped.inc({ pair }, dropped);
@@ -53,14 +53,6 @@ export class AnalyticsApp {
       },
       { holdMs: config.maxDelayMs, concurrency: config.concurrency },
     );
-  }
-
-  /** What runs once a stored batch is let go: its pass, if it made one due, then the chart's refetch. */
-  private afterStore(pair: string, pass: (() => Promise<void>) | undefined): () => Promise<void> {
-    return async () => {
-      await pass?.();
-      this.chart.events.changed(pair);
-    };
   }
 
   get url(): string | undefined {

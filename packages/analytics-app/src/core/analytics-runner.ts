@@ -73,15 +73,7 @@ export class AnalyticsRunner {
 
   /** Stores ticks for a pair and runs a pass if a candle closed. `committedAt` = ingester commit time (epoch ms). */
   async apply(id: string, ticks: readonly Trade[], committedAt?: number): Promise<void> {
-    await (await this.store(id, ticks, committedAt))?.();
-  }
-
-  /**
-   * apply in two steps: stores the ticks, and returns the pass they made due (if any) to run once
-   * the caller has let them go (PairQueues: a batch held through its pass was promoted to old space).
-   */
-  async store(id: string, ticks: readonly Trade[], committedAt?: number): Promise<(() => Promise<void>) | undefined> {
-    if (ticks.length === 0) return undefined;
+    if (ticks.length === 0) return;
     const pair = toPairKey(id);
     const state = await this.load(pair);
     await this.deps.withConnection(pair, async (conn) => {
@@ -95,17 +87,13 @@ export class AnalyticsRunner {
       if (result.inserted === 0 || result.minTimestamp === null || result.maxTimestamp === null) return;
       state.newest = Math.max(state.newest, result.maxTimestamp);
     });
-    if (Math.floor(state.newest / MINUTE_MS) <= state.passedMinute) return undefined;
-    // Bound, not a closure here: one would keep this call's context, and with it the ticks.
-    return this.passAndObserve.bind(this, pair, state, committedAt);
-  }
-
-  private async passAndObserve(pair: PairKey, state: PairState, committedAt: number | undefined): Promise<void> {
-    await this.pass(pair, state);
-    if (committedAt !== undefined) {
-      const now = this.deps.clock?.now() ?? Date.now();
-      this.deps.metrics.lag.observe(Math.max(0, now - committedAt) / 1000);
-      this.deps.metrics.lagSamples.add(now, Math.max(0, now - committedAt) / 1000);
+    if (Math.floor(state.newest / MINUTE_MS) > state.passedMinute) {
+      await this.pass(pair, state);
+      if (committedAt !== undefined) {
+        const now = this.deps.clock?.now() ?? Date.now();
+        this.deps.metrics.lag.observe(Math.max(0, now - committedAt) / 1000);
+        this.deps.metrics.lagSamples.add(now, Math.max(0, now - committedAt) / 1000);
+      }
     }
   }
 

@@ -254,37 +254,4 @@ describe('PairQueues', () => {
     await queues.idle();
     jest.useRealTimers();
   });
-
-  it("runs what a store hands back right after it, before the pair's next store, and reports a failure of it without stopping the pair", async () => {
-    const order: string[] = [];
-    const errors: string[] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const queues = new PairQueues(
-      async (pair, rows) => {
-        order.push(`store ${pair}:${rows.map((r) => r.tradeId).join(',')}`);
-        return async () => {
-          order.push(`after ${pair}`);
-          if (pair === 'a') await gate;
-          if (rows[0].tradeId === '7') throw new Error('pass broke');
-        };
-      },
-      (pair, err) => errors.push(`${pair}: ${(err as Error).message}`),
-      { concurrency: 1 },
-    );
-    await queues.push('a', [row('1')], undefined);
-    await queues.push('b', [row('2')], undefined);
-    await new Promise((r) => setImmediate(r));
-    await queues.push('b', [row('3')], undefined);
-    await new Promise((r) => setImmediate(r));
-    expect(order.slice(0, 2)).toEqual(['store a:1', 'after a']);
-    release();
-    await queues.idle();
-    expect(order).toEqual(['store a:1', 'after a', 'store b:2', 'after b', 'store b:3', 'after b']);
-    await queues.push('c', [row('7')], undefined);
-    await queues.push('c', [row('8', MINUTE)], undefined);
-    await queues.idle();
-    expect(errors).toEqual(['c: pass broke']);
-    expect(order.slice(-4)).toEqual(['store c:7', 'after c', 'store c:8', 'after c']);
-  });
 });
