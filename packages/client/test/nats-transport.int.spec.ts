@@ -1,6 +1,6 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
-import { freePort, NatsServer } from '@market-data/testing';
+import { NatsServer } from '@market-data/testing';
 import { ClientError, connectBus, encodeTradeBatch, ensureMarketDataStreams, MarketDataClient, NatsTransport, TradePublisher, type BusTradeRow } from '../src';
 import { Followed } from './follow-support';
 import { startBus, type Bus } from './nats-support';
@@ -234,24 +234,38 @@ describe('MarketDataClient over NATS JetStream (NatsTransport)', () => {
     });
 
     it('a bus that is down at start: BUS_UNAVAILABLE through onState, retried with backoff, then it follows', async () => {
-      const port = await freePort();
-      const f = follow({ pairs: [A], reconnect: { baseMs: 50, maxMs: 400 } }, new NatsTransport({ servers: `nats://127.0.0.1:${port}`, connectTimeoutMs: 500 }));
-      await f.until(() => f.states.filter((s) => s.state === 'reconnecting').length >= 3, 20_000, 'three attempts');
-      const first = f.states.find((s) => s.state === 'reconnecting')!;
-      expect(first.error).toMatchObject({ code: 'BUS_UNAVAILABLE', message: expect.stringContaining(`nats://127.0.0.1:${port}`) });
-      const waits = f.states.filter((s) => s.retryInMs !== undefined).map((s) => s.retryInMs!);
-      expect(Math.max(...waits)).toBeGreaterThan(waits[0]!);
-      const late = await NatsServer.start({ port });
+      // The stream exists in the store before the client starts: the client's retry may reach the
+      // server before this test could create it, and a missing stream is (rightly) not retried.
+      const late = await NatsServer.start();
       try {
-        const nc = await connectBus({ servers: late.url });
-        const jsm = await jetstreamManager(nc);
-        await ensureMarketDataStreams(jsm, { trades: { maxBytes: 1 << 24 }, candles: false });
-        await new TradePublisher(jetstream(nc), jsm, { writerId: 'late' }).publish(A, rows(1, 5));
-        await f.until(() => f.ids(A).length === 5, 20_000, 'trades once the bus is up');
-        expect(f.client.state).toBe('open');
-        await nc.close();
+        const setup = await connectBus({ servers: late.url });
+        try {
+          await ensureMarketDataStreams(await jetstreamManager(setup), { trades: { maxBytes: 1 << 24 }, candles: false });
+        } finally {
+          await setup.close();
+        }
+        await late.shutdown();
+        const f = follow({ pairs: [A], reconnect: { baseMs: 50, maxMs: 400 } }, new NatsTransport({ servers: late.url, connectTimeoutMs: 500 }));
+        try {
+          await f.until(() => f.states.filter((s) => s.state === 'reconnecting').length >= 3, 20_000, 'three attempts');
+          const first = f.states.find((s) => s.state === 'reconnecting')!;
+          expect(first.error).toMatchObject({ code: 'BUS_UNAVAILABLE', message: expect.stringContaining(late.url) });
+          const waits = f.states.filter((s) => s.retryInMs !== undefined).map((s) => s.retryInMs!);
+          expect(Math.max(...waits)).toBeGreaterThan(waits[0]!);
+          await late.restart();
+          const nc = await connectBus({ servers: late.url });
+          try {
+            const jsm = await jetstreamManager(nc);
+            await new TradePublisher(jetstream(nc), jsm, { writerId: 'late' }).publish(A, rows(1, 5));
+            await f.until(() => f.ids(A).length === 5, 20_000, 'trades once the bus is up');
+            expect(f.client.state).toBe('open');
+          } finally {
+            await nc.close();
+          }
+        } finally {
+          await f.close();
+        }
       } finally {
-        await f.close();
         await late.stop();
       }
     });
