@@ -195,13 +195,15 @@ async function fetchOnce(url) {
 
 const getJson = async (url) => (await fetchOnce(url)).json();
 
-/** The app's /metrics text: `sum`/`count` of a histogram, or the value of an unlabelled series. */
+/** The app's /metrics text: `sum`/`count` of a histogram, the value of an unlabelled series, or a series' total. */
 async function readMetrics(url) {
   const text = await (await fetchOnce(`${url}/metrics`)).text();
   const value = (series) => Number((text.match(new RegExp(`^${series} (\\S+)$`, 'm')) ?? [])[1] ?? NaN);
   /** A labelled gauge's values by its one label's value. */
   const byLabel = (name) => Object.fromEntries([...text.matchAll(new RegExp(`^${name}\\{\\w+="([^"]*)"\\} (\\S+)$`, 'gm'))].map((m) => [m[1], Number(m[2])]));
-  return { value, byLabel, histogram: (name) => ({ sum: value(`${name}_sum`), count: value(`${name}_count`) }) };
+  /** A series summed over all its labels (a counter by pair); 0 when it has none yet. */
+  const total = (name) => [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+  return { value, byLabel, total, histogram: (name) => ({ sum: value(`${name}_sum`), count: value(`${name}_count`) }) };
 }
 
 module.exports = { sleep, cpuSeconds, threadCpuSeconds, rssMiB, pssMiB, startExchange, startIngester, startAnalytics, runOffline, runPassProbe, getJson, readMetrics };

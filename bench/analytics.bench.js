@@ -103,6 +103,8 @@ async function snapshot(ingester, analytics, procs, sinceMs) {
     lag: metrics.histogram('analytics_commit_to_row_seconds'),
     store: metrics.histogram('analytics_store_seconds'),
     reconnects: metrics.value('analytics_subscriber_reconnects_total') || 0,
+    // A memory setting that makes DuckDB fail stores or passes must not pass for a saving.
+    failures: { stores: metrics.total('analytics_store_failures_total'), passes: metrics.total('analytics_pass_failures_total') },
     // Every committed batch is one message to the analytics app.
     batches: ingMetrics.histogram('ingest_batch_commit_seconds'),
     receipt: ingMetrics.histogram('ingest_receipt_to_commit_seconds'),
@@ -222,6 +224,7 @@ async function livePhase(dir) {
       analyticsStoreMeanMs: round(((s1.store.sum - s0.store.sum) / Math.max(1, s1.store.count - s0.store.count)) * 1000, 2),
       livePassSecondsPerRound: round(((s2.pass.sum - s0.pass.sum) / Math.max(1, passes)) * PAIRS, 3),
       passFailures: s2.ana.passFailures,
+      failuresInWindow: { stores: s2.failures.stores - s0.failures.stores, passes: s2.failures.passes - s0.failures.passes },
       ingestReceiptToCommitMs: { ...s1.ing.receiptToCommitMs, windowMean: round(((s1.receipt.sum - s0.receipt.sum) / Math.max(1, s1.receipt.count - s0.receipt.count)) * 1000, 1) },
       ingestBatchesPerSec: Math.round((s1.batches.count - s0.batches.count) / secs),
       ingestTradesPerBatch: round((s1.ing.stored - s0.ing.stored) / Math.max(1, s1.batches.count - s0.batches.count), 1),
@@ -283,6 +286,7 @@ function printTable(live, offline, probe) {
       : []),
     ['live pass p50 / p99 / mean', `${live.livePassMs.p50} / ${live.livePassMs.p99} / ${live.livePassMs.mean} ms`],
     [`live passes, one round of ${PAIRS} pairs`, `${live.livePassSecondsPerRound} s`],
+    ['failed stores / passes in the window (since start)', `${live.failuresInWindow.stores} / ${live.failuresInWindow.passes} (passes ${live.passFailures})`],
     ...Object.entries(live.processes).map(([name, p]) => [`${name} CPU / peak RSS`, `${p.cpuCores} cores / ${p.peakRssMiB} MiB`]),
     ['ingest + analytics at one instant, peak RSS / PSS (target < 768 MiB)', `${live.appsTogetherPeakMiB.rss} / ${live.appsTogetherPeakMiB.pss} MiB`],
     ...Object.entries(live.heapAtEndMiB).map(([name, h]) => [`${name} JS heap used / total, external (end)`, `${h.used} / ${h.total}, ${h.external} MiB`]),
