@@ -73,8 +73,24 @@ describe('analytics nodes on NATS JetStream', () => {
     const b = node(dirB, 'a2');
     const [urlA, urlB] = [await a.url('analytics listening', 60_000), await b.url('analytics listening', 60_000)];
     await until(async () => (await health(urlA)).node?.pairs.length === 2 && (await health(urlB)).node?.pairs.length === 2, 60_000, 'two pairs each');
-    await until(async () => (await metricSum(urlA, 'analytics_ticks_applied_total')) + (await metricSum(urlB, 'analytics_ticks_applied_total')) === PAIRS.length * TRADES_PER_PAIR, 90_000, 'every trade stored');
-    const held = { a: (await health(urlA)).node?.pairs ?? [], b: (await health(urlB)).node?.pairs ?? [] };
+    // Every pair complete on the node that holds it now. A lease may move when a starved node
+    // misses its renewals; the new holder then stores the pair from its own file, so a sum over
+    // both nodes would count that pair twice and never settle. On a timeout, say what each holds.
+    let held: Record<'a' | 'b', string[]> = { a: [], b: [] };
+    let applied: Record<string, number> = {};
+    const complete = async (): Promise<boolean> => {
+      held = { a: (await health(urlA)).node?.pairs ?? [], b: (await health(urlB)).node?.pairs ?? [] };
+      applied = {};
+      for (const [url, pairs] of [[urlA, held.a], [urlB, held.b]] as const) {
+        for (const pair of pairs) applied[pair] = await metricSum(url, 'analytics_ticks_applied_total', { pair });
+      }
+      return [...held.a, ...held.b].sort().join() === PAIRS.join() && Object.values(applied).every((n) => n === TRADES_PER_PAIR);
+    };
+    try {
+      await until(complete, 90_000, 'every trade stored by the node holding its pair');
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; held ${JSON.stringify(held)}, applied ${JSON.stringify(applied)}\nnode a:\n${a.stderr.slice(-10).join('\n')}\nnode b:\n${b.stderr.slice(-10).join('\n')}`);
+    }
     expect([...held.a, ...held.b].sort()).toEqual(PAIRS);
     // Stopped one after the other (each hands its pairs over after storing what it had).
     for (const app of [a, b]) {
