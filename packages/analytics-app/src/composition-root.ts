@@ -37,7 +37,17 @@ export function composeAnalyticsContainer(config: AnalyticsConfig, overrides: An
     }),
   });
   // analytics.duckdb files only: this app never opens a trading file for writing.
-  registerPool(container, { baseDir: config.analyticsDir, maxConnections: config.poolSize, memoryLimit: config.memoryLimit, checkpointIntervalMs: config.checkpointIntervalMs, role: 'analytics' });
+  registerPool(container, {
+    baseDir: config.analyticsDir,
+    maxConnections: config.poolSize,
+    memoryLimit: config.memoryLimit,
+    checkpointIntervalMs: config.checkpointIntervalMs,
+    role: 'analytics',
+    onInstanceFailure: (err) => {
+      container.resolve<AnalyticsMetrics>(ANALYTICS_METRICS).duckdbInstanceFailures.inc();
+      container.resolve<Logger>(LOGGER).error('DuckDB invalidated the shared instance; every pair is re-attached to a new one on its next use', { err });
+    },
+  });
   container.register(KNOWN_PAIRS, { useFactory: instancePerContainerCachingFactory(() => new KnownPairs()) });
   container.register(ANALYTICS_RUNNER, {
     useFactory: instancePerContainerCachingFactory((c) => {

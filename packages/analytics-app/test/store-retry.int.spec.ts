@@ -1,7 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { tradeOf, type Trade } from '@market-data/client';
 import { executeQuery, openPairDatabase, pairId, type PairDatabase } from '@market-data/storage-core';
-import { TempDirs, until } from '@market-data/testing';
+import { ConnectionPoolManager } from '@market-data/pool';
+import { invalidateInstance, TempDirs, until } from '@market-data/testing';
 import { AnalyticsMetrics } from '../src/core/analytics-metrics';
 import { AnalyticsRunner } from '../src/core/analytics-runner';
 import { PairQueues, type StoreFailure } from '../src/core/pair-queues';
@@ -84,6 +85,49 @@ describe('a store that fails in DuckDB (Out of Memory) and works again', () => {
     expect([Number(n), Number(ids)]).toEqual([45, 45]);
     await runner.flushCandles([PAIR]);
     const candles = await executeQuery(conn, 'SELECT epoch_ms(timestamp) AS t, trade_count FROM candles_1m ORDER BY t');
+    expect(candles.map((c) => [Number(c.t) - T0, Number(c.trade_count)])).toEqual([
+      [0, 30],
+      [2 * MINUTE, 15],
+    ]);
+  });
+});
+
+describe('a store after DuckDB invalidated the shared instance of every analytics file', () => {
+  const dirs = new TempDirs('analytics-instance-fatal-');
+  let pool: ConnectionPoolManager | undefined;
+  afterEach(async () => {
+    try {
+      await pool?.closeAll();
+      pool = undefined;
+    } finally {
+      dirs.removeAll();
+    }
+  });
+
+  it('goes on in a new instance, and the pair ends with every trade and exact candles', async () => {
+    const metrics = new AnalyticsMetrics();
+    pool = new ConnectionPoolManager({ baseDir: dirs.make(), role: 'analytics', memoryLimit: '128MB', checkpointIntervalMs: 0, onInstanceFailure: () => metrics.duckdbInstanceFailures.inc() });
+    const withConnection = pool.withConnection.bind(pool);
+    const runner = new AnalyticsRunner({ withConnection, metrics, logger: SILENT_LOGGER }, {});
+    const failures: StoreFailure[] = [];
+    const queues = new PairQueues((pair, rows, committedAt) => runner.apply(pair, rows, committedAt), (_pair, _err, failure) => failures.push(failure), { retryMs: 50 });
+    const id = pairId(PAIR);
+    const read = (sql: string) => withConnection(PAIR, (conn) => executeQuery(conn, sql));
+    await queues.push(id, trades(0, 20, 1000), undefined);
+    await queues.idle();
+
+    // Another pair's rollback out of memory takes down the instance PAIR's file is attached to as well.
+    await expect(withConnection('binance:um:BIG', async (conn) => Promise.reject(await invalidateInstance(conn)))).rejects.toThrow(/Failed to rollback/);
+    await queues.push(id, trades(0, 10, 2000).map((t, i) => ({ ...t, timestamp: T0 + 40_000 + i * 2000 })), undefined);
+    await queues.push(id, trades(2, 15, 3000), undefined);
+    await queues.idle();
+
+    expect(failures).toEqual([]);
+    expect((await metrics.registry.getSingleMetric('analytics_duckdb_instance_failures_total')?.get())?.values[0].value).toBe(1);
+    const [{ n, ids }] = await read('SELECT count(*) AS n, count(DISTINCT trade_id) AS ids FROM ticks');
+    expect([Number(n), Number(ids)]).toEqual([45, 45]);
+    await runner.flushCandles([PAIR]);
+    const candles = await read('SELECT epoch_ms(timestamp) AS t, trade_count FROM candles_1m ORDER BY t');
     expect(candles.map((c) => [Number(c.t) - T0, Number(c.trade_count)])).toEqual([
       [0, 30],
       [2 * MINUTE, 15],

@@ -174,6 +174,7 @@ export class IngestApp {
     gauge('ingest_pool_open_pairs', 'Pair files open in the pool.', () => stats().poolSize);
     gauge('ingest_pool_hit_rate_pct', 'Pool hit rate since start.', () => stats().hitRatePct);
     gauge('ingest_pool_evictions', 'Pool evictions since start.', () => stats().evictions);
+    gauge('ingest_pool_instance_failures', 'Storage DuckDB instances invalidated by a fatal error and replaced since start.', () => stats().instanceFailures);
     const dataDir = this.config.dataDir;
     const pairs = (): PairKey[] => this.service.pairs();
     new Gauge({

@@ -4,7 +4,7 @@ import { getTicksAfterQuery } from '@market-data/queries';
 import { ShardedPairStore } from '../src/storage/sharded-pair-store';
 import { WorkerPairStore } from '../src/storage/worker-pair-store';
 import { makeTrades } from './support/array-feed';
-import { useTempDir } from '@market-data/testing';
+import { invalidateInstance, useTempDir } from '@market-data/testing';
 
 // The storage thread runs the compiled worker (the test target builds the package first).
 const WORKER = path.resolve(__dirname, '../dist/storage/pair-store-worker.js');
@@ -49,6 +49,35 @@ describe('WorkerPairStore (pair files on a worker thread)', () => {
       db.close();
     }
     await expect(store.append(A, makeTrades('AAA', 1))).rejects.toThrow(/storage worker/);
+  });
+
+  it('keeps storing after DuckDB invalidated the storage thread\'s instance: its pairs are re-attached to a new one, with every committed trade', async () => {
+    const store = new WorkerPairStore(WORKER, { baseDir: dir.path, maxConnections: 10, memoryLimit: '128MB' });
+    const BIG = pairKey('binance', 'spot', 'BIG');
+    try {
+      const a = makeTrades('AAA', 1500);
+      await Promise.all([store.append(A, a.slice(0, 1000)), store.append(B, makeTrades('BBB', 10))]);
+      // A rollback out of memory on the storage thread (as seen at 200 pairs under a replay) kills its whole instance.
+      const fatal = await invalidateInstance({ run: (sql: string) => store.query(BIG, { sql }) });
+      expect(fatal.message).toMatch(/Failed to rollback transaction/);
+      expect(store.stats().instanceFailures).toBe(1);
+      expect(await store.append(A, a.slice(1000))).toEqual({ inserted: 500 });
+      const [ticks] = await store.query(A, { sql: 'SELECT count(*) AS n, count(DISTINCT trade_id) AS d FROM ticks' });
+      expect([Number(ticks.n), Number(ticks.d)]).toEqual([1500, 1500]);
+      // The candles re-derived on the new instance count every trade once, across the failure.
+      await store.flushCandles(A);
+      const [candles] = await store.query(A, { sql: 'SELECT sum(trade_count) AS n FROM candles_1m' });
+      expect(Number(candles.n)).toBe(1500);
+      expect(Number((await store.query(B, { sql: 'SELECT count(*) AS n FROM ticks' }))[0].n)).toBe(10);
+    } finally {
+      await store.close();
+    }
+    const db = await openPairDatabase(dir.path, A);
+    try {
+      expect((await executeQuery(db.connection, 'SELECT count(*) AS n FROM ticks'))[0].n).toBe(1500);
+    } finally {
+      db.close();
+    }
   });
 
   it('fails requests with a clear error when the worker cannot start', async () => {

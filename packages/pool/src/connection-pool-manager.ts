@@ -1,5 +1,5 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
-import { needsReattach, openPairDatabase, pairId, type PairDatabase, type PairKey, type SharedInstance } from '@market-data/storage-core';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { isInstanceFatal, needsReattach, openPairDatabase, pairId, type PairDatabase, type PairKey, type SharedInstance } from '@market-data/storage-core';
 import { PoolError } from './errors';
 import { CheckpointSweep } from './checkpoint-sweep';
 import { KeyedLock } from './keyed-lock';
@@ -17,7 +17,7 @@ interface Entry {
   db: PairDatabase | undefined;
   users: number;
   pins: number;
-  /** DuckDB invalidated the attached file (a failed checkpoint): detach it once idle, so the next claim re-attaches. */
+  /** DuckDB invalidated the attached file (a failed checkpoint) or its whole instance: detach it once idle, so the next claim re-attaches. */
   broken: boolean;
   /** Acquired since its last checkpoint: the periodic sweep checkpoints it. */
   dirty: boolean;
@@ -55,6 +55,10 @@ export class ConnectionPoolManager implements ConnectionPool {
 
   private readonly openFn: (pair: PairKey) => Promise<PairDatabase>;
   private readonly onCloseError: (error: unknown, pair: PairKey) => void;
+  private readonly onInstanceFailure: (error: unknown) => void;
+  /** Instances seen to fail, so each is reported and counted once. */
+  private readonly failedInstances = new WeakSet<DuckDBInstance>();
+  private instanceFailures = 0;
   private readonly entries = new LruMap<string, Entry>();
   private readonly byConnection = new Map<DuckDBConnection, Entry>();
   private readonly waiters: Waiter[] = [];
@@ -88,6 +92,9 @@ export class ConnectionPoolManager implements ConnectionPool {
     this.onCloseError =
       options.onCloseError ??
       ((error, pair) => process.emitWarning(`closing ${pairId(pair)} failed: ${error instanceof Error ? error.message : String(error)}`, 'PoolWarning'));
+    this.onInstanceFailure =
+      options.onInstanceFailure ??
+      ((error) => process.emitWarning(`DuckDB invalidated the shared instance; its pairs are re-attached to a new one: ${error instanceof Error ? error.message : String(error)}`, 'PoolWarning'));
   }
 
   /**
@@ -128,7 +135,8 @@ export class ConnectionPoolManager implements ConnectionPool {
       try {
         return await fn(db.connection, key);
       } catch (error) {
-        if (needsReattach(error)) this.markBroken(db);
+        if (isInstanceFatal(error)) this.instanceFailed(db.instance, error);
+        else if (needsReattach(error)) this.markBroken(db);
         throw error;
       } finally {
         this.release(db.connection);
@@ -185,6 +193,7 @@ export class ConnectionPoolManager implements ConnectionPool {
       activePairs,
       pinned,
       waiting: this.waiters.length,
+      instanceFailures: this.instanceFailures,
     };
   }
 
@@ -251,7 +260,8 @@ export class ConnectionPoolManager implements ConnectionPool {
         await db.connection.run('CHECKPOINT');
       } catch (error) {
         entry.dirty = true;
-        if (needsReattach(error)) entry.broken = true;
+        if (isInstanceFatal(error)) this.instanceFailed(db.instance, error);
+        else if (needsReattach(error)) entry.broken = true;
       } finally {
         entry.sweeping = false;
       }
@@ -294,6 +304,30 @@ export class ConnectionPoolManager implements ConnectionPool {
    */
   dispose(): Promise<void> {
     return this.closeAll();
+  }
+
+  /**
+   * DuckDB invalidated `failed`, and with it every file attached there: retire it (the next open
+   * creates a new instance) and re-attach each of its pairs, as for one invalidated file: idle ones
+   * now, the others once released. Each pair's next use then finds its file, WAL included, on the
+   * new instance.
+   */
+  private instanceFailed(failed: DuckDBInstance, error: unknown): void {
+    if (this.failedInstances.has(failed)) return;
+    this.failedInstances.add(failed);
+    this.instanceFailures++;
+    this.instance?.replace(failed);
+    for (const entry of [...this.entries.values()]) {
+      if (entry.db?.instance !== failed) continue;
+      entry.broken = true;
+      if (entry.users === 0 && entry.pins === 0 && !entry.sweeping && !this.closing) this.closeEntry(entry);
+    }
+    try {
+      this.onInstanceFailure(error);
+    } catch {
+      /* a throwing hook must not fail the caller's own error path */
+    }
+    this.settle();
   }
 
   private markBroken(db: PairDatabase): void {

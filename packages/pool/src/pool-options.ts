@@ -24,6 +24,12 @@ export interface ConnectionPoolOptions {
   /** Called when closing an evicted or released file fails; default: `process.emitWarning`. */
   readonly onCloseError?: (error: unknown, pair: PairKey) => void;
   /**
+   * Called once per shared DuckDB instance that DuckDB invalidated (a fatal error, such as a
+   * rollback that ran out of memory): the pool has replaced it, and each open pair is re-attached
+   * to the new one on its next use. Default: `process.emitWarning`.
+   */
+  readonly onInstanceFailure?: (error: unknown) => void;
+  /**
    * Every this many ms, open pairs used since their last checkpoint are checkpointed one by one
    * while idle (default 60000; 0 never): see ConnectionPoolManager.checkpointUsed.
    */
@@ -67,6 +73,7 @@ export function resolvePoolOptions(options: ConnectionPoolOptions): ResolvedPool
   }
   if (options.open !== undefined && typeof options.open !== 'function') throw invalid('open', 'must be a function');
   if (options.onCloseError !== undefined && typeof options.onCloseError !== 'function') throw invalid('onCloseError', 'must be a function');
+  if (options.onInstanceFailure !== undefined && typeof options.onInstanceFailure !== 'function') throw invalid('onInstanceFailure', 'must be a function');
   return { baseDir: options.baseDir, maxConnections, acquireTimeoutMs, checkpointIntervalMs };
 }
 

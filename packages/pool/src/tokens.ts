@@ -23,6 +23,8 @@ export interface PoolStats {
   readonly pinned: number;
   /** Acquires and pins queued for a free slot. */
   readonly waiting: number;
+  /** Shared DuckDB instances DuckDB invalidated that the pool replaced (its pairs re-attached to a new one). */
+  readonly instanceFailures: number;
 }
 
 /** One line of DuckDB's `duckdb_memory()`: what the instance holds for one purpose. */

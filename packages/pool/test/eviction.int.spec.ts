@@ -43,6 +43,7 @@ describe('ConnectionPoolManager LRU eviction (real DuckDB files)', () => {
       activePairs: 0,
       pinned: 0,
       waiting: 0,
+      instanceFailures: 0,
     });
 
     // BBB reopens transparently (evicting CCC, now the oldest) and still holds what was written.

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { appendTicks, pairDatabasePath, pairKey } from '@market-data/storage-core';
 import { ConnectionPoolManager } from '../src';
-import { makeImmutable, makeTempDir, removeTempDir } from '@market-data/testing';
+import { invalidateInstance, makeImmutable, makeTempDir, removeTempDir } from '@market-data/testing';
 import { attachedPaths, countingOpener, insertTicks, tradeIds } from './support';
 
 describe('ConnectionPoolManager over one shared DuckDB instance (real files)', () => {
@@ -51,6 +51,32 @@ describe('ConnectionPoolManager over one shared DuckDB instance (real files)', (
     expect(await pool.withConnection('binance:spot:BAD', (conn) => tradeIds(conn))).toHaveLength(100);
     expect(await pool.withConnection('binance:spot:GOOD', (conn) => tradeIds(conn))).toHaveLength(100);
     expect(opener.opens).toEqual(['binance:spot:GOOD', 'binance:spot:BAD', 'binance:spot:BAD']);
+  });
+
+  it('replaces a shared instance DuckDB invalidated: every pair, idle or in use at the time, is re-attached to a new one with all it had committed', async () => {
+    const failures: unknown[] = [];
+    pool = new ConnectionPoolManager({ baseDir: dir, maxConnections: 10, memoryLimit: '128MB', checkpointIntervalMs: 0, onInstanceFailure: (e) => failures.push(e) });
+    const symbols = ['P0', 'P1', 'P2', 'P3'];
+    const batch = (symbol: string, from: number) =>
+      Array.from({ length: 50 }, (_, i) => ({ timestamp: Date.UTC(2024, 0, 1) + (from + i) * 1000, price: 10, volume: 1, side: 'BUY' as const, tradeId: `${symbol}-${1000 + from + i}` }));
+    for (const symbol of symbols) await pool.withConnection(`binance:spot:${symbol}`, (conn) => appendTicks(conn, batch(symbol, 0)));
+    const held = await pool.acquire('binance:spot:P0');
+    try {
+      // A rollback out of memory in one pair's transaction is fatal to the instance every pair is attached to.
+      await expect(pool.withConnection('binance:spot:BIG', async (conn) => Promise.reject(await invalidateInstance(conn)))).rejects.toThrow(/Failed to rollback transaction/);
+      expect(pool.getPoolStats().instanceFailures).toBe(1);
+      expect(failures).toHaveLength(1);
+      // The idle pairs are detached at once; the one in use fails like the rest until it is released.
+      expect(symbols.filter((s) => pool?.has(`binance:spot:${s}`))).toEqual(['P0']);
+      await expect(held.run('SELECT 1')).rejects.toThrow(/previous fatal error/);
+    } finally {
+      pool.release(held);
+    }
+    expect(pool.has('binance:spot:P0')).toBe(false);
+    for (const symbol of symbols) await pool.withConnection(`binance:spot:${symbol}`, (conn) => appendTicks(conn, batch(symbol, 50)));
+    for (const symbol of symbols) expect(await pool.withConnection(`binance:spot:${symbol}`, (conn) => tradeIds(conn))).toHaveLength(100);
+    expect(await pool.withConnection('binance:spot:BIG', (conn) => conn.runAndReadAll('SELECT 1').then(() => 'usable'))).toBe('usable');
+    expect(pool.getPoolStats()).toMatchObject({ instanceFailures: 1, poolSize: 5 });
   });
 
   it('checkpoints the pairs used since their last checkpoint, skipping those in use, so their WAL and memory are released', async () => {

@@ -104,5 +104,22 @@ export async function attachFile(instance: DuckDBInstance, file: string, catalog
  * is the cure. The pool does that for a pair whose callback fails so.
  */
 export function needsReattach(error: unknown): boolean {
-  return /has been invalidated/i.test(error instanceof Error ? error.message : String(error));
+  return /has been invalidated/i.test(messageOf(error)) && !isInstanceFatal(error);
+}
+
+/**
+ * Whether an error is DuckDB's verdict on the whole instance: an error it could not recover from
+ * (a rollback that failed for want of memory: "Failed to rollback transaction. Cannot continue
+ * operation.") invalidates the instance, and every later statement on any of its connections, for
+ * every file attached to it, fails with "database has been invalidated because of a previous fatal
+ * error. The database must be restarted". Re-attaching on that instance cannot help; a new
+ * instance can, and every committed row is still in its file or WAL (the dead instance writes
+ * nothing more, not even when it is finally closed).
+ */
+export function isInstanceFatal(error: unknown): boolean {
+  return /previous fatal error|Cannot continue operation/i.test(messageOf(error));
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

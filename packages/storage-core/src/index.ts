@@ -12,7 +12,7 @@ export {
   type PairDatabase,
 } from './open-pair-database';
 export { shareInstance, SharedInstance, type SharedInstanceOptions } from './shared-instance';
-export { needsReattach } from './attachment';
+export { needsReattach, isInstanceFatal } from './attachment';
 export { memoryLimitBytes, divideMemoryLimit } from './memory-limit';
 export { executeQuery, executeRead, executeInsert, type Query, type Row } from './execute';
 export { executeCachedQuery, executeCachedRead, executeCachedInsert, STATEMENT_CACHE_SIZE } from './statement-cache';

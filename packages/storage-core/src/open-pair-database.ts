@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { releaseTickWriter } from './append-ticks';
-import { attachFile, type Attachment } from './attachment';
+import { attachFile, isInstanceFatal, type Attachment } from './attachment';
 import { StorageError } from './errors';
 import { pairDatabasePath, type DatabaseRole } from './paths';
 import { pairId, pairKey, type PairKey } from './pair';
@@ -68,6 +68,10 @@ export function isPairDatabaseOpen(file: string): boolean {
 function detachedAnyway(err: unknown): boolean {
   return /Detached database/i.test(err instanceof Error ? err.message : String(err));
 }
+// A file attached to an instance DuckDB invalidated cannot be detached from it, but that instance
+// writes nothing more: once this attachment's connections are closed, the path is free to be
+// attached to a new instance (test/instance-fatal.int.spec.ts).
+
 
 function closeFailed(file: string, err: unknown, outcome: string): StorageError {
   const reason = err instanceof Error ? err.message : String(err);
@@ -114,7 +118,7 @@ export async function openPairDatabase(baseDir: string, pair: PairKey, options: 
   openPaths.add(file);
   // Unique in the instance: the same pair may be open from two data directories.
   const catalog = `${pairId(safe)}:${role}#${++attachments}`;
-  let instance: DuckDBInstance;
+  let instance: DuckDBInstance | undefined;
   let attachment: Attachment | undefined;
   try {
     if (!readOnly) mkdirSync(path.dirname(file), { recursive: true });
@@ -129,6 +133,8 @@ export async function openPairDatabase(baseDir: string, pair: PairKey, options: 
     } catch {
       /* the open error is the one worth reporting */
     }
+    // The next open gets a new instance; the pairs still open on this one are their owner's to re-attach.
+    if (isInstanceFatal(err) && instance !== undefined) hold.replace(instance);
     hold.release();
     openPaths.delete(file);
     if (err instanceof StorageError) throw err;
@@ -148,16 +154,18 @@ export async function openPairDatabase(baseDir: string, pair: PairKey, options: 
       if (closed) return;
       closed = true;
       let failure: unknown;
+      // On an instance DuckDB invalidated, every statement fails the same way and nothing is lost
+      // (the whole instance's failure is for its owner to report, once, not once per file).
       try {
         releaseTickWriter(attached.connection);
       } catch (err) {
-        failure = err;
+        if (!isInstanceFatal(err)) failure = err;
       }
       try {
         attached.detach();
       } catch (err) {
-        failure ??= err;
-        if (!detachedAnyway(err)) {
+        if (!isInstanceFatal(err)) failure ??= err;
+        if (!detachedAnyway(err) && !isInstanceFatal(err)) {
           // Still attached: the path stays taken (a second open would lose data) and the instance open.
           throw closeFailed(file, err, 'it stays attached until the process exits');
         }

@@ -52,6 +52,8 @@ export interface Host {
   ready: Promise<DuckDBInstance> | undefined;
   instance: DuckDBInstance | undefined;
   ownTempDir: string | undefined;
+  /** Instances created for these settings so far: more than one means a failed one was replaced. */
+  generation: number;
 }
 
 /**
@@ -139,7 +141,10 @@ export class SharedInstance {
       host.ready = ready;
       ready.then(
         (instance) => {
-          if (host.ready === ready) host.instance = instance;
+          if (host.ready === ready) {
+            host.instance = instance;
+            host.generation++;
+          }
         },
         () => {
           // A failed creation is not cached: the next user tries again.
@@ -165,6 +170,33 @@ export class SharedInstance {
     if (this.host.refs === 0) closeHost(this.host);
   }
 
+  /**
+   * Retires `failed`, an instance DuckDB invalidated (see isInstanceFatal), if it is still this
+   * one: the next `instance()` creates a fresh one with the same settings. Holds are untouched.
+   * Idempotent, so every pool and file that meets the failure may call it. The failed instance's
+   * handle is closed now; DuckDB frees it when the last connection to it closes, and it writes
+   * nothing to its files meanwhile. Returns whether this call retired it.
+   */
+  replace(failed: DuckDBInstance): boolean {
+    const host = this.host;
+    if (this.released || host.instance !== failed) return false;
+    host.instance = undefined;
+    host.ready = undefined;
+    const tempDir = host.ownTempDir;
+    host.ownTempDir = undefined;
+    try {
+      failed.closeSync();
+    } finally {
+      if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    }
+    return true;
+  }
+
+  /** How many DuckDB instances these settings have had in this thread (1 until one is replaced). */
+  get generation(): number {
+    return this.host.generation;
+  }
+
   /** Whether `options` describe this instance's settings (unset ones take the defaults). */
   matches(options: SharedInstanceOptions): boolean {
     return keyOf(settingsOf(options)) === this.host.key;
@@ -180,7 +212,7 @@ export function shareInstance(options: SharedInstanceOptions = {}): SharedInstan
   const key = keyOf(settings);
   let host = hosts.get(key);
   if (!host) {
-    host = { key, settings, refs: 0, ready: undefined, instance: undefined, ownTempDir: undefined };
+    host = { key, settings, refs: 0, ready: undefined, instance: undefined, ownTempDir: undefined, generation: 0 };
     hosts.set(key, host);
   }
   host.refs++;

@@ -29,3 +29,4 @@ export * from './nats-credentials';
 export * from './metric-sum';
 export * from './raw-websocket';
 export * from './hostile-frames';
+export * from './fatal-instance';

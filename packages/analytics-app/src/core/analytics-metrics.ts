@@ -31,6 +31,11 @@ export class AnalyticsMetrics {
   readonly lagSamples = new TimedSamples();
   readonly retentionDeleted = new Counter({ name: 'analytics_retention_deleted_total', help: 'Rows removed by retention after a pass, by table.', labelNames: ['table'], registers: this.on });
   readonly reconnects = new Counter({ name: 'analytics_subscriber_reconnects_total', help: 'Reconnections to the ingester.', registers: this.on });
+  readonly duckdbInstanceFailures = new Counter({
+    name: 'analytics_duckdb_instance_failures_total',
+    help: 'Shared DuckDB instances invalidated by a fatal error (such as a rollback out of memory) and replaced.',
+    registers: this.on,
+  });
   /** analytics_duckdb_memory_bytes{tag}: the pool's shared instance (the composition root wires its source). */
   readonly duckdbMemory = new DuckdbMemoryGauge(this.registry, 'analytics_duckdb_memory_bytes');
 }

@@ -49,6 +49,7 @@ export class ShardedPairStore implements PairStore {
       activePairs: sum('activePairs'),
       pinned: sum('pinned'),
       waiting: sum('waiting'),
+      instanceFailures: sum('instanceFailures'),
     };
   }
 

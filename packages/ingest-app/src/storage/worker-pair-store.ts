@@ -24,7 +24,7 @@ export class WorkerPairStore implements PairStore {
 
   /** `nice`: the storage thread's CPU priority (thread-priority.ts); 0 or absent keeps the caller's. */
   constructor(workerFile: string, options: ConnectionPoolOptions, thread: { readonly nice?: number } = {}) {
-    this.latest = { poolSize: 0, maxConnections: options.maxConnections ?? 200, hits: 0, misses: 0, hitRatePct: 0, evictions: 0, activePairs: 0, pinned: 0, waiting: 0 };
+    this.latest = { poolSize: 0, maxConnections: options.maxConnections ?? 200, hits: 0, misses: 0, hitRatePct: 0, evictions: 0, activePairs: 0, pinned: 0, waiting: 0, instanceFailures: 0 };
     this.worker = new Worker(workerFile, { workerData: { pool: options, nice: thread.nice ?? 0 } satisfies StoreWorkerData });
     this.worker.on('message', (msg: StoreReply) => this.onReply(msg));
     this.worker.on('error', (err) => this.failAll(err));
