@@ -68,10 +68,6 @@ export function isPairDatabaseOpen(file: string): boolean {
 function detachedAnyway(err: unknown): boolean {
   return /Detached database/i.test(err instanceof Error ? err.message : String(err));
 }
-// A file attached to an instance DuckDB invalidated cannot be detached from it, but that instance
-// writes nothing more: once this attachment's connections are closed, the path is free to be
-// attached to a new instance (test/instance-fatal.int.spec.ts).
-
 
 function closeFailed(file: string, err: unknown, outcome: string): StorageError {
   const reason = err instanceof Error ? err.message : String(err);
@@ -154,8 +150,9 @@ export async function openPairDatabase(baseDir: string, pair: PairKey, options: 
       if (closed) return;
       closed = true;
       let failure: unknown;
-      // On an instance DuckDB invalidated, every statement fails the same way and nothing is lost
-      // (the whole instance's failure is for its owner to report, once, not once per file).
+      // An instance DuckDB invalidated refuses the DETACH, but writes nothing more to the file: once
+      // this attachment's connections are closed, the path may be attached to a new instance
+      // (test/instance-fatal.int.spec.ts). That failure is the instance owner's to report, once.
       try {
         releaseTickWriter(attached.connection);
       } catch (err) {
