@@ -52,7 +52,8 @@ describe('WorkerPairStore (pair files on a worker thread)', () => {
   });
 
   it('keeps storing after DuckDB invalidated the storage thread\'s instance: its pairs are re-attached to a new one, with every committed trade', async () => {
-    const store = new WorkerPairStore(WORKER, { baseDir: dir.path, maxConnections: 10, memoryLimit: '128MB' });
+    const reported: Error[] = [];
+    const store = new WorkerPairStore(WORKER, { baseDir: dir.path, maxConnections: 10, memoryLimit: '128MB' }, { onInstanceFailure: (e) => reported.push(e) });
     const BIG = pairKey('binance', 'spot', 'BIG');
     try {
       const a = makeTrades('AAA', 1500);
@@ -61,6 +62,8 @@ describe('WorkerPairStore (pair files on a worker thread)', () => {
       const fatal = await invalidateInstance({ run: (sql: string) => store.query(BIG, { sql }) });
       expect(fatal.message).toMatch(/Failed to rollback transaction/);
       expect(store.stats().instanceFailures).toBe(1);
+      // Reported to the main thread once, for its log.
+      expect(reported.map((e) => e.message)).toEqual([expect.stringMatching(/Failed to rollback transaction/)]);
       expect(await store.append(A, a.slice(1000))).toEqual({ inserted: 500 });
       const [ticks] = await store.query(A, { sql: 'SELECT count(*) AS n, count(DISTINCT trade_id) AS d FROM ticks' });
       expect([Number(ticks.n), Number(ticks.d)]).toEqual([1500, 1500]);

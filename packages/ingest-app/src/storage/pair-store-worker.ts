@@ -16,9 +16,10 @@ const data = workerData as StoreWorkerData;
 // Before the pool exists: DuckDB threads it may start inherit this thread's priority.
 const tid = currentThreadId();
 if (data.nice > 0 && tid !== undefined) setThreadsNice([tid], data.nice);
-const pool = new ConnectionPoolManager(data.pool);
-const store = new PoolPairStore(pool);
 const reply = (msg: StoreReply): void => port.postMessage(msg);
+// The main thread logs it: a warning on this thread's stderr would bypass the app's log.
+const pool = new ConnectionPoolManager({ ...data.pool, onInstanceFailure: (err) => reply({ type: 'instanceFailure', error: toWireError(err), stats: store.stats() }) });
+const store = new PoolPairStore(pool);
 
 function run(req: StoreRequest): Promise<unknown> {
   switch (req.type) {

@@ -28,7 +28,9 @@ export interface WireError {
 export type StoreReply =
   | { readonly type: 'ready'; readonly stats: PoolStats }
   | { readonly type: 'done'; readonly id: number; readonly result: unknown; readonly stats: PoolStats }
-  | { readonly type: 'failed'; readonly id: number; readonly error: WireError; readonly stats: PoolStats };
+  | { readonly type: 'failed'; readonly id: number; readonly error: WireError; readonly stats: PoolStats }
+  /** DuckDB invalidated the thread's shared instance; its pool has replaced it (PoolStats.instanceFailures). */
+  | { readonly type: 'instanceFailure'; readonly error: WireError; readonly stats: PoolStats };
 
 export function toWireError(err: unknown): WireError {
   if (err instanceof Error) {

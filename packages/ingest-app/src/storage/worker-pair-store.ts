@@ -22,8 +22,15 @@ export class WorkerPairStore implements PairStore {
   private dead: Error | undefined;
   private readonly exited: Promise<void>;
 
-  /** `nice`: the storage thread's CPU priority (thread-priority.ts); 0 or absent keeps the caller's. */
-  constructor(workerFile: string, options: ConnectionPoolOptions, thread: { readonly nice?: number } = {}) {
+  /**
+   * `nice`: the storage thread's CPU priority (thread-priority.ts); 0 or absent keeps the caller's.
+   * `onInstanceFailure`: DuckDB invalidated the thread's instance and its pool replaced it.
+   */
+  constructor(
+    workerFile: string,
+    options: ConnectionPoolOptions,
+    private readonly thread: { readonly nice?: number; readonly onInstanceFailure?: (error: Error) => void } = {},
+  ) {
     this.latest = { poolSize: 0, maxConnections: options.maxConnections ?? 200, hits: 0, misses: 0, hitRatePct: 0, evictions: 0, activePairs: 0, pinned: 0, waiting: 0, instanceFailures: 0 };
     this.worker = new Worker(workerFile, { workerData: { pool: options, nice: thread.nice ?? 0 } satisfies StoreWorkerData });
     this.worker.on('message', (msg: StoreReply) => this.onReply(msg));
@@ -76,6 +83,10 @@ export class WorkerPairStore implements PairStore {
   private onReply(msg: StoreReply): void {
     this.latest = msg.stats;
     if (msg.type === 'ready') return;
+    if (msg.type === 'instanceFailure') {
+      this.thread.onInstanceFailure?.(fromWireError(msg.error));
+      return;
+    }
     const waiter = this.pending.get(msg.id);
     this.pending.delete(msg.id);
     if (msg.type === 'done') waiter?.resolve(msg.result);
