@@ -148,13 +148,13 @@ function registerPairStore(container: DependencyContainer, config: IngestConfig,
     checkpointIntervalMs: config.checkpointIntervalMs,
     role: 'trading',
   };
+  const onInstanceFailure = (err: unknown): void => logger.error('DuckDB invalidated a storage instance; its pairs are re-attached to a new one', { err });
   const threads = config.storageThreads;
   if (threads > 0 && existsSync(STORE_WORKER_FILE)) {
     // Each thread owns its own share of the pairs and its own shared DuckDB instance (an instance
     // cannot cross threads), so each gets its share of the pool and of --memory-limit.
     const shardOptions = { ...poolOptions, maxConnections: Math.ceil(config.poolSize / threads), memoryLimit: divideMemoryLimit(config.memoryLimit, threads) };
     const nice = config.storageNice;
-    const onInstanceFailure = (err: Error): void => logger.error('DuckDB invalidated a storage thread\'s instance; its pairs are re-attached to a new one', { err });
     const shards = Array.from({ length: threads }, () => new WorkerPairStore(STORE_WORKER_FILE, shardOptions, { nice, onInstanceFailure }));
     if (nice > 0) {
       // The pool threads carry the storage threads' DuckDB calls (and little else in the ingester).
@@ -165,7 +165,6 @@ function registerPairStore(container: DependencyContainer, config: IngestConfig,
     container.register(PAIR_STORE, { useValue: threads === 1 ? shards[0] : new ShardedPairStore(shards) });
   } else {
     if (threads > 0) logger.info('storage threads unavailable (running from sources); pair files stay on the main thread');
-    const onInstanceFailure = (err: unknown): void => logger.error('DuckDB invalidated the storage instance; its pairs are re-attached to a new one', { err });
     container.register(PAIR_STORE, { useValue: new PoolPairStore(registerPool(container, { ...poolOptions, onInstanceFailure })) });
   }
 }

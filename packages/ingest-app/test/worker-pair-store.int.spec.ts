@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { openPairDatabase, pairKey, executeQuery } from '@market-data/storage-core';
+import { openPairDatabase, pairKey, executeQuery, type PairKey } from '@market-data/storage-core';
 import { getTicksAfterQuery } from '@market-data/queries';
 import { ShardedPairStore } from '../src/storage/sharded-pair-store';
 import { WorkerPairStore } from '../src/storage/worker-pair-store';
@@ -11,6 +11,16 @@ const WORKER = path.resolve(__dirname, '../dist/storage/pair-store-worker.js');
 const dir = useTempDir();
 const A = pairKey('binance', 'spot', 'AAA');
 const B = pairKey('binance', 'spot', 'BBB');
+
+/** The ticks a pair file holds, opened on this thread (once the storage thread has let go of it). */
+async function ticksInFile(pair: PairKey): Promise<number> {
+  const db = await openPairDatabase(dir.path, pair);
+  try {
+    return Number((await executeQuery(db.connection, 'SELECT count(*) AS n FROM ticks'))[0].n);
+  } finally {
+    db.close();
+  }
+}
 
 describe('WorkerPairStore (pair files on a worker thread)', () => {
   it('appends, reads back, builds candles, drops only invalid trades, and releases the files on close', async () => {
@@ -42,12 +52,7 @@ describe('WorkerPairStore (pair files on a worker thread)', () => {
       await store.close();
     }
     // The worker closed the files: this thread can open them now.
-    const db = await openPairDatabase(dir.path, A);
-    try {
-      expect((await executeQuery(db.connection, 'SELECT count(*) AS n FROM ticks'))[0].n).toBe(1502);
-    } finally {
-      db.close();
-    }
+    expect(await ticksInFile(A)).toBe(1502);
     await expect(store.append(A, makeTrades('AAA', 1))).rejects.toThrow(/storage worker/);
   });
 
@@ -75,12 +80,7 @@ describe('WorkerPairStore (pair files on a worker thread)', () => {
     } finally {
       await store.close();
     }
-    const db = await openPairDatabase(dir.path, A);
-    try {
-      expect((await executeQuery(db.connection, 'SELECT count(*) AS n FROM ticks'))[0].n).toBe(1500);
-    } finally {
-      db.close();
-    }
+    expect(await ticksInFile(A)).toBe(1500);
   });
 
   it('fails requests with a clear error when the worker cannot start', async () => {

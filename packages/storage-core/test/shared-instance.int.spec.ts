@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { appendTicks, DatabaseManager, executeQuery, flushCandles, NEW_FILE_BLOCK_SIZE, openPairDatabase, pairKey, shareInstance, type PairDatabase, type Tick } from '../src';
 import { useTempDir } from '@market-data/testing';
+import { idsInFile } from './ids-in-file';
 
 const dir = useTempDir();
 const BASE = Date.UTC(2024, 0, 1);
@@ -16,22 +16,6 @@ function ticks(prefix: string, count: number, from = 0): Tick[] {
     side: i % 2 ? 'SELL' : 'BUY',
     tradeId: `${prefix}-${from + i}`,
   }));
-}
-
-/** What a file holds, read by a separate DuckDB instance on the file itself (the process-wide check is ours, not DuckDB's). */
-async function idsInFile(file: string): Promise<string[]> {
-  const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY', threads: '1', memory_limit: '32MB' });
-  try {
-    const conn = await instance.connect();
-    try {
-      const reader = await conn.runAndReadAll('SELECT trade_id FROM ticks ORDER BY trade_id');
-      return reader.getRowObjectsJS().map((r) => String(r.trade_id));
-    } finally {
-      conn.closeSync();
-    }
-  } finally {
-    instance.closeSync();
-  }
 }
 
 describe('pair files attached to one shared instance', () => {
