@@ -12,7 +12,7 @@ import { SegmentJournal, type SegmentJournalOptions } from '../../src/journal/se
 import { PoolPairStore } from '../../src/storage/pool-pair-store';
 import type { Tickerplant } from '../../src/server/tickerplant';
 import { ArrayFeed, makeTrades } from '../support/array-feed';
-import { useTempDir } from '@market-data/testing';
+import { invalidateInstance, useTempDir } from '@market-data/testing';
 
 const dir = useTempDir();
 
@@ -104,6 +104,28 @@ describe('IngestService with the journal', () => {
       expect(await storedIds(pool, 'AAA')).toEqual(ids(a));
       expect(await storedIds(pool, 'BBB')).toHaveLength(700);
       expect(await metricValue(metrics.written)).toBe(3200);
+    } finally {
+      await pool.closeAll();
+    }
+  });
+
+  it('files every acknowledged trade once across a DuckDB failure that takes down the instance all pair files share', async () => {
+    const { pool, metrics, service, published } = setup({ maxDelayMs: 50 });
+    try {
+      const a = makeTrades('AAA', 3000);
+      const b = makeTrades('BBB', 1000);
+      await service.start([]);
+      service.trades([...a.slice(0, 1000), ...b.slice(0, 500)]);
+      await until(async () => (await metricValue(metrics.written)) === 1500);
+      // A rollback out of memory on another pair's connection invalidates the instance under AAA and BBB too.
+      await expect(pool.withConnection('binance:spot:BIG', async (conn) => Promise.reject(await invalidateInstance(conn)))).rejects.toThrow(/Failed to rollback/);
+      service.trades([...a.slice(1000), ...b.slice(500)]);
+      await until(async () => (await metricValue(metrics.written)) === 4000);
+      await service.stop();
+      expect(pool.getPoolStats().instanceFailures).toBe(1);
+      expect(published.ids.get('binance:spot:AAA')).toEqual(ids(a));
+      expect(await storedIds(pool, 'AAA')).toEqual(ids(a));
+      expect(await storedIds(pool, 'BBB')).toEqual(ids(b));
     } finally {
       await pool.closeAll();
     }
