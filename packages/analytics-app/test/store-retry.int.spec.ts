@@ -94,43 +94,63 @@ describe('a store that fails in DuckDB (Out of Memory) and works again', () => {
 
 describe('a store after DuckDB invalidated the shared instance of every analytics file', () => {
   const dirs = new TempDirs('analytics-instance-fatal-');
-  let pool: ConnectionPoolManager | undefined;
+  const pools: ConnectionPoolManager[] = [];
   afterEach(async () => {
     try {
-      await pool?.closeAll();
-      pool = undefined;
+      for (const pool of pools.splice(0)) await pool.closeAll();
     } finally {
       dirs.removeAll();
     }
   });
 
-  it('goes on in a new instance, and the pair ends with every trade and exact candles', async () => {
+  /** Every analytics table of PAIR after the same trades, with or without the instance failing after the first minute. */
+  async function run(fail: boolean) {
     const metrics = new AnalyticsMetrics();
-    pool = new ConnectionPoolManager({ baseDir: dirs.make(), role: 'analytics', memoryLimit: '128MB', checkpointIntervalMs: 0, onInstanceFailure: () => metrics.duckdbInstanceFailures.inc() });
+    const pool = new ConnectionPoolManager({ baseDir: dirs.make(), role: 'analytics', memoryLimit: '128MB', checkpointIntervalMs: 0, onInstanceFailure: () => metrics.duckdbInstanceFailures.inc() });
+    pools.push(pool);
     const withConnection = pool.withConnection.bind(pool);
     const runner = new AnalyticsRunner({ withConnection, metrics, logger: SILENT_LOGGER }, {});
     const failures: StoreFailure[] = [];
     const queues = new PairQueues((pair, rows, committedAt) => runner.apply(pair, rows, committedAt), (_pair, _err, failure) => failures.push(failure), { retryMs: 50 });
     const id = pairId(PAIR);
-    const read = (sql: string) => withConnection(PAIR, (conn) => executeQuery(conn, sql));
-    await queues.push(id, trades(0, 20, 1000), undefined);
-    await queues.idle();
-
-    // Another pair's rollback out of memory takes down the instance PAIR's file is attached to as well.
-    await expect(withConnection('binance:um:BIG', async (conn) => Promise.reject(await invalidateInstance(conn)))).rejects.toThrow(/Failed to rollback/);
-    await queues.push(id, trades(0, 10, 2000).map((t, i) => ({ ...t, timestamp: T0 + 40_000 + i * 2000 })), undefined);
-    await queues.push(id, trades(2, 15, 3000), undefined);
-    await queues.idle();
-
-    expect(failures).toEqual([]);
-    expect((await metrics.registry.getSingleMetric('analytics_duckdb_instance_failures_total')?.get())?.values[0].value).toBe(1);
-    const [{ n, ids }] = await read('SELECT count(*) AS n, count(DISTINCT trade_id) AS ids FROM ticks');
-    expect([Number(n), Number(ids)]).toEqual([45, 45]);
+    const push = async (batch: Trade[]) => {
+      await queues.push(id, batch, undefined);
+      await queues.idle();
+    };
+    await push(trades(0, 20, 1000));
+    await push(trades(1, 20, 2000));
+    if (fail) {
+      // Another pair's rollback out of memory takes down the instance PAIR's file is attached to as well.
+      await expect(withConnection('binance:um:BIG', async (conn) => Promise.reject(await invalidateInstance(conn)))).rejects.toThrow(/Failed to rollback/);
+    }
+    await push(trades(1, 10, 3000).map((t, i) => ({ ...t, timestamp: T0 + MINUTE + 40_000 + i * 2000 })));
+    for (const minute of [2, 3, 5]) await push(trades(minute, 15, 1000 * (minute + 3)));
+    await runner.passAll([PAIR], { closeLastMinute: true });
     await runner.flushCandles([PAIR]);
-    const candles = await read('SELECT epoch_ms(timestamp) AS t, trade_count FROM candles_1m ORDER BY t');
-    expect(candles.map((c) => [Number(c.t) - T0, Number(c.trade_count)])).toEqual([
-      [0, 30],
-      [2 * MINUTE, 15],
-    ]);
+    const read = (sql: string) => withConnection(PAIR, (conn) => executeQuery(conn, sql));
+    const [{ n, ids }] = await read('SELECT count(*) AS n, count(DISTINCT trade_id) AS ids FROM ticks');
+    return {
+      failures,
+      instanceFailures: (await metrics.registry.getSingleMetric('analytics_duckdb_instance_failures_total')?.get())?.values[0].value,
+      ticks: [Number(n), Number(ids)],
+      candles: await read('SELECT * FROM candles_1m ORDER BY timestamp'),
+      orderFlow: await read('SELECT * FROM order_flow ORDER BY timestamp'),
+      profiles: await read('SELECT * FROM market_profile ORDER BY timestamp, window_minutes'),
+      gaps: await read('SELECT * FROM fair_value_gaps ORDER BY id'),
+      zones: await read('SELECT * FROM supply_demand_zones ORDER BY id'),
+    };
+  }
+
+  it('goes on in a new instance with no failed store, and every table ends as in a run without the failure', async () => {
+    const clean = await run(false);
+    const failed = await run(true);
+    expect(failed.failures).toEqual([]);
+    expect([clean.instanceFailures, failed.instanceFailures]).toEqual([0, 1]);
+    expect(failed.ticks).toEqual([95, 95]);
+    expect(failed.orderFlow.length).toBeGreaterThanOrEqual(5);
+    expect(failed.profiles.length).toBeGreaterThanOrEqual(5);
+    const { failures: _f, instanceFailures: _i, ...tables } = failed;
+    const { failures: _cf, instanceFailures: _ci, ...cleanTables } = clean;
+    expect(tables).toEqual(cleanTables);
   });
 });
