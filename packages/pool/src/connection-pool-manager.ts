@@ -313,19 +313,25 @@ export class ConnectionPoolManager implements ConnectionPool {
    * new instance.
    */
   private instanceFailed(failed: DuckDBInstance, error: unknown): void {
-    if (this.failedInstances.has(failed)) return;
-    this.failedInstances.add(failed);
-    this.instanceFailures++;
-    this.instance?.replace(failed);
+    const first = !this.failedInstances.has(failed);
+    if (first) {
+      this.failedInstances.add(failed);
+      this.instanceFailures++;
+      this.instance?.replace(failed);
+    }
+    // Every time, not only the first: a pair whose open finished on the failed instance after the
+    // first report is caught here on its own first failure (or when its open settles, startOpen).
     for (const entry of [...this.entries.values()]) {
       if (entry.db?.instance !== failed) continue;
       entry.broken = true;
       if (entry.users === 0 && entry.pins === 0 && !entry.sweeping && !this.closing) this.closeEntry(entry);
     }
-    try {
-      this.onInstanceFailure(error);
-    } catch {
-      /* a throwing hook must not fail the caller's own error path */
+    if (first) {
+      try {
+        this.onInstanceFailure(error);
+      } catch {
+        /* a throwing hook must not fail the caller's own error path */
+      }
     }
     this.settle();
   }
@@ -392,6 +398,8 @@ export class ConnectionPoolManager implements ConnectionPool {
       ready: opened.then(
         (db) => {
           entry.db = db;
+          // Attached just before its instance was reported failed: re-attach on first release.
+          if (this.failedInstances.has(db.instance)) entry.broken = true;
           this.sweep.start();
           this.byConnection.set(db.connection, entry);
           // An entry nobody holds any more (pin removed while opening, or the pool closing) may
