@@ -161,10 +161,10 @@ export async function openPairDatabase(baseDir: string, pair: PairKey, options: 
       try {
         attached.detach();
       } catch (err) {
-        if (!isInstanceFatal(err)) failure ??= err;
-        if (!detachedAnyway(err) && !isInstanceFatal(err)) {
+        if (!isInstanceFatal(err)) {
+          failure ??= err;
           // Still attached: the path stays taken (a second open would lose data) and the instance open.
-          throw closeFailed(file, err, 'it stays attached until the process exits');
+          if (!detachedAnyway(err)) throw closeFailed(file, err, 'it stays attached until the process exits');
         }
       }
       openPaths.delete(file);
