@@ -4,6 +4,7 @@ import {
   type DuckDBInstance,
   type DuckDBPreparedStatement,
 } from '@duckdb/node-api';
+import { messageOf } from './errors';
 
 /** One database file ATTACHed to a shared instance, with the connection that USEs it. */
 export interface Attachment {
@@ -118,8 +119,4 @@ export function needsReattach(error: unknown): boolean {
  */
 export function isInstanceFatal(error: unknown): boolean {
   return /previous fatal error|Cannot continue operation/i.test(messageOf(error));
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -28,3 +28,8 @@ export class InvalidPairError extends StorageError {
     super('INVALID_PAIR', message, field);
   }
 }
+
+/** An error's message, or the thrown value as text (DuckDB and callers may throw non-Errors). */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { releaseTickWriter } from './append-ticks';
 import { attachFile, isInstanceFatal, type Attachment } from './attachment';
-import { StorageError } from './errors';
+import { messageOf, StorageError } from './errors';
 import { pairDatabasePath, type DatabaseRole } from './paths';
 import { pairId, pairKey, type PairKey } from './pair';
 import { createAllTables } from './schema';
@@ -66,12 +66,11 @@ export function isPairDatabaseOpen(file: string): boolean {
  * CHECKPOINT during DETACH failed"): the file is released, and its WAL still holds what was committed.
  */
 function detachedAnyway(err: unknown): boolean {
-  return /Detached database/i.test(err instanceof Error ? err.message : String(err));
+  return /Detached database/i.test(messageOf(err));
 }
 
 function closeFailed(file: string, err: unknown, outcome: string): StorageError {
-  const reason = err instanceof Error ? err.message : String(err);
-  return new StorageError('CLOSE_FAILED', `closing ${file} failed (${outcome}): ${reason}`, undefined, { cause: err });
+  return new StorageError('CLOSE_FAILED', `closing ${file} failed (${outcome}): ${messageOf(err)}`, undefined, { cause: err });
 }
 
 function blockSizeOf(options: OpenPairOptions): number {
@@ -134,8 +133,7 @@ export async function openPairDatabase(baseDir: string, pair: PairKey, options: 
     hold.release();
     openPaths.delete(file);
     if (err instanceof StorageError) throw err;
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new StorageError('OPEN_FAILED', `cannot open ${file}: ${reason}`, undefined, { cause: err });
+    throw new StorageError('OPEN_FAILED', `cannot open ${file}: ${messageOf(err)}`, undefined, { cause: err });
   }
   let closed = false;
   const attached = attachment;
