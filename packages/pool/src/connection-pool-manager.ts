@@ -2,8 +2,10 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { isInstanceFatal, needsReattach, openPairDatabase, pairId, type PairDatabase, type PairKey, type SharedInstance } from '@market-data/storage-core';
 import { PoolError } from './errors';
 import { CheckpointSweep } from './checkpoint-sweep';
+import { InstanceFailures } from './instance-failures';
 import { KeyedLock } from './keyed-lock';
 import { LruMap } from './lru';
+import { readMemoryUsage } from './memory-usage';
 import { toPair } from './pair-input';
 import { resolvePoolOptions, shareInstanceOrThrow, type ConnectionPoolOptions } from './pool-options';
 import type { ConnectionPool, DuckDBMemoryTag, PairInput, PoolStats } from './tokens';
@@ -55,10 +57,7 @@ export class ConnectionPoolManager implements ConnectionPool {
 
   private readonly openFn: (pair: PairKey) => Promise<PairDatabase>;
   private readonly onCloseError: (error: unknown, pair: PairKey) => void;
-  private readonly onInstanceFailure: (error: unknown) => void;
-  /** Instances seen to fail, so each is reported and counted once. */
-  private readonly failedInstances = new WeakSet<DuckDBInstance>();
-  private instanceFailures = 0;
+  private readonly failures: InstanceFailures;
   private readonly entries = new LruMap<string, Entry>();
   private readonly byConnection = new Map<DuckDBConnection, Entry>();
   private readonly waiters: Waiter[] = [];
@@ -92,9 +91,11 @@ export class ConnectionPoolManager implements ConnectionPool {
     this.onCloseError =
       options.onCloseError ??
       ((error, pair) => process.emitWarning(`closing ${pairId(pair)} failed: ${error instanceof Error ? error.message : String(error)}`, 'PoolWarning'));
-    this.onInstanceFailure =
+    this.failures = new InstanceFailures(
+      this.instance,
       options.onInstanceFailure ??
-      ((error) => process.emitWarning(`DuckDB invalidated the shared instance; its pairs are re-attached to a new one: ${error instanceof Error ? error.message : String(error)}`, 'PoolWarning'));
+        ((error) => process.emitWarning(`DuckDB invalidated the shared instance; its pairs are re-attached to a new one: ${error instanceof Error ? error.message : String(error)}`, 'PoolWarning')),
+    );
   }
 
   /**
@@ -193,7 +194,7 @@ export class ConnectionPoolManager implements ConnectionPool {
       activePairs,
       pinned,
       waiting: this.waiters.length,
-      instanceFailures: this.instanceFailures,
+      instanceFailures: this.failures.count,
     };
   }
 
@@ -271,26 +272,14 @@ export class ConnectionPoolManager implements ConnectionPool {
   }
 
   /**
-   * DuckDB's own account of the shared instance's memory, by tag, on a connection of its own (so
-   * it never waits for a pair's work). With the process's RSS and JS heap it tells an operator
-   * whether memory is table data under memory_limit or something else. [] once closed, or when
-   * the pool opens files with a custom `open` (it then holds no instance).
+   * DuckDB's own account of the shared instance's memory, by tag (readMemoryUsage). With the
+   * process's RSS and JS heap it tells an operator whether memory is table data under memory_limit
+   * or something else. [] once closed, or when the pool opens files with a custom `open` (it then
+   * holds no instance).
    */
   async memoryUsage(): Promise<readonly DuckDBMemoryTag[]> {
     if (this.instance === undefined || this.closing) return [];
-    // Its own hold: closeAll meanwhile must not close the instance under the open connection.
-    const hold = this.instance.retain();
-    try {
-      const connection = await (await hold.instance()).connect();
-      try {
-        const reader = await connection.runAndReadAll('SELECT tag, memory_usage_bytes, temporary_storage_bytes FROM duckdb_memory()');
-        return reader.getRowObjects().map((row) => ({ tag: String(row.tag), bytes: Number(row.memory_usage_bytes), temporaryBytes: Number(row.temporary_storage_bytes) }));
-      } finally {
-        connection.closeSync();
-      }
-    } finally {
-      hold.release();
-    }
+    return readMemoryUsage(this.instance);
   }
 
   /** Whether `closeAll` has been called. */
@@ -313,12 +302,7 @@ export class ConnectionPoolManager implements ConnectionPool {
    * new instance.
    */
   private instanceFailed(failed: DuckDBInstance, error: unknown): void {
-    const first = !this.failedInstances.has(failed);
-    if (first) {
-      this.failedInstances.add(failed);
-      this.instanceFailures++;
-      this.instance?.replace(failed);
-    }
+    const first = this.failures.record(failed);
     // Every time, not only the first: a pair whose open finished on the failed instance after the
     // first report is caught here on its own first failure (or when its open settles, startOpen).
     for (const entry of [...this.entries.values()]) {
@@ -326,13 +310,7 @@ export class ConnectionPoolManager implements ConnectionPool {
       entry.broken = true;
       if (entry.users === 0 && entry.pins === 0 && !entry.sweeping && !this.closing) this.closeEntry(entry);
     }
-    if (first) {
-      try {
-        this.onInstanceFailure(error);
-      } catch {
-        /* a throwing hook must not fail the caller's own error path */
-      }
-    }
+    if (first) this.failures.notify(error);
     this.settle();
   }
 
@@ -399,7 +377,7 @@ export class ConnectionPoolManager implements ConnectionPool {
         (db) => {
           entry.db = db;
           // Attached just before its instance was reported failed: re-attach on first release.
-          if (this.failedInstances.has(db.instance)) entry.broken = true;
+          if (this.failures.has(db.instance)) entry.broken = true;
           this.sweep.start();
           this.byConnection.set(db.connection, entry);
           // An entry nobody holds any more (pin removed while opening, or the pool closing) may
