@@ -17,6 +17,8 @@
 // ingester's batch delay; its default is 100) --profile (node --cpu-prof
 // for the live and offline analytics processes; top functions printed) --keep (keep the temp dir)
 // --live-only (skip the offline run and the probe: a quick iteration on the lag)
+// --series S (a line every S seconds of the live phase: each app's RSS, lag, pass and commit means,
+// files on disk; for long runs, to see what levels off and what keeps growing)
 // --analytics-max-delay-ms N (the analytics app's --max-delay-ms: how long it holds a pair's ticks)
 // --analytics-concurrency N (its --concurrency: pairs storing and passing at once)
 // --analytics-memory-limit SIZE (its --memory-limit: DuckDB memory_limit of the instance all analytics files share; the pass probe uses it too)
@@ -32,6 +34,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { sleep, threadCpuSeconds, rssMiB, pssMiB, startExchange, startIngester, startAnalytics, runOffline, runPassProbe, getJson, readMetrics } = require('./analytics-processes');
 const { topFunctions } = require('./analytics-cpu-profile');
+const { startSeries } = require('./analytics-series');
 const { makeTempDir, removeTempDir } = require('@market-data/testing');
 
 const { numberArg: arg, stringArg } = require('./cli-args');
@@ -47,6 +50,7 @@ const INGESTER_STORAGE_THREADS = arg('ingester-storage-threads', undefined);
 // After `--`: more ingester flags, as bench:ingest takes them.
 const INGESTER_EXTRA = process.argv.includes('--') ? process.argv.slice(process.argv.indexOf('--') + 1) : [];
 const LIVE_ONLY = flag('live-only');
+const SERIES_SECONDS = arg('series', 0);
 const ANALYTICS_MAX_DELAY_MS = arg('analytics-max-delay-ms', undefined);
 const ANALYTICS_CONCURRENCY = arg('analytics-concurrency', undefined);
 const ANALYTICS_MEMORY_LIMIT = stringArg('analytics-memory-limit', undefined);
@@ -165,6 +169,8 @@ async function livePhase(dir) {
       together.rss = Math.max(together.rss, rssMiB(ingester.pid) + rssMiB(analytics.pid));
       together.pss = Math.max(together.pss, pssMiB(ingester.pid) + pssMiB(analytics.pid));
     }, 250);
+    const filesMiB = () => ({ trading: round(filesBytes(dataDir, 'trading.duckdb') / 2 ** 20, 1), analytics: round(filesBytes(dataDir, 'analytics.duckdb') / 2 ** 20, 1) });
+    const series = SERIES_SECONDS > 0 ? startSeries({ seconds: SERIES_SECONDS, ingester, analytics, filesMiB }) : undefined;
     let maxBacklog = 0;
     const end = s0.at + SECONDS * 1000;
     while (performance.now() < end) {
@@ -173,6 +179,7 @@ async function livePhase(dir) {
       maxBacklog = Math.max(maxBacklog, ing.stored - ana.ticksApplied);
     }
     clearInterval(togetherSampler);
+    series?.stop();
     const s1 = await snapshot(ingester, analytics, procs, s0.wall);
     const behindAtEnd = await analyticsBehind(exchange, analytics);
     // The passes of a boundary near the window's end finish after it: wait for their lag samples.
@@ -248,7 +255,8 @@ async function livePhase(dir) {
     // A backlogged analytics app drains what it already received before it exits.
     for (const p of [...procs].reverse()) result.stop[p.name] = await p.stop(p === analytics ? 60_000 : 30_000);
     // What the files hold after the run (the analytics app keeps a tail of ticks: tickTail).
-    result.filesOnDiskMiB = { trading: round(filesBytes(dataDir, 'trading.duckdb') / 2 ** 20, 1), analytics: round(filesBytes(dataDir, 'analytics.duckdb') / 2 ** 20, 1) };
+    result.filesOnDiskMiB = filesMiB();
+    if (series) result.series = series.lines;
     return result;
   } finally {
     for (const p of procs) p.proc.kill('SIGKILL');
