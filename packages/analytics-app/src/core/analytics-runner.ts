@@ -11,6 +11,7 @@ import type { Clock, Logger } from '@market-data/runtime';
 import type { Trade } from '@market-data/client';
 import { observeStoredTicks, runAnalyticsPass, STORE_OPTIONS, type AnalyticsOptions } from '../engine';
 import type { AnalyticsMetrics } from './analytics-metrics';
+import { retentionPhase } from './retention-phase';
 
 export interface AnalyticsRunnerDeps {
   /** Serialized access to a pair's analytics.duckdb connection. */
@@ -41,7 +42,7 @@ interface PairState {
   newest: number;
   /** Minute (epoch ms / 60000) of `newest` as of the last pass. */
   passedMinute: number;
-  /** performance.now() of the pair's last retention (or first pass). */
+  /** performance.now() of the pair's last retention (or of its first pass, less its phase: retentionPhase). */
   cleanedAt?: number;
   failing?: string;
 }
@@ -132,7 +133,8 @@ export class AnalyticsRunner {
       const newestTick = state.newest > 0 ? { newestTick: state.newest } : {};
       const clock = externalClock === undefined ? {} : { externalClock };
       const interval = this.options.retentionIntervalMs ?? 0;
-      state.cleanedAt ??= started;
+      // Staggered by pair: see retentionPhase.
+      state.cleanedAt ??= started - interval * retentionPhase(id);
       const cleanup = interval > 0 && started - state.cleanedAt >= interval;
       const result = await this.deps.withConnection(pair, (conn) =>
         runAnalyticsPass(conn, { ...this.options.engine, ...this.options.perPair?.[id], ...newestTick, ...clock, cleanup }),
