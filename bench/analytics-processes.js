@@ -76,7 +76,14 @@ class Child {
     this.exited = new Promise((resolve) => this.proc.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() })));
     readline.createInterface({ input: this.proc.stderr }).on('line', (line) => this.onLog(line));
     this.sampler = setInterval(() => this.sample(), 100);
-    void this.exited.then(() => clearInterval(this.sampler));
+    void this.exited.then(({ code, signal }) => {
+      clearInterval(this.sampler);
+      // A process that dies mid-run: its exit and last lines, which the 20-line cap may have hidden.
+      if (!this.stopping && code !== 0) {
+        process.stderr.write(`[${this.name}] exited unexpectedly (${code ?? signal}); its last log lines:\n`);
+        for (const entry of this.logs.slice(-8)) process.stderr.write(`[${this.name}]   ${JSON.stringify(entry).slice(0, 600)}\n`);
+      }
+    });
   }
   onLog(line) {
     let entry;
@@ -113,6 +120,7 @@ class Child {
   /** SIGTERM, then the exit code and how long the stop took (ms). */
   async stop(timeoutMs = 30_000) {
     const t = performance.now();
+    this.stopping = true;
     this.proc.kill('SIGTERM');
     const timer = setTimeout(() => this.proc.kill('SIGKILL'), timeoutMs);
     const { code, signal } = await this.exited;
