@@ -73,6 +73,8 @@ class Child {
     this.lastCpu = 0;
     this.logs = [];
     this.shown = 0;
+    /** Set by stop(): an exit after it is expected. */
+    this.stopping = false;
     this.exited = new Promise((resolve) => this.proc.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() })));
     readline.createInterface({ input: this.proc.stderr }).on('line', (line) => this.onLog(line));
     this.sampler = setInterval(() => this.sample(), 100);
