@@ -42,6 +42,7 @@ export function composeAnalyticsContainer(config: AnalyticsConfig, overrides: An
     maxConnections: config.poolSize,
     memoryLimit: config.memoryLimit,
     checkpointIntervalMs: config.checkpointIntervalMs,
+    checkpointOffsetMs: config.checkpointOffsetMs,
     role: 'analytics',
     onInstanceFailure: (err) => {
       container.resolve<AnalyticsMetrics>(ANALYTICS_METRICS).duckdbInstanceFailures.inc();

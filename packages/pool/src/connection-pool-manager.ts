@@ -78,7 +78,7 @@ export class ConnectionPoolManager implements ConnectionPool {
     this.baseDir = resolved.baseDir;
     this.maxConnections = resolved.maxConnections;
     this.acquireTimeoutMs = resolved.acquireTimeoutMs;
-    this.sweep = new CheckpointSweep(resolved.checkpointIntervalMs, () => this.checkpointUsed());
+    this.sweep = new CheckpointSweep(resolved.checkpointIntervalMs, () => this.checkpointUsed(), resolved.checkpointOffsetMs);
     const { role, threads, memoryLimit, tempDirectory, readOnly } = options;
     if (options.open) {
       this.openFn = options.open;

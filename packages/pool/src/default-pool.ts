@@ -20,6 +20,7 @@ const COMPARED: readonly (keyof ConnectionPoolOptions)[] = [
   'open',
   'onCloseError',
   'checkpointIntervalMs',
+  'checkpointOffsetMs',
 ];
 
 function sameOptions(a: ConnectionPoolOptions, b: ConnectionPoolOptions): boolean {

@@ -35,6 +35,8 @@ describe('resolvePoolOptions', () => {
     ['open not a function', { baseDir: '/d', open: 'yes' }],
     ['negative checkpoint interval', { baseDir: '/d', checkpointIntervalMs: -1 }],
     ['fractional checkpoint interval', { baseDir: '/d', checkpointIntervalMs: 0.5 }],
+    ['negative checkpoint offset', { baseDir: '/d', checkpointOffsetMs: -1 }],
+    ['checkpoint offset not a number', { baseDir: '/d', checkpointOffsetMs: '30s' }],
   ])('rejects %s with INVALID_OPTION', (_label, options) => {
     expect(codeOf(() => resolvePoolOptions(options as never))).toBe('INVALID_OPTION');
   });

@@ -34,6 +34,12 @@ export interface ConnectionPoolOptions {
    * while idle (default 60000; 0 never): see ConnectionPoolManager.checkpointUsed.
    */
   readonly checkpointIntervalMs?: number;
+  /**
+   * Pins the sweep to the wall clock: it runs where `Date.now() % checkpointIntervalMs` equals
+   * this (taken modulo the interval), so a user can keep its seconds of checkpoints away from
+   * its own busy times. Default: every interval from the pool's first open.
+   */
+  readonly checkpointOffsetMs?: number;
 }
 
 export const DEFAULT_MAX_CONNECTIONS = 200;
@@ -46,6 +52,7 @@ export interface ResolvedPoolOptions {
   readonly maxConnections: number;
   readonly acquireTimeoutMs: number;
   readonly checkpointIntervalMs: number;
+  readonly checkpointOffsetMs: number | undefined;
 }
 
 function invalid(field: string, message: string): PoolError {
@@ -71,10 +78,14 @@ export function resolvePoolOptions(options: ConnectionPoolOptions): ResolvedPool
   if (typeof checkpointIntervalMs !== 'number' || !Number.isInteger(checkpointIntervalMs) || checkpointIntervalMs < 0 || checkpointIntervalMs > 2_147_483_647) {
     throw invalid('checkpointIntervalMs', `must be an integer number of milliseconds 0..2147483647; got ${checkpointIntervalMs}`);
   }
+  const checkpointOffsetMs = options.checkpointOffsetMs;
+  if (checkpointOffsetMs !== undefined && (typeof checkpointOffsetMs !== 'number' || !Number.isInteger(checkpointOffsetMs) || checkpointOffsetMs < 0)) {
+    throw invalid('checkpointOffsetMs', `must be an integer number of milliseconds >= 0; got ${checkpointOffsetMs}`);
+  }
   if (options.open !== undefined && typeof options.open !== 'function') throw invalid('open', 'must be a function');
   if (options.onCloseError !== undefined && typeof options.onCloseError !== 'function') throw invalid('onCloseError', 'must be a function');
   if (options.onInstanceFailure !== undefined && typeof options.onInstanceFailure !== 'function') throw invalid('onInstanceFailure', 'must be a function');
-  return { baseDir: options.baseDir, maxConnections, acquireTimeoutMs, checkpointIntervalMs };
+  return { baseDir: options.baseDir, maxConnections, acquireTimeoutMs, checkpointIntervalMs, checkpointOffsetMs };
 }
 
 /** storage-core's hold on the shared instance, its option errors reported as the pool's own. */

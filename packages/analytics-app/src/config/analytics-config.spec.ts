@@ -21,7 +21,7 @@ describe('loadAnalyticsCommand (run)', () => {
   it('defaults: live against 127.0.0.1:8090, listener 127.0.0.1:8091 without security', () => {
     const c = run([]);
     expect(c).toMatchObject({ ingester: 'ws://127.0.0.1:8090', listen: { host: '127.0.0.1', port: 8091 }, security: undefined, ingesterAuth: {} });
-    expect(c).toMatchObject({ maxDelayMs: DEFAULT_MAX_DELAY_MS, concurrency: DEFAULT_CONCURRENCY, memoryLimit: '256MB', valueAreaPct: 0.7, profileWindowMinutes: 15, poolSize: 200 });
+    expect(c).toMatchObject({ maxDelayMs: DEFAULT_MAX_DELAY_MS, concurrency: DEFAULT_CONCURRENCY, memoryLimit: '256MB', valueAreaPct: 0.7, profileWindowMinutes: 15, poolSize: 200, checkpointIntervalMs: 60_000, checkpointOffsetMs: 30_000 });
     expect(c.analyticsDir).toBe(c.dataDir);
   });
 

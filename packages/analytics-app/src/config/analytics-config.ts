@@ -36,6 +36,8 @@ export interface AnalyticsConfig {
    */
   readonly memoryLimit: string;
   readonly checkpointIntervalMs: number;
+  /** Where in each checkpoint interval the sweep runs (ms past the wall clock's multiple of it). */
+  readonly checkpointOffsetMs: number;
   /** Live mode: retention per pair at most this often (ms, 0 = never); offline runs keep everything. */
   readonly retentionIntervalMs: number;
   /** Live mode: 'tail' keeps the last minutes of ticks (each retention cuts them: AnalyticsOptions.tickTail), 'all' every tick retention keeps. */
@@ -140,6 +142,7 @@ function runConfig({ values: v, origins }: Loaded): AnalyticsConfig {
     poolSize: v.poolSize,
     memoryLimit: v.memoryLimit,
     checkpointIntervalMs: v.checkpointIntervalMs,
+    checkpointOffsetMs: v.checkpointOffsetMs,
     retentionIntervalMs: v.retentionIntervalMs,
     keepTicks: v.keepTicks,
     maxDelayMs: v.maxDelayMs,

@@ -14,6 +14,9 @@ export const DEFAULT_MAX_DELAY_MS = 1000;
  */
 export const DEFAULT_CONCURRENCY = 3;
 
+/** Half a minute past each minute: as far as the sweep can get from the boundary passes. */
+export const DEFAULT_CHECKPOINT_OFFSET_MS = 30_000;
+
 const PAIR_FORM = 'exchange:marketType:symbol, e.g. binance:usdm:BTCUSDT';
 const pair = f.parsed(toPairKey, PAIR_FORM, 'E:M:S');
 
@@ -67,6 +70,10 @@ export const ANALYTICS_SETTINGS = defineConfig({
     checkpointIntervalMs: setting(f.integer(0, 86_400_000, 'MS'), {
       help: "how often the analytics files written since their last checkpoint are checkpointed: until then DuckDB holds their new rows and the versions of their updates in memory (0 = only DuckDB's own, by WAL size)",
       default: DEFAULT_CHECKPOINT_INTERVAL_MS,
+    }),
+    checkpointOffsetMs: setting(f.integer(0, 86_400_000, 'MS'), {
+      help: 'where in each checkpoint interval the checkpoints run, in ms past the wall clock\'s multiple of it: by default mid-minute, away from the passes that follow every minute boundary',
+      default: DEFAULT_CHECKPOINT_OFFSET_MS,
     }),
     retentionIntervalMs: setting(f.integer(0, 86_400_000, 'MS'), { help: 'live: retention per pair after a pass at most this often (0 = never)', default: 300_000 }),
     keepTicks: setting(f.choice(['tail', 'all']), {
