@@ -263,11 +263,16 @@ async function livePhase(dir) {
   }
 }
 
-/** Bytes of every file named `name` (and its WAL) under `dir`. */
+/**
+ * Bytes of every file named `name` (and its WAL) under `dir`. A WAL the apps' checkpoint removes
+ * between the listing and its stat counts as 0 (it lost a series line once).
+ */
 function filesBytes(dir, name) {
   let total = 0;
   for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile() && (entry.name === name || entry.name === `${name}.wal`)) total += fs.statSync(path.join(entry.parentPath ?? entry.path, entry.name)).size;
+    if (entry.isFile() && (entry.name === name || entry.name === `${name}.wal`)) {
+      total += fs.statSync(path.join(entry.parentPath ?? entry.path, entry.name), { throwIfNoEntry: false })?.size ?? 0;
+    }
   }
   return total;
 }
