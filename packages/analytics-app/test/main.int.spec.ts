@@ -95,10 +95,11 @@ describe('market-data-analytics main', () => {
     const stored = await tradingFile(data);
     const r = start([
       '--offline', '--data-dir', data, '--analytics-dir', out, '--pairs', PAIR, '--row-size', `${PAIR}=5`, '--value-area-pct', '0.6',
-      '--profile-window', '1', '--pool-size', '3', '--memory-limit', '32MB', '--checkpoint-interval-ms', '300', '--log-level', 'debug',
+      '--profile-window', '1', '--pool-size', '3', '--memory-limit', '32MB', '--checkpoint-interval-ms', '300', '--checkpoint-offset-ms', '100',
+      '--log-level', 'debug',
     ]);
     expect(await r.done).toBe(0);
-    expect(configOf(r)).toMatchObject({ dataDir: data, analyticsDir: out, pairs: [PAIR], mode: 'offline', rowSizes: { [PAIR]: 5 }, valueAreaPct: 0.6, profileWindowMinutes: 1, poolSize: 3, memoryLimit: '32MB', checkpointIntervalMs: 300, logLevel: 'debug' });
+    expect(configOf(r)).toMatchObject({ dataDir: data, analyticsDir: out, pairs: [PAIR], mode: 'offline', rowSizes: { [PAIR]: 5 }, valueAreaPct: 0.6, profileWindowMinutes: 1, poolSize: 3, memoryLimit: '32MB', checkpointIntervalMs: 300, checkpointOffsetMs: 100, logLevel: 'debug' });
     expect(r.logs.find((l) => l.msg === 'offline pass done')).toMatchObject({ pairs: 1, ticks: stored });
     const profiles = await query(out, 'SELECT DISTINCT row_size, window_minutes FROM market_profile');
     expect(profiles).toEqual([{ row_size: 5, window_minutes: 1 }]);
