@@ -172,7 +172,9 @@ async function main() {
       console.log(`\n=== ${new Date().toISOString()}  pairs=${stored}  subscribers=${health.subscribers}  chart http://${analyticsListen}/chart/ ===`);
       console.log(report);
     } catch (err) {
-      console.error(`report unavailable: ${err.message}`);
+      // A report that raced the stop found the app's listener closed and its files still locked:
+      // not news to someone who just asked both apps to stop.
+      if (!stopping) console.error(`report unavailable: ${err.message}`);
     }
   };
   while (!stopping) {
