@@ -30,7 +30,7 @@ export class CheckpointSweep {
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    // Node's clearTimeout clears an interval too: one call for either kind of timer.
     clearTimeout(this.timer);
     this.timer = undefined;
   }
