@@ -59,11 +59,14 @@ describe('CheckpointSweep', () => {
     expect(times).toEqual([10_000, 30_000, 40_000]);
   });
 
-  it('stop() cancels a pinned timer, and an interval of 0 never runs', async () => {
+  it('stop() cancels a pinned or an unpinned timer, and an interval of 0 never runs', async () => {
     const times: number[] = [];
     const pinned = new CheckpointSweep(60_000, async () => void times.push(1), 0);
     pinned.start();
     pinned.stop();
+    const unpinned = new CheckpointSweep(60_000, async () => void times.push(3));
+    unpinned.start();
+    unpinned.stop();
     const never = new CheckpointSweep(0, async () => void times.push(2), 0);
     never.start();
     await jest.advanceTimersByTimeAsync(300_000);
