@@ -1,6 +1,6 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { isInstanceFatal, needsReattach, openPairDatabase, pairId, type PairDatabase, type PairKey, type SharedInstance } from '@market-data/storage-core';
-import { PoolError } from './errors';
+import { PoolError, poolWarning } from './errors';
 import { CheckpointSweep } from './checkpoint-sweep';
 import { InstanceFailures } from './instance-failures';
 import { KeyedLock } from './keyed-lock';
@@ -88,13 +88,10 @@ export class ConnectionPoolManager implements ConnectionPool {
       this.instance = instance;
       this.openFn = (pair) => openPairDatabase(this.baseDir, pair, { role, readOnly, instance });
     }
-    this.onCloseError =
-      options.onCloseError ??
-      ((error, pair) => process.emitWarning(`closing ${pairId(pair)} failed: ${error instanceof Error ? error.message : String(error)}`, 'PoolWarning'));
+    this.onCloseError = options.onCloseError ?? ((error, pair) => poolWarning(`closing ${pairId(pair)} failed`, error));
     this.failures = new InstanceFailures(
       this.instance,
-      options.onInstanceFailure ??
-        ((error) => process.emitWarning(`DuckDB invalidated the shared instance; its pairs are re-attached to a new one: ${error instanceof Error ? error.message : String(error)}`, 'PoolWarning')),
+      options.onInstanceFailure ?? ((error) => poolWarning('DuckDB invalidated the shared instance; its pairs are re-attached to a new one', error)),
     );
   }
 

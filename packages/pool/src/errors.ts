@@ -18,3 +18,8 @@ export class PoolError extends Error {
     super(message, options);
   }
 }
+
+/** The pool's default report of a failure it carries on after: a `PoolWarning` naming what failed and why. */
+export function poolWarning(what: string, error: unknown): void {
+  process.emitWarning(`${what}: ${error instanceof Error ? error.message : String(error)}`, 'PoolWarning');
+}
