@@ -62,6 +62,7 @@ export function composeAnalyticsContainer(config: AnalyticsConfig, overrides: An
           perPair: Object.fromEntries(rowSizes),
           // Live files follow the design's retention as the trading files do; an offline run keeps everything.
           retentionIntervalMs: config.ingester ? config.retentionIntervalMs : 0,
+          storeWithPass: config.storeWithPass === 'together',
         },
       );
     }),

@@ -170,7 +170,7 @@ describe('market-data-analytics main', () => {
       const out = path.join(dir.path, 'analytics');
       const r = start([
         '--ingester', ingestUrl, '--data-dir', out, '--listen', '127.0.0.1:0', '--max-delay-ms', '50', '--concurrency', '2',
-        '--retention-interval-ms', '1000', '--keep-ticks', 'tail', '--duration', '60', '--ingester-token-file', tokenFile,
+        '--retention-interval-ms', '1000', '--keep-ticks', 'tail', '--store-with-pass', 'apart', '--duration', '60', '--ingester-token-file', tokenFile,
         '--ingester-ca', TLS_FIXTURES.ca, '--ingester-cert', TLS_FIXTURES.clientCert, '--ingester-key', TLS_FIXTURES.clientKey,
       ]);
       const url = String((await r.waitFor('analytics listening')).url);
@@ -180,6 +180,7 @@ describe('market-data-analytics main', () => {
         concurrency: 2,
         retentionIntervalMs: 1000,
         keepTicks: 'tail',
+        storeWithPass: 'apart',
         durationSec: 60,
         ingesterAuth: { token: true, ca: true, clientCertificate: true },
       });

@@ -89,7 +89,11 @@ function writerFor(conn: DuckDBConnection): Promise<TickWriter> {
   return slot.ready;
 }
 
-/** Closes the connection's cached appender, synchronously; called before the connection closes. */
+/**
+ * Closes the connection's cached appender, synchronously; called before the connection closes,
+ * and after rolling back a caller's transaction that held an append (AppendOptions.inTransaction):
+ * the next append starts a writer from what the file holds.
+ */
 export function releaseTickWriter(conn: DuckDBConnection): void {
   const slot = writers.get(conn);
   writers.delete(conn);
@@ -114,6 +118,14 @@ export interface AppendOptions {
    * table until the file's next checkpoint (docs/decisions.md, Storage).
    */
   readonly candleRecovery?: CandleRecovery;
+  /**
+   * The caller has begun a transaction and will commit or roll it back: the batch neither begins
+   * nor commits one (its appender flush then only hands the rows to that transaction, so the
+   * commit's WAL write and sync run in the caller's COMMIT, off the event loop). After a rollback
+   * of a transaction that held a successful append the caller must call releaseTickWriter(conn):
+   * the writer's candles and stored-id horizon would otherwise count rows the file does not hold.
+   */
+  readonly inTransaction?: boolean;
 }
 
 /**
@@ -150,7 +162,7 @@ export async function appendTicks(conn: DuckDBConnection, ticks: readonly Tick[]
   // An appender flush outside a transaction commits on its own, whole or not at all, for about
   // half the CPU of BEGIN + flush + COMMIT (docs/benchmarks.md, Storage). So a batch opens its
   // own transaction only when candle rows must land with it, or when it is larger than one flush.
-  const ownTransaction = work.length > 0 || fresh.length > AUTOCOMMIT_MAX_ROWS;
+  const ownTransaction = !options.inTransaction && (work.length > 0 || fresh.length > AUTOCOMMIT_MAX_ROWS);
   try {
     if (ownTransaction) await conn.run('BEGIN TRANSACTION');
     appendRows(writer, ticks, fresh, micros, ids);

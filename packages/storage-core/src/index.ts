@@ -30,7 +30,7 @@ export {
   type Tick,
 } from './tick';
 export { appendPriceMinutes, type PriceMinuteRow } from './append-price-minutes';
-export { appendTicks, flushCandles, closeCandles, unwrittenCandles, DEDUPE_MARGIN_MICROS, type AppendResult, type AppendOptions, type UnwrittenCandle } from './append-ticks';
+export { appendTicks, flushCandles, closeCandles, unwrittenCandles, releaseTickWriter, DEDUPE_MARGIN_MICROS, type AppendResult, type AppendOptions, type UnwrittenCandle } from './append-ticks';
 export { CANDLE_FLUSH_MS, type CandleRecovery } from './candle-book';
 export { compareTradeIds } from './trade-order';
 export { updateCandles, candleOpenTime } from './candles';

@@ -42,6 +42,8 @@ export interface AnalyticsConfig {
   readonly retentionIntervalMs: number;
   /** Live mode: 'tail' keeps the last minutes of ticks (each retention cuts them: AnalyticsOptions.tickTail), 'all' every tick retention keeps. */
   readonly keepTicks: 'tail' | 'all';
+  /** A batch that starts a new minute is stored and passed in one transaction ('together') or two ('apart'). */
+  readonly storeWithPass: 'together' | 'apart';
   /** Live mode: how long a pair's ticks may wait to be stored with the ones after them (ms); a new minute is stored at once. */
   readonly maxDelayMs: number;
   /** Live mode: pairs storing ticks (and running their pass) at once, the rest queued, a new minute first. */
@@ -145,6 +147,7 @@ function runConfig({ values: v, origins }: Loaded): AnalyticsConfig {
     checkpointOffsetMs: v.checkpointOffsetMs,
     retentionIntervalMs: v.retentionIntervalMs,
     keepTicks: v.keepTicks,
+    storeWithPass: v.storeWithPass,
     maxDelayMs: v.maxDelayMs,
     concurrency: v.concurrency,
     logLevel: v.logLevel,

@@ -80,6 +80,10 @@ export const ANALYTICS_SETTINGS = defineConfig({
       help: 'live: keep only the last minutes of ticks, cut at each retention (tail; closed minutes live on as per-minute price histograms) or every tick retention keeps (all)',
       default: 'tail',
     }),
+    storeWithPass: setting(f.choice(['together', 'apart']), {
+      help: 'a batch that starts a new minute is stored and passed in one transaction (together) or in two, the store\'s then the pass\'s (apart: the layout before 2026-12-06, for comparison)',
+      default: 'together',
+    }),
     maxDelayMs: setting(f.integer(0, 60_000, 'MS'), { help: "live: a pair's ticks wait up to MS to be stored together; ticks of a new minute are stored at once", default: DEFAULT_MAX_DELAY_MS }),
     concurrency: setting(f.integer(1, 10_000), { help: 'live: pairs storing ticks and running their pass at once, the rest wait in arrival order, a new minute first', default: DEFAULT_CONCURRENCY }),
     duration: setting(f.decimal(0, 1e9, 'SEC'), { help: 'stop after SEC seconds (0 = at a signal)', default: 0 }),

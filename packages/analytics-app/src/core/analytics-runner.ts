@@ -2,6 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import {
   appendTicks,
   executeQuery,
+  type AppendResult,
   flushCandles,
   pairId,
   toPairKey,
@@ -9,7 +10,7 @@ import {
 } from '@market-data/storage-core';
 import type { Clock, Logger } from '@market-data/runtime';
 import type { Trade } from '@market-data/client';
-import { observeStoredTicks, runAnalyticsPass, STORE_OPTIONS, type AnalyticsOptions } from '../engine';
+import { observeStoredTicks, runAnalyticsPass, storeAndPass, StoreAndPassRolledBack, STORE_OPTIONS, type AnalyticsOptions, type PassResult } from '../engine';
 import type { AnalyticsMetrics } from './analytics-metrics';
 import { retentionPhase } from './retention-phase';
 
@@ -33,6 +34,19 @@ export interface AnalyticsRunnerOptions {
    * needs is gone. 0 or absent = never (offline runs and backtests keep everything).
    */
   readonly retentionIntervalMs?: number;
+  /**
+   * A batch that reaches a new minute is stored and passed in one transaction (storeAndPass;
+   * default true). false: two, the store's then the pass's (the layout before 2026-12-06, kept
+   * for comparison: `--store-with-pass false`).
+   */
+  readonly storeWithPass?: boolean;
+}
+
+/** Newest trade time of a batch (epoch ms). */
+function newestOf(ticks: readonly Trade[]): number {
+  let newest = -Infinity;
+  for (const tick of ticks) if (tick.timestamp > newest) newest = tick.timestamp;
+  return newest;
 }
 
 const MINUTE_MS = 60_000;
@@ -77,24 +91,61 @@ export class AnalyticsRunner {
     if (ticks.length === 0) return;
     const pair = toPairKey(id);
     const state = await this.load(pair);
+    // A batch that reaches a new minute closes a candle: stored and passed in one transaction.
+    const merged = this.options.storeWithPass !== false && Math.floor(newestOf(ticks) / MINUTE_MS) > state.passedMinute;
+    let passed = merged ? await this.storeAndPass(pair, state, ticks) : undefined;
+    if (passed === undefined) {
+      await this.store(pair, state, ticks);
+      passed = Math.floor(state.newest / MINUTE_MS) > state.passedMinute;
+      if (passed) await this.pass(pair, state);
+    }
+    if (passed && committedAt !== undefined) {
+      const now = this.deps.clock?.now() ?? Date.now();
+      this.deps.metrics.lag.observe(Math.max(0, now - committedAt) / 1000);
+      this.deps.metrics.lagSamples.add(now, Math.max(0, now - committedAt) / 1000);
+    }
+  }
+
+  private async store(pair: PairKey, state: PairState, ticks: readonly Trade[]): Promise<void> {
+    const id = pairId(pair);
     await this.deps.withConnection(pair, async (conn) => {
       const started = performance.now();
       const result = await appendTicks(conn, ticks, STORE_OPTIONS);
       this.deps.metrics.storeSeconds.observe((performance.now() - started) / 1000);
       // The pass then builds the new minute's profile rows from these instead of reading them back.
       observeStoredTicks(conn, ticks, result);
-      this.deps.metrics.ticksApplied.inc({ pair: id }, result.inserted);
-      if (result.duplicates > 0) this.deps.metrics.ticksDuplicate.inc({ pair: id }, result.duplicates);
+      this.countStored(id, result);
       if (result.inserted === 0 || result.minTimestamp === null || result.maxTimestamp === null) return;
       state.newest = Math.max(state.newest, result.maxTimestamp);
     });
-    if (Math.floor(state.newest / MINUTE_MS) > state.passedMinute) {
-      await this.pass(pair, state);
-      if (committedAt !== undefined) {
-        const now = this.deps.clock?.now() ?? Date.now();
-        this.deps.metrics.lag.observe(Math.max(0, now - committedAt) / 1000);
-        this.deps.metrics.lagSamples.add(now, Math.max(0, now - committedAt) / 1000);
-      }
+  }
+
+  private countStored(id: string, result: AppendResult): void {
+    this.deps.metrics.ticksApplied.inc({ pair: id }, result.inserted);
+    if (result.duplicates > 0) this.deps.metrics.ticksDuplicate.inc({ pair: id }, result.duplicates);
+  }
+
+  /**
+   * The batch and the pass in one transaction (storeAndPass); whether a candle closed, or
+   * undefined when it rolled back: then nothing is stored and apply stores and passes in two steps.
+   */
+  private async storeAndPass(pair: PairKey, state: PairState, ticks: readonly Trade[]): Promise<boolean | undefined> {
+    const id = pairId(pair);
+    const started = performance.now();
+    const cleanup = this.cleanupDue(id, state, started);
+    try {
+      const done = await this.deps.withConnection(pair, (conn) => storeAndPass(conn, ticks, state.newest, { ...this.options.engine, ...this.options.perPair?.[id], cleanup }));
+      // One transaction: the store's share is not separable, so the whole is the pass's time.
+      this.countStored(id, done.appended);
+      state.newest = done.newestMs;
+      const passed = Math.floor(state.newest / MINUTE_MS) > state.passedMinute;
+      if (passed || done.pass.cleanup) this.passed(id, state, started, done.pass);
+      return passed;
+    } catch (err) {
+      if (err instanceof StoreAndPassRolledBack) return undefined;
+      // Stored and passed; the retention after the commit failed.
+      this.passFailed(id, state, err);
+      return true;
     }
   }
 
@@ -132,26 +183,38 @@ export class AnalyticsRunner {
       // The newest stored tick is known here, so the pass need not read it.
       const newestTick = state.newest > 0 ? { newestTick: state.newest } : {};
       const clock = externalClock === undefined ? {} : { externalClock };
-      const interval = this.options.retentionIntervalMs ?? 0;
-      // Staggered by pair: see retentionPhase.
-      state.cleanedAt ??= started - interval * retentionPhase(id);
-      const cleanup = interval > 0 && started - state.cleanedAt >= interval;
+      const cleanup = this.cleanupDue(id, state, started);
       const result = await this.deps.withConnection(pair, (conn) =>
         runAnalyticsPass(conn, { ...this.options.engine, ...this.options.perPair?.[id], ...newestTick, ...clock, cleanup }),
       );
-      if (result.cleanup) {
-        state.cleanedAt = started;
-        for (const [table, n] of Object.entries(result.cleanup.deleted)) if (n > 0) this.deps.metrics.retentionDeleted.inc({ table }, n);
-      }
-      state.passedMinute = Math.floor(state.newest / MINUTE_MS);
-      state.failing = undefined;
-      this.deps.metrics.passes.inc({ pair: id });
-      this.deps.metrics.passSeconds.observe((performance.now() - started) / 1000);
+      this.passed(id, state, started, result);
     } catch (err) {
-      state.failing = err instanceof Error ? err.message : String(err);
-      this.deps.metrics.passFailures.inc({ pair: id });
-      this.deps.logger.error('analytics pass failed', { pair: id, err });
+      this.passFailed(id, state, err);
     }
+  }
+
+  /** Whether this pass also runs retention; staggered by pair (see retentionPhase). */
+  private cleanupDue(id: string, state: PairState, now: number): boolean {
+    const interval = this.options.retentionIntervalMs ?? 0;
+    state.cleanedAt ??= now - interval * retentionPhase(id);
+    return interval > 0 && now - state.cleanedAt >= interval;
+  }
+
+  private passed(id: string, state: PairState, started: number, result: PassResult): void {
+    if (result.cleanup) {
+      state.cleanedAt = started;
+      for (const [table, n] of Object.entries(result.cleanup.deleted)) if (n > 0) this.deps.metrics.retentionDeleted.inc({ table }, n);
+    }
+    state.passedMinute = Math.floor(state.newest / MINUTE_MS);
+    state.failing = undefined;
+    this.deps.metrics.passes.inc({ pair: id });
+    this.deps.metrics.passSeconds.observe((performance.now() - started) / 1000);
+  }
+
+  private passFailed(id: string, state: PairState, err: unknown): void {
+    state.failing = err instanceof Error ? err.message : String(err);
+    this.deps.metrics.passFailures.inc({ pair: id });
+    this.deps.logger.error('analytics pass failed', { pair: id, err });
   }
 
   private async load(pair: PairKey): Promise<PairState> {

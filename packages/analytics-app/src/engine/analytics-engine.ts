@@ -9,7 +9,7 @@ import {
   type Timeframe,
 } from '@market-data/queries';
 import { timeframeMs } from './candle';
-import { writeCursors, type CursorWrite } from './cursor';
+import { writeCursors, type CursorWrite, type TimeframeCursor } from './cursor';
 import { FvgTracker, saveGaps } from './fair-value-gaps';
 import { GapMemory } from './gap-memory';
 import { marketProfileRows } from './market-profile';
@@ -53,7 +53,7 @@ export interface PassResult {
   readonly cleanup?: CleanupResult;
 }
 
-type Counts = Omit<PassResult, 'clock' | 'timeframes' | 'cleanup'>;
+export type Counts = Omit<PassResult, 'clock' | 'timeframes' | 'cleanup'>;
 
 /** 1m always runs (order flow, profile, zones); 5m and 15m only for fair value gaps. */
 function timeframesToRun(opts: ResolvedOptions): readonly Timeframe[] {
@@ -160,6 +160,55 @@ async function processPlan(
  * zones), in one transaction.
  */
 export async function runAnalyticsPass(conn: DuckDBConnection, options: AnalyticsOptions = {}): Promise<PassResult> {
+  const pass = await planPass(conn, options);
+  let done: PassDone | undefined;
+  if (pass.plan.length > 0) {
+    // Open candles folded in memory by appendTicks are not in the table yet (or trail there); only
+    // a clock later than the newest tick can close one of them, and then it must be read whole.
+    // (Outside the transaction: the book must not think a rolled-back row stored.) A book that
+    // writes open candles periodically (not the app's) flushes them all here, and a pruning pass
+    // needs that: its tick tail is cut at the newest 1m row's closing trade (tick-tail.ts).
+    if (needsCloseCandles(pass)) await closeCandles(conn, pass.clockMs as number);
+    // Upserts only where rows past the cursor may exist: no stored cursor, or a retry after RowsAhead.
+    let replace = pass.oneMinute?.cursor === null;
+    for (;;) {
+      await conn.run('BEGIN TRANSACTION');
+      try {
+        done = await passInTransaction(conn, pass, replace);
+        await conn.run('COMMIT');
+        break;
+      } catch (err) {
+        await conn.run('ROLLBACK').catch(() => undefined);
+        if (!(err instanceof RowsAhead) || replace) throw err;
+        replace = true;
+      }
+    }
+    afterCommit(conn, pass, done);
+  }
+  return finishPass(conn, pass, done);
+}
+
+/** What a pass decided before its transaction: options, the cursors it starts from, its clock and plan. */
+export interface PlannedPass {
+  readonly opts: ResolvedOptions;
+  readonly state: { readonly cursors: Readonly<Record<Timeframe, TimeframeCursor | null>>; readonly newestMs: number | null };
+  /** The connection's last pass is known to have written everything (remembered cursors, the app's runner). */
+  readonly known: boolean;
+  readonly clockMs: number | null;
+  readonly plan: readonly TimeframePlan[];
+  readonly oneMinute: TimeframePlan | undefined;
+}
+
+/** What a committed pass did, for the after-commit bookkeeping and the result. */
+export interface PassDone {
+  readonly counts: Counts;
+  readonly timeframes: TimeframeProgress[];
+  readonly cursors: readonly CursorWrite[];
+  readonly fvgTrackers: readonly FvgTracker[];
+}
+
+/** Reads (or recalls) the cursors and plans which timeframes move; no statement when it can recall them. */
+export async function planPass(conn: DuckDBConnection, options: AnalyticsOptions): Promise<PlannedPass> {
   const opts = resolveAnalyticsOptions(options);
   const run = timeframesToRun(opts);
   const clockOf = (newestMs: number | null): number | null => (newestMs === null ? opts.externalClockMs : Math.max(newestMs, opts.externalClockMs ?? newestMs));
@@ -171,60 +220,57 @@ export async function runAnalyticsPass(conn: DuckDBConnection, options: Analytic
   const state = known !== undefined ? { cursors: known.cursors, newestMs: opts.newestTickMs } : await readPassState(conn, run, opts.newestTickMs);
   const clockMs = clockOf(state.newestMs);
   const plan = clockMs === null ? [] : planTimeframes(run, state.cursors, clockMs, passMemory(conn)?.emptyThrough);
-  let counts: Counts = { orderFlowRows: 0, marketProfileRows: 0, fvgsCreated: 0, fvgsUpdated: 0, zonesCreated: 0, zonesUpdated: 0, zonesDropped: 0 };
-  let timeframes: TimeframeProgress[] = [];
-  if (clockMs !== null && plan.length > 0) {
-    // Open candles folded in memory by appendTicks are not in the table yet (or trail there); only
-    // a clock later than the newest tick can close one of them, and then it must be read whole.
-    // (Outside the transaction: the book must not think a rolled-back row stored.) A book that
-    // writes open candles periodically (not the app's) flushes them all here, and a pruning pass
-    // needs that: its tick tail is cut at the newest 1m row's closing trade (tick-tail.ts).
-    const prune = opts.tickTail && opts.cleanup;
-    if (prune || (opts.externalClockMs !== null && opts.externalClockMs > (state.newestMs ?? -Infinity))) await closeCandles(conn, clockMs);
-    const memory = ProfileMemory.of(conn);
-    // Kept gaps only on the path where this connection's own passes are known to have written
-    // everything (remembered cursors, the app's runner); any other caller reads the table.
-    const gapMemory = known !== undefined ? GapMemory.of(conn) : undefined;
-    const oneMinute = plan.find((p) => p.timeframe === '1m');
-    // Upserts only where rows past the cursor may exist: no stored cursor, or a retry after RowsAhead.
-    let replace = oneMinute?.cursor === null;
-    for (;;) {
-      await conn.run('BEGIN TRANSACTION');
-      try {
-        const reads = await readPass(conn, plan, opts, gapMemory);
-        for (const p of plan) {
-          // Remembered only up to the newest tick's bucket: later ticks (in time order) cannot add a candle before it.
-          const tickThrough = state.newestMs === null ? -Infinity : Math.floor(state.newestMs / timeframeMs(p.timeframe)) * timeframeMs(p.timeframe);
-          if (p.cursor === null && reads.candles.get(p.timeframe)?.fresh.length === 0 && p.through <= tickThrough) rememberEmpty(conn, p.timeframe, p.through);
-        }
-        const done = await processPlan(conn, plan, reads, clockMs, opts, memory, replace);
-        if (prune && oneMinute && state.newestMs !== null) {
-          // Later passes' profile windows start at or after through + 1 min - W.
-          await pruneTicks(conn, tickTailStart(oneMinute.through, state.newestMs), oneMinute.through - opts.profile.windowMinutes * 60_000);
-        }
-        await conn.run('COMMIT');
-        ({ counts, timeframes } = done);
-        const cursors = { ...state.cursors };
-        for (const { timeframe, cursor } of done.cursors) cursors[timeframe] = cursor;
-        rememberCursors(conn, cursors);
-        for (const tracker of done.fvgTrackers) GapMemory.of(conn).keep(tracker.timeframe, tracker.unfilled());
-        break;
-      } catch (err) {
-        await conn.run('ROLLBACK').catch(() => undefined);
-        if (!(err instanceof RowsAhead) || replace) throw err;
-        replace = true;
-      }
-    }
-    // The next pass's first window starts one minute after this one's last.
-    if (oneMinute) {
-      memory.forgetBefore(oneMinute.through + MINUTE_MS - opts.profile.windowMinutes * MINUTE_MS);
-      // A passed minute is in ProfileMemory at the row size its windows use. Its per-price copy
-      // would serve only a row-size change, and that rare case can read the ticks back: kept for
-      // the whole window it was most of the app's heap (a distinct price per trade is ~80 bytes).
-      StoredTickMinutes.of(conn).forgetBefore(oneMinute.through);
-    }
+  return { opts, state, known: known !== undefined, clockMs, plan, oneMinute: plan.find((p) => p.timeframe === '1m') };
+}
+
+/** Whether the pass must write the open candles first: a pruning pass, or a clock past the newest tick. */
+export function needsCloseCandles(pass: PlannedPass): boolean {
+  const { opts, state } = pass;
+  return (opts.tickTail && opts.cleanup) || (opts.externalClockMs !== null && opts.externalClockMs > (state.newestMs ?? -Infinity));
+}
+
+/** The pass's reads and writes, inside the caller's transaction (pass.plan not empty). */
+export async function passInTransaction(conn: DuckDBConnection, pass: PlannedPass, replace: boolean): Promise<PassDone> {
+  const { opts, state, plan, oneMinute } = pass;
+  const clockMs = pass.clockMs as number;
+  // Kept gaps only on the path where this connection's own passes are known to have written
+  // everything (remembered cursors, the app's runner); any other caller reads the table.
+  const reads = await readPass(conn, plan, opts, pass.known ? GapMemory.of(conn) : undefined);
+  for (const p of plan) {
+    // Remembered only up to the newest tick's bucket: later ticks (in time order) cannot add a candle before it.
+    const tickThrough = state.newestMs === null ? -Infinity : Math.floor(state.newestMs / timeframeMs(p.timeframe)) * timeframeMs(p.timeframe);
+    if (p.cursor === null && reads.candles.get(p.timeframe)?.fresh.length === 0 && p.through <= tickThrough) rememberEmpty(conn, p.timeframe, p.through);
   }
-  const result: PassResult = { clock: clockMs === null ? null : new Date(clockMs), timeframes, ...counts };
+  const done = await processPlan(conn, plan, reads, clockMs, opts, ProfileMemory.of(conn), replace);
+  if (opts.tickTail && opts.cleanup && oneMinute && state.newestMs !== null) {
+    // Later passes' profile windows start at or after through + 1 min - W.
+    await pruneTicks(conn, tickTailStart(oneMinute.through, state.newestMs), oneMinute.through - opts.profile.windowMinutes * 60_000);
+  }
+  return done;
+}
+
+/** What the connection remembers once the pass's transaction has committed. */
+export function afterCommit(conn: DuckDBConnection, pass: PlannedPass, done: PassDone): void {
+  const { state, oneMinute, opts } = pass;
+  const cursors = { ...state.cursors };
+  for (const { timeframe, cursor } of done.cursors) cursors[timeframe] = cursor;
+  rememberCursors(conn, cursors);
+  for (const tracker of done.fvgTrackers) GapMemory.of(conn).keep(tracker.timeframe, tracker.unfilled());
+  // The next pass's first window starts one minute after this one's last.
+  if (oneMinute) {
+    ProfileMemory.of(conn).forgetBefore(oneMinute.through + MINUTE_MS - opts.profile.windowMinutes * MINUTE_MS);
+    // A passed minute is in ProfileMemory at the row size its windows use. Its per-price copy
+    // would serve only a row-size change, and that rare case can read the ticks back: kept for
+    // the whole window it was most of the app's heap (a distinct price per trade is ~80 bytes).
+    StoredTickMinutes.of(conn).forgetBefore(oneMinute.through);
+  }
+}
+
+/** The pass's result, after retention when options.cleanup asks for it (in transactions of its own). */
+export async function finishPass(conn: DuckDBConnection, pass: PlannedPass, done: PassDone | undefined): Promise<PassResult> {
+  const { clockMs, opts } = pass;
+  const counts: Counts = done?.counts ?? { orderFlowRows: 0, marketProfileRows: 0, fvgsCreated: 0, fvgsUpdated: 0, zonesCreated: 0, zonesUpdated: 0, zonesDropped: 0 };
+  const result: PassResult = { clock: clockMs === null ? null : new Date(clockMs), timeframes: done?.timeframes ?? [], ...counts };
   if (opts.cleanup && clockMs !== null) {
     // Retention drops old gaps: read them again next time.
     GapMemory.of(conn).forget();

@@ -1,5 +1,6 @@
 export { runAnalyticsPass, type PassResult, type TimeframeProgress } from './analytics-engine';
 export { observeStoredTicks } from './stored-tick-minutes';
+export { storeAndPass, StoreAndPassRolledBack, type StoredAndPassed } from './store-and-pass';
 export { resolveAnalyticsOptions, type AnalyticsOptions, type ResolvedOptions } from './options';
 export { CURSOR_NAMES, type TimeframeCursor } from './cursor';
 export { niceRowSize, ROW_SIZE_DIVISOR } from './row-size';
