@@ -146,7 +146,7 @@ export async function appendTicks(conn: DuckDBConnection, ticks: readonly Tick[]
   const writer = await writerFor(conn);
   if (options.candles) {
     // Opened before this batch is appended: its recovery rebuild must not see the batch.
-    writer.candles ??= await CandleBook.open(conn, writer.prepared, options.candleRecovery);
+    writer.candles ??= await CandleBook.open(conn, writer.prepared, options.candleRecovery, options.inTransaction === true);
   }
   // One writer per file, and calls on a connection are serialized: nothing can store a trade
   // between this read and the append below, so the read needs no transaction around it.
@@ -316,9 +316,9 @@ export async function flushCandles(conn: DuckDBConnection): Promise<void> {
  * connection's book still holds back ('closed' books), or every open candle (the others: as
  * flushCandles). Call before reading closed candles when the clock may have run past the newest trade.
  */
-export async function closeCandles(conn: DuckDBConnection, clockMs: number): Promise<void> {
+export async function closeCandles(conn: DuckDBConnection, clockMs: number, options: { readonly inTransaction?: boolean } = {}): Promise<void> {
   const book = writers.get(conn)?.writer?.candles;
-  if (book) await book.closeThrough(conn, Math.round(clockMs * 1000));
+  if (book) await book.closeThrough(conn, Math.round(clockMs * 1000), options.inTransaction === true);
 }
 
 /** An open candle the table does not hold as it is, with its exact volumes (units of 1e-12). */

@@ -83,10 +83,10 @@ export class CandleBook {
    * closed candles only. Neither of the last two can rebuild a row written before schema v3 (no
    * closing trade): those files fall back to 'rebuild'.
    */
-  static async open(conn: DuckDBConnection, prepared: PreparedCache, recovery: CandleRecovery = 'rebuild'): Promise<CandleBook> {
+  static async open(conn: DuckDBConnection, prepared: PreparedCache, recovery: CandleRecovery = 'rebuild', inTransaction = false): Promise<CandleBook> {
     const book = new CandleBook(prepared, recovery);
     if (recovery === 'closed') {
-      const derived = await deriveOpenCandles(conn, (tf, rows) => book.write(tf, rows));
+      const derived = await deriveOpenCandles(conn, (tf, rows) => book.write(tf, rows), inTransaction);
       if (derived !== undefined) {
         for (const [tf, c] of derived.current) book.current.set(tf, c);
         for (const tf of derived.dirty) book.dirty.add(tf);
@@ -97,7 +97,7 @@ export class CandleBook {
       for (const tf of TIMEFRAMES) await book.load(conn, tf, false);
       // A row without its closing trade (written before schema v3) cannot be continued.
       if (TIMEFRAMES.every((tf) => book.current.get(tf) !== undefined)) {
-        await continueStoredRows(conn, book.current, (tf, rows) => book.write(tf, rows));
+        await continueStoredRows(conn, book.current, (tf, rows) => book.write(tf, rows), inTransaction);
         return book;
       }
     }
@@ -203,9 +203,10 @@ export class CandleBook {
    * Writes each open candle the clock has closed (its bucket ends at or before `clockMicros`) and
    * the table does not hold as it is, in one transaction; a reader of closed candles calls this
    * first when the clock ran past the newest trade. Books that write open candles periodically
-   * flush instead (every open candle, as flushCandles).
+   * flush instead (every open candle, as flushCandles). `inTransaction`: the caller's, which it
+   * commits or rolls back (then it drops the book with the writer: releaseTickWriter).
    */
-  async closeThrough(conn: DuckDBConnection, clockMicros: number): Promise<void> {
+  async closeThrough(conn: DuckDBConnection, clockMicros: number, inTransaction = false): Promise<void> {
     if (this.recovery !== 'closed') return this.flush();
     const due = TIMEFRAMES.filter((tf) => {
       const cur = this.current.get(tf);
@@ -213,15 +214,15 @@ export class CandleBook {
     });
     if (due.length === 0) return;
     const snapshot = this.snapshot();
-    await conn.run('BEGIN TRANSACTION');
+    if (!inTransaction) await conn.run('BEGIN TRANSACTION');
     try {
       for (const tf of due) {
         await this.write(tf, [this.current.get(tf) as CandleAcc]);
         this.dirty.delete(tf);
       }
-      await conn.run('COMMIT');
+      if (!inTransaction) await conn.run('COMMIT');
     } catch (err) {
-      await conn.run('ROLLBACK').catch(() => undefined);
+      if (!inTransaction) await conn.run('ROLLBACK').catch(() => undefined);
       this.restore(snapshot);
       throw err;
     }

@@ -32,6 +32,7 @@ export interface DerivedCandles {
 export async function deriveOpenCandles(
   conn: DuckDBConnection,
   write: (tf: Timeframe, rows: readonly CandleAcc[]) => Promise<void>,
+  inTransaction = false,
 ): Promise<DerivedCandles | undefined> {
   const [newest] = await executeQuery(conn, NEWEST_ROW('candles_1m'));
   const last = newest === undefined ? undefined : candleFromRow(newest);
@@ -54,7 +55,7 @@ export async function deriveOpenCandles(
   current.set('1m', cur);
   if (cur !== undefined && (!cur.stored || changed)) dirty.add('1m');
   const writes: [Timeframe, CandleAcc[]][] = closed1m.length > 0 ? [['1m', closed1m]] : [];
-  await conn.run('BEGIN TRANSACTION');
+  if (!inTransaction) await conn.run('BEGIN TRANSACTION');
   try {
     if (closed1m.length > 0) await write('1m', closed1m);
     for (const tf of ['5m', '15m'] as const) {
@@ -71,9 +72,9 @@ export async function deriveOpenCandles(
         writes.push([tf, derived.closed]);
       }
     }
-    await conn.run('COMMIT');
+    if (!inTransaction) await conn.run('COMMIT');
   } catch (err) {
-    await conn.run('ROLLBACK').catch(() => undefined);
+    if (!inTransaction) await conn.run('ROLLBACK').catch(() => undefined);
     for (const [, rows] of writes) for (const row of rows) row.stored = false;
     throw err;
   }

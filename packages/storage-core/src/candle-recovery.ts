@@ -36,6 +36,7 @@ export async function continueStoredRows(
   conn: DuckDBConnection,
   current: Map<Timeframe, CandleAcc | undefined>,
   write: (tf: Timeframe, rows: readonly CandleAcc[]) => Promise<void>,
+  inTransaction = false,
 ): Promise<void> {
   const rows = TIMEFRAMES.map((tf) => current.get(tf)).filter((c): c is CandleAcc => c !== undefined);
   if (rows.length === 0) return;
@@ -63,12 +64,12 @@ export async function continueStoredRows(
     if (changed.length > 0) writes.push([tf, changed]);
   }
   if (writes.length === 0) return;
-  await conn.run('BEGIN TRANSACTION');
+  if (!inTransaction) await conn.run('BEGIN TRANSACTION');
   try {
     for (const [tf, changed] of writes) await write(tf, changed);
-    await conn.run('COMMIT');
+    if (!inTransaction) await conn.run('COMMIT');
   } catch (err) {
-    await conn.run('ROLLBACK').catch(() => undefined);
+    if (!inTransaction) await conn.run('ROLLBACK').catch(() => undefined);
     throw err;
   }
 }

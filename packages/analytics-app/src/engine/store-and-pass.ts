@@ -47,7 +47,7 @@ export async function storeAndPass(conn: DuckDBConnection, ticks: readonly Tick[
     pass = await planPass(conn, { ...options, ...(newestMs > 0 ? { newestTick: newestMs } : {}) });
     if (pass.plan.length > 0) {
       // Inside the transaction here: a rollback releases the writer, and its candle book with it.
-      if (needsCloseCandles(pass)) await closeCandles(conn, pass.clockMs as number);
+      if (needsCloseCandles(pass)) await closeCandles(conn, pass.clockMs as number, { inTransaction: true });
       done = await passInTransaction(conn, pass, pass.oneMinute?.cursor === null);
     }
     await conn.run('COMMIT');

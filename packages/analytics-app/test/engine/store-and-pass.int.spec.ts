@@ -38,13 +38,19 @@ describe('a batch that opens a minute is stored and passed in one transaction', 
     open.push(db);
     return db;
   }
-  function runner(db: PairDatabase, storeWithPass: boolean, metrics = new AnalyticsMetrics()): AnalyticsRunner {
-    return new AnalyticsRunner({ withConnection: (_pair, fn) => fn(db.connection), metrics, logger: SILENT_LOGGER }, { engine: { fvgMinGapPct: 0.0005 }, storeWithPass });
+  function runner(db: PairDatabase, storeWithPass: boolean, metrics = new AnalyticsMetrics(), live = false): AnalyticsRunner {
+    // live: the app's live files (a tick tail, retention after every pass: its candle flush and tail cut run in the pass).
+    const tail = live ? { retentionIntervalMs: 1 } : {};
+    return new AnalyticsRunner(
+      { withConnection: (_pair, fn) => fn(db.connection), metrics, logger: SILENT_LOGGER },
+      { engine: { fvgMinGapPct: 0.0005, tickTail: live }, storeWithPass, ...tail },
+    );
   }
-  function commits(conn: DuckDBConnection): () => number {
+  function statements(conn: DuckDBConnection, sql: string): () => number {
     const run = jest.spyOn(conn, 'run');
-    return () => run.mock.calls.filter(([sql]) => sql === 'COMMIT').length;
+    return () => run.mock.calls.filter(([text]) => text === sql).length;
   }
+  const commits = (conn: DuckDBConnection): (() => number) => statements(conn, 'COMMIT');
   afterEach(() => {
     jest.restoreAllMocks();
     try {
@@ -62,17 +68,37 @@ describe('a batch that opens a minute is stored and passed in one transaction', 
     for (const batch of input) await a.apply(ID, batch);
     const together = await fresh();
     const togetherCommits = commits(together.connection);
+    const togetherRollbacks = statements(together.connection, 'ROLLBACK');
     const t = runner(together, true);
     for (const batch of input) await t.apply(ID, batch);
 
     const expected = await analyticsTables(apart.connection);
     expect(expected.order_flow.length).toBe(19);
     expect(await analyticsTables(together.connection)).toEqual(expected);
-    // Together: one COMMIT per closed minute, for its batch and its pass; the batches inside a
-    // minute commit by their appender flush. Apart: the boundary batch's store (it writes the
-    // closed candle) and its pass commit one after the other.
-    expect(togetherCommits()).toBe(19);
-    expect(apartCommits()).toBeGreaterThanOrEqual(2 * 19 - 2);
+    // Apart, the boundary batch's store (it writes the closed candle) and its pass commit one after
+    // the other; together, once; the batches inside a minute commit by their appender flush.
+    expect(apartCommits()).toBeGreaterThanOrEqual(2 * 18);
+    expect(togetherCommits()).toBeLessThanOrEqual(apartCommits() / 2);
+    expect(togetherRollbacks()).toBe(0);
+  });
+
+  it('keeps a live file\'s candle flush and tick-tail cut in the same transaction, never falling back', async () => {
+    const input = batches(4);
+    const apart = await fresh();
+    const a = runner(apart, false, new AnalyticsMetrics(), true);
+    for (const batch of input) await a.apply(ID, batch);
+    const together = await fresh();
+    const rollbacks = statements(together.connection, 'ROLLBACK');
+    const t = runner(together, true, new AnalyticsMetrics(), true);
+    for (const batch of input) await t.apply(ID, batch);
+    const expected = await analyticsTables(apart.connection);
+    // Retention kept the last 15 minutes of the 19 closed.
+    expect(expected.order_flow.length).toBe(14);
+    expect(await analyticsTables(together.connection)).toEqual(expected);
+    // A rolled-back store and pass (then stored and passed apart) would show as a ROLLBACK.
+    expect(rollbacks()).toBe(0);
+    const tail = async (db: PairDatabase): Promise<unknown> => rows(db.connection, 'SELECT count(*)::INTEGER AS n, min(trade_id) AS first FROM ticks');
+    expect(await tail(together)).toEqual(await tail(apart));
   });
 
   it('rolls the store back with a failing pass, then stores the batch alone and reports the pass, losing nothing', async () => {
