@@ -1,10 +1,10 @@
 import { tradeOf, type TickRow, type Trade } from '@market-data/client';
-import { openPairDatabase, pairId, type PairDatabase } from '@market-data/storage-core';
-import { mulberry32 as random, TempDirs } from '@market-data/testing';
+import { pairId, type PairDatabase } from '@market-data/storage-core';
+import { mulberry32 as random } from '@market-data/testing';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { AnalyticsMetrics } from '../../src/core/analytics-metrics';
 import { AnalyticsRunner } from '../../src/core/analytics-runner';
-import { analyticsTables, MINUTE, PAIR, rows, SILENT_LOGGER, T0 } from './support';
+import { analyticsTables, MINUTE, PAIR, rows, SILENT_LOGGER, T0, useAnalyticsFiles } from './support';
 
 /** 20 minutes of 20 to 50 trades each around a drifting price, in batches of 1 to 40 as the ingester sends them. */
 function batches(seed: number): Trade[][] {
@@ -31,13 +31,8 @@ function batches(seed: number): Trade[][] {
 const ID = pairId(PAIR);
 
 describe('a batch that opens a minute is stored and passed in one transaction', () => {
-  const dirs = new TempDirs('analytics-store-and-pass-');
-  const open: PairDatabase[] = [];
-  async function fresh(dir = dirs.make()): Promise<PairDatabase> {
-    const db = await openPairDatabase(dir, PAIR, { role: 'analytics' });
-    open.push(db);
-    return db;
-  }
+  const files = useAnalyticsFiles('analytics-store-and-pass-');
+  const fresh = (dir?: string): Promise<PairDatabase> => files.open(dir);
   function runner(db: PairDatabase, storeWithPass: boolean, metrics = new AnalyticsMetrics(), live = false): AnalyticsRunner {
     // live: the app's live files (a tick tail, retention after every pass: its candle flush and tail cut run in the pass).
     const tail = live ? { retentionIntervalMs: 1 } : {};
@@ -51,15 +46,6 @@ describe('a batch that opens a minute is stored and passed in one transaction', 
     return () => run.mock.calls.filter(([text]) => text === sql).length;
   }
   const commits = (conn: DuckDBConnection): (() => number) => statements(conn, 'COMMIT');
-  afterEach(() => {
-    jest.restoreAllMocks();
-    try {
-      for (const db of open.splice(0)) db.close();
-    } finally {
-      dirs.removeAll();
-    }
-  });
-
   it('writes the same tables as storing and passing apart, with one commit per boundary instead of two', async () => {
     const input = batches(1);
     const apart = await fresh();
@@ -109,15 +95,14 @@ describe('a batch that opens a minute is stored and passed in one transaction', 
     const expected = await analyticsTables(clean.connection);
 
     // A process that stored the first half, then a restart over a cursor someone broke.
-    const dir = dirs.make();
+    const dir = files.dir();
     const first = await fresh(dir);
     const half = Math.floor(input.length / 2);
     const early = runner(first, true);
     for (const batch of input.slice(0, half)) await early.apply(ID, batch);
     const [cursor] = await rows(first.connection, "SELECT value FROM cursors WHERE name = 'analytics.1m'");
     await first.connection.run("UPDATE cursors SET value = 'not json' WHERE name = 'analytics.1m'");
-    first.close();
-    open.splice(open.indexOf(first), 1);
+    files.close(first);
     const restarted = await fresh(dir);
     const metrics = new AnalyticsMetrics();
     const late = runner(restarted, true, metrics);

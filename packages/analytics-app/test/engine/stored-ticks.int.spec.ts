@@ -1,12 +1,12 @@
 import { tradeOf, type TickRow, type Trade } from '@market-data/client';
-import { appendTicks, openPairDatabase, pairId, type PairDatabase } from '@market-data/storage-core';
+import { appendTicks, pairId, type PairDatabase } from '@market-data/storage-core';
 import { AnalyticsMetrics } from '../../src/core/analytics-metrics';
 import { AnalyticsRunner } from '../../src/core/analytics-runner';
 import { ROW_SIZE_DIVISOR, runAnalyticsPass, STORE_OPTIONS, type AnalyticsOptions } from '../../src/engine';
 import { ProfileMemory } from '../../src/engine/profile-memory';
 import { StoredTickMinutes } from '../../src/engine/stored-tick-minutes';
-import { analyticsTables, MINUTE, PAIR, SILENT_LOGGER, T0 } from './support';
-import { mulberry32 as random, TempDirs } from '@market-data/testing';
+import { analyticsTables, MINUTE, PAIR, SILENT_LOGGER, T0, useAnalyticsFiles } from './support';
+import { mulberry32 as random } from '@market-data/testing';
 
 /**
  * Live-like trades: 40 to 160 a minute with sub-millisecond times (some shared, some a fraction of
@@ -50,25 +50,11 @@ function batches(ticks: readonly Trade[], seed: number): Trade[][] {
 const OPTIONS: AnalyticsOptions = { fvgMinGapPct: 0.0005 };
 
 describe('profiles built from the ticks the runner stored', () => {
-  const dirs = new TempDirs('analytics-stored-ticks-');
-  const open: PairDatabase[] = [];
-  async function fresh(): Promise<PairDatabase> {
-    const dir = dirs.make();
-    const db = await openPairDatabase(dir, PAIR, { role: 'analytics' });
-    open.push(db);
-    return db;
-  }
+  const files = useAnalyticsFiles('analytics-stored-ticks-');
+  const fresh = (): Promise<PairDatabase> => files.open();
   function runner(db: PairDatabase): AnalyticsRunner {
     return new AnalyticsRunner({ withConnection: (_pair, fn) => fn(db.connection), metrics: new AnalyticsMetrics(), logger: SILENT_LOGGER }, { engine: OPTIONS });
   }
-  afterEach(() => {
-    jest.restoreAllMocks();
-    try {
-      for (const db of open.splice(0)) db.close();
-    } finally {
-      dirs.removeAll();
-    }
-  });
 
   // price_minutes comes from the handed-over ticks too, unless a minute has nearly a price per
   // trade (then it is not folded at all: its ticks serve): both ways must give the SQL's tables.
@@ -147,10 +133,8 @@ describe('profiles built from the ticks the runner stored', () => {
     expect(ticks[first + 20].timestamp).toBeLessThan(T0 + 21 * MINUTE);
     const old = runner(before);
     for (const batch of batches(ticks.slice(0, first), 4)) await old.apply(id, batch);
-    before.close();
-    open.splice(open.indexOf(before), 1);
-    const restarted = await openPairDatabase(before.path.split('/binance/')[0], PAIR, { role: 'analytics' });
-    open.push(restarted);
+    files.close(before);
+    const restarted = await files.open(before.path.split('/binance/')[0]);
     const d = runner(restarted);
     await d.apply(id, ticks.slice(first, first + 10));
     await d.apply(id, ticks.slice(first + 5, first + 20));

@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { appendTicks, executeQuery, openPairDatabase, pairKey, type PairDatabase, type Row, type Tick } from '@market-data/storage-core';
 import type { Logger } from '@market-data/runtime';
-import { makeTempDir, removeTempDir } from '@market-data/testing';
+import { makeTempDir, removeTempDir, TempDirs } from '@market-data/testing';
 import { STORE_OPTIONS } from '../../src/engine';
 
 /** A logger that drops everything, for runners under test. */
@@ -93,5 +93,34 @@ export async function analyticsTables(conn: DuckDBConnection): Promise<Record<st
     candles_5m: plain(await rows(conn, 'SELECT * FROM candles_5m ORDER BY timestamp')),
     candles_15m: plain(await rows(conn, 'SELECT * FROM candles_15m ORDER BY timestamp')),
     price_minutes: plain(await rows(conn, 'SELECT * FROM price_minutes ORDER BY timestamp, price')),
+  };
+}
+
+/**
+ * Analytics files a test opens (each in a temp dir of its own unless given one), closed and their
+ * dirs removed after each test, jest mocks restored first.
+ */
+export function useAnalyticsFiles(prefix: string): { open(dir?: string): Promise<PairDatabase>; close(db: PairDatabase): void; dir(): string } {
+  const dirs = new TempDirs(prefix);
+  const opened: PairDatabase[] = [];
+  afterEach(() => {
+    jest.restoreAllMocks();
+    try {
+      for (const db of opened.splice(0)) db.close();
+    } finally {
+      dirs.removeAll();
+    }
+  });
+  return {
+    async open(dir = dirs.make()): Promise<PairDatabase> {
+      const db = await openPairDatabase(dir, PAIR, { role: 'analytics' });
+      opened.push(db);
+      return db;
+    },
+    close(db: PairDatabase): void {
+      opened.splice(opened.indexOf(db), 1);
+      db.close();
+    },
+    dir: () => dirs.make(),
   };
 }
