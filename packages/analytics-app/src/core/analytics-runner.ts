@@ -37,7 +37,7 @@ export interface AnalyticsRunnerOptions {
   /**
    * A batch that reaches a new minute is stored and passed in one transaction (storeAndPass;
    * default true). false: two, the store's then the pass's (the layout before 2026-12-06, kept
-   * for comparison: `--store-with-pass false`).
+   * for comparison: `--store-with-pass apart`).
    */
   readonly storeWithPass?: boolean;
 }
