@@ -22,7 +22,7 @@ export interface StoredAndPassed {
 /**
  * Stores a batch (as the app's store does: STORE_OPTIONS) and runs the pass it may make due, in
  * one transaction: one BEGIN and one COMMIT (with its WAL sync) per pair and minute boundary
- * instead of two each, and the appender's flush no longer commits on the event loop. At a minute
+ * instead of two each. At a minute
  * boundary every pair stores and passes at once, and each statement costs about 0.6 ms of CPU
  * however little it writes (docs/benchmarks.md, Analytics), so statements are what the boundary
  * queue is made of.
