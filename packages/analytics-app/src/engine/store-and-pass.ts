@@ -23,7 +23,7 @@ export interface StoredAndPassed {
  * Stores a batch (as the app's store does: STORE_OPTIONS) and runs the pass it may make due, in
  * one transaction: one BEGIN and one COMMIT (with its WAL sync) per pair and minute boundary
  * instead of two each. At a minute
- * boundary every pair stores and passes at once, and each statement costs about 0.6 ms of CPU
+ * boundary every pair stores and passes at once, and each statement costs 0.4 to 3.5 ms of CPU
  * however little it writes (docs/benchmarks.md, Analytics), so statements are what the boundary
  * queue is made of.
  *
