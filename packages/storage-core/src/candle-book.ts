@@ -17,6 +17,7 @@ import { deriveOpenCandles } from './candle-derive';
 import { continueStoredRows, mergeLateTrades } from './candle-recovery';
 import { executeQuery } from './execute';
 import type { PreparedCache } from './prepared-cache';
+import { transaction } from './transaction';
 
 /** How long an open candle's row may trail its ticks in the table (closed ones are written at once). */
 export const CANDLE_FLUSH_MS = 5000;
@@ -214,15 +215,18 @@ export class CandleBook {
     });
     if (due.length === 0) return;
     const snapshot = this.snapshot();
-    if (!inTransaction) await conn.run('BEGIN TRANSACTION');
     try {
-      for (const tf of due) {
-        await this.write(tf, [this.current.get(tf) as CandleAcc]);
-        this.dirty.delete(tf);
-      }
-      if (!inTransaction) await conn.run('COMMIT');
+      await transaction(
+        conn,
+        async () => {
+          for (const tf of due) {
+            await this.write(tf, [this.current.get(tf) as CandleAcc]);
+            this.dirty.delete(tf);
+          }
+        },
+        inTransaction,
+      );
     } catch (err) {
-      if (!inTransaction) await conn.run('ROLLBACK').catch(() => undefined);
       this.restore(snapshot);
       throw err;
     }

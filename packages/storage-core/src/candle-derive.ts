@@ -3,6 +3,7 @@ import { candleTable, TIMEFRAME_SECONDS, type Timeframe } from '@market-data/que
 import { bucketOfSize, CANDLE_ROW_SELECT, candleFromRow, foldTrade, mergeCandle, newCandle, type CandleAcc } from './candle-state';
 import { afterClose, storedTicksFrom } from './candle-recovery';
 import { executeQuery } from './execute';
+import { transaction } from './transaction';
 
 const NEWEST_ROW = (table: string): string => `SELECT ${CANDLE_ROW_SELECT} FROM ${table} ORDER BY timestamp DESC LIMIT 1`;
 const ONE_MINUTE_ROWS = `SELECT ${CANDLE_ROW_SELECT} FROM candles_1m
@@ -55,26 +56,29 @@ export async function deriveOpenCandles(
   current.set('1m', cur);
   if (cur !== undefined && (!cur.stored || changed)) dirty.add('1m');
   const writes: [Timeframe, CandleAcc[]][] = closed1m.length > 0 ? [['1m', closed1m]] : [];
-  if (!inTransaction) await conn.run('BEGIN TRANSACTION');
   try {
-    if (closed1m.length > 0) await write('1m', closed1m);
-    for (const tf of ['5m', '15m'] as const) {
-      const derived = cur === undefined ? undefined : await deriveTimeframe(conn, tf, cur);
-      if (derived === undefined) {
-        current.set(tf, undefined);
-        continue;
-      }
-      current.set(tf, derived.open);
-      // A stored open row (a flush wrote it) may trail the 1m rows: it is written again when it closes.
-      dirty.add(tf);
-      if (derived.closed.length > 0) {
-        await write(tf, derived.closed);
-        writes.push([tf, derived.closed]);
-      }
-    }
-    if (!inTransaction) await conn.run('COMMIT');
+    await transaction(
+      conn,
+      async () => {
+        if (closed1m.length > 0) await write('1m', closed1m);
+        for (const tf of ['5m', '15m'] as const) {
+          const derived = cur === undefined ? undefined : await deriveTimeframe(conn, tf, cur);
+          if (derived === undefined) {
+            current.set(tf, undefined);
+            continue;
+          }
+          current.set(tf, derived.open);
+          // A stored open row (a flush wrote it) may trail the 1m rows: it is written again when it closes.
+          dirty.add(tf);
+          if (derived.closed.length > 0) {
+            await write(tf, derived.closed);
+            writes.push([tf, derived.closed]);
+          }
+        }
+      },
+      inTransaction,
+    );
   } catch (err) {
-    if (!inTransaction) await conn.run('ROLLBACK').catch(() => undefined);
     for (const [, rows] of writes) for (const row of rows) row.stored = false;
     throw err;
   }

@@ -3,6 +3,7 @@ import { candleTable, TIMEFRAME_SECONDS, TIMEFRAMES, type Timeframe } from '@mar
 import { bucketOfSize, CANDLE_ROW_SELECT, candleFromRow, foldTrade, newCandle, volumeUnits, type CandleAcc, type TickForCandle } from './candle-state';
 import { executeQuery } from './execute';
 import { compareTradeIds } from './trade-order';
+import { transaction } from './transaction';
 
 const TICK_COLUMNS = 'epoch_us(timestamp) AS us, price, volume, side, trade_id';
 
@@ -64,14 +65,13 @@ export async function continueStoredRows(
     if (changed.length > 0) writes.push([tf, changed]);
   }
   if (writes.length === 0) return;
-  if (!inTransaction) await conn.run('BEGIN TRANSACTION');
-  try {
-    for (const [tf, changed] of writes) await write(tf, changed);
-    if (!inTransaction) await conn.run('COMMIT');
-  } catch (err) {
-    if (!inTransaction) await conn.run('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
+  await transaction(
+    conn,
+    async () => {
+      for (const [tf, changed] of writes) await write(tf, changed);
+    },
+    inTransaction,
+  );
 }
 
 const STORED_ROW = (table: string): string => `SELECT ${CANDLE_ROW_SELECT} FROM ${table} WHERE timestamp = make_timestamp($1::BIGINT)`;

@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { StorageError } from './errors';
 import { executeQuery } from './execute';
+import { transaction } from './transaction';
 
 /** How long each time-series table keeps rows, in minutes (DESIGN.md section 3). */
 export interface RetentionPolicy {
@@ -79,8 +80,7 @@ export async function cleanupOldData(
 
   const refMicros = Math.round(reference.getTime() * 1000);
   const cutoff = (minutes: number): number => refMicros - Math.round(minutes * 60_000_000);
-  await conn.run('BEGIN TRANSACTION');
-  try {
+  await transaction(conn, async () => {
     for (const table of TIME_TABLES) {
       const result = await conn.run(`DELETE FROM ${table} WHERE timestamp < make_timestamp($1::BIGINT)`, [cutoff(effective[table])]);
       deleted[table] = Number(result.rowsChanged);
@@ -98,10 +98,6 @@ export async function cleanupOldData(
       [Math.floor(effective.maxZones)],
     );
     deleted.supply_demand_zones = Number(zones.rowsChanged);
-    await conn.run('COMMIT');
-  } catch (err) {
-    await conn.run('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
+  });
   return { reference, deleted, durationMs: performance.now() - started };
 }
