@@ -9,14 +9,14 @@ import {
   type Timeframe,
 } from '@market-data/queries';
 import { timeframeMs } from './candle';
-import { writeCursors, type CursorWrite, type TimeframeCursor } from './cursor';
+import { writeCursors, type CursorWrite } from './cursor';
 import { FvgTracker, saveGaps } from './fair-value-gaps';
 import { GapMemory } from './gap-memory';
 import { marketProfileRows } from './market-profile';
 import { resolveAnalyticsOptions, type AnalyticsOptions, type ResolvedOptions } from './options';
 import { orderFlowRow } from './order-flow';
 import { readPass, type PassReads, type PlannedCandles } from './pass-reads';
-import { passMemory, planTimeframes, readPassState, rememberCursors, rememberEmpty, type TimeframePlan } from './pass-state';
+import { passMemory, planTimeframes, readPassState, rememberCursors, rememberEmpty, type PassState, type TimeframePlan } from './pass-state';
 import { MINUTE_MS, ProfileMemory } from './profile-memory';
 import { StoredTickMinutes } from './stored-tick-minutes';
 import { foldPriceMinutes, pruneTicks, tickTailStart } from './tick-tail';
@@ -191,7 +191,7 @@ export async function runAnalyticsPass(conn: DuckDBConnection, options: Analytic
 /** What a pass decided before its transaction: options, the cursors it starts from, its clock and plan. */
 export interface PlannedPass {
   readonly opts: ResolvedOptions;
-  readonly state: { readonly cursors: Readonly<Record<Timeframe, TimeframeCursor | null>>; readonly newestMs: number | null };
+  readonly state: PassState;
   /** The connection's last pass is known to have written everything (remembered cursors, the app's runner). */
   readonly known: boolean;
   readonly clockMs: number | null;

@@ -79,4 +79,3 @@ export async function writeCursors(conn: DuckDBConnection, writes: readonly Curs
   });
   await executeCachedInsert(conn, { sql: `INSERT INTO cursors (name, value, updated_at) VALUES ${tuples.join(', ')}`, params });
 }
-

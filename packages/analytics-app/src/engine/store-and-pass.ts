@@ -22,10 +22,9 @@ export interface StoredAndPassed {
 /**
  * Stores a batch (as the app's store does: STORE_OPTIONS) and runs the pass it may make due, in
  * one transaction: one BEGIN and one COMMIT (with its WAL sync) per pair and minute boundary
- * instead of two each. At a minute
- * boundary every pair stores and passes at once, and each statement costs 0.4 to 3.5 ms of CPU
- * however little it writes (docs/benchmarks.md, Analytics), so statements are what the boundary
- * queue is made of.
+ * instead of two each. At a minute boundary every pair stores and passes at once, and each
+ * statement costs 0.4 to 3.5 ms of CPU however little it writes (docs/benchmarks.md, Analytics),
+ * so statements are what the boundary queue is made of.
  *
  * `newestBeforeMs`: the newest trade time stored before this batch (0 for none). Any failure
  * before the commit rolls back both, releases the connection's tick writer and marks the batch's
