@@ -146,6 +146,7 @@ function registerPairStore(container: DependencyContainer, config: IngestConfig,
     threads: config.threads,
     memoryLimit: config.memoryLimit,
     checkpointIntervalMs: config.checkpointIntervalMs,
+    checkpointOffsetMs: config.checkpointOffsetMs,
     role: 'trading',
   };
   const onInstanceFailure = (err: unknown): void => logger.error('DuckDB invalidated a storage instance; its pairs are re-attached to a new one', { err });

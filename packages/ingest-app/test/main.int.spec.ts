@@ -95,7 +95,8 @@ describe('market-data-ingest main', () => {
     const r = start([
       '--source', 'synthetic', '--pairs', 'synthetic:spot:AAA,synthetic:usdm:BBB', '--seed', '7', '--rate', '400', '--realtime', 'false',
       '--duration', '3', '--max-batch', '2000', '--max-delay-ms', '20', '--max-concurrent-flushes', '2', '--pool-size', '4',
-      '--storage-threads', '0', '--threads', '2', '--memory-limit', '32MB', '--checkpoint-interval-ms', '300', '--retention-interval-ms', '400', '--log-level', 'debug',
+      '--storage-threads', '0', '--threads', '2', '--memory-limit', '32MB', '--checkpoint-interval-ms', '300', '--checkpoint-offset-ms', '100',
+      '--retention-interval-ms', '400', '--log-level', 'debug',
       '--data-dir', data, '--listen', '127.0.0.1:0',
     ]);
     const listening = await r.waitFor('ingester listening');
@@ -114,6 +115,7 @@ describe('market-data-ingest main', () => {
       threads: 2,
       memoryLimit: '32MB',
       checkpointIntervalMs: 300,
+      checkpointOffsetMs: 100,
       retentionIntervalMs: 400,
       logLevel: 'debug',
     });

@@ -47,6 +47,8 @@ export interface IngestConfig {
   readonly threads: number;
   readonly memoryLimit: string;
   readonly checkpointIntervalMs: number;
+  /** Where in each checkpoint interval the sweep runs (ms past the wall clock's multiple of it); undefined: from the first open. */
+  readonly checkpointOffsetMs: number | undefined;
   readonly retentionIntervalMs: number;
   readonly logLevel: LogLevel;
   /** Stop by itself after this many seconds (0 = run until a signal; replays stop when done). */
@@ -117,6 +119,7 @@ export function loadIngestConfig(input: LoadInput): IngestConfig {
     threads: v.threads,
     memoryLimit: v.memoryLimit,
     checkpointIntervalMs: v.checkpointIntervalMs,
+    checkpointOffsetMs: v.checkpointOffsetMs,
     retentionIntervalMs: v.retentionIntervalMs,
     logLevel: v.logLevel,
     durationSec: v.duration,

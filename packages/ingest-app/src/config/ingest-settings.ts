@@ -122,6 +122,9 @@ export const INGEST_SETTINGS = defineConfig({
       help: "how often the pair files written since their last checkpoint are checkpointed: until then DuckDB holds their new rows in memory (0 = only DuckDB's own, by WAL size)",
       default: DEFAULT_CHECKPOINT_INTERVAL_MS,
     }),
+    checkpointOffsetMs: setting(f.integer(0, 86_400_000, 'MS'), {
+      help: "where in each checkpoint interval the checkpoints run, in ms past the wall clock's multiple of it (default: every interval from the first pair opened)",
+    }),
     retentionIntervalMs: setting(f.integer(0, 86_400_000, 'MS'), { help: 'retention schedule (0 = off)', default: 300_000 }),
     binanceStream: setting(f.choice(['trade', 'aggTrade']), { help: 'Binance stream kind', default: 'trade' }),
     staleTimeoutMs: setting(f.integer(100, 3_600_000, 'MS'), { help: 'reconnect a feed silent this long', default: 30_000 }),
