@@ -8,19 +8,25 @@
 //   txn       BEGIN + appendDataChunk + flushSync + COMMIT (appendTicks' way when candles close)
 //   prepared  one prepared multi-row INSERT ... VALUES (R rows of parameters), autocommit
 // and, for scale, what the disk itself takes: a small write + fdatasync.
-// Prints CPU ms and wall ms per commit, and what that means for p99 latency over 100 pairs:
+// Prints CPU ms, wall ms and event-loop ms per commit (the time the JS thread is held: a
+// synchronous flush that commits by itself also waits there for the WAL's sync, while an awaited
+// COMMIT syncs on a libuv thread), and what the CPU means for p99 latency over 100 pairs:
 // a pair that must commit every D ms costs (1000 / D) * 100 commits/s of CPU.
-// Flags: --files 50 --rows 10 --rounds 100
+// Flags: --files 50 --rows 10 --rounds 100 --attached (every file ATTACHed to one instance, as the
+// apps open them, instead of an instance each) --dir DIR (where the files go; default the OS temp
+// dir, so /dev/shm shows a commit without a disk sync)
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { DuckDBInstance, DuckDBDataChunk, TIMESTAMP, DOUBLE, VARCHAR } = require('@duckdb/node-api');
 
-const { numberArg: arg } = require('./cli-args');
+const { numberArg: arg, stringArg } = require('./cli-args');
 const FILES = arg('files', 50);
 const ROWS = arg('rows', 10);
 const ROUNDS = arg('rounds', 100);
+const ATTACHED = process.argv.includes('--attached');
+const DIR = stringArg('dir', os.tmpdir());
 const SCHEMA = 'CREATE TABLE IF NOT EXISTS ticks (timestamp TIMESTAMP, price DOUBLE, volume DOUBLE, side VARCHAR, trade_id VARCHAR)';
 const TYPES = [TIMESTAMP, DOUBLE, DOUBLE, VARCHAR, VARCHAR];
 
@@ -71,39 +77,48 @@ const VARIANTS = {
 };
 
 async function run(name) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `commit-floor-${name}-`));
+  const dir = fs.mkdtempSync(path.join(DIR, `commit-floor-${name}-`));
   const files = [];
+  const shared = ATTACHED ? await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: `${Math.max(64, FILES)}MB` }) : undefined;
   try {
     for (let i = 0; i < FILES; i++) {
-      const instance = await DuckDBInstance.create(path.join(dir, `p${i}.duckdb`), { threads: '1', memory_limit: '64MB' });
+      const file = path.join(dir, `p${i}.duckdb`);
+      const instance = shared ?? (await DuckDBInstance.create(file, { threads: '1', memory_limit: '64MB' }));
       const conn = await instance.connect();
+      if (shared) {
+        await conn.run(`ATTACH '${file}' AS p${i}`);
+        await conn.run(`USE p${i}`);
+      }
       await conn.run(SCHEMA);
-      files.push({ instance, conn, state: await VARIANTS.setup(conn, name) });
+      files.push({ instance: shared ? undefined : instance, conn, state: await VARIANTS.setup(conn, name) });
     }
     const cpu0 = process.cpuUsage();
+    const elu0 = performance.eventLoopUtilization();
     const t0 = performance.now();
     for (let round = 0; round < ROUNDS; round++) {
       for (const f of files) await VARIANTS.commit(f.conn, f.state, name, 1.7e15 + round * ROWS);
     }
     const wall = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
+    const loop = performance.eventLoopUtilization(elu0);
     const commits = FILES * ROUNDS;
     const check = await files[0].conn.runAndReadAll('SELECT count(*)::INTEGER FROM ticks');
     if (check.getRows()[0][0] !== ROUNDS * ROWS) throw new Error(`${name}: expected ${ROUNDS * ROWS} rows, found ${check.getRows()[0][0]}`);
-    return { variant: name, commits, cpuMsPerCommit: (cpu.user + cpu.system) / 1000 / commits, wallMsPerCommit: wall / commits };
+    return { variant: name, commits, cpuMsPerCommit: (cpu.user + cpu.system) / 1000 / commits, wallMsPerCommit: wall / commits, loopMsPerCommit: loop.active / commits };
   } finally {
     for (const f of files) {
       VARIANTS.close(f.state);
       f.conn.closeSync();
-      f.instance.closeSync();
+      f.instance?.closeSync();
     }
+    shared?.closeSync();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /** The disk's part of a commit: a small write plus fdatasync, as the WAL does it. */
 function fsyncMs(bytes, times = 50) {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'commit-floor-fsync-')), 'probe');
+  const file = path.join(fs.mkdtempSync(path.join(DIR, 'commit-floor-fsync-')), 'probe');
   const fd = fs.openSync(file, 'w');
   try {
     const buf = Buffer.alloc(bytes, 7);
@@ -120,7 +135,7 @@ function fsyncMs(bytes, times = 50) {
 }
 
 async function main() {
-  console.log(`bench:commit-floor  ${FILES} files, ${ROWS} rows per commit, ${ROUNDS} rounds, node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)}`);
+  console.log(`bench:commit-floor  ${FILES} files${ATTACHED ? ' attached to one instance' : ', an instance each'} in ${DIR}, ${ROWS} rows per commit, ${ROUNDS} rounds, node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)}`);
   const results = [];
   // Interleaved twice, best round kept: the machine is shared.
   for (const round of [0, 1]) for (const name of round ? ['prepared', 'txn', 'appender'] : ['appender', 'txn', 'prepared']) results.push(await run(name));
@@ -130,11 +145,11 @@ async function main() {
     // p99 <= 50 ms needs every pair to commit at least every ~25 ms (a trade waits for the next
     // commit to start, then for it to finish): 100 pairs x 40 commits/s.
     const cores = (100 * 40 * r.cpuMsPerCommit) / 1000;
-    console.log(`${r.variant.padEnd(9)} cpu ${r.cpuMsPerCommit.toFixed(3)} ms/commit  wall ${r.wallMsPerCommit.toFixed(3)} ms/commit  -> 100 pairs committing every 25 ms: ${cores.toFixed(2)} cores of commit CPU`);
+    console.log(`${r.variant.padEnd(9)} cpu ${r.cpuMsPerCommit.toFixed(3)} ms/commit  wall ${r.wallMsPerCommit.toFixed(3)} ms/commit  event loop ${r.loopMsPerCommit.toFixed(3)} ms/commit  -> 100 pairs committing every 25 ms: ${cores.toFixed(2)} cores of commit CPU`);
   }
   const fsync = { '4KiB': fsyncMs(4096), '64KiB': fsyncMs(65536) };
   console.log(`write + fdatasync: ${fsync['4KiB'].toFixed(3)} ms (4 KiB), ${fsync['64KiB'].toFixed(3)} ms (64 KiB)`);
-  console.log(JSON.stringify({ bench: 'commit-floor', files: FILES, rows: ROWS, rounds: ROUNDS, results, fsyncMs: fsync }));
+  console.log(JSON.stringify({ bench: 'commit-floor', attached: ATTACHED, dir: DIR, files: FILES, rows: ROWS, rounds: ROUNDS, results, fsyncMs: fsync }));
 }
 
 main().catch((err) => {
