@@ -22,6 +22,7 @@ import { StoredTickMinutes } from './stored-tick-minutes';
 import { foldPriceMinutes, pruneTicks, tickTailStart } from './tick-tail';
 import { ZoneTracker } from './supply-demand-zones';
 import { RowsAhead, writeRows } from './write-rows';
+import { ZoneMemory } from './zone-memory';
 
 /** What one timeframe advanced by in a pass. */
 export interface TimeframeProgress {
@@ -72,7 +73,7 @@ async function processPlan(
   opts: ResolvedOptions,
   memory: ProfileMemory,
   replace: boolean,
-): Promise<{ counts: Counts; timeframes: TimeframeProgress[]; cursors: CursorWrite[]; fvgTrackers: FvgTracker[] }> {
+): Promise<{ counts: Counts; timeframes: TimeframeProgress[]; cursors: CursorWrite[]; fvgTrackers: FvgTracker[]; zones: ZoneTracker | null }> {
   const counts = { orderFlowRows: 0, marketProfileRows: 0, fvgsCreated: 0, fvgsUpdated: 0, zonesCreated: 0, zonesUpdated: 0, zonesDropped: 0 };
   const timeframes: TimeframeProgress[] = [];
   const cursors: CursorWrite[] = [];
@@ -133,7 +134,7 @@ async function processPlan(
     counts.zonesDropped = saved.dropped;
   }
   await writeCursors(conn, cursors, clockMs);
-  return { counts, timeframes, cursors, fvgTrackers };
+  return { counts, timeframes, cursors, fvgTrackers, zones };
 }
 
 /**
@@ -205,6 +206,8 @@ export interface PassDone {
   readonly timeframes: TimeframeProgress[];
   readonly cursors: readonly CursorWrite[];
   readonly fvgTrackers: readonly FvgTracker[];
+  /** The zones after the pass, when 1m moved. */
+  readonly zones: ZoneTracker | null;
 }
 
 /** Reads (or recalls) the cursors and plans which timeframes move; no statement when it can recall them. */
@@ -233,9 +236,9 @@ export function needsCloseCandles(pass: PlannedPass): boolean {
 export async function passInTransaction(conn: DuckDBConnection, pass: PlannedPass, replace: boolean): Promise<PassDone> {
   const { opts, state, plan, oneMinute } = pass;
   const clockMs = pass.clockMs as number;
-  // Kept gaps only on the path where this connection's own passes are known to have written
-  // everything (remembered cursors, the app's runner); any other caller reads the table.
-  const reads = await readPass(conn, plan, opts, pass.known ? GapMemory.of(conn) : undefined);
+  // Kept gaps and zones only on the path where this connection's own passes are known to have
+  // written everything (remembered cursors, the app's runner); any other caller reads the table.
+  const reads = await readPass(conn, plan, opts, pass.known ? { gaps: GapMemory.of(conn), zones: ZoneMemory.of(conn) } : undefined);
   for (const p of plan) {
     // Remembered only up to the newest tick's bucket: later ticks (in time order) cannot add a candle before it.
     const tickThrough = state.newestMs === null ? -Infinity : Math.floor(state.newestMs / timeframeMs(p.timeframe)) * timeframeMs(p.timeframe);
@@ -256,6 +259,7 @@ export function afterCommit(conn: DuckDBConnection, pass: PlannedPass, done: Pas
   for (const { timeframe, cursor } of done.cursors) cursors[timeframe] = cursor;
   rememberCursors(conn, cursors);
   for (const tracker of done.fvgTrackers) GapMemory.of(conn).keep(tracker.timeframe, tracker.unfilled());
+  if (done.zones !== null) ZoneMemory.of(conn).keep(done.zones.current());
   // The next pass's first window starts one minute after this one's last.
   if (oneMinute) {
     ProfileMemory.of(conn).forgetBefore(oneMinute.through + MINUTE_MS - opts.profile.windowMinutes * MINUTE_MS);
@@ -272,8 +276,9 @@ export async function finishPass(conn: DuckDBConnection, pass: PlannedPass, done
   const counts: Counts = done?.counts ?? { orderFlowRows: 0, marketProfileRows: 0, fvgsCreated: 0, fvgsUpdated: 0, zonesCreated: 0, zonesUpdated: 0, zonesDropped: 0 };
   const result: PassResult = { clock: clockMs === null ? null : new Date(clockMs), timeframes: done?.timeframes ?? [], ...counts };
   if (opts.cleanup && clockMs !== null) {
-    // Retention drops old gaps: read them again next time.
+    // Retention drops old gaps and caps the zones: read them again next time.
     GapMemory.of(conn).forget();
+    ZoneMemory.of(conn).forget();
     return { ...result, cleanup: await cleanupOldData(conn, { maxZones: opts.zones.maxZones }) };
   }
   return result;

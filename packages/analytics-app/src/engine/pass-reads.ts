@@ -2,7 +2,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { executeCachedRead } from '@market-data/storage-core';
 import { getCandlesQuery, getUnfilledFvgsQuery, getZonesQuery, type StoredFvg, type StoredZone, type Timeframe } from '@market-data/queries';
 import { candleOf, timeframeMs, type Candle } from './candle';
-import { GapMemory } from './gap-memory';
+import type { GapMemory } from './gap-memory';
+import type { ZoneMemory } from './zone-memory';
 import type { ResolvedOptions } from './options';
 import type { TimeframePlan } from './pass-state';
 
@@ -20,6 +21,12 @@ export interface PassReads {
   readonly gaps: readonly StoredFvg[];
   /** Every stored zone (read when 1m moves). */
   readonly zones: readonly StoredZone[];
+}
+
+/** What a connection's own committed passes left, read instead of the tables where kept. */
+export interface KeptTables {
+  readonly gaps: GapMemory;
+  readonly zones: ZoneMemory;
 }
 
 /** Consecutive-candle rules look at two candles before the first new one (a gap's c[i-1] and c[i]). */
@@ -47,10 +54,11 @@ async function contextBefore(conn: DuckDBConnection, timeframe: Timeframe, since
 /**
  * Everything a pass reads before it folds candles, a prepared statement each (a union of them
  * measured no cheaper): per planned timeframe the candles from its history through its new
- * ones, and the stored gaps (from `gapMemory` when it has them) and zones the new candles can change. Only a pair that did not trade
- * in the two buckets before its cursor needs one more read for that timeframe.
+ * ones, and the stored gaps and zones the new candles can change (from `kept` when it has them).
+ * Only a pair that did not trade in the two buckets before its cursor needs one more read for
+ * that timeframe.
  */
-export async function readPass(conn: DuckDBConnection, plan: readonly TimeframePlan[], opts: ResolvedOptions, gapMemory?: GapMemory): Promise<PassReads> {
+export async function readPass(conn: DuckDBConnection, plan: readonly TimeframePlan[], opts: ResolvedOptions, kept?: KeptTables): Promise<PassReads> {
   const candles = new Map<Timeframe, PlannedCandles>();
   for (const p of plan) {
     const { timeframe, cursor, through } = p;
@@ -75,10 +83,10 @@ export async function readPass(conn: DuckDBConnection, plan: readonly TimeframeP
   const gaps =
     gapTimeframes.length === 0
       ? []
-      : (gapMemory?.rows(gapTimeframes) ??
+      : (kept?.gaps.rows(gapTimeframes) ??
         (await executeCachedRead(conn, getUnfilledFvgsQuery(gapTimeframes.length === 1 ? { timeframe: gapTimeframes[0] } : {}))).filter((row) =>
           gapTimeframes.includes(row.timeframe),
         ));
-  const zones = moved.includes('1m') ? await executeCachedRead(conn, getZonesQuery()) : [];
+  const zones = moved.includes('1m') ? (kept?.zones.rows() ?? (await executeCachedRead(conn, getZonesQuery()))) : [];
   return { candles, gaps, zones };
 }

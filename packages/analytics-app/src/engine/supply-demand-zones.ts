@@ -188,6 +188,11 @@ export class ZoneTracker {
     }
   }
 
+  /** Every zone the pair has after the candles seen (what the table holds once save committed). */
+  current(): Iterable<ZoneState> {
+    return this.zones.values();
+  }
+
   /**
    * Deletes the dropped zones, updates the changed stored ones and inserts the new ones, a
    * statement each when there are any (with `replace`: one upsert for all changed).

@@ -3,9 +3,10 @@ import { executeInsert, executeQuery, type Tick } from '@market-data/storage-cor
 import { calculateMarketProfileQuery } from '@market-data/queries';
 import { ROW_SIZE_DIVISOR, runAnalyticsPass, type AnalyticsOptions } from '../../src/engine';
 import { lcg as random } from '@market-data/testing';
-import { analyticsTables, at, feed, MINUTE, rows, tick, useAnalyticsDb } from './support';
+import { analyticsTables, at, feed, MINUTE, rows, tick, useAnalyticsDb, useAnalyticsFiles } from './support';
 
 const db = useAnalyticsDb();
+const files = useAnalyticsFiles('pass-reads-');
 
 /** Counts the statements run on any connection while `fn` runs (a prepared statement's run counts once). */
 async function statementsDuring(fn: () => Promise<unknown>): Promise<number> {
@@ -185,5 +186,34 @@ describe('the pass reads only what changed', () => {
     expect(await gapReads(25)).toBe(0);
     const [{ n }] = await rows(db.conn, 'SELECT count(*) AS n FROM fair_value_gaps');
     expect(n).toBeGreaterThan(0);
+  });
+
+  it('reads the stored zones only on a pass without its connection\'s kept state, or after retention, and ends with the zones of a file whose passes read them', async () => {
+    const ticks = market(40, 23);
+    // Modest displacements and a cap of five, so zones are found, tested, broken and dropped along the way.
+    const options: AnalyticsOptions = { zoneDisplacementFactor: 1.1, zoneMaxBodyRatio: 0.9, zoneAverageCandles: 3, maxZones: 5 };
+    // The same minutes on a second file whose passes are not told the newest tick: they read the table every time.
+    const reading = (await files.open()).connection;
+    const zoneReads = async (minute: number, extra: AnalyticsOptions = {}) => {
+      const batch = ticks.filter((t) => (t.timestamp as number) >= at(minute - 1) && (t.timestamp as number) < at(minute));
+      await feed(db.conn, batch);
+      await feed(reading, batch);
+      const newestTick = batch[batch.length - 1].timestamp as number;
+      const ran = await sqlDuring(() => runAnalyticsPass(db.conn, { ...options, newestTick, ...extra }));
+      await runAnalyticsPass(reading, { ...options, ...extra });
+      return ran.filter((sql) => /FROM supply_demand_zones/.test(sql)).length;
+    };
+    await feed(db.conn, ticks.filter((t) => (t.timestamp as number) < at(20)));
+    await feed(reading, ticks.filter((t) => (t.timestamp as number) < at(20)));
+    expect(await zoneReads(21)).toBe(1);
+    const reads: number[] = [];
+    for (let minute = 22; minute <= 40; minute++) reads.push(await zoneReads(minute, minute === 30 ? { cleanup: true } : {}));
+    // Retention ran after minute 30's pass: read again once (minute 31), else never.
+    expect(reads).toEqual(Array.from({ length: 19 }, (_, i) => (i + 22 === 31 ? 1 : 0)));
+    const kept = await rows(db.conn, 'SELECT * FROM supply_demand_zones ORDER BY id');
+    // Seven zones found, two dropped by the cap (the broken ones first), some tested.
+    expect(kept).toHaveLength(5);
+    expect(kept.some((z) => z.status === 'tested')).toBe(true);
+    expect(await rows(reading, 'SELECT * FROM supply_demand_zones ORDER BY id')).toEqual(kept);
   });
 });
