@@ -126,6 +126,13 @@ export interface AppendOptions {
    * the writer's candles and stored-id horizon would otherwise count rows the file does not hold.
    */
   readonly inTransaction?: boolean;
+  /**
+   * Always open a transaction of its own (unless inTransaction), so the commit's WAL write and
+   * sync run in an awaited COMMIT on a libuv thread instead of inside the appender's synchronous
+   * flush, which holds the JS thread for the disk's sync too. Costs two more statements' CPU; for
+   * a process whose JS thread has other work waiting (the analytics app's passes).
+   */
+  readonly asyncCommit?: boolean;
 }
 
 /**
@@ -161,8 +168,9 @@ export async function appendTicks(conn: DuckDBConnection, ticks: readonly Tick[]
   }
   // An appender flush outside a transaction commits on its own, whole or not at all, for about
   // half the CPU of BEGIN + flush + COMMIT (docs/benchmarks.md, Storage). So a batch opens its
-  // own transaction only when candle rows must land with it, or when it is larger than one flush.
-  const ownTransaction = !options.inTransaction && (work.length > 0 || fresh.length > AUTOCOMMIT_MAX_ROWS);
+  // own transaction only when candle rows must land with it, when it is larger than one flush,
+  // or when the caller wants the commit off the JS thread.
+  const ownTransaction = !options.inTransaction && (options.asyncCommit === true || work.length > 0 || fresh.length > AUTOCOMMIT_MAX_ROWS);
   try {
     if (ownTransaction) await conn.run('BEGIN TRANSACTION');
     appendRows(writer, ticks, fresh, micros, ids);

@@ -36,19 +36,42 @@ const CANDLES = `SELECT epoch_ms(timestamp) AS t, open, high, low, close, volume
                         open_trade_id, close_trade_id FROM candles_1m WHERE timestamp >= TIMESTAMP '2024-08-08' ORDER BY t`;
 
 describe('appendTicks when the file refuses a batch', () => {
-  it('stores nothing of the refused batch and every trade of the batches around it', async () => {
+  it.each([
+    ['the flush commits', {}],
+    ['an awaited COMMIT (asyncCommit)', { asyncCommit: true }],
+  ])('stores nothing of the refused batch and every trade of the batches around it: %s', async (_, options) => {
     await withPoisonedDb(async (db) => {
       const before = run(4900, 4989, 0);
       const refused = run(4990, 5010, 9000);
       const after = run(5011, 5100, 11_100);
-      await appendTicks(db.connection, before);
-      await expect(appendTicks(db.connection, refused)).rejects.toThrow(/constraint/i);
+      await appendTicks(db.connection, before, options);
+      await expect(appendTicks(db.connection, refused, options)).rejects.toThrow(/constraint/i);
       expect(await storedIds(db)).toEqual(ids(before));
-      await appendTicks(db.connection, after);
+      await appendTicks(db.connection, after, options);
       // The refused batch again, less the poisoned id: it was not stored, so all of it lands now.
       const retried = refused.filter((t) => t.tradeId !== String(POISON));
-      expect(await appendTicks(db.connection, retried)).toMatchObject({ inserted: retried.length, duplicates: 0 });
+      expect(await appendTicks(db.connection, retried, options)).toMatchObject({ inserted: retried.length, duplicates: 0 });
       expect(await storedIds(db)).toEqual(ids([...before, ...retried, ...after]));
+    });
+  });
+
+  it('with asyncCommit, lands each batch through BEGIN and an awaited COMMIT', async () => {
+    await withPoisonedDb(async (db) => {
+      const statements: string[] = [];
+      const runStatement = db.connection.run.bind(db.connection);
+      const spy = jest.spyOn(db.connection, 'run').mockImplementation((sql, ...rest) => {
+        statements.push(sql);
+        return runStatement(sql, ...rest);
+      });
+      try {
+        await appendTicks(db.connection, run(4900, 4949, 0));
+        expect(statements.filter((s) => /^(BEGIN|COMMIT)/.test(s))).toEqual([]);
+        await appendTicks(db.connection, run(4950, 4989, 5000), { asyncCommit: true });
+        expect(statements.filter((s) => /^(BEGIN|COMMIT)/.test(s))).toEqual(['BEGIN TRANSACTION', 'COMMIT']);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(await storedIds(db)).toEqual(ids(run(4900, 4989, 0).slice(0, 50).concat(run(4950, 4989, 5000))));
     });
   });
 

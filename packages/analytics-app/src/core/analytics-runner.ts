@@ -110,7 +110,9 @@ export class AnalyticsRunner {
     const id = pairId(pair);
     await this.deps.withConnection(pair, async (conn) => {
       const started = performance.now();
-      const result = await appendTicks(conn, ticks, STORE_OPTIONS);
+      // Committed by an awaited COMMIT: the appender's own commit would hold the JS thread, which
+      // the passes need, for the disk's sync as well (bench:commit-floor's event-loop figure).
+      const result = await appendTicks(conn, ticks, { ...STORE_OPTIONS, asyncCommit: true });
       this.deps.metrics.storeSeconds.observe((performance.now() - started) / 1000);
       // The pass then builds the new minute's profile rows from these instead of reading them back.
       observeStoredTicks(conn, ticks, result);
