@@ -214,23 +214,28 @@ export class ZoneTracker {
         states.push({ id: z.id, status: z.status, testCount: z.testCount, updatedAt: z.updatedAtMs });
         continue;
       }
-      fresh.push({
-        id: z.id,
-        timeframe: z.timeframe,
-        zoneType: z.zoneType,
-        priceLow: z.priceLow,
-        priceHigh: z.priceHigh,
-        strength: z.strength,
-        status: z.status,
-        createdAt: z.createdAtMs,
-        updatedAt: z.updatedAtMs,
-        testCount: z.testCount,
-      });
+      fresh.push(zoneRow(z));
     }
     await updateRows(conn, states, updateZoneStatesQuery);
     await writeRows(conn, fresh, insertSupplyDemandZoneRowsQuery, replace);
     return { created: this.created, updated, dropped: this.dropped.size };
   }
+}
+
+/** The zone as its table row, times as epoch ms (fromRow's inverse, but for the times' type). */
+export function zoneRow(z: ZoneState): SupplyDemandZoneRow & { readonly testCount: number } {
+  return {
+    id: z.id,
+    timeframe: z.timeframe,
+    zoneType: z.zoneType,
+    priceLow: z.priceLow,
+    priceHigh: z.priceHigh,
+    strength: z.strength,
+    status: z.status,
+    createdAt: z.createdAtMs,
+    updatedAt: z.updatedAtMs,
+    testCount: z.testCount,
+  };
 }
 
 function fromRow(row: StoredZone): ZoneState {

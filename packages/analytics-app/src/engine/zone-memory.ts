@@ -1,6 +1,6 @@
 import type { StoredZone } from '@market-data/queries';
 import { perConnection } from './per-connection';
-import type { ZoneState } from './supply-demand-zones';
+import { zoneRow, type ZoneState } from './supply-demand-zones';
 
 /**
  * The zones as a connection's last committed pass left them, so the next pass need not read the
@@ -23,20 +23,7 @@ export class ZoneMemory {
   /** After a committed pass: every zone the table now holds. */
   keep(zones: Iterable<ZoneState>): void {
     const rows: StoredZone[] = [];
-    for (const z of zones) {
-      rows.push({
-        id: z.id,
-        timeframe: z.timeframe,
-        zoneType: z.zoneType,
-        priceLow: z.priceLow,
-        priceHigh: z.priceHigh,
-        strength: z.strength,
-        status: z.status,
-        createdAt: new Date(z.createdAtMs),
-        updatedAt: new Date(z.updatedAtMs),
-        testCount: z.testCount,
-      });
-    }
+    for (const z of zones) rows.push({ ...zoneRow(z), createdAt: new Date(z.createdAtMs), updatedAt: new Date(z.updatedAtMs) });
     this.kept = rows;
   }
 
