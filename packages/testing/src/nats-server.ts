@@ -310,7 +310,25 @@ export class NatsCluster {
       await Promise.all(servers.map((s) => s.stop()));
       throw failure.reason;
     }
+    // Healthy is not meshed: a server may still be dialling its routes (a CI run once found one
+    // with a single route), and a test of the cluster means the whole mesh.
+    try {
+      await NatsCluster.meshed(servers, size - 1);
+    } catch (err) {
+      await Promise.all(servers.map((s) => s.stop()));
+      throw err;
+    }
     return new NatsCluster(servers);
+  }
+
+  private static async meshed(servers: readonly NatsServer[], routes: number, timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const counts = await Promise.all(servers.map(async (s) => (await s.monitor<{ num_routes: number }>('/routez')).num_routes));
+      if (counts.every((n) => n >= routes)) return;
+      if (Date.now() > deadline) throw new Error(`nats cluster not meshed after ${timeoutMs} ms: routes per server ${counts.join(', ')}, expected ${routes}`);
+      await delay(50);
+    }
   }
 
   /** Every server's client URL, comma-separated (the `--bus` form). */
