@@ -7,7 +7,8 @@ import { zoneRow, type ZoneState } from './supply-demand-zones';
  * table back (0.67 ms of CPU per pass at 256MB: docs/benchmarks.md, Analytics). As for GapMemory:
  * only passes write zones, each in its own transaction, and the columns are DOUBLEs and
  * whole-millisecond timestamps, so the rows kept are what the table would return. Retention (the
- * zone cap, a pair's deletion) forgets them, and so does a pass that did not commit.
+ * zone cap) forgets them; a pass that rolled back changes nothing here, which is still what the
+ * table holds (keep runs only after a commit).
  */
 export class ZoneMemory {
   private kept: readonly StoredZone[] | undefined;
