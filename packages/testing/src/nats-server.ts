@@ -305,14 +305,11 @@ export class NatsCluster {
       ),
     );
     const servers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-    const failure = started.find((r) => r.status === 'rejected');
-    if (failure) {
-      await Promise.all(servers.map((s) => s.stop()));
-      throw failure.reason;
-    }
-    // Healthy is not meshed: a server may still be dialling its routes (a CI run once found one
-    // with a single route), and a test of the cluster means the whole mesh.
     try {
+      const failure = started.find((r) => r.status === 'rejected');
+      if (failure) throw failure.reason;
+      // Healthy is not meshed: a server may still be dialling its routes (a CI run once found one
+      // with a single route), and a test of the cluster means the whole mesh.
       await NatsCluster.meshed(servers, size - 1);
     } catch (err) {
       await Promise.all(servers.map((s) => s.stop()));
@@ -326,7 +323,7 @@ export class NatsCluster {
     for (;;) {
       const counts = await Promise.all(servers.map(async (s) => (await s.monitor<{ num_routes: number }>('/routez')).num_routes));
       if (counts.every((n) => n >= routes)) return;
-      if (Date.now() > deadline) throw new Error(`nats cluster not meshed after ${timeoutMs} ms: routes per server ${counts.join(', ')}, expected ${routes}`);
+      if (Date.now() > deadline) throw new TestingError('TIMEOUT', `nats cluster not meshed after ${timeoutMs} ms: routes per server ${counts.join(', ')}, expected ${routes}`);
       await delay(50);
     }
   }
