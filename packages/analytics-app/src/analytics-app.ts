@@ -161,6 +161,7 @@ export class AnalyticsApp {
       ticksDuplicate: await metricValue(m.ticksDuplicate),
       passes: await metricValue(m.passes),
       passFailures: await metricValue(m.passFailures),
+      retentionFailures: await metricValue(m.retentionFailures),
       // Over the last 10 minutes (see AnalyticsMetrics).
       commitToRowMs: await m.lag.percentilesMs(),
       passMs: await m.passSeconds.percentilesMs(),

@@ -29,6 +29,12 @@ export class AnalyticsMetrics {
   });
   /** The lag samples with their time, for /stats?since= (seconds). */
   readonly lagSamples = new TimedSamples();
+  readonly retentionFailures = new Counter({
+    name: 'analytics_retention_failures_total',
+    help: 'Retention runs that failed after a committed pass (retried on the pair\'s next pass), by pair.',
+    labelNames: ['pair'],
+    registers: this.on,
+  });
   readonly retentionDeleted = new Counter({ name: 'analytics_retention_deleted_total', help: 'Rows removed by retention after a pass, by table.', labelNames: ['table'], registers: this.on });
   readonly reconnects = new Counter({ name: 'analytics_subscriber_reconnects_total', help: 'Reconnections to the ingester.', registers: this.on });
   readonly duckdbInstanceFailures = new Counter({

@@ -10,7 +10,7 @@ import {
 } from '@market-data/storage-core';
 import type { Clock, Logger } from '@market-data/runtime';
 import type { Trade } from '@market-data/client';
-import { observeStoredTicks, runAnalyticsPass, storeAndPass, StoreAndPassRolledBack, STORE_OPTIONS, type AnalyticsOptions, type PassResult } from '../engine';
+import { observeStoredTicks, runAnalyticsPass, storeAndPass, StoreAndPassRolledBack, STORE_OPTIONS, type AnalyticsOptions, type PassResult, type StoredAndPassed } from '../engine';
 import type { AnalyticsMetrics } from './analytics-metrics';
 import { retentionPhase } from './retention-phase';
 
@@ -135,20 +135,19 @@ export class AnalyticsRunner {
     const id = pairId(pair);
     const started = performance.now();
     const cleanup = this.cleanupDue(id, state, started);
+    let done: StoredAndPassed;
     try {
-      const done = await this.deps.withConnection(pair, (conn) => storeAndPass(conn, ticks, state.newest, { ...this.options.engine, ...this.options.perPair?.[id], cleanup }));
-      // One transaction: the store's share is not separable, so the whole is the pass's time.
-      this.countStored(id, done.appended);
-      state.newest = done.newestMs;
-      const passed = Math.floor(state.newest / MINUTE_MS) > state.passedMinute;
-      if (passed || done.pass.cleanup) this.passed(id, state, started, done.pass);
-      return passed;
+      done = await this.deps.withConnection(pair, (conn) => storeAndPass(conn, ticks, state.newest, { ...this.options.engine, ...this.options.perPair?.[id], cleanup }));
     } catch (err) {
       if (err instanceof StoreAndPassRolledBack) return undefined;
-      // Stored and passed; the retention after the commit failed.
-      this.passFailed(id, state, err);
-      return true;
+      throw err;
     }
+    // One transaction: the store's share is not separable, so the whole is the pass's time.
+    this.countStored(id, done.appended);
+    state.newest = done.newestMs;
+    const passed = Math.floor(state.newest / MINUTE_MS) > state.passedMinute;
+    if (passed || done.pass.cleanup || done.pass.cleanupError) this.passed(id, state, started, done.pass);
+    return passed;
   }
 
   /**
@@ -208,7 +207,13 @@ export class AnalyticsRunner {
       for (const [table, n] of Object.entries(result.cleanup.deleted)) if (n > 0) this.deps.metrics.retentionDeleted.inc({ table }, n);
     }
     state.passedMinute = Math.floor(state.newest / MINUTE_MS);
-    state.failing = undefined;
+    // A failed retention leaves cleanedAt, so the pair's next pass retries it; until one succeeds
+    // the pair is reported failing, though its passes and their rows go on.
+    state.failing = result.cleanupError?.message;
+    if (result.cleanupError) {
+      this.deps.metrics.retentionFailures.inc({ pair: id });
+      this.deps.logger.error('analytics retention failed', { pair: id, err: result.cleanupError.cause });
+    }
     this.deps.metrics.passes.inc({ pair: id });
     this.deps.metrics.passSeconds.observe((performance.now() - started) / 1000);
   }

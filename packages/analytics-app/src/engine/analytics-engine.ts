@@ -8,6 +8,7 @@ import {
   type OrderFlowRow,
   type Timeframe,
 } from '@market-data/queries';
+import { AnalyticsError } from '../errors';
 import { timeframeMs } from './candle';
 import { writeCursors, type CursorWrite } from './cursor';
 import { FvgTracker, saveGaps } from './fair-value-gaps';
@@ -50,11 +51,16 @@ export interface PassResult {
   readonly zonesUpdated: number;
   /** Stored zones removed by the cap. */
   readonly zonesDropped: number;
-  /** Present when options.cleanup was set and the pass had data. */
+  /** Present when options.cleanup was set, the pass had data and the retention succeeded. */
   readonly cleanup?: CleanupResult;
+  /**
+   * Present when options.cleanup was set and the retention failed (code RETENTION_FAILED, the
+   * DuckDB error as `cause`). Not thrown: the pass had committed, and its rows stand.
+   */
+  readonly cleanupError?: AnalyticsError;
 }
 
-export type Counts = Omit<PassResult, 'clock' | 'timeframes' | 'cleanup'>;
+export type Counts = Omit<PassResult, 'clock' | 'timeframes' | 'cleanup' | 'cleanupError'>;
 
 /** 1m always runs (order flow, profile, zones); 5m and 15m only for fair value gaps. */
 function timeframesToRun(opts: ResolvedOptions): readonly Timeframe[] {
@@ -270,7 +276,10 @@ export function afterCommit(conn: DuckDBConnection, pass: PlannedPass, done: Pas
   }
 }
 
-/** The pass's result, after retention when options.cleanup asks for it (in transactions of its own). */
+/**
+ * The pass's result, after retention when options.cleanup asks for it (in a transaction of its
+ * own, after the pass's commit: its failure is the result's cleanupError, not a failed pass).
+ */
 export async function finishPass(conn: DuckDBConnection, pass: PlannedPass, done: PassDone | undefined): Promise<PassResult> {
   const { clockMs, opts } = pass;
   const counts: Counts = done?.counts ?? { orderFlowRows: 0, marketProfileRows: 0, fvgsCreated: 0, fvgsUpdated: 0, zonesCreated: 0, zonesUpdated: 0, zonesDropped: 0 };
@@ -279,7 +288,12 @@ export async function finishPass(conn: DuckDBConnection, pass: PlannedPass, done
     // Retention drops old gaps and caps the zones: read them again next time.
     GapMemory.of(conn).forget();
     ZoneMemory.of(conn).forget();
-    return { ...result, cleanup: await cleanupOldData(conn, { maxZones: opts.zones.maxZones }) };
+    try {
+      return { ...result, cleanup: await cleanupOldData(conn, { maxZones: opts.zones.maxZones }) };
+    } catch (err) {
+      const message = `retention after the pass failed: ${err instanceof Error ? err.message : String(err)}`;
+      return { ...result, cleanupError: new AnalyticsError('RETENTION_FAILED', message, undefined, { cause: err }) };
+    }
   }
   return result;
 }

@@ -125,6 +125,45 @@ describe('a batch that opens a minute is stored and passed in one transaction', 
     expect(all.n).toBe(all.d);
   });
 
+  it('keeps a boundary whose retention fails after the commit: its ticks counted, the pair reported failing until a retention succeeds', async () => {
+    const input = batches(5);
+    const clean = await fresh();
+    const c = runner(clean, true, new AnalyticsMetrics(), true);
+    for (const batch of input) await c.apply(ID, batch);
+    const expected = await analyticsTables(clean.connection);
+
+    const db = await fresh();
+    const metrics = new AnalyticsMetrics();
+    const r = runner(db, true, metrics, true);
+    const minuteOf = (batch: readonly Trade[]): number => Math.floor((batch[batch.length - 1].timestamp - T0) / MINUTE);
+    let pinned = false;
+    let failedWhilePinned: string | undefined;
+    for (const batch of input) {
+      const minute = minuteOf(batch);
+      if (minute === 3 && !pinned) {
+        // A real constraint, not a fault hook: another table referencing the first candle makes
+        // retention's DELETE of candles past 15 minutes fail (the passes' own writes do not).
+        await db.connection.run('CREATE TABLE pin (t TIMESTAMP REFERENCES candles_1m (timestamp))');
+        await db.connection.run('INSERT INTO pin SELECT min(timestamp) FROM candles_1m');
+        pinned = true;
+      }
+      if (minute === 19 && pinned) {
+        failedWhilePinned = r.failing()[ID];
+        await db.connection.run('DROP TABLE pin');
+        pinned = false;
+      }
+      await r.apply(ID, batch);
+    }
+    expect(failedWhilePinned).toMatch(/^retention after the pass failed: .*foreign key/i);
+    expect((await metrics.retentionFailures.get()).values[0]?.value).toBeGreaterThanOrEqual(2);
+    // The passes went on: no pass failed, and every tick was counted once.
+    expect((await metrics.passFailures.get()).values).toEqual([]);
+    expect((await metrics.ticksApplied.get()).values[0]?.value).toBe(input.flat().length);
+    // The first retention after the pin was dropped deleted what the failed ones had left, and the pair recovered.
+    expect(r.failing()).toEqual({});
+    expect(await analyticsTables(db.connection)).toEqual(expected);
+  });
+
   it('refuses a batch with a bad trade whole, as a store alone does', async () => {
     const input = batches(3);
     const db = await fresh();
