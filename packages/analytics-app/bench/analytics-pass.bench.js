@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// npm run bench:analytics-pass [-- --pairs 100 --minutes 20 --rate 200 --seed 1 --concurrency N --keep --sql-profile]
+// npm run bench:analytics-pass [-- --pairs 100 --minutes 20 --rate 200 --seed 1 --concurrency N --memory-limit 1GB --keep --sql-profile]
 //   (--concurrency: pairs passed at once in the last round; default all of them, as the app does;
 //    --sql-profile: do not hand stored trades to observeStoredTicks, so every new minute's profile
-//    histogram is read by SQL, as before the engine could build it from them)
+//    histogram is read by SQL, as before the engine could build it from them;
+//    --memory-limit: the files' shared DuckDB instance, default 1GB: this bench stores every pair's
+//    minutes with no checkpoint in between, which the app's 256MB does not hold (Out of Memory
+//    since the files share one instance; each had its own 64MB when the bench was written).
+//    The app's own passes at its own limit are bench:analytics's warm full pass)
 //
 // One analytics pass over every pair at a minute boundary, the work the analytics app does each
 // minute, in one process and without the apps around it (bench:analytics measures those):
@@ -42,9 +46,13 @@ const LIVE_BATCH_MS = 5_000;
 const PROFILE_WINDOW_MINUTES = 15;
 
 function parseArgs(argv) {
-  const options = { pairs: 100, minutes: 20, rate: 200, seed: 1, concurrency: 0, keep: false, sqlProfile: false };
+  const options = { pairs: 100, minutes: 20, rate: 200, seed: 1, concurrency: 0, memoryLimit: '1GB', keep: false, sqlProfile: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
+    if (flag === '--memory-limit') {
+      options.memoryLimit = argv[++i];
+      continue;
+    }
     if (flag === '--keep' || flag === '--sql-profile') {
       options[flag === '--keep' ? 'keep' : 'sqlProfile'] = true;
       continue;
@@ -222,7 +230,7 @@ async function main() {
   try {
     const setupStarted = performance.now();
     for (let p = 0; p < options.pairs; p++) {
-      const db = await openPairDatabase(dir, pairKey('bench', 'um', `SYM${p}USDT`), { role: 'analytics' });
+      const db = await openPairDatabase(dir, pairKey('bench', 'um', `SYM${p}USDT`), { role: 'analytics', memoryLimit: options.memoryLimit });
       open.push({ db, stream: tradeStream(p, start, options.rate, options.seed), newest: 0 });
     }
     // Storing trades is setup, not measured: two pairs at a time keep both cores busy. Passes
@@ -260,14 +268,14 @@ async function main() {
 
     const ticks = Math.round(options.rate * 60 * (options.minutes + 3));
     console.log(options.sqlProfile ? 'new minutes\' profile histograms read by SQL (--sql-profile)' : 'stored trades handed to observeStoredTicks, as the runner does');
-    console.log(`analytics-pass bench: ${options.pairs} pairs x ~${ticks.toLocaleString('en')} trades (${options.minutes + 3} min at ${options.rate}/s), setup ${setupSeconds.toFixed(1)} s`);
+    console.log(`analytics-pass bench: ${options.pairs} pairs x ~${ticks.toLocaleString('en')} trades (${options.minutes + 3} min at ${options.rate}/s), memory_limit ${options.memoryLimit}, setup ${setupSeconds.toFixed(1)} s`);
     console.log(`catch-up pass per pair (first pass, ${options.minutes - 16} min): p50 ${stats(catchUpMs).p50} ms, p99 ${stats(catchUpMs).p99} ms`);
     const heavy = report('15-minute boundary (1m, 5m, 15m close)', boundary15, old15, open.length);
     const plain = report('plain minute boundary (1m closes)', boundary1, old1, open.length);
     const together = report('next plain minute, passes started together as the app does', concurrent, oldC, open.length);
     const rssMiB = Math.round(process.memoryUsage().rss / 2 ** 20);
     console.log(`process RSS with ${open.length} pair files open: ${rssMiB} MiB`);
-    console.log(JSON.stringify({ sqlProfile: options.sqlProfile, pairs: options.pairs, minutes: options.minutes, rate: options.rate, setupSeconds, boundary15: heavy, boundary1: plain, concurrent: together, rssMiB }));
+    console.log(JSON.stringify({ sqlProfile: options.sqlProfile, memoryLimit: options.memoryLimit, pairs: options.pairs, minutes: options.minutes, rate: options.rate, setupSeconds, boundary15: heavy, boundary1: plain, concurrent: together, rssMiB }));
     if (old15.agree !== open.length || old1.agree !== open.length || oldC.agree !== open.length) process.exitCode = 1;
   } finally {
     for (const { db } of open) db.close();
