@@ -30,8 +30,8 @@ export interface StoredAndPassed {
  * before the commit rolls back both, releases the connection's tick writer and marks the batch's
  * minutes as unknown to the profile memory, and throws StoreAndPassRolledBack: the caller then
  * stores and passes in two steps (appendTicks, runAnalyticsPass), which report a failing store or
- * pass as they always have. A failure of the retention after the commit (options.cleanup) is
- * thrown as it is: the batch and the pass are stored.
+ * pass as they always have. A failure of the retention after the commit (options.cleanup) is not
+ * thrown: the batch and the pass are stored, and the pass result's cleanupError carries it.
  */
 export async function storeAndPass(conn: DuckDBConnection, ticks: readonly Tick[], newestBeforeMs: number, options: AnalyticsOptions = {}): Promise<StoredAndPassed> {
   let appended: AppendResult | undefined;
