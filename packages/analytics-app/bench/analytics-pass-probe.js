@@ -19,7 +19,8 @@
 //               round's passes (untimed, reported as sweepMs), as the app's 60 s pool sweep does
 //               between two boundaries at its worst phase: each round finds exactly one minute.
 //   --statements: also CPU and wall time per SQL statement of the warm passes (not the stores),
-//               per pass, most CPU first (statement-cpu.js; use with --concurrency 1).
+//               per pass, most CPU first, and each round's share (byPhase: "warm 0" to "warm 2")
+//               (statement-cpu.js; use with --concurrency 1).
 //   node packages/analytics-app/bench/analytics-pass-probe.js --analytics-dir DIR [--concurrency 3] [--memory-limit 256MB] [--threads 1] [--checkpoint store|sweep] [--statements]
 // Prints one JSON line: { pairs, openMs, passMs (cold), candles1m, warm: { concurrency, roundMs,
 // cpuMs (the process's CPU over the round: all threads, steadier than wall time on a shared box),

@@ -28,10 +28,15 @@ function wrap(proto, method, sqlOf) {
       depth--;
       const used = process.cpuUsage(cpu);
       const key = String(sqlOf(this, args)).replace(/\s+/g, ' ').slice(0, 120);
-      const entry = stats.get(key) ?? { phases: new Set(), count: 0, cpuMs: 0, wallMs: 0 };
-      entry.phases.add(phase);
+      const entry = stats.get(key) ?? { phases: new Map(), count: 0, cpuMs: 0, wallMs: 0 };
+      const cpuMs = (used.user + used.system) / 1000;
+      // Per phase too: one round (a 15-minute boundary's) can cost twice the others.
+      const inPhase = entry.phases.get(phase) ?? { runs: 0, cpuMs: 0 };
+      inPhase.runs++;
+      inPhase.cpuMs += cpuMs;
+      entry.phases.set(phase, inPhase);
       entry.count++;
-      entry.cpuMs += (used.user + used.system) / 1000;
+      entry.cpuMs += cpuMs;
       entry.wallMs += performance.now() - wall;
       stats.set(key, entry);
     }
@@ -56,7 +61,10 @@ function installStatementCpu() {
   wrap(prepared, 'runAndReadAll', (statement) => statement.probeSql);
 }
 
-/** The statements by CPU, most first: per run on average, over `passes` passes. */
+/**
+ * The statements by CPU, most first: per run on average, over `passes` passes; `byPhase`: each
+ * phase's runs and CPU ms (every phase runs `passes / phases` passes).
+ */
 function statementReport(passes, top = 15) {
   return [...stats.entries()]
     .sort((a, b) => b[1].cpuMs - a[1].cpuMs)
@@ -66,6 +74,7 @@ function statementReport(passes, top = 15) {
       runsPerPass: Math.round((s.count / passes) * 100) / 100,
       cpuMsPerPass: Math.round((s.cpuMs / passes) * 100) / 100,
       wallMsPerPass: Math.round((s.wallMs / passes) * 100) / 100,
+      byPhase: Object.fromEntries([...s.phases].map(([name, p]) => [name, { runs: p.runs, cpuMs: Math.round(p.cpuMs * 100) / 100 }])),
     }));
 }
 
