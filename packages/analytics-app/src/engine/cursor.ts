@@ -2,6 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { executeCachedInsert } from '@market-data/storage-core';
 import { doubleToExactVolume, exactVolumeToText, parseSignedExactVolume, type QueryParam, type Timeframe } from '@market-data/queries';
 import { AnalyticsError } from '../errors';
+import { deleteRows } from './write-rows';
 
 /**
  * How far the engine got on one timeframe: every candle opened before `through` (epoch ms, a
@@ -69,9 +70,7 @@ export async function writeCursors(conn: DuckDBConnection, writes: readonly Curs
   if (writes.length === 0) return;
   const value = (cursor: TimeframeCursor): string => JSON.stringify({ through: cursor.through, cvd: cursor.cvd === null ? null : exactVolumeToText(cursor.cvd) });
   const names = writes.map((w) => CURSOR_NAMES[w.timeframe]);
-  if (writes.some((w) => w.stored)) {
-    await executeCachedInsert(conn, { sql: `DELETE FROM cursors WHERE name IN (${names.map((_, i) => `$${i + 1}`).join(', ')})`, params: names });
-  }
+  if (writes.some((w) => w.stored)) await deleteRows(conn, 'cursors', 'name', names);
   const params: QueryParam[] = [Math.round(clockMs * 1000)];
   const tuples = writes.map((w, i) => {
     params.push(names[i], value(w.cursor));

@@ -2,16 +2,14 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import {
   detectFvgsInCandles,
   insertFvgRowsQuery,
-  MAX_INSERT_ROWS,
   type FairValueGapRow,
   type FvgStatus,
   type GapType,
   type StoredFvg,
   type Timeframe,
 } from '@market-data/queries';
-import { executeCachedInsert } from '@market-data/storage-core';
 import type { Candle } from './candle';
-import { writeRows } from './write-rows';
+import { deleteRows, writeRows } from './write-rows';
 
 /** One gap as the engine tracks it; times are epoch ms. */
 export interface GapState {
@@ -178,18 +176,10 @@ export async function saveGaps(conn: DuckDBConnection, trackers: readonly FvgTra
     for (const gap of changes.gaps) (gap.confirmedAtMs === -Infinity && !replace ? stored : fresh).push(gap);
   }
   // A stored gap's new fill is written as its row deleted and inserted again, not updated in
-  // place: an UPDATE holds whole blocks of each column it touches in transaction memory until the
-  // file's next checkpoint, and at the app's 256MB it cost 17 ms of CPU (docs/decisions.md).
-  await deleteRows(conn, stored.map((gap) => gap.id));
+  // place: at the app's 256MB the UPDATE cost 12 to 17 ms of CPU each time (docs/decisions.md).
+  await deleteRows(conn, 'fair_value_gaps', 'id', stored.map((gap) => gap.id));
   await writeRows(conn, [...stored, ...fresh].map(gapRow), insertFvgRowsQuery, replace);
   return { created, updated };
-}
-
-async function deleteRows(conn: DuckDBConnection, ids: readonly string[]): Promise<void> {
-  for (let i = 0; i < ids.length; i += MAX_INSERT_ROWS) {
-    const chunk = ids.slice(i, i + MAX_INSERT_ROWS);
-    await executeCachedInsert(conn, { sql: `DELETE FROM fair_value_gaps WHERE id IN (${chunk.map((_, k) => `$${k + 1}`).join(', ')})`, params: chunk });
-  }
 }
 
 function fromRow(row: StoredFvg): GapState {

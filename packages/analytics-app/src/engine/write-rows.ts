@@ -35,3 +35,18 @@ export async function updateRows<T>(conn: DuckDBConnection, rows: readonly T[], 
   for (let i = 0; i < rows.length; i += MAX_INSERT_ROWS) changed += await executeCachedInsert(conn, template(rows.slice(i, i + MAX_INSERT_ROWS)));
   return changed;
 }
+
+/**
+ * Deletes the rows of `table` whose `column` is one of `keys`, MAX_INSERT_ROWS keys a statement:
+ * the first half of writing a row again as DELETE + INSERT rather than an UPDATE in place (an
+ * UPDATE holds whole blocks of every column it touches in transaction memory until the file's next
+ * checkpoint: docs/decisions.md, Analytics app). `table` and `column` are the engine's own names.
+ */
+export async function deleteRows(conn: DuckDBConnection, table: string, column: string, keys: readonly string[]): Promise<number> {
+  let changed = 0;
+  for (let i = 0; i < keys.length; i += MAX_INSERT_ROWS) {
+    const chunk = keys.slice(i, i + MAX_INSERT_ROWS);
+    changed += await executeCachedInsert(conn, { sql: `DELETE FROM ${table} WHERE ${column} IN (${chunk.map((_, k) => `$${k + 1}`).join(', ')})`, params: chunk });
+  }
+  return changed;
+}
